@@ -1,0 +1,428 @@
+//! The server side (SPEC §5): issue challenges, verify answers, keep the
+//! lockout state machine, unlock, and issue login tickets.
+
+use core::fmt;
+
+use hmac::Mac;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::audit::{AuditSink, Event, EventKind};
+use crate::codec::{is_valid_name, put_str8};
+use crate::error::{Error, Result};
+use crate::fold::{MAX_TYPED_BYTES, fold};
+use crate::grid::{Geometry, Matrix};
+use crate::keyring::{KeyMaterial, Keyring, hmac_init};
+use crate::pattern::PatternCredential;
+use crate::policy::Policy;
+use crate::state::{LastAnswer, UserState};
+use crate::strength::Strength;
+use crate::token::{self, Body, Mode};
+use crate::{rng, ticket, verify};
+
+/// How a verification ended (SPEC §5 "Verification outcomes").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Right answer to the pending, unexpired challenge. Resets counters.
+    Accepted,
+    /// Wrong or malformed answer to the pending challenge. Counts as a failure.
+    Rejected,
+    /// The user is locked; the answer was not examined.
+    Locked,
+    /// The pending challenge's time is over. Consumes it; not a failure.
+    Expired,
+    /// The same answer sent again for the challenge just answered.
+    Duplicate,
+    /// The token is authentic but not the pending challenge.
+    Stale,
+    /// The token is malformed, forged, signed by an unknown key, bound to
+    /// another user, or of the other mode.
+    Invalid,
+}
+
+impl Outcome {
+    /// Every outcome, in SPEC order.
+    pub const ALL: [Outcome; 7] = [
+        Outcome::Accepted,
+        Outcome::Rejected,
+        Outcome::Locked,
+        Outcome::Expired,
+        Outcome::Duplicate,
+        Outcome::Stale,
+        Outcome::Invalid,
+    ];
+
+    /// The lower-case name used in every frontend (`"accepted"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::Rejected => "rejected",
+            Outcome::Locked => "locked",
+            Outcome::Expired => "expired",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Stale => "stale",
+            Outcome::Invalid => "invalid",
+        }
+    }
+
+    /// Parses a name from [`Outcome::as_str`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == name)
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A pattern-mode challenge to show the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Challenge {
+    /// Opaque token to send back with the answer (hidden form field).
+    pub token: String,
+    /// The grid of digits to display.
+    pub matrix: Matrix,
+    /// The user's challenge sequence number.
+    pub seq: u64,
+    /// Unix seconds the challenge was first issued.
+    pub issued_at: u64,
+    /// Unix seconds at which it expires (`now >= expires_at` is expired).
+    pub expires_at: u64,
+    /// The audit event of this issue (`challenge_issued` or `challenge_reissued`).
+    pub event: Event,
+}
+
+impl Challenge {
+    /// Whether this is the pending challenge presented again (a refresh)
+    /// rather than a new one.
+    pub fn is_reissue(&self) -> bool {
+        self.event.kind == EventKind::ChallengeReissued
+    }
+}
+
+/// The result of [`Authenticator::verify`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+#[non_exhaustive]
+pub struct Verdict {
+    /// What happened.
+    pub outcome: Outcome,
+    /// The audit event for it.
+    pub event: Event,
+}
+
+impl Verdict {
+    /// `outcome == Outcome::Accepted`.
+    pub fn accepted(&self) -> bool {
+        self.outcome == Outcome::Accepted
+    }
+}
+
+/// The authentication server's engine. Holds keys and policy, no per-user
+/// data: every call takes the user's [`UserState`] and updates it in place.
+/// `Send + Sync`; share one across threads.
+pub struct Authenticator {
+    keyring: Keyring,
+    policy: Policy,
+    geometry: Geometry,
+    sink: Option<AuditSink>,
+}
+
+impl fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authenticator")
+            .field("keyring", &self.keyring)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Authenticator {
+    /// An authenticator; fails if the policy is inconsistent.
+    pub fn new(keyring: Keyring, policy: Policy) -> Result<Self> {
+        policy.validate()?;
+        let geometry = policy.geometry()?;
+        Ok(Authenticator { keyring, policy, geometry, sink: None })
+    }
+
+    /// Sends every audit event, refusals included, to `sink` as well.
+    #[must_use]
+    pub fn with_audit_sink(mut self, sink: AuditSink) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The keyring.
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
+    fn emit(&self, event: &Event) {
+        if let Some(sink) = &self.sink {
+            sink(event);
+        }
+    }
+
+    /// Applies the policy to a credential at enrollment: grid size, lengths,
+    /// repeated cells and weak patterns.
+    pub fn check_credential(&self, credential: &PatternCredential) -> Result<()> {
+        credential.check(&self.policy)
+    }
+
+    /// The honest strength report for `credential` under this policy.
+    pub fn strength(&self, credential: &PatternCredential) -> Strength {
+        Strength::for_length(&self.policy, credential.pattern_len())
+    }
+
+    /// A random credential for the unknown-user decoy path; see
+    /// [`PatternCredential::decoy`].
+    pub fn decoy_credential(&self) -> Result<PatternCredential> {
+        PatternCredential::decoy(&self.policy)
+    }
+
+    /// Issues a challenge for `user` at `now`.
+    ///
+    /// While a challenge is pending and unexpired the same challenge (same
+    /// token, same matrix) is returned and the state is unchanged, so a
+    /// refresh never shows a new matrix. A locked user gets
+    /// [`Error::Locked`] and no challenge.
+    pub fn issue_challenge(&self, user: &str, state: &mut UserState, now: u64) -> Result<Challenge> {
+        if !is_valid_name(user) {
+            return Err(Error::InvalidUserId);
+        }
+        if let Some(locked_until) = state.lock_at(now) {
+            self.emit(&Event::new(now, user, EventKind::IssueRefusedLocked).with_state(state, now));
+            return Err(Error::Locked { locked_until });
+        }
+        if let Some(body) = state.pending_body().filter(|b| now < b.expires_at) {
+            if body.mode != Mode::Pattern {
+                return Err(Error::OtherChallengePending { expires_at: body.expires_at });
+            }
+            if let Some(key) = self.keyring.find(body.key_id) {
+                return Ok(self.present(key, user, &body, state, now, EventKind::ChallengeReissued));
+            }
+        }
+        let key = self.keyring.signing()?;
+        let mut nonce = [0u8; 16];
+        rng::fill(&mut nonce)?;
+        let body = Body {
+            mode: Mode::Pattern,
+            key_id: key.id,
+            seq: state.next_seq,
+            issued_at: now,
+            expires_at: now.saturating_add(self.policy.challenge_ttl),
+            geometry: self.geometry,
+            nonce,
+            card: None,
+        };
+        state.pending = Some(body.encode());
+        state.next_seq = state.next_seq.wrapping_add(1);
+        state.bump();
+        Ok(self.present(key, user, &body, state, now, EventKind::ChallengeIssued))
+    }
+
+    fn present(
+        &self,
+        key: &KeyMaterial,
+        user: &str,
+        body: &Body,
+        state: &UserState,
+        now: u64,
+        kind: EventKind,
+    ) -> Challenge {
+        let mut event = Event::new(now, user, kind).with_state(state, now);
+        event.seq = Some(body.seq);
+        self.emit(&event);
+        Challenge {
+            token: token::sign(key, user, body),
+            matrix: body.matrix(key),
+            seq: body.seq,
+            issued_at: body.issued_at,
+            expires_at: body.expires_at,
+            event,
+        }
+    }
+
+    /// Verifies `response` (as typed; it is folded here) to the challenge
+    /// `token` for `user` holding `credential`, at `now`, and updates `state`.
+    ///
+    /// Checks run in SPEC §5 order: token authenticity and user binding
+    /// (`invalid`), lock (`locked`), pending match (`duplicate`, `stale`),
+    /// expiry (`expired`), then the answer (`accepted`, `rejected`). Only
+    /// `accepted`, `rejected` and `expired` change the state. The answer
+    /// check runs in constant time (module `verify`).
+    ///
+    /// For an unknown user, call this with [`Authenticator::decoy_credential`]
+    /// and a throw-away state: the work is the same.
+    ///
+    /// Errors only for an invalid user id; every answer, token and time gets
+    /// a [`Verdict`].
+    pub fn verify(
+        &self,
+        user: &str,
+        credential: &PatternCredential,
+        state: &mut UserState,
+        token: &str,
+        response: &str,
+        now: u64,
+    ) -> Result<Verdict> {
+        if !is_valid_name(user) {
+            return Err(Error::InvalidUserId);
+        }
+        let Some((body, body_bytes)) =
+            token::open(&self.keyring, user, token).filter(|(b, _)| b.mode == Mode::Pattern)
+        else {
+            return Ok(self.verdict(Outcome::Invalid, user, None, state, now));
+        };
+        if state.lock_at(now).is_some() {
+            return Ok(self.verdict(Outcome::Locked, user, Some(body.seq), state, now));
+        }
+        let Some(key) = self.keyring.find(body.key_id) else {
+            return Ok(self.verdict(Outcome::Invalid, user, None, state, now));
+        };
+        let folded = (response.len() <= MAX_TYPED_BYTES).then(|| fold(response));
+        let answer_mac = answer_mac(key, user, &body_bytes, folded.as_ref().map(|f| f.as_bytes()));
+
+        if state.pending.as_deref() != Some(body_bytes.as_slice()) {
+            let duplicate = state.last_answer.as_ref().is_some_and(|last| {
+                bool::from(
+                    last.body_digest.ct_eq(&body_digest(&body_bytes)) & last.answer_mac.ct_eq(&answer_mac),
+                )
+            });
+            let outcome = if duplicate { Outcome::Duplicate } else { Outcome::Stale };
+            return Ok(self.verdict(outcome, user, Some(body.seq), state, now));
+        }
+        if now >= body.expires_at {
+            state.pending = None;
+            state.bump();
+            return Ok(self.verdict(Outcome::Expired, user, Some(body.seq), state, now));
+        }
+
+        let matrix = body.matrix(key);
+        let right = match &folded {
+            Some(typed) => bool::from(verify::response_matches(credential, &matrix, typed.as_bytes())),
+            None => false,
+        };
+        state.pending = None;
+        state.last_answer = Some(LastAnswer { body_digest: body_digest(&body_bytes), answer_mac });
+        let outcome = if right {
+            Self::record_success(state);
+            Outcome::Accepted
+        } else {
+            self.record_failure(state, now);
+            Outcome::Rejected
+        };
+        state.bump();
+        Ok(self.verdict(outcome, user, Some(body.seq), state, now))
+    }
+
+    fn verdict(
+        &self,
+        outcome: Outcome,
+        user: &str,
+        seq: Option<u64>,
+        state: &UserState,
+        now: u64,
+    ) -> Verdict {
+        let mut event = Event::new(now, user, EventKind::Verify(outcome)).with_state(state, now);
+        event.seq = seq;
+        self.emit(&event);
+        Verdict { outcome, event }
+    }
+
+    pub(crate) fn record_success(state: &mut UserState) {
+        state.consecutive_failures = 0;
+        state.failures_since_success = 0;
+        state.lock_level = 0;
+        state.locked_until = 0;
+    }
+
+    /// Counts one failure; the failure that reaches a threshold is counted
+    /// and locks at once (SPEC §5 lockout policy).
+    pub(crate) fn record_failure(&self, state: &mut UserState, now: u64) {
+        state.consecutive_failures = state.consecutive_failures.saturating_add(1);
+        state.failures_since_success = state.failures_since_success.saturating_add(1);
+        if state.failures_since_success >= self.policy.max_total_failures {
+            state.permanently_locked = true;
+        }
+        if state.consecutive_failures >= self.policy.max_consecutive_failures {
+            state.lock_level = state.lock_level.saturating_add(1);
+            state.locked_until = now.saturating_add(self.policy.lock_duration(state.lock_level));
+            state.consecutive_failures = 0;
+        }
+    }
+
+    /// An administrator's unlock: clears the permanent and temporary locks,
+    /// the failure counters and the lock level. The pending challenge, if
+    /// any, is left alone.
+    pub fn unlock(&self, user: &str, state: &mut UserState, now: u64) -> Result<Event> {
+        if !is_valid_name(user) {
+            return Err(Error::InvalidUserId);
+        }
+        let before = state.clone();
+        state.permanently_locked = false;
+        state.locked_until = 0;
+        state.lock_level = 0;
+        state.consecutive_failures = 0;
+        state.failures_since_success = 0;
+        if *state != before {
+            state.bump();
+        }
+        let event = Event::new(now, user, EventKind::Unlock).with_state(state, now);
+        self.emit(&event);
+        Ok(event)
+    }
+
+    /// A login ticket for the SSL-VPN appliance (SPEC §6), valid for the
+    /// policy's `ticket_ttl`. Call it only after an `accepted` verdict.
+    pub fn issue_ticket(&self, user: &str, audience: &str, now: u64) -> Result<String> {
+        let ticket = ticket::issue(&self.keyring, user, audience, now, self.policy.ticket_ttl)?;
+        let mut event = Event::new(now, user, EventKind::TicketIssued);
+        event.audience = Some(audience.to_owned());
+        self.emit(&event);
+        Ok(ticket)
+    }
+}
+
+/// Public digest of a challenge body, to recognise it after it stopped
+/// being pending.
+fn body_digest(body: &[u8]) -> [u8; 16] {
+    let mut h = Sha256::new();
+    h.update(b"matrixauth/v1/body");
+    h.update(body);
+    let digest = h.finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
+    out
+}
+
+/// Keyed digest of a folded answer (or of "malformed"), so the state never
+/// holds an answer but a retry of the same answer is recognised.
+fn answer_mac(key: &KeyMaterial, user: &str, body: &[u8], folded: Option<&[u8]>) -> [u8; 16] {
+    let mut mac = hmac_init(&key.answer);
+    mac.update(b"matrixauth/v1/answer");
+    let mut user_field = Vec::with_capacity(user.len() + 1);
+    put_str8(&mut user_field, user);
+    mac.update(&user_field);
+    mac.update(&(body.len() as u32).to_be_bytes());
+    mac.update(body);
+    match folded {
+        Some(answer) => {
+            mac.update(&[1]);
+            mac.update(answer);
+        }
+        None => mac.update(&[0]),
+    }
+    let tag = mac.finalize().into_bytes();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(tag.get(..16).unwrap_or(&[0; 16]));
+    out
+}

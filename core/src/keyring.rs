@@ -1,0 +1,143 @@
+//! Server keys with key ids: the current key signs, older keys still verify.
+//!
+//! Each 32-byte master key is never used directly. Separate subkeys are
+//! derived for each purpose (challenge tokens, matrices, answer digests,
+//! tickets, sealing) as `HMAC-SHA256(master, "matrixauth/v1/key/" || purpose)`,
+//! so no two uses can be confused.
+
+use core::fmt;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::error::{Error, Result};
+use crate::rng;
+
+pub(crate) type HmacSha256 = Hmac<Sha256>;
+
+/// Length of every key.
+pub const KEY_LEN: usize = 32;
+
+/// The per-purpose subkeys of one master key.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct KeyMaterial {
+    #[zeroize(skip)]
+    pub(crate) id: u32,
+    pub(crate) token: [u8; 32],
+    pub(crate) matrix: [u8; 32],
+    pub(crate) answer: [u8; 32],
+    pub(crate) ticket: [u8; 32],
+    pub(crate) seal: [u8; 32],
+}
+
+impl KeyMaterial {
+    fn derive(master: &[u8], id: u32) -> Result<Self> {
+        if master.len() != KEY_LEN {
+            return Err(Error::InvalidKeyLength);
+        }
+        let sub = |purpose: &[u8]| -> [u8; 32] {
+            let mut out = [0u8; 32];
+            let mut mac = hmac_init(master);
+            mac.update(b"matrixauth/v1/key/");
+            mac.update(purpose);
+            out.copy_from_slice(&mac.finalize().into_bytes());
+            out
+        };
+        Ok(KeyMaterial {
+            id,
+            token: sub(b"token"),
+            matrix: sub(b"matrix"),
+            answer: sub(b"answer"),
+            ticket: sub(b"ticket"),
+            seal: sub(b"seal"),
+        })
+    }
+}
+
+/// A keyed HMAC-SHA256; HMAC takes keys of any length, so this cannot fail.
+pub(crate) fn hmac_init(key: &[u8]) -> HmacSha256 {
+    match <HmacSha256 as KeyInit>::new_from_slice(key) {
+        Ok(mac) => mac,
+        // HMAC accepts every key length; this arm is unreachable.
+        Err(_) => <HmacSha256 as KeyInit>::new(&hmac::digest::Key::<HmacSha256>::default()),
+    }
+}
+
+/// The server's keys. Clone it to give the same keys to an
+/// [`crate::Authenticator`] and a [`crate::TicketVerifier`]. Key bytes are
+/// wiped on drop and never printed.
+#[derive(Clone)]
+pub struct Keyring {
+    current: u32,
+    keys: Vec<KeyMaterial>,
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyring")
+            .field("current_key_id", &self.current)
+            .field("key_ids", &self.key_ids())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Keyring {
+    /// A keyring whose signing key is `key` (exactly 32 bytes) with id `key_id`.
+    pub fn new(key: &[u8], key_id: u32) -> Result<Self> {
+        Ok(Keyring { current: key_id, keys: vec![KeyMaterial::derive(key, key_id)?] })
+    }
+
+    /// A fresh random 32-byte key from the OS, for hosts creating their first key.
+    pub fn generate_key() -> Result<Zeroizing<[u8; KEY_LEN]>> {
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
+        rng::fill(key.as_mut())?;
+        Ok(key)
+    }
+
+    /// Adds an older key that still verifies tokens, tickets and sealed
+    /// records made under it, but signs nothing new.
+    pub fn add_verification_key(&mut self, key: &[u8], key_id: u32) -> Result<()> {
+        if self.find(key_id).is_some() {
+            return Err(Error::DuplicateKeyId);
+        }
+        self.keys.push(KeyMaterial::derive(key, key_id)?);
+        Ok(())
+    }
+
+    /// Rotates: `key` becomes the signing key; the previous keys stay for
+    /// verification until [`Keyring::remove_key`] drops them.
+    pub fn rotate(&mut self, key: &[u8], key_id: u32) -> Result<()> {
+        self.add_verification_key(key, key_id)?;
+        self.current = key_id;
+        Ok(())
+    }
+
+    /// Removes a verification key. The signing key cannot be removed.
+    pub fn remove_key(&mut self, key_id: u32) -> Result<()> {
+        if key_id == self.current {
+            return Err(Error::InvalidPolicy("the signing key cannot be removed"));
+        }
+        let before = self.keys.len();
+        self.keys.retain(|k| k.id != key_id);
+        if self.keys.len() == before { Err(Error::UnknownKeyId) } else { Ok(()) }
+    }
+
+    /// The id of the signing key.
+    pub fn current_key_id(&self) -> u32 {
+        self.current
+    }
+
+    /// Ids of every key, signing key included.
+    pub fn key_ids(&self) -> Vec<u32> {
+        self.keys.iter().map(|k| k.id).collect()
+    }
+
+    pub(crate) fn find(&self, key_id: u32) -> Option<&KeyMaterial> {
+        self.keys.iter().find(|k| k.id == key_id)
+    }
+
+    pub(crate) fn signing(&self) -> Result<&KeyMaterial> {
+        self.find(self.current).ok_or(Error::UnknownKeyId)
+    }
+}

@@ -1,0 +1,234 @@
+//! Login tickets (SPEC §6): the short-lived, single-use hand-off from the
+//! authentication server to the SSL-VPN appliance.
+//!
+//! A ticket is `base64url(body || HMAC-SHA256(ticket subkey, body))` with the
+//! user id and audience in the body (authenticated, not encrypted: do not
+//! put secrets in either). Layout in `docs/FORMATS.md`.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::Mac;
+use subtle::ConstantTimeEq;
+
+use crate::audit::{AuditSink, Event, EventKind};
+use crate::codec::{Reader, is_valid_name, put_str8};
+use crate::error::{Error, Result, TicketError};
+use crate::keyring::{KeyMaterial, Keyring, hmac_init};
+use crate::rng;
+
+const TICKET_FORMAT: u8 = 1;
+const MAC_LEN: usize = 32;
+const MAX_TICKET_CHARS: usize = 1024;
+
+fn mac(key: &KeyMaterial, body: &[u8]) -> [u8; MAC_LEN] {
+    let mut mac = hmac_init(&key.ticket);
+    mac.update(b"matrixauth/v1/ticket");
+    mac.update(body);
+    let mut out = [0u8; MAC_LEN];
+    out.copy_from_slice(&mac.finalize().into_bytes());
+    out
+}
+
+/// Makes a ticket for `user` and `audience`, valid from `now` for `ttl`
+/// seconds, signed with the keyring's signing key.
+pub(crate) fn issue(keyring: &Keyring, user: &str, audience: &str, now: u64, ttl: u64) -> Result<String> {
+    if !is_valid_name(user) {
+        return Err(Error::InvalidUserId);
+    }
+    if !is_valid_name(audience) {
+        return Err(Error::InvalidAudience);
+    }
+    let key = keyring.signing()?;
+    let mut id = [0u8; 16];
+    rng::fill(&mut id)?;
+    let mut bytes = Vec::with_capacity(64 + user.len() + audience.len());
+    bytes.push(TICKET_FORMAT);
+    bytes.extend_from_slice(&key.id.to_be_bytes());
+    bytes.extend_from_slice(&id);
+    bytes.extend_from_slice(&now.to_be_bytes());
+    bytes.extend_from_slice(&now.saturating_add(ttl).to_be_bytes());
+    put_str8(&mut bytes, user);
+    put_str8(&mut bytes, audience);
+    let tag = mac(key, &bytes);
+    bytes.extend_from_slice(&tag);
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+struct Parsed {
+    id: [u8; 16],
+    issued_at: u64,
+    expires_at: u64,
+    user: String,
+    audience: String,
+}
+
+fn parse(keyring: &Keyring, ticket: &str) -> core::result::Result<Parsed, TicketError> {
+    if ticket.len() > MAX_TICKET_CHARS {
+        return Err(TicketError::Malformed);
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(ticket.as_bytes()).map_err(|_| TicketError::Malformed)?;
+    let split = bytes.len().checked_sub(MAC_LEN).ok_or(TicketError::Malformed)?;
+    let (body, tag) = bytes.split_at(split);
+    let mut r = Reader::new(body);
+    if r.u8() != Some(TICKET_FORMAT) {
+        return Err(TicketError::Malformed);
+    }
+    let key_id = r.u32().ok_or(TicketError::Malformed)?;
+    let key = keyring.find(key_id).ok_or(TicketError::Forged)?;
+    if !bool::from(mac(key, body).ct_eq(tag)) {
+        return Err(TicketError::Forged);
+    }
+    let parsed = (|| {
+        let id = r.array()?;
+        let issued_at = r.u64()?;
+        let expires_at = r.u64()?;
+        let user = r.str8()?.to_owned();
+        let audience = r.str8()?.to_owned();
+        r.is_empty().then_some(Parsed { id, issued_at, expires_at, user, audience })
+    })();
+    parsed.ok_or(TicketError::Malformed)
+}
+
+struct Cache {
+    /// Ticket id → its expiry, for every redeemed, unexpired ticket.
+    seen: HashMap<[u8; 16], u64>,
+    /// Tickets expiring at or before this time were dropped from `seen`;
+    /// such tickets are refused whatever `now` a later call passes, so a
+    /// clock set back cannot make a purged ticket redeemable again.
+    purged_through: u64,
+}
+
+/// The appliance side: redeems login tickets once each.
+///
+/// Thread-safe (`&self` methods; the replay cache is behind a mutex), so one
+/// verifier can serve every connection of an appliance.
+pub struct TicketVerifier {
+    keyring: Keyring,
+    capacity: usize,
+    max_lifetime: u64,
+    max_clock_skew: u64,
+    cache: Mutex<Cache>,
+    sink: Option<AuditSink>,
+}
+
+impl core::fmt::Debug for TicketVerifier {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TicketVerifier")
+            .field("keyring", &self.keyring)
+            .field("capacity", &self.capacity)
+            .field("max_lifetime", &self.max_lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TicketVerifier {
+    /// Default number of unexpired redeemed tickets remembered.
+    pub const DEFAULT_CAPACITY: usize = 10_000;
+    /// Default longest ticket lifetime accepted, in seconds.
+    pub const DEFAULT_MAX_LIFETIME: u64 = 300;
+    /// Default tolerance for an issuer whose clock runs ahead, in seconds.
+    pub const DEFAULT_MAX_CLOCK_SKEW: u64 = 30;
+
+    /// A verifier for tickets signed by any key in `keyring`, remembering up
+    /// to `capacity` (at least 1) redeemed tickets until they expire.
+    pub fn new(keyring: Keyring, capacity: usize) -> Self {
+        TicketVerifier {
+            keyring,
+            capacity: capacity.max(1),
+            max_lifetime: Self::DEFAULT_MAX_LIFETIME,
+            max_clock_skew: Self::DEFAULT_MAX_CLOCK_SKEW,
+            cache: Mutex::new(Cache { seen: HashMap::new(), purged_through: 0 }),
+            sink: None,
+        }
+    }
+
+    /// Refuse tickets whose lifetime (`expires_at - issued_at`) exceeds
+    /// `seconds`, which would otherwise pin replay-cache entries for long.
+    #[must_use]
+    pub fn with_max_lifetime(mut self, seconds: u64) -> Self {
+        self.max_lifetime = seconds;
+        self
+    }
+
+    /// Accept tickets issued up to `seconds` ahead of this verifier's clock.
+    #[must_use]
+    pub fn with_max_clock_skew(mut self, seconds: u64) -> Self {
+        self.max_clock_skew = seconds;
+        self
+    }
+
+    /// Sends every redeem and refusal to `sink`.
+    #[must_use]
+    pub fn with_audit_sink(mut self, sink: AuditSink) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// Number of redeemed tickets currently remembered.
+    pub fn cached(&self) -> usize {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner).seen.len()
+    }
+
+    /// Redeems `ticket` for `audience` at `now`: returns the user id the
+    /// first time; refuses a second redeem, another audience, an expired or
+    /// forged ticket, and refuses (never silently accepts) when the replay
+    /// cache is full of unexpired tickets.
+    pub fn redeem(&self, ticket: &str, audience: &str, now: u64) -> Result<String> {
+        let result = self.redeem_inner(ticket, audience, now);
+        if let Some(sink) = &self.sink {
+            let event = match &result {
+                Ok(p) => {
+                    let mut e = Event::new(now, &p.user, EventKind::TicketRedeemed);
+                    e.audience = Some(p.audience.clone());
+                    e
+                }
+                Err((reason, parsed)) => {
+                    let user = parsed.as_ref().map_or("", |p| p.user.as_str());
+                    let mut e = Event::new(now, user, EventKind::TicketRefused(*reason));
+                    e.audience = parsed.as_ref().map(|p| p.audience.clone());
+                    e
+                }
+            };
+            sink(&event);
+        }
+        result.map(|p| p.user).map_err(|(reason, _)| Error::Ticket(reason))
+    }
+
+    fn redeem_inner(
+        &self,
+        ticket: &str,
+        audience: &str,
+        now: u64,
+    ) -> core::result::Result<Parsed, (TicketError, Option<Parsed>)> {
+        let p = parse(&self.keyring, ticket).map_err(|e| (e, None))?;
+        let refuse = |reason, p| Err((reason, Some(p)));
+        if p.audience != audience {
+            return refuse(TicketError::WrongAudience, p);
+        }
+        if p.expires_at <= p.issued_at
+            || p.expires_at - p.issued_at > self.max_lifetime
+            || p.issued_at > now.saturating_add(self.max_clock_skew)
+        {
+            return refuse(TicketError::BadLifetime, p);
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if now >= p.expires_at || p.expires_at <= cache.purged_through {
+            return refuse(TicketError::Expired, p);
+        }
+        if cache.seen.contains_key(&p.id) {
+            return refuse(TicketError::Replayed, p);
+        }
+        if cache.seen.len() >= self.capacity {
+            cache.seen.retain(|_, &mut expires_at| expires_at > now);
+            cache.purged_through = cache.purged_through.max(now);
+            if cache.seen.len() >= self.capacity {
+                return refuse(TicketError::CacheFull, p);
+            }
+        }
+        cache.seen.insert(p.id, p.expires_at);
+        Ok(p)
+    }
+}

@@ -1,0 +1,556 @@
+//! The golden-vector generator (unit test, `cfg(test)` only).
+//!
+//! It drives the public API with a deterministic random stream and writes
+//! `core/tests/vectors/*.json`. Run normally it regenerates every file in
+//! memory and fails if a committed file differs, so a format change cannot
+//! slip in unnoticed; `MATRIXAUTH_WRITE_VECTORS=1 cargo test -p matrixauth
+//! golden` rewrites them. Every frontend reads the same files; see
+//! `docs/FORMATS.md` for their schema.
+
+#![allow(clippy::format_collect, clippy::too_many_lines)]
+
+use serde_json::{Value, json};
+
+use crate::*;
+
+const KEY1: [u8; 32] = *b"matrixauth golden vector key #1!";
+const KEY2: [u8; 32] = *b"matrixauth golden vector key #2!";
+const T0: u64 = 1_800_000_000;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn digits(m: &Matrix) -> String {
+    m.digits().iter().map(|d| char::from(b'0' + d)).collect()
+}
+
+fn keyring1() -> Keyring {
+    Keyring::new(&KEY1, 1).unwrap()
+}
+
+fn keyring_rotated() -> Keyring {
+    let mut kr = Keyring::new(&KEY1, 1).unwrap();
+    kr.rotate(&KEY2, 2).unwrap();
+    kr
+}
+
+struct Cred {
+    name: &'static str,
+    cells: &'static [&'static str],
+    fixed: &'static str,
+    fixed_at: usize,
+}
+
+const CREDS: &[Cred] = &[
+    Cred { name: "six", cells: &["B2", "G3", "D5", "A8", "H1", "E6"], fixed: "pw", fixed_at: 2 },
+    Cred { name: "four_no_fixed", cells: &["C3", "F2", "A6", "H7"], fixed: "", fixed_at: 0 },
+    Cred {
+        name: "sixteen_long_fixed",
+        cells: &[
+            "A1", "B3", "C5", "D7", "E2", "F4", "G6", "H8", "A3", "B5", "C7", "D1", "E4", "F6", "G8", "H2",
+        ],
+        fixed: "Fixed-String_32chars+!#$%&()*,.;",
+        fixed_at: 16,
+    },
+    Cred { name: "fixed_first", cells: &["H8", "A2", "C7", "E1", "G4", "B6"], fixed: "@Tokyo", fixed_at: 0 },
+];
+
+fn cred(name: &str) -> PatternCredential {
+    let c = CREDS.iter().find(|c| c.name == name).unwrap();
+    PatternCredential::from_names(c.cells, c.fixed, c.fixed_at).unwrap()
+}
+
+fn creds_json() -> Value {
+    CREDS
+        .iter()
+        .map(|c| {
+            (
+                c.name.to_owned(),
+                json!({"cells": c.cells, "fixed": c.fixed, "fixed_at": c.fixed_at,
+                       "bytes": hex(&cred(c.name).to_bytes())}),
+            )
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+fn keyrings_json() -> Value {
+    json!({
+        "k1": {"current": 1, "keys": [{"id": 1, "key": hex(&KEY1)}]},
+        "rotated": {"current": 2, "keys": [{"id": 1, "key": hex(&KEY1)}, {"id": 2, "key": hex(&KEY2)}]},
+    })
+}
+
+fn cells_vectors() -> Value {
+    let valid: Vec<Value> = ["A1", "b3", "H8", "Ｂ３", "ｈ８", " C 4 ", "Z26", "z10", "A9", "J10"]
+        .iter()
+        .map(|n| {
+            let c: Cell = n.parse().unwrap();
+            json!({"name": n, "row": c.row, "col": c.col, "canonical": c.to_string(),
+                   "index_8x8": Geometry::default().index_of(c).ok()})
+        })
+        .collect();
+    let invalid = ["", "A", "1", "A0", "A27", "AA1", "1A", "A01", "A-1", "@1", "[1", "A1B", "Ａ０", "é1"];
+    for n in invalid {
+        assert!(n.parse::<Cell>().is_err(), "{n}");
+    }
+    json!({"valid": valid, "invalid": invalid})
+}
+
+fn fold_vectors() -> Value {
+    let inputs = [
+        "ab12",
+        "ａｂ１２",
+        "a b\t1\u{3000}2",
+        "１２３４５６ｐｗ",
+        "！～",
+        "x\u{FF5F}y",
+        "é\u{00A0}é",
+        "  ",
+        "",
+    ];
+    let cases: Vec<Value> = inputs.iter().map(|i| json!({"input": i, "folded": fold(i).as_str()})).collect();
+    json!(cases)
+}
+
+fn challenge_vectors() -> Value {
+    let mut cases = Vec::new();
+    for (i, (ring_name, ring)) in [("k1", keyring1()), ("rotated", keyring_rotated())].into_iter().enumerate()
+    {
+        for (j, policy) in
+            [Policy::default(), Policy { rows: 4, cols: 6, min_pattern_len: 4, ..Policy::default() }]
+                .into_iter()
+                .enumerate()
+        {
+            let auth = Authenticator::new(ring.clone(), policy.clone()).unwrap();
+            crate::rng::set_test_seed(Some(100 + (i * 10 + j) as u64));
+            let mut state = UserState::new();
+            let user = if j == 0 { "alice" } else { "山田太郎@city.example.lg.jp" };
+            let ch = auth.issue_challenge(user, &mut state, T0 + j as u64).unwrap();
+            cases.push(json!({
+                "keyring": ring_name, "rows": policy.rows, "cols": policy.cols, "user": user,
+                "now": T0 + 60, "state": hex(&state.to_bytes()), "token": ch.token,
+                "matrix": digits(&ch.matrix), "seq": ch.seq, "issued_at": ch.issued_at, "expires_at": ch.expires_at,
+                "matrix_text": ch.matrix.render_text(),
+            }));
+        }
+    }
+    crate::rng::set_test_seed(None);
+    json!({"cases": cases})
+}
+
+fn response_vectors() -> Value {
+    let matrix = Matrix::from_digits(
+        Geometry::default(),
+        &(0..64).map(|i| ((i * 7 + 3) % 10) as u8).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let cases: Vec<Value> = CREDS
+        .iter()
+        .map(|c| {
+            json!({"credential": c.name, "rows": 8, "cols": 8, "matrix": digits(&matrix),
+                        "response": cred(c.name).respond_matrix(&matrix).unwrap().as_str()})
+        })
+        .collect();
+    json!({"cases": cases})
+}
+
+struct Recorder {
+    cases: Vec<Value>,
+}
+
+impl Recorder {
+    #[allow(clippy::too_many_arguments)]
+    fn verify(
+        &mut self,
+        name: &str,
+        auth: &Authenticator,
+        ring: &str,
+        user: &str,
+        cred_name: &str,
+        state: &mut UserState,
+        token: &str,
+        response: &str,
+        now: u64,
+        expect: Outcome,
+    ) {
+        let before = state.to_bytes();
+        let v = auth.verify(user, &cred(cred_name), state, token, response, now).unwrap();
+        assert_eq!(v.outcome, expect, "{name}");
+        self.cases.push(json!({
+            "name": name, "keyring": ring, "user": user, "credential": cred_name,
+            "state_before": hex(&before), "token": token, "response": response, "now": now,
+            "outcome": v.outcome.as_str(), "state_after": hex(&state.to_bytes()), "event": v.event.to_json(),
+        }));
+    }
+}
+
+fn verify_vectors() -> Value {
+    crate::rng::set_test_seed(Some(7));
+    let auth = Authenticator::new(keyring1(), Policy { min_pattern_len: 4, ..Policy::default() }).unwrap();
+    let mut rec = Recorder { cases: Vec::new() };
+    let mut st = UserState::new();
+
+    // Accepted, then the client retries: duplicate; then another answer: stale.
+    let ch = auth.issue_challenge("alice", &mut st, T0).unwrap();
+    let right = cred("six").respond(&ch).unwrap();
+    rec.verify(
+        "accepted",
+        &auth,
+        "k1",
+        "alice",
+        "six",
+        &mut st,
+        &ch.token,
+        &right,
+        T0 + 10,
+        Outcome::Accepted,
+    );
+    rec.verify(
+        "duplicate",
+        &auth,
+        "k1",
+        "alice",
+        "six",
+        &mut st,
+        &ch.token,
+        &right,
+        T0 + 11,
+        Outcome::Duplicate,
+    );
+    rec.verify(
+        "stale_after_answer",
+        &auth,
+        "k1",
+        "alice",
+        "six",
+        &mut st,
+        &ch.token,
+        "000000pw",
+        T0 + 12,
+        Outcome::Stale,
+    );
+
+    // Full-width and spaced answer.
+    let ch = auth.issue_challenge("alice", &mut st, T0 + 20).unwrap();
+    let right = cred("six").respond(&ch).unwrap();
+    let wide: String =
+        right.chars().map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap()).collect::<String>() + "\u{3000}";
+    rec.verify(
+        "accepted_full_width",
+        &auth,
+        "k1",
+        "alice",
+        "six",
+        &mut st,
+        &ch.token,
+        &wide,
+        T0 + 30,
+        Outcome::Accepted,
+    );
+
+    // Invalid tokens: tampered, other user, garbage; expired.
+    let ch = auth.issue_challenge("alice", &mut st, T0 + 40).unwrap();
+    let mut tampered = ch.token.clone().into_bytes();
+    tampered[10] = if tampered[10] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    rec.verify(
+        "invalid_tampered",
+        &auth,
+        "k1",
+        "alice",
+        "six",
+        &mut st,
+        &tampered,
+        "x",
+        T0 + 41,
+        Outcome::Invalid,
+    );
+    rec.verify(
+        "invalid_other_user",
+        &auth,
+        "k1",
+        "bob",
+        "six",
+        &mut st,
+        &ch.token,
+        "x",
+        T0 + 41,
+        Outcome::Invalid,
+    );
+    rec.verify(
+        "invalid_garbage",
+        &auth,
+        "k1",
+        "alice",
+        "six",
+        &mut st,
+        "not a token!",
+        "x",
+        T0 + 41,
+        Outcome::Invalid,
+    );
+    rec.verify(
+        "expired",
+        &auth,
+        "k1",
+        "alice",
+        "six",
+        &mut st,
+        &ch.token,
+        "x",
+        ch.expires_at,
+        Outcome::Expired,
+    );
+
+    // Five wrong answers lock for 900 s; a right answer while locked is `locked`.
+    let mut t = T0 + 1000;
+    for k in 1..=5 {
+        let ch = auth.issue_challenge("alice", &mut st, t).unwrap();
+        let expect = Outcome::Rejected;
+        rec.verify(
+            &format!("rejected_{k}"),
+            &auth,
+            "k1",
+            "alice",
+            "six",
+            &mut st,
+            &ch.token,
+            "12pw3456",
+            t + 5,
+            expect,
+        );
+        t += 10;
+    }
+    assert_eq!(st.locked_until(), t - 10 + 5 + 900);
+    let pending_token = {
+        // The 5th challenge was consumed; issue is refused while locked, so
+        // use the last token: `locked` comes before the pending check.
+        rec.cases.last().unwrap()["token"].as_str().unwrap().to_owned()
+    };
+    rec.verify(
+        "locked",
+        &auth,
+        "k1",
+        "alice",
+        "six",
+        &mut st,
+        &pending_token,
+        "12pw3456",
+        t,
+        Outcome::Locked,
+    );
+
+    // After the lock: a malformed (over-long) answer counts as a failure.
+    t = st.locked_until();
+    let ch = auth.issue_challenge("alice", &mut st, t).unwrap();
+    let long = "9".repeat(300);
+    rec.verify(
+        "rejected_malformed",
+        &auth,
+        "k1",
+        "alice",
+        "six",
+        &mut st,
+        &ch.token,
+        &long,
+        t + 1,
+        Outcome::Rejected,
+    );
+    let ch = auth.issue_challenge("alice", &mut st, t + 2).unwrap();
+    let right = cred("six").respond(&ch).unwrap();
+    rec.verify(
+        "accepted_resets",
+        &auth,
+        "k1",
+        "alice",
+        "six",
+        &mut st,
+        &ch.token,
+        &right,
+        t + 3,
+        Outcome::Accepted,
+    );
+
+    // Every credential shape, under a rotated keyring and an old-key token.
+    let old = Authenticator::new(keyring1(), Policy { min_pattern_len: 4, ..Policy::default() }).unwrap();
+    let rotated =
+        Authenticator::new(keyring_rotated(), Policy { min_pattern_len: 4, ..Policy::default() }).unwrap();
+    for c in CREDS {
+        let mut st = UserState::new();
+        let ch = old.issue_challenge("carol", &mut st, T0).unwrap();
+        let right = cred(c.name).respond(&ch).unwrap();
+        rec.verify(
+            &format!("old_key_{}", c.name),
+            &rotated,
+            "rotated",
+            "carol",
+            c.name,
+            &mut st,
+            &ch.token,
+            &right,
+            T0 + 5,
+            Outcome::Accepted,
+        );
+        let ch = rotated.issue_challenge("carol", &mut st, T0 + 10).unwrap();
+        let mut wrong = cred(c.name).respond(&ch).unwrap().as_str().to_owned();
+        let last = wrong.pop().unwrap();
+        wrong.push(if last == '0' { '1' } else { '0' });
+        rec.verify(
+            &format!("one_char_off_{}", c.name),
+            &rotated,
+            "rotated",
+            "carol",
+            c.name,
+            &mut st,
+            &ch.token,
+            &wrong,
+            T0 + 15,
+            Outcome::Rejected,
+        );
+    }
+    crate::rng::set_test_seed(None);
+    json!({"policy": {"min_pattern_len": 4}, "cases": rec.cases})
+}
+
+fn state_vectors() -> Value {
+    let auth = Authenticator::new(keyring1(), Policy::default()).unwrap();
+    crate::rng::set_test_seed(Some(9));
+    let mut valid = Vec::new();
+    let mut push = |name: &str, st: &UserState| {
+        valid.push(json!({
+            "name": name, "bytes": hex(&st.to_bytes()), "version": st.version(),
+            "consecutive_failures": st.consecutive_failures(), "failures_since_success": st.failures_since_success(),
+            "lock_level": st.lock_level(), "locked_until": st.locked_until(),
+            "permanently_locked": st.permanently_locked(), "next_seq": st.next_seq(),
+            "pending_expires_at": st.pending_expires_at(),
+        }));
+    };
+    let mut st = UserState::new();
+    push("new", &st);
+    let _ = auth.issue_challenge("alice", &mut st, T0).unwrap();
+    push("pending", &st);
+    for i in 0..5 {
+        let ch = auth.issue_challenge("alice", &mut st, T0 + i).unwrap();
+        let _ = auth.verify("alice", &cred("six"), &mut st, &ch.token, "0", T0 + i).unwrap();
+    }
+    push("locked", &st);
+    for i in 0..95u64 {
+        let t = st.locked_until() + i;
+        let ch = auth.issue_challenge("alice", &mut st, t).unwrap();
+        let _ = auth.verify("alice", &cred("six"), &mut st, &ch.token, "0", t).unwrap();
+    }
+    assert!(st.permanently_locked());
+    push("permanently_locked", &st);
+    crate::rng::set_test_seed(None);
+
+    let good = UserState::new().to_bytes();
+    let mut bad_version = good.clone();
+    bad_version[0] = 2;
+    let mut flipped = good.clone();
+    flipped[5] ^= 1;
+    let invalid = json!([
+        {"name": "empty", "bytes": ""},
+        {"name": "truncated", "bytes": hex(&good[..good.len() - 1])},
+        {"name": "extended", "bytes": hex(&[good.as_slice(), &[0]].concat())},
+        {"name": "unknown_format_version", "bytes": hex(&bad_version)},
+        {"name": "flipped_bit", "bytes": hex(&flipped)},
+    ]);
+    json!({"valid": valid, "invalid": invalid})
+}
+
+fn sealed_vectors() -> Value {
+    crate::rng::set_test_seed(Some(11));
+    let cases: Vec<Value> = CREDS
+        .iter()
+        .map(|c| {
+            let ring = if c.fixed_at == 0 { keyring_rotated() } else { keyring1() };
+            json!({"credential": c.name, "keyring": if c.fixed_at == 0 { "rotated" } else { "k1" },
+                   "user": "alice", "sealed": hex(&cred(c.name).seal(&ring, "alice").unwrap())})
+        })
+        .collect();
+    crate::rng::set_test_seed(None);
+    json!({"cases": cases, "wrong_user": "mallory"})
+}
+
+fn ticket_vectors() -> Value {
+    crate::rng::set_test_seed(Some(13));
+    let auth = Authenticator::new(keyring1(), Policy::default()).unwrap();
+    let t1 = auth.issue_ticket("alice", "vpn.example", T0).unwrap();
+    let t2 = auth.issue_ticket("山田", "vpn.example", T0).unwrap();
+    crate::rng::set_test_seed(None);
+    let mut forged = t1.clone().into_bytes();
+    let last = forged.len() - 3;
+    forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    // Each sequence runs against one fresh TicketVerifier(keyring k1, capacity).
+    json!({"keyring": "k1", "sequences": [
+        {"capacity": 10, "steps": [
+            {"ticket": t1, "audience": "vpn.example", "now": T0 + 1, "user": "alice"},
+            {"ticket": t1, "audience": "vpn.example", "now": T0 + 2, "error": "replayed"},
+            {"ticket": t2, "audience": "other.example", "now": T0 + 2, "error": "wrong_audience"},
+            {"ticket": t2, "audience": "vpn.example", "now": T0 + 30, "error": "expired"},
+            {"ticket": forged, "audience": "vpn.example", "now": T0 + 1, "error": "forged"},
+            {"ticket": "bm90IGEgdGlja2V0", "audience": "vpn.example", "now": T0 + 1, "error": "malformed"},
+        ]},
+        {"capacity": 1, "steps": [
+            {"ticket": t1, "audience": "vpn.example", "now": T0 + 1, "user": "alice"},
+            {"ticket": t2, "audience": "vpn.example", "now": T0 + 1, "error": "cache_full"},
+            {"ticket": t2, "audience": "vpn.example", "now": T0 + 29, "error": "cache_full"},
+        ]},
+    ]})
+}
+
+fn strength_vectors() -> Value {
+    let mut cases = Vec::new();
+    for (rows, cols) in [(8, 8), (4, 4), (10, 10)] {
+        for len in [4, 6, 8, 16] {
+            let policy = Policy { rows, cols, min_pattern_len: 4, ..Policy::default() };
+            let s = Strength::for_length(&policy, len);
+            cases.push(json!({"rows": rows, "cols": cols, "len": len, "pattern_space": s.pattern_space,
+                "pattern_space_bits": s.pattern_space_bits, "guess_probability": s.guess_probability,
+                "online_success_before_permanent_lock": s.online_success_before_permanent_lock,
+                "candidates_after": s.candidates_after, "observations_to_unique": s.observations_to_unique}));
+        }
+    }
+    json!({"cases": cases})
+}
+
+fn all_vectors() -> Vec<(&'static str, Value)> {
+    vec![
+        ("cells.json", cells_vectors()),
+        ("fold.json", fold_vectors()),
+        ("credentials.json", json!({"credentials": creds_json(), "keyrings": keyrings_json()})),
+        ("challenges.json", challenge_vectors()),
+        ("responses.json", response_vectors()),
+        ("verify.json", verify_vectors()),
+        ("state.json", state_vectors()),
+        ("sealed.json", sealed_vectors()),
+        ("tickets.json", ticket_vectors()),
+        ("strength.json", strength_vectors()),
+    ]
+}
+
+#[test]
+fn golden_vectors_are_current() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let write = std::env::var_os("MATRIXAUTH_WRITE_VECTORS").is_some();
+    let mut stale = Vec::new();
+    for (name, value) in all_vectors() {
+        let text = serde_json::to_string_pretty(&value).unwrap() + "\n";
+        let path = dir.join(name);
+        if write {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, text).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            stale.push(name);
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "golden vectors differ from what the code produces: {stale:?}. If the format change is \
+         intended, bump the format version, run MATRIXAUTH_WRITE_VECTORS=1 cargo test -p matrixauth golden, \
+         and update docs/FORMATS.md"
+    );
+}

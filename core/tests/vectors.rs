@@ -1,0 +1,204 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::format_collect,
+    missing_docs
+)]
+//! Reads the golden vectors through the public API only, exactly as the C,
+//! Python and JS test suites do.
+
+mod common;
+
+use common::*;
+use matrixauth::*;
+
+#[test]
+fn cell_names() {
+    let v = vectors("cells.json");
+    for case in v["valid"].as_array().unwrap() {
+        let cell: Cell = case["name"].as_str().unwrap().parse().unwrap();
+        assert_eq!(u64::from(cell.row), case["row"].as_u64().unwrap());
+        assert_eq!(u64::from(cell.col), case["col"].as_u64().unwrap());
+        assert_eq!(cell.to_string(), case["canonical"].as_str().unwrap());
+        let index = Geometry::default().index_of(cell).ok().map(|i| i as u64);
+        assert_eq!(index, case["index_8x8"].as_u64());
+    }
+    for name in v["invalid"].as_array().unwrap() {
+        assert_eq!(name.as_str().unwrap().parse::<Cell>(), Err(Error::InvalidCellName), "{name}");
+    }
+}
+
+#[test]
+fn folding() {
+    for case in vectors("fold.json").as_array().unwrap() {
+        assert_eq!(fold(case["input"].as_str().unwrap()).as_str(), case["folded"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn credential_bytes() {
+    let v = vectors("credentials.json");
+    for (name, c) in v["credentials"].as_object().unwrap() {
+        let bytes = unhex(c["bytes"].as_str().unwrap());
+        assert_eq!(hex(&credential(name).to_bytes()), c["bytes"].as_str().unwrap());
+        let back = PatternCredential::from_bytes(&bytes).unwrap();
+        assert_eq!(hex(&back.to_bytes()), c["bytes"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn challenges_reissue_identically() {
+    for case in vectors("challenges.json")["cases"].as_array().unwrap() {
+        let policy = Policy {
+            rows: case["rows"].as_u64().unwrap() as usize,
+            cols: case["cols"].as_u64().unwrap() as usize,
+            min_pattern_len: 4,
+            ..Policy::default()
+        };
+        let auth = Authenticator::new(keyring(case["keyring"].as_str().unwrap()), policy).unwrap();
+        let mut state = UserState::from_bytes(&unhex(case["state"].as_str().unwrap())).unwrap();
+        let before = state.clone();
+        let user = case["user"].as_str().unwrap();
+        let ch = auth.issue_challenge(user, &mut state, case["now"].as_u64().unwrap()).unwrap();
+        assert!(ch.is_reissue());
+        assert_eq!(state, before, "a re-issue changes nothing");
+        assert_eq!(ch.token, case["token"].as_str().unwrap());
+        let digits: String = ch.matrix.digits().iter().map(|d| char::from(b'0' + d)).collect();
+        assert_eq!(digits, case["matrix"].as_str().unwrap());
+        assert_eq!(ch.matrix.render_text(), case["matrix_text"].as_str().unwrap());
+        assert_eq!(Matrix::parse_text(&ch.matrix.render_text()).unwrap(), ch.matrix);
+        assert_eq!(ch.seq, case["seq"].as_u64().unwrap());
+        assert_eq!(ch.issued_at, case["issued_at"].as_u64().unwrap());
+        assert_eq!(ch.expires_at, case["expires_at"].as_u64().unwrap());
+    }
+}
+
+#[test]
+fn responses() {
+    for case in vectors("responses.json")["cases"].as_array().unwrap() {
+        let digits: Vec<u8> = case["matrix"].as_str().unwrap().bytes().map(|b| b - b'0').collect();
+        let matrix = Matrix::from_digits(Geometry::default(), &digits).unwrap();
+        let cred = credential(case["credential"].as_str().unwrap());
+        assert_eq!(cred.respond_matrix(&matrix).unwrap().as_str(), case["response"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn verify_steps() {
+    let v = vectors("verify.json");
+    let policy = Policy { min_pattern_len: 4, ..Policy::default() };
+    let cases = v["cases"].as_array().unwrap();
+    assert!(cases.len() >= 20);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let auth = Authenticator::new(keyring(case["keyring"].as_str().unwrap()), policy.clone()).unwrap();
+        let mut state = UserState::from_bytes(&unhex(case["state_before"].as_str().unwrap())).unwrap();
+        let verdict = auth
+            .verify(
+                case["user"].as_str().unwrap(),
+                &credential(case["credential"].as_str().unwrap()),
+                &mut state,
+                case["token"].as_str().unwrap(),
+                case["response"].as_str().unwrap(),
+                case["now"].as_u64().unwrap(),
+            )
+            .unwrap();
+        assert_eq!(verdict.outcome.as_str(), case["outcome"].as_str().unwrap(), "{name}");
+        assert_eq!(hex(&state.to_bytes()), case["state_after"].as_str().unwrap(), "{name}");
+        assert_eq!(verdict.event.to_json(), case["event"].as_str().unwrap(), "{name}");
+    }
+    let outcomes: std::collections::HashSet<&str> =
+        cases.iter().map(|c| c["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes.len(), 7, "every outcome has a vector");
+}
+
+#[test]
+fn state_bytes() {
+    let v = vectors("state.json");
+    for case in v["valid"].as_array().unwrap() {
+        let bytes = unhex(case["bytes"].as_str().unwrap());
+        let st = UserState::from_bytes(&bytes).unwrap();
+        assert_eq!(st.to_bytes(), bytes);
+        assert_eq!(st.version(), case["version"].as_u64().unwrap());
+        assert_eq!(u64::from(st.consecutive_failures()), case["consecutive_failures"].as_u64().unwrap());
+        assert_eq!(u64::from(st.failures_since_success()), case["failures_since_success"].as_u64().unwrap());
+        assert_eq!(u64::from(st.lock_level()), case["lock_level"].as_u64().unwrap());
+        assert_eq!(st.locked_until(), case["locked_until"].as_u64().unwrap());
+        assert_eq!(st.permanently_locked(), case["permanently_locked"].as_bool().unwrap());
+        assert_eq!(st.next_seq(), case["next_seq"].as_u64().unwrap());
+        assert_eq!(st.pending_expires_at(), case["pending_expires_at"].as_u64());
+    }
+    for case in v["invalid"].as_array().unwrap() {
+        let bytes = unhex(case["bytes"].as_str().unwrap());
+        assert!(matches!(UserState::from_bytes(&bytes), Err(Error::Format(_))), "{}", case["name"]);
+    }
+}
+
+#[test]
+fn sealed_records() {
+    let v = vectors("sealed.json");
+    for case in v["cases"].as_array().unwrap() {
+        let ring = keyring(case["keyring"].as_str().unwrap());
+        let sealed = unhex(case["sealed"].as_str().unwrap());
+        let user = case["user"].as_str().unwrap();
+        let cred = PatternCredential::open(&ring, user, &sealed).unwrap();
+        let expected = credential(case["credential"].as_str().unwrap());
+        assert_eq!(cred.to_bytes(), expected.to_bytes());
+        assert_eq!(
+            PatternCredential::open(&ring, v["wrong_user"].as_str().unwrap(), &sealed).unwrap_err(),
+            Error::Seal
+        );
+    }
+}
+
+#[test]
+fn tickets() {
+    let v = vectors("tickets.json");
+    for seq in v["sequences"].as_array().unwrap() {
+        let verifier = TicketVerifier::new(
+            keyring(v["keyring"].as_str().unwrap()),
+            seq["capacity"].as_u64().unwrap() as usize,
+        );
+        for step in seq["steps"].as_array().unwrap() {
+            let got = verifier.redeem(
+                step["ticket"].as_str().unwrap(),
+                step["audience"].as_str().unwrap(),
+                step["now"].as_u64().unwrap(),
+            );
+            match step["user"].as_str() {
+                Some(user) => assert_eq!(got.unwrap(), user),
+                None => match got {
+                    Err(Error::Ticket(reason)) => {
+                        assert_eq!(reason.as_str(), step["error"].as_str().unwrap());
+                    }
+                    other => panic!("expected {}, got {other:?}", step["error"]),
+                },
+            }
+        }
+    }
+}
+
+#[test]
+fn strength_reports() {
+    for case in vectors("strength.json")["cases"].as_array().unwrap() {
+        let policy = Policy {
+            rows: case["rows"].as_u64().unwrap() as usize,
+            cols: case["cols"].as_u64().unwrap() as usize,
+            min_pattern_len: 4,
+            ..Policy::default()
+        };
+        let s = Strength::for_length(&policy, case["len"].as_u64().unwrap() as usize);
+        let close =
+            |a: f64, b: &serde_json::Value| (a - b.as_f64().unwrap()).abs() <= 1e-9 * a.abs().max(1e-300);
+        assert!(close(s.pattern_space, &case["pattern_space"]));
+        assert!(close(s.pattern_space_bits, &case["pattern_space_bits"]));
+        assert!(close(s.guess_probability, &case["guess_probability"]));
+        assert!(close(s.online_success_before_permanent_lock, &case["online_success_before_permanent_lock"]));
+        for (i, c) in s.candidates_after.iter().enumerate() {
+            assert!(close(*c, &case["candidates_after"][i]));
+        }
+        assert_eq!(u64::from(s.observations_to_unique), case["observations_to_unique"].as_u64().unwrap());
+    }
+}
