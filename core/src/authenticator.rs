@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::audit::{AuditSink, Event, EventKind};
-use crate::codec::{is_valid_name, put_str8};
+use crate::codec::{check_time, is_valid_name, put_str8};
 use crate::error::{Error, Result};
 use crate::fold::{MAX_TYPED_BYTES, fold};
 use crate::grid::{Geometry, Matrix};
@@ -198,6 +198,7 @@ impl Authenticator {
         if !is_valid_name(user) {
             return Err(Error::InvalidUserId);
         }
+        check_time(now)?;
         if let Some(locked_until) = state.lock_at(now) {
             self.emit(&Event::new(now, user, EventKind::IssueRefusedLocked).with_state(state, now));
             return Err(Error::Locked { locked_until });
@@ -263,8 +264,8 @@ impl Authenticator {
     /// For an unknown user, call this with [`Authenticator::decoy_credential`]
     /// and a throw-away state: the work is the same.
     ///
-    /// Errors only for an invalid user id; every answer, token and time gets
-    /// a [`Verdict`].
+    /// Errors only for an invalid user id or a `now` past [`crate::MAX_TIME`];
+    /// every answer and token gets a [`Verdict`].
     pub fn verify(
         &self,
         user: &str,
@@ -277,6 +278,7 @@ impl Authenticator {
         if !is_valid_name(user) {
             return Err(Error::InvalidUserId);
         }
+        check_time(now)?;
         let Some((body, body_bytes)) =
             token::open(&self.keyring, user, token).filter(|(b, _)| b.mode == Mode::Pattern)
         else {
@@ -367,6 +369,7 @@ impl Authenticator {
         if !is_valid_name(user) {
             return Err(Error::InvalidUserId);
         }
+        check_time(now)?;
         let before = state.clone();
         state.permanently_locked = false;
         state.locked_until = 0;
@@ -384,6 +387,7 @@ impl Authenticator {
     /// A login ticket for the SSL-VPN appliance (SPEC §6), valid for the
     /// policy's `ticket_ttl`. Call it only after an `accepted` verdict.
     pub fn issue_ticket(&self, user: &str, audience: &str, now: u64) -> Result<String> {
+        check_time(now)?;
         let ticket = ticket::issue(&self.keyring, user, audience, now, self.policy.ticket_ttl)?;
         let mut event = Event::new(now, user, EventKind::TicketIssued);
         event.audience = Some(audience.to_owned());

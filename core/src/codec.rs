@@ -60,6 +60,14 @@ pub(crate) fn put_str8(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(bytes.get(..n).unwrap_or(&[]));
 }
 
+/// Latest `now` accepted: 9999-12-31T23:59:59Z, in Unix seconds.
+pub const MAX_TIME: u64 = 253_402_300_799;
+
+/// Refuses a `now` past [`MAX_TIME`].
+pub(crate) fn check_time(now: u64) -> crate::Result<()> {
+    if now > MAX_TIME { Err(crate::Error::InvalidTime) } else { Ok(()) }
+}
+
 /// Checks a user id, audience or card serial: 1..=255 bytes, no control
 /// characters (so it cannot break a log line or a length prefix).
 pub(crate) fn is_valid_name(s: &str) -> bool {

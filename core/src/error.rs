@@ -147,6 +147,9 @@ pub enum Error {
     Ticket(TicketError),
     /// The operating system's random number generator failed.
     Random,
+    /// `now` is after 9999-12-31T23:59:59Z ([`crate::MAX_TIME`]): a broken
+    /// clock, refused before it can corrupt expiries and locks.
+    InvalidTime,
 }
 
 impl fmt::Display for Error {
@@ -200,6 +203,7 @@ impl fmt::Display for Error {
             Error::Seal => f.write_str("sealed record cannot be opened (wrong key, wrong user or tampered)"),
             Error::Ticket(t) => write!(f, "login ticket refused ({})", t.as_str()),
             Error::Random => f.write_str("the operating system's random generator failed"),
+            Error::InvalidTime => f.write_str("the time is after the year 9999 (broken clock?)"),
         }
     }
 }

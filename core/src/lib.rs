@@ -59,6 +59,7 @@ mod vectors;
 
 pub use audit::{AuditSink, Event, EventKind};
 pub use authenticator::{Authenticator, Challenge, Outcome, Verdict};
+pub use codec::MAX_TIME;
 pub use error::{Error, PolicyViolation, Result, TicketError, Weakness};
 pub use fold::{MAX_TYPED_BYTES, fold};
 pub use grid::{Cell, Geometry, MAX_CELLS, MAX_SIDE, MIN_SIDE, Matrix};

@@ -177,6 +177,7 @@ impl TicketVerifier {
     /// forged ticket, and refuses (never silently accepts) when the replay
     /// cache is full of unexpired tickets.
     pub fn redeem(&self, ticket: &str, audience: &str, now: u64) -> Result<String> {
+        crate::codec::check_time(now)?;
         let result = self.redeem_inner(ticket, audience, now);
         if let Some(sink) = &self.sink {
             let event = match &result {

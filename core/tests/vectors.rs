@@ -4,7 +4,10 @@
     clippy::panic,
     clippy::indexing_slicing,
     clippy::format_collect,
-    missing_docs
+    missing_docs,
+    clippy::float_cmp,
+    clippy::naive_bytecount,
+    clippy::manual_strip
 )]
 //! Reads the golden vectors through the public API only, exactly as the C,
 //! Python and JS test suites do.
