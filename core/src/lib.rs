@@ -57,6 +57,11 @@ mod verify;
 #[cfg(test)]
 mod vectors;
 
+// Compiles and runs the README's Rust examples as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub use audit::{AuditSink, Event, EventKind};
 pub use authenticator::{Authenticator, Challenge, Outcome, Verdict};
 pub use codec::MAX_TIME;

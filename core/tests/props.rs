@@ -65,13 +65,14 @@ proptest! {
     fn dropping_or_adding_a_character_rejects((cells, fixed, at) in credential(), extra in "[0-9]") {
         let cred = PatternCredential::from_indices(&cells, 8, &fixed, at).unwrap();
         let auth = auth_with(policy());
-        for variant in 0..3 {
+        for variant in 0..4 {
             let mut st = UserState::new();
             let ch = auth.issue_challenge("alice", &mut st, T).unwrap();
             let right = cred.respond(&ch).unwrap().as_str().to_owned();
             let typed = match variant {
                 0 => right[..right.len() - 1].to_owned(),
                 1 => format!("{right}{extra}"),
+                2 => format!("{right}\u{0}"),
                 _ => format!("{extra}{right}"),
             };
             prop_assert_eq!(auth.verify("alice", &cred, &mut st, &ch.token, &typed, T + 1).unwrap().outcome, Outcome::Rejected);

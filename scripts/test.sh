@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test of the project. The README's test command; .ci/run calls it after installing
+# what it needs. Assumes the toolchain pieces that .ci/run installs (rustfmt, clippy, the
+# wasm32-unknown-unknown target).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (unit, integration, property, golden vectors, doctests)"
+cargo test --workspace --locked
+
+step "rustdoc (missing docs and broken links are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc -p matrixauth --no-deps --locked
+
+step "core builds for wasm32-unknown-unknown"
+cargo build -p matrixauth --target wasm32-unknown-unknown --release --locked
+
+step "demo login runs (scripted answers)"
+printf 'wrong\n\n' | cargo run -q --example login --locked | grep -q '=> rejected'
+
+echo
+echo "all tests passed"
