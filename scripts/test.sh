@@ -22,6 +22,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc -p matrixauth --no-deps --locked
 step "core builds for wasm32-unknown-unknown"
 cargo build -p matrixauth --target wasm32-unknown-unknown --release --locked
 
+step "constant time: identical instruction counts across secret inputs (valgrind callgrind)"
+bash scripts/ct-count.sh
+
 step "demo login runs (scripted answers)"
 printf 'wrong\n\n' | cargo run -q --example login --locked | grep -q '=> rejected'
 

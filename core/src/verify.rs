@@ -21,6 +21,10 @@ use crate::grid::Matrix;
 use crate::pattern::{MAX_FIXED_LEN, MAX_PATTERN_LEN, MAX_RESPONSE_LEN, PatternCredential};
 
 /// Whether `typed` (already folded) is the right response to `matrix`.
+///
+/// Never inlined, so the instruction-count test (`scripts/ct-count.sh`) can
+/// measure exactly this function under callgrind.
+#[inline(never)]
 pub(crate) fn response_matches(cred: &PatternCredential, matrix: &Matrix, typed: &[u8]) -> Choice {
     let geometry = matrix.geometry();
     let rows = geometry.rows() as u16;
