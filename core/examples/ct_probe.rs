@@ -4,8 +4,40 @@
 //! typed answer is right); the typed answer's length and the grid are the same
 //! for all, so callgrind must count the same instructions for every class.
 
-use matrixauth::ct::testing::response_matches;
-use matrixauth::{Geometry, Matrix, PatternCredential};
+use matrixauth::ct::testing::{card_answer_matches, response_matches};
+use matrixauth::{Alphabet, Geometry, GridCard, Matrix, PatternCredential};
+
+/// Card classes: (name, card values seed, typed answer). Every card is 8×8
+/// with 2 digits per cell; cells B3 F7 D1 are asked; every answer is 6 bytes.
+const CARD_CLASSES: &[(&str, u32, &str)] = &[
+    ("card_right", 1, "RIGHT"),
+    ("card_wrong", 1, "000000"),
+    ("card_other_values", 2, "000000"),
+    ("card_other_values_right", 2, "RIGHT"),
+    ("card_mismatch_last_byte", 1, "LAST"),
+];
+
+fn card_probe(name: &str) -> Option<String> {
+    let &(_, seed, typed) = CARD_CLASSES.iter().find(|c| c.0 == name)?;
+    let values: String =
+        (0..128u32).map(|i| char::from(b'0' + ((i * 7 + seed * 13 + i / 3) % 10) as u8)).collect();
+    let card = GridCard::from_values("PROBE", 8, 8, 2, Alphabet::Digits, None, &values).ok()?;
+    let cells = [2 * 8 + 1, 6 * 8 + 5, 3];
+    let right: String = cells.iter().map(|&i| values[2 * i..2 * i + 2].to_owned()).collect();
+    let typed = match typed {
+        "RIGHT" => right,
+        "LAST" => {
+            let mut t = right;
+            let last = t.pop()?;
+            t.push(if last == '9' { '8' } else { '9' });
+            t
+        }
+        other => other.to_owned(),
+    };
+    let cells: Vec<u8> = cells.iter().map(|&c| c as u8).collect();
+    let ok = card_answer_matches(&card, &cells, typed.as_bytes());
+    Some(format!("{name}: {}", if ok { "match" } else { "no match" }))
+}
 
 /// (name, cells, fixed string, fixed position, typed answer). Every typed
 /// answer is 12 bytes; every credential's right answer is 12 bytes too.
@@ -29,6 +61,10 @@ const CLASSES: &[(&str, &[&str], &str, usize, &str)] = &[
 
 fn main() {
     let name = std::env::args().nth(1).unwrap_or_default();
+    if let Some(line) = card_probe(&name) {
+        println!("{line}");
+        return;
+    }
     let Some(&(_, cells, fixed, at, typed)) = CLASSES.iter().find(|c| c.0 == name) else {
         eprintln!("classes: {}", CLASSES.iter().map(|c| c.0).collect::<Vec<_>>().join(" "));
         std::process::exit(2);

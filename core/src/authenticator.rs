@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::audit::{AuditSink, Event, EventKind};
+use crate::card::{self, CardChallenge, GridCard};
 use crate::codec::{check_time, is_valid_name, put_str8};
 use crate::error::{Error, Result};
 use crate::fold::{MAX_TYPED_BYTES, fold};
@@ -15,9 +16,9 @@ use crate::grid::{Geometry, Matrix};
 use crate::keyring::{KeyMaterial, Keyring, hmac_init};
 use crate::pattern::PatternCredential;
 use crate::policy::Policy;
-use crate::state::{LastAnswer, UserState};
+use crate::state::{CardUsage, LastAnswer, MAX_CARDS, UserState};
 use crate::strength::Strength;
-use crate::token::{self, Body, Mode};
+use crate::token::{self, Body, CardCells, Mode};
 use crate::{rng, ticket, verify};
 
 /// How a verification ended (SPEC §5 "Verification outcomes").
@@ -275,12 +276,58 @@ impl Authenticator {
         response: &str,
         now: u64,
     ) -> Result<Verdict> {
+        self.verify_challenge(user, state, token, response, now, Mode::Pattern, |body, key, typed| {
+            let matrix = body.matrix(key);
+            bool::from(verify::response_matches(credential, &matrix, typed))
+        })
+    }
+
+    /// Verifies the answer to a card challenge: the same outcomes, order of
+    /// checks, lockout and events as [`Authenticator::verify`]. The answer is
+    /// folded and case-insensitive; the values are compared in constant time.
+    /// A token for another card is `invalid`; an expired card is
+    /// [`Error::CardExpired`].
+    pub fn verify_card(
+        &self,
+        user: &str,
+        card: &GridCard,
+        state: &mut UserState,
+        token: &str,
+        response: &str,
+        now: u64,
+    ) -> Result<Verdict> {
+        if card.is_expired(now) {
+            return Err(Error::CardExpired);
+        }
+        self.verify_challenge(user, state, token, response, now, Mode::Card, |body, _, typed| {
+            match &body.card {
+                Some(c) if c.serial == card.serial() && body.geometry == card.geometry() => {
+                    bool::from(card.answer_matches(&c.cells, typed))
+                }
+                _ => false,
+            }
+        })
+    }
+
+    /// The SPEC §5 state machine shared by both modes; `check` compares the
+    /// folded answer with the right one, in constant time.
+    #[allow(clippy::too_many_arguments)]
+    fn verify_challenge(
+        &self,
+        user: &str,
+        state: &mut UserState,
+        token: &str,
+        response: &str,
+        now: u64,
+        mode: Mode,
+        check: impl FnOnce(&Body, &KeyMaterial, &[u8]) -> bool,
+    ) -> Result<Verdict> {
         if !is_valid_name(user) {
             return Err(Error::InvalidUserId);
         }
         check_time(now)?;
         let Some((body, body_bytes)) =
-            token::open(&self.keyring, user, token).filter(|(b, _)| b.mode == Mode::Pattern)
+            token::open(&self.keyring, user, token).filter(|(b, _)| b.mode == mode)
         else {
             return Ok(self.verdict(Outcome::Invalid, user, None, state, now));
         };
@@ -308,9 +355,8 @@ impl Authenticator {
             return Ok(self.verdict(Outcome::Expired, user, Some(body.seq), state, now));
         }
 
-        let matrix = body.matrix(key);
         let right = match &folded {
-            Some(typed) => bool::from(verify::response_matches(credential, &matrix, typed.as_bytes())),
+            Some(typed) => check(&body, key, typed.as_bytes()),
             None => false,
         };
         state.pending = None;
@@ -324,6 +370,127 @@ impl Authenticator {
         };
         state.bump();
         Ok(self.verdict(outcome, user, Some(body.seq), state, now))
+    }
+
+    /// Issues a card challenge for `user` holding `card`: `card_challenge_cells`
+    /// distinct cells, chosen uniformly among the cells this card has not yet
+    /// asked (single-use policy) or among all cells (otherwise). Asked cells
+    /// count as used at once: they were shown.
+    ///
+    /// While a challenge for this card is pending and unexpired, the same
+    /// challenge is returned (a refresh never shows new cells). Errors:
+    /// [`Error::Locked`], [`Error::CardExpired`], [`Error::CardExhausted`]
+    /// (fewer unused cells than a challenge asks: issue a new card),
+    /// [`Error::TooManyCards`], [`Error::OtherChallengePending`].
+    pub fn issue_card_challenge(
+        &self,
+        user: &str,
+        card: &GridCard,
+        state: &mut UserState,
+        now: u64,
+    ) -> Result<CardChallenge> {
+        if !is_valid_name(user) {
+            return Err(Error::InvalidUserId);
+        }
+        check_time(now)?;
+        if card.is_expired(now) {
+            return Err(Error::CardExpired);
+        }
+        if let Some(locked_until) = state.lock_at(now) {
+            self.emit(&Event::new(now, user, EventKind::IssueRefusedLocked).with_state(state, now));
+            return Err(Error::Locked { locked_until });
+        }
+        if let Some(body) = state.pending_body().filter(|b| now < b.expires_at) {
+            match (&body.mode, &body.card) {
+                (Mode::Pattern, _) => {
+                    return Err(Error::OtherChallengePending { expires_at: body.expires_at });
+                }
+                (Mode::Card, Some(c)) if c.serial == card.serial() => {
+                    if let Some(key) = self.keyring.find(body.key_id) {
+                        return Ok(self.present_card(key, user, &body, state, now, true));
+                    }
+                }
+                // A pending challenge for a replaced card is superseded; its
+                // cells stay used on that card.
+                _ => {}
+            }
+        }
+        let k = self.policy.card_challenge_cells;
+        let cells_total = card.geometry().cells();
+        let key = self.keyring.signing()?;
+        let position = state.cards.iter().position(|c| c.serial == card.serial());
+        if position.is_none() && state.cards.len() >= MAX_CARDS {
+            return Err(Error::TooManyCards);
+        }
+        let mut used = position.and_then(|i| state.cards.get(i)).map_or([0u8; 32], |c| c.used);
+        let is_used = |used: &[u8; 32], i: usize| used.get(i / 8).is_some_and(|b| b >> (i % 8) & 1 == 1);
+        let mut pool: Vec<u8> = (0..cells_total)
+            .filter(|&i| !self.policy.card_single_use || !is_used(&used, i))
+            .map(|i| i as u8)
+            .collect();
+        if pool.len() < k {
+            return Err(Error::CardExhausted);
+        }
+        let cells = card::choose(&mut pool, k)?;
+        let remaining = if self.policy.card_single_use { ((pool.len() - k) / k) as u32 } else { u32::MAX };
+        for &c in &cells {
+            if let Some(b) = used.get_mut(usize::from(c) / 8) {
+                *b |= 1 << (c % 8);
+            }
+        }
+        let mut nonce = [0u8; 16];
+        rng::fill(&mut nonce)?;
+        let body = Body {
+            mode: Mode::Card,
+            key_id: key.id,
+            seq: state.next_seq,
+            issued_at: now,
+            expires_at: now.saturating_add(self.policy.challenge_ttl),
+            geometry: card.geometry(),
+            nonce,
+            card: Some(CardCells { serial: card.serial().to_owned(), cells, remaining }),
+        };
+        match position.and_then(|i| state.cards.get_mut(i)) {
+            Some(entry) => entry.used = used,
+            None => state.cards.push(CardUsage { serial: card.serial().to_owned(), used }),
+        }
+        state.pending = Some(body.encode());
+        state.next_seq = state.next_seq.wrapping_add(1);
+        state.bump();
+        Ok(self.present_card(key, user, &body, state, now, false))
+    }
+
+    fn present_card(
+        &self,
+        key: &KeyMaterial,
+        user: &str,
+        body: &Body,
+        state: &UserState,
+        now: u64,
+        reissue: bool,
+    ) -> CardChallenge {
+        let kind = if reissue { EventKind::CardChallengeReissued } else { EventKind::CardChallengeIssued };
+        let mut event = Event::new(now, user, kind).with_state(state, now);
+        event.seq = Some(body.seq);
+        self.emit(&event);
+        let (serial, cells, remaining) = match &body.card {
+            Some(c) => (
+                c.serial.clone(),
+                c.cells.iter().filter_map(|&i| body.geometry.cell_at(usize::from(i)).ok()).collect(),
+                (c.remaining != u32::MAX).then_some(c.remaining),
+            ),
+            None => (String::new(), Vec::new(), None),
+        };
+        CardChallenge {
+            token: token::sign(key, user, body),
+            serial,
+            cells,
+            remaining,
+            seq: body.seq,
+            issued_at: body.issued_at,
+            expires_at: body.expires_at,
+            event,
+        }
     }
 
     fn verdict(

@@ -147,6 +147,16 @@ pub enum Error {
     Ticket(TicketError),
     /// The operating system's random number generator failed.
     Random,
+    /// A grid card's description is invalid; the text names the field.
+    InvalidCard(&'static str),
+    /// The grid card is past its expiry date.
+    CardExpired,
+    /// Fewer unused cells remain on the card than a challenge asks: issue a
+    /// new card (single-use policy).
+    CardExhausted,
+    /// The user state already tracks the most cards it can
+    /// ([`crate::MAX_CARDS`]); retire one with [`crate::UserState::forget_card`].
+    TooManyCards,
     /// `now` is after 9999-12-31T23:59:59Z ([`crate::MAX_TIME`]): a broken
     /// clock, refused before it can corrupt expiries and locks.
     InvalidTime,
@@ -203,6 +213,14 @@ impl fmt::Display for Error {
             Error::Seal => f.write_str("sealed record cannot be opened (wrong key, wrong user or tampered)"),
             Error::Ticket(t) => write!(f, "login ticket refused ({})", t.as_str()),
             Error::Random => f.write_str("the operating system's random generator failed"),
+            Error::InvalidCard(what) => write!(f, "invalid grid card: {what}"),
+            Error::CardExpired => f.write_str("the grid card has expired; issue a new card"),
+            Error::CardExhausted => {
+                f.write_str("the grid card has no unused cells left for a challenge; issue a new card")
+            }
+            Error::TooManyCards => f.write_str(
+                "the user state tracks the most cards it can; retire an old card with forget_card",
+            ),
             Error::InvalidTime => f.write_str("the time is after the year 9999 (broken clock?)"),
         }
     }

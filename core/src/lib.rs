@@ -37,6 +37,7 @@
 
 mod audit;
 mod authenticator;
+mod card;
 mod codec;
 #[doc(hidden)]
 pub mod ct;
@@ -64,6 +65,7 @@ struct ReadmeDoctests;
 
 pub use audit::{AuditSink, Event, EventKind};
 pub use authenticator::{Authenticator, Challenge, Outcome, Verdict};
+pub use card::{Alphabet, CardChallenge, CardSpec, GridCard, MAX_CARD_CHALLENGE_CELLS, MAX_CELL_LEN};
 pub use codec::MAX_TIME;
 pub use error::{Error, PolicyViolation, Result, TicketError, Weakness};
 pub use fold::{MAX_TYPED_BYTES, fold};

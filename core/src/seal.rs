@@ -25,7 +25,6 @@ const MAX_SEALED: usize = 16 * 1024;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RecordKind {
     PatternCredential = 1,
-    #[allow(dead_code)] // sealed grid cards arrive with card mode
     GridCard = 2,
 }
 

@@ -134,6 +134,33 @@ impl UserState {
         self.pending_body().map(|b| b.expires_at)
     }
 
+    /// How many cells of the card `serial` have been asked.
+    pub fn card_cells_used(&self, serial: &str) -> usize {
+        self.cards
+            .iter()
+            .find(|c| c.serial == serial)
+            .map_or(0, |c| c.used.iter().map(|b| b.count_ones() as usize).sum())
+    }
+
+    /// Serials of the cards whose cell usage this state tracks.
+    pub fn tracked_cards(&self) -> Vec<String> {
+        self.cards.iter().map(|c| c.serial.clone()).collect()
+    }
+
+    /// Forgets the usage record of a retired card (an administrator's action
+    /// after issuing a replacement). Returns whether a record was removed.
+    /// Never forget a card that is still in use: its cells would be asked
+    /// again.
+    pub fn forget_card(&mut self, serial: &str) -> bool {
+        let before = self.cards.len();
+        self.cards.retain(|c| c.serial != serial);
+        let removed = self.cards.len() != before;
+        if removed {
+            self.bump();
+        }
+        removed
+    }
+
     pub(crate) fn pending_body(&self) -> Option<Body> {
         self.pending.as_deref().and_then(Body::decode)
     }

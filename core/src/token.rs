@@ -99,7 +99,10 @@ impl Body {
                 let remaining = r.u32()?;
                 let k = usize::from(r.u8()?);
                 let cells = r.take(k)?.to_vec();
-                if k == 0 || cells.iter().any(|&c| usize::from(c) >= geometry.cells()) {
+                if k == 0
+                    || k > crate::card::MAX_CARD_CHALLENGE_CELLS
+                    || cells.iter().any(|&c| usize::from(c) >= geometry.cells())
+                {
                     return None;
                 }
                 Some(CardCells { serial, cells, remaining })

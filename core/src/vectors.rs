@@ -517,6 +517,61 @@ fn strength_vectors() -> Value {
     json!({"cases": cases})
 }
 
+fn card_vectors() -> Value {
+    crate::rng::set_test_seed(Some(17));
+    let specs = [
+        CardSpec { serial: Some("MX-TEST-0001".into()), ..CardSpec::default() },
+        CardSpec {
+            serial: Some("MX-ALNUM-0002".into()),
+            rows: 5,
+            cols: 10,
+            cell_len: 3,
+            alphabet: Alphabet::Alnum,
+            expires_at: Some(T0 + 365 * 86_400),
+        },
+    ];
+    let cards: Vec<GridCard> = specs.iter().map(|s| GridCard::generate(s).unwrap()).collect();
+    let card_json: Vec<Value> = cards
+        .iter()
+        .map(|c| {
+            let g = c.geometry();
+            let values: String =
+                (0..g.cells()).map(|i| c.value(g.cell_at(i).unwrap()).unwrap().as_str().to_owned()).collect();
+            json!({"serial": c.serial(), "rows": g.rows(), "cols": g.cols(), "cell_len": c.cell_len(),
+                   "alphabet": c.alphabet().as_str(), "expires_at": c.expires_at(), "values": values,
+                   "bytes": hex(&c.to_bytes()), "text": c.render_text().as_str(),
+                   "sealed_k1_alice": hex(&c.seal(&keyring1(), "alice").unwrap())})
+        })
+        .collect();
+
+    let auth = Authenticator::new(keyring1(), Policy::default()).unwrap();
+    let mut challenges = Vec::new();
+    let mut steps = Vec::new();
+    for (ci, c) in cards.iter().enumerate() {
+        let mut st = UserState::new();
+        let ch = auth.issue_card_challenge("alice", c, &mut st, T0).unwrap();
+        challenges.push(json!({"card": ci, "keyring": "k1", "user": "alice", "now": T0 + 60,
+            "state": hex(&st.to_bytes()), "token": ch.token, "cells": ch.cell_names(), "remaining": ch.remaining,
+            "expires_at": ch.expires_at, "answer": c.respond(&ch).unwrap().as_str()}));
+        let mut step = |name: &str, st: &mut UserState, token: &str, response: &str, now: u64| {
+            let before = st.to_bytes();
+            let v = auth.verify_card("alice", c, st, token, response, now).unwrap();
+            steps.push(json!({"name": name, "card": ci, "keyring": "k1", "user": "alice",
+                "state_before": hex(&before), "token": token, "response": response, "now": now,
+                "outcome": v.outcome.as_str(), "state_after": hex(&st.to_bytes()), "event": v.event.to_json()}));
+        };
+        let right = c.respond(&ch).unwrap().as_str().to_lowercase();
+        step("accepted_lower_case", &mut st, &ch.token, &right, T0 + 5);
+        step("duplicate", &mut st, &ch.token, &right, T0 + 6);
+        let ch = auth.issue_card_challenge("alice", c, &mut st, T0 + 10).unwrap();
+        step("rejected", &mut st, &ch.token, "0000", T0 + 11);
+        let ch = auth.issue_card_challenge("alice", c, &mut st, T0 + 20).unwrap();
+        step("expired", &mut st, &ch.token, "0000", ch.expires_at);
+    }
+    crate::rng::set_test_seed(None);
+    json!({"cards": card_json, "challenges": challenges, "verify": steps})
+}
+
 fn all_vectors() -> Vec<(&'static str, Value)> {
     vec![
         ("cells.json", cells_vectors()),
@@ -529,6 +584,7 @@ fn all_vectors() -> Vec<(&'static str, Value)> {
         ("sealed.json", sealed_vectors()),
         ("tickets.json", ticket_vectors()),
         ("strength.json", strength_vectors()),
+        ("cards.json", card_vectors()),
     ]
 }
 

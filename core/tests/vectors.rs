@@ -205,3 +205,60 @@ fn strength_reports() {
         assert_eq!(u64::from(s.observations_to_unique), case["observations_to_unique"].as_u64().unwrap());
     }
 }
+
+fn vector_card(c: &serde_json::Value) -> GridCard {
+    GridCard::from_values(
+        c["serial"].as_str().unwrap(),
+        c["rows"].as_u64().unwrap() as usize,
+        c["cols"].as_u64().unwrap() as usize,
+        c["cell_len"].as_u64().unwrap() as usize,
+        Alphabet::from_name(c["alphabet"].as_str().unwrap()).unwrap(),
+        c["expires_at"].as_u64(),
+        c["values"].as_str().unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn cards() {
+    let v = vectors("cards.json");
+    let cards: Vec<GridCard> = v["cards"].as_array().unwrap().iter().map(vector_card).collect();
+    for (c, spec) in cards.iter().zip(v["cards"].as_array().unwrap()) {
+        assert_eq!(hex(&c.to_bytes()), spec["bytes"].as_str().unwrap());
+        assert_eq!(c.render_text().as_str(), spec["text"].as_str().unwrap());
+        let sealed = unhex(spec["sealed_k1_alice"].as_str().unwrap());
+        assert_eq!(GridCard::open(&keyring("k1"), "alice", &sealed).unwrap().to_bytes(), c.to_bytes());
+    }
+    let auth = Authenticator::new(keyring("k1"), Policy::default()).unwrap();
+    for ch in v["challenges"].as_array().unwrap() {
+        let c = &cards[ch["card"].as_u64().unwrap() as usize];
+        let mut state = UserState::from_bytes(&unhex(ch["state"].as_str().unwrap())).unwrap();
+        let before = state.clone();
+        let got = auth
+            .issue_card_challenge(ch["user"].as_str().unwrap(), c, &mut state, ch["now"].as_u64().unwrap())
+            .unwrap();
+        assert!(got.is_reissue());
+        assert_eq!(state, before);
+        assert_eq!(got.token, ch["token"].as_str().unwrap());
+        assert_eq!(serde_json::json!(got.cell_names()), ch["cells"]);
+        assert_eq!(got.remaining.map(u64::from), ch["remaining"].as_u64());
+        assert_eq!(c.respond(&got).unwrap().as_str(), ch["answer"].as_str().unwrap());
+    }
+    for step in v["verify"].as_array().unwrap() {
+        let c = &cards[step["card"].as_u64().unwrap() as usize];
+        let mut state = UserState::from_bytes(&unhex(step["state_before"].as_str().unwrap())).unwrap();
+        let verdict = auth
+            .verify_card(
+                step["user"].as_str().unwrap(),
+                c,
+                &mut state,
+                step["token"].as_str().unwrap(),
+                step["response"].as_str().unwrap(),
+                step["now"].as_u64().unwrap(),
+            )
+            .unwrap();
+        assert_eq!(verdict.outcome.as_str(), step["outcome"].as_str().unwrap(), "{}", step["name"]);
+        assert_eq!(hex(&state.to_bytes()), step["state_after"].as_str().unwrap());
+        assert_eq!(verdict.event.to_json(), step["event"].as_str().unwrap());
+    }
+}
