@@ -200,10 +200,7 @@ impl Authenticator {
             return Err(Error::InvalidUserId);
         }
         check_time(now)?;
-        if let Some(locked_until) = state.lock_at(now) {
-            self.emit(&Event::new(now, user, EventKind::IssueRefusedLocked).with_state(state, now));
-            return Err(Error::Locked { locked_until });
-        }
+        self.refuse_if_locked(user, state, now)?;
         if let Some(body) = state.pending_body().filter(|b| now < b.expires_at) {
             if body.mode != Mode::Pattern {
                 return Err(Error::OtherChallengePending { expires_at: body.expires_at });
@@ -213,22 +210,48 @@ impl Authenticator {
             }
         }
         let key = self.keyring.signing()?;
+        let body = self.start_challenge(key, state, now, Mode::Pattern, self.geometry, None)?;
+        Ok(self.present(key, user, &body, state, now, EventKind::ChallengeIssued))
+    }
+
+    /// `Err(Locked)` (and an `issue_refused_locked` event) if `user` is locked at `now`.
+    fn refuse_if_locked(&self, user: &str, state: &UserState, now: u64) -> Result<()> {
+        match state.lock_at(now) {
+            Some(locked_until) => {
+                self.emit(&Event::new(now, user, EventKind::IssueRefusedLocked).with_state(state, now));
+                Err(Error::Locked { locked_until })
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// A new challenge body with a fresh OS nonce, made the pending challenge
+    /// of `state` (sequence number taken, version bumped).
+    fn start_challenge(
+        &self,
+        key: &KeyMaterial,
+        state: &mut UserState,
+        now: u64,
+        mode: Mode,
+        geometry: Geometry,
+        card: Option<CardCells>,
+    ) -> Result<Body> {
         let mut nonce = [0u8; 16];
         rng::fill(&mut nonce)?;
         let body = Body {
-            mode: Mode::Pattern,
+            mode,
             key_id: key.id,
             seq: state.next_seq,
             issued_at: now,
             expires_at: now.saturating_add(self.policy.challenge_ttl),
-            geometry: self.geometry,
+            geometry,
             nonce,
-            card: None,
+            card,
         };
         state.pending = Some(body.encode());
         state.next_seq = state.next_seq.wrapping_add(1);
         state.bump();
-        Ok(self.present(key, user, &body, state, now, EventKind::ChallengeIssued))
+        Ok(body)
     }
 
     fn present(
@@ -396,10 +419,7 @@ impl Authenticator {
         if card.is_expired(now) {
             return Err(Error::CardExpired);
         }
-        if let Some(locked_until) = state.lock_at(now) {
-            self.emit(&Event::new(now, user, EventKind::IssueRefusedLocked).with_state(state, now));
-            return Err(Error::Locked { locked_until });
-        }
+        self.refuse_if_locked(user, state, now)?;
         if let Some(body) = state.pending_body().filter(|b| now < b.expires_at) {
             match (&body.mode, &body.card) {
                 (Mode::Pattern, _) => {
@@ -438,25 +458,12 @@ impl Authenticator {
                 *b |= 1 << (c % 8);
             }
         }
-        let mut nonce = [0u8; 16];
-        rng::fill(&mut nonce)?;
-        let body = Body {
-            mode: Mode::Card,
-            key_id: key.id,
-            seq: state.next_seq,
-            issued_at: now,
-            expires_at: now.saturating_add(self.policy.challenge_ttl),
-            geometry: card.geometry(),
-            nonce,
-            card: Some(CardCells { serial: card.serial().to_owned(), cells, remaining }),
-        };
+        let card_part = CardCells { serial: card.serial().to_owned(), cells, remaining };
+        let body = self.start_challenge(key, state, now, Mode::Card, card.geometry(), Some(card_part))?;
         match position.and_then(|i| state.cards.get_mut(i)) {
             Some(entry) => entry.used = used,
             None => state.cards.push(CardUsage { serial: card.serial().to_owned(), used }),
         }
-        state.pending = Some(body.encode());
-        state.next_seq = state.next_seq.wrapping_add(1);
-        state.bump();
         Ok(self.present_card(key, user, &body, state, now, false))
     }
 

@@ -261,3 +261,14 @@ fn decoy_costs_the_same_path_and_never_accepts() {
     let v = auth.verify("nobody", &decoy, &mut st, &ch.token, "123456", T + 1).unwrap();
     assert_eq!(v.outcome, Outcome::Rejected);
 }
+
+#[test]
+fn shared_types_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Authenticator>();
+    assert_send_sync::<TicketVerifier>();
+    assert_send_sync::<Keyring>();
+    assert_send_sync::<PatternCredential>();
+    assert_send_sync::<GridCard>();
+    assert_send_sync::<UserState>();
+}
