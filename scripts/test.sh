@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project. The README's test command; .ci/run calls it after installing
 # what it needs. Assumes the toolchain pieces that .ci/run installs (rustfmt, clippy, the
-# wasm32-unknown-unknown target).
+# wasm32-unknown-unknown target, cbindgen 0.29.4, valgrind, pkg-config, g++).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +24,9 @@ cargo build -p matrixauth --target wasm32-unknown-unknown --release --locked
 
 step "constant time: identical instruction counts across secret inputs (valgrind callgrind)"
 bash scripts/ct-count.sh
+
+step "C library: header, symbols, C tests under ASan/UBSan and valgrind, install + example"
+bash scripts/ffi-test.sh
 
 step "demo login runs (scripted answers)"
 printf 'wrong\n\n' | cargo run -q --example login --locked | grep -q '=> rejected'

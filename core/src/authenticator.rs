@@ -156,6 +156,12 @@ impl Authenticator {
         self
     }
 
+    /// Replaces (or with `None` removes) the audit sink, for hosts that
+    /// attach their log after construction.
+    pub fn set_audit_sink(&mut self, sink: Option<AuditSink>) {
+        self.sink = sink;
+    }
+
     /// The policy in force.
     pub fn policy(&self) -> &Policy {
         &self.policy

@@ -167,6 +167,16 @@ impl TicketVerifier {
         self
     }
 
+    /// Sets the longest accepted ticket lifetime (see [`TicketVerifier::with_max_lifetime`]).
+    pub fn set_max_lifetime(&mut self, seconds: u64) {
+        self.max_lifetime = seconds;
+    }
+
+    /// Replaces (or with `None` removes) the audit sink.
+    pub fn set_audit_sink(&mut self, sink: Option<AuditSink>) {
+        self.sink = sink;
+    }
+
     /// Number of redeemed tickets currently remembered.
     pub fn cached(&self) -> usize {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner).seen.len()
