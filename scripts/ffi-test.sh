@@ -31,6 +31,9 @@ step "only matrixauth_ symbols are exported"
 others=$(nm -D --defined-only "$lib/libmatrixauth.so" | awk '{print $3}' | grep -v '^matrixauth_' || true)
 [ -z "$others" ] || { echo "unexpected exported symbols:"; echo "$others"; exit 1; }
 echo "exported: $(nm -D --defined-only "$lib/libmatrixauth.so" | grep -c ' matrixauth_') functions"
+untested=$(nm -D --defined-only "$lib/libmatrixauth.so" | awk '{print $3}' | while read -r f; do
+  grep -qw "$f" ffi/tests/test_matrixauth.c || echo "$f"; done)
+[ -z "$untested" ] || { echo "exported but never called by ffi/tests/test_matrixauth.c:"; echo "$untested"; exit 1; }
 
 python3 ffi/tests/vectors_to_tsv.py core/tests/vectors > "$tmp/vectors.tsv"
 

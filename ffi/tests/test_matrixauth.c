@@ -289,6 +289,16 @@ static void test_cards(void) {
     OK(matrixauth_authenticator_issue_card_challenge(a, "alice", opened, st, T + i, &ch));
     CHECK(matrixauth_card_challenge_cell_count(ch) == 4);
     CHECK(matrixauth_card_challenge_remaining(ch) == 15 - i);
+    CHECK(matrixauth_card_challenge_expires_at(ch) == T + i + 180);
+    CHECK(!matrixauth_card_challenge_is_reissue(ch));
+    CHECK(matrixauth_state_next_seq(st) == (uint64_t)i + 1);
+    if (i == 0) {
+      matrixauth_card_challenge *again = NULL;
+      OK(matrixauth_authenticator_issue_card_challenge(a, "alice", opened, st, T + 1, &again));
+      CHECK(matrixauth_card_challenge_is_reissue(again));
+      CHECK(strcmp(matrixauth_card_challenge_token(again), matrixauth_card_challenge_token(ch)) == 0);
+      matrixauth_card_challenge_free(again);
+    }
     OK(matrixauth_card_challenge_cell_name(ch, 0, name, sizeof name, &n));
     CHECK_RC(matrixauth_card_challenge_cell_name(ch, 4, name, sizeof name, &n), MATRIXAUTH_ERR_INVALID_ARGUMENT);
     OK(matrixauth_card_respond(card, ch, buf, sizeof buf, &n));
