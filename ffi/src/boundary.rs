@@ -113,12 +113,16 @@ impl OutBuf {
     pub(crate) fn write(&self, data: &[u8], nul: bool) -> FfiResult<()> {
         let need = data.len() + usize::from(nul);
         self.reserve(need)?;
-        // SAFETY: buf is writable for cap >= need bytes (checked in new and reserve);
-        // data is a separate Rust allocation, so the ranges do not overlap.
+        // SAFETY: when need > 0, buf is non-NULL and writable for cap >= need bytes (checked in
+        // new and reserve); data is a separate Rust allocation, so the ranges do not overlap.
+        // When need == 0, buf may be NULL and nothing is copied (copy_nonoverlapping needs
+        // non-NULL pointers even for zero bytes).
         unsafe {
-            core::ptr::copy_nonoverlapping(data.as_ptr(), self.buf, data.len());
-            if nul {
-                self.buf.add(data.len()).write(0);
+            if need > 0 {
+                core::ptr::copy_nonoverlapping(data.as_ptr(), self.buf, data.len());
+                if nul {
+                    self.buf.add(data.len()).write(0);
+                }
             }
             self.out_len.write(data.len());
         }
