@@ -75,4 +75,4 @@ pub use pattern::{MAX_FIXED_LEN, MAX_PATTERN_LEN, MAX_RESPONSE_LEN, PatternCrede
 pub use policy::Policy;
 pub use state::{MAX_CARDS, UserState};
 pub use strength::{Strength, expected_candidates, observations_to_unique};
-pub use ticket::TicketVerifier;
+pub use ticket::{TicketVerifier, ticket_len};

@@ -57,9 +57,12 @@ pub struct Strength {
 
 impl Strength {
     /// The report for a pattern of `len` cells under `policy` (before a
-    /// credential exists, for enrollment pages).
+    /// credential exists, for enrollment pages). `len` is clamped to 1..=16
+    /// and the grid's cell count saturates, so an unvalidated policy or a
+    /// hostile length gives a finite report, never a panic or a long loop.
     pub fn for_length(policy: &crate::Policy, len: usize) -> Self {
-        let cells = policy.rows * policy.cols;
+        let len = len.clamp(1, crate::MAX_PATTERN_LEN);
+        let cells = policy.rows.saturating_mul(policy.cols);
         let pattern_space = if policy.allow_repeated_cells {
             (cells as f64).powf(len as f64)
         } else {

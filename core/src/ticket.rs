@@ -32,6 +32,14 @@ fn mac(key: &KeyMaterial, body: &[u8]) -> [u8; MAC_LEN] {
     out
 }
 
+/// Length in characters of a ticket for `user` and `audience` (both at most
+/// 255 bytes): 71 fixed bytes of body and MAC plus the two names, in
+/// base64url without padding. Frontends size their buffers with it.
+pub fn ticket_len(user: &str, audience: &str) -> usize {
+    let raw = 1 + 4 + 16 + 8 + 8 + 1 + user.len().min(255) + 1 + audience.len().min(255) + MAC_LEN;
+    (raw * 4).div_ceil(3)
+}
+
 /// Makes a ticket for `user` and `audience`, valid from `now` for `ttl`
 /// seconds, signed with the keyring's signing key.
 pub(crate) fn issue(keyring: &Keyring, user: &str, audience: &str, now: u64, ttl: u64) -> Result<String> {

@@ -192,17 +192,6 @@ fn matrix_text_round_trips_and_rejects_junk() {
 }
 
 #[test]
-fn other_mode_challenge_pending_is_reported() {
-    // A card challenge cannot be created yet through the public API; a
-    // pattern challenge pending does not block a pattern issue.
-    let auth = auth();
-    let mut st = UserState::new();
-    let a = auth.issue_challenge("alice", &mut st, T).unwrap();
-    let b = auth.issue_challenge("alice", &mut st, T + 1).unwrap();
-    assert_eq!(a.token, b.token);
-}
-
-#[test]
 fn user_ids_are_checked() {
     let auth = auth();
     let mut st = UserState::new();

@@ -179,6 +179,17 @@ fn strength_numbers_match_the_spec_reference() {
 }
 
 #[test]
+fn strength_of_hostile_inputs_is_finite() {
+    let huge = Policy { rows: usize::MAX, cols: usize::MAX, ..Policy::default() };
+    for len in [0, 1, 17, usize::MAX] {
+        let s = Strength::for_length(&huge, len);
+        assert!((1..=16).contains(&s.pattern_len));
+        assert!(s.guess_probability > 0.0 && s.guess_probability <= 0.1);
+    }
+    assert_eq!(Strength::for_length(&Policy::default(), usize::MAX).pattern_len, 16);
+}
+
+#[test]
 fn expected_candidates_agree_with_simulation() {
     // Monte Carlo with a fixed seed: count 4-cell patterns (repeats allowed)
     // consistent with one random observation, against the formula.

@@ -127,13 +127,12 @@ fn right_answer_while_locked_is_locked_and_not_examined() {
     for k in 0..4 {
         fail(&auth, &mut st, T + k);
     }
-    // Take a challenge, then get locked by a parallel failure on another one?
-    // One outstanding challenge per user: so answer the 5th wrongly, then
-    // replay a right answer to an old challenge: the lock is checked first.
+    // The 5th failure locks the user; the right answer to that same challenge
+    // afterwards is `locked`, because the lock is checked before the pending
+    // match and before the answer.
     let ch = auth.issue_challenge("alice", &mut st, T + 10).unwrap();
     let right = six().respond(&ch).unwrap();
     let mut locked = st.clone();
-    // Lock the clone via the admin-independent path: five failures.
     let wrong =
         if right.starts_with('0') { format!("1{}", &right[1..]) } else { format!("0{}", &right[1..]) };
     assert_eq!(

@@ -41,6 +41,19 @@ fn single_use_audience_and_expiry() {
 }
 
 #[test]
+fn ticket_len_is_exact() {
+    let auth = auth();
+    for (user, audience) in [
+        ("a", "v"),
+        ("alice", "vpn.example"),
+        ("山田太郎", "アプライアンス"),
+        (&*"u".repeat(255), &*"a".repeat(255)),
+    ] {
+        assert_eq!(auth.issue_ticket(user, audience, T).unwrap().len(), ticket_len(user, audience), "{user}");
+    }
+}
+
+#[test]
 fn forged_and_malformed_tickets_are_refused() {
     let auth = auth();
     let verifier = TicketVerifier::new(Keyring::new(&KEY, 1).unwrap(), 100);

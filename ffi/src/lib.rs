@@ -49,16 +49,7 @@ pub extern "C" fn matrixauth_version() -> *const c_char {
 /// The text of a result code (static; do not free). Unknown codes give "unknown result code".
 #[unsafe(no_mangle)]
 pub extern "C" fn matrixauth_result_message(result: u32) -> *const c_char {
-    let all = [
-        0u32, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
-        30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
-    ];
-    if !all.contains(&result) {
-        return c"unknown result code".as_ptr();
-    }
-    // SAFETY: `result` is one of the enum's discriminants (checked just above).
-    let r: R = unsafe { core::mem::transmute::<u32, R>(result) };
-    r.message().as_ptr()
+    R::ALL.iter().find(|r| **r as u32 == result).map_or(c"unknown result code", |r| r.message()).as_ptr()
 }
 
 /// Proves the panic boundary: panics inside the library and returns

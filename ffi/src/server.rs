@@ -274,9 +274,7 @@ pub extern "C" fn matrixauth_authenticator_issue_ticket(
         let auth = &unsafe { handle(auth) }?.inner;
         let user = unsafe { string(user) }?;
         let audience = unsafe { string(audience) }?;
-        // Ticket bytes: 71 + user + audience; base64url without padding; plus NUL.
-        let raw = 71 + user.len().min(255) + audience.len().min(255);
-        out.reserve((raw * 4).div_ceil(3) + 1)?;
+        out.reserve(mx::ticket_len(user, audience) + 1)?;
         let ticket = auth.issue_ticket(user, audience, now)?;
         out.write(ticket.as_bytes(), true)
     }
