@@ -181,7 +181,7 @@ impl Authenticator {
     /// Applies the policy to a credential at enrollment: grid size, lengths,
     /// repeated cells and weak patterns.
     pub fn check_credential(&self, credential: &PatternCredential) -> Result<()> {
-        credential.check(&self.policy)
+        self.policy.check_credential(credential)
     }
 
     /// The honest strength report for `credential` under this policy.

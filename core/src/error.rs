@@ -228,5 +228,40 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl Error {
+    /// A short stable name of the error's kind (`"locked"`, `"weak_pattern"`,
+    /// …), the same in every frontend: JS errors carry it as `code`, Python
+    /// maps it to an exception class. Never contains secret material.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidCellName => "invalid_cell_name",
+            Error::CellOutOfRange => "cell_out_of_range",
+            Error::InvalidGeometry => "invalid_geometry",
+            Error::InvalidPatternLength => "invalid_pattern_length",
+            Error::InvalidFixedString => "invalid_fixed_string",
+            Error::InvalidFixedPosition => "invalid_fixed_position",
+            Error::Policy(_) => "policy",
+            Error::WeakPattern(_) => "weak_pattern",
+            Error::InvalidPolicy(_) => "invalid_policy",
+            Error::InvalidUserId => "invalid_user_id",
+            Error::InvalidAudience => "invalid_audience",
+            Error::InvalidKeyLength => "invalid_key_length",
+            Error::DuplicateKeyId => "duplicate_key_id",
+            Error::UnknownKeyId => "unknown_key_id",
+            Error::Locked { .. } => "locked",
+            Error::OtherChallengePending { .. } => "other_challenge_pending",
+            Error::Format(_) => "format",
+            Error::Seal => "seal",
+            Error::Ticket(_) => "ticket",
+            Error::Random => "random",
+            Error::InvalidCard(_) => "invalid_card",
+            Error::CardExpired => "card_expired",
+            Error::CardExhausted => "card_exhausted",
+            Error::TooManyCards => "too_many_cards",
+            Error::InvalidTime => "invalid_time",
+        }
+    }
+}
+
 /// `Result` with this crate's [`Error`].
 pub type Result<T> = core::result::Result<T, Error>;

@@ -119,6 +119,14 @@ impl Policy {
         Ok(())
     }
 
+    /// Applies the enrollment rules to `credential` (grid, lengths, repeated
+    /// cells, weak patterns) without any key: what
+    /// [`crate::Authenticator::check_credential`] does, for enrollment pages
+    /// that check as the user clicks.
+    pub fn check_credential(&self, credential: &crate::PatternCredential) -> Result<()> {
+        credential.check(self)
+    }
+
     /// The grid geometry named by `rows` and `cols`.
     pub fn geometry(&self) -> Result<Geometry> {
         Geometry::new(self.rows, self.cols)
