@@ -173,7 +173,7 @@ test('sealing binds key and user', () => {
   const rotated = new mx.Keyring(k, 1);
   rotated.rotate(key(), 2);
   assert.equal(rotated.currentKeyId, 2);
-  assert.deepEqual(rotated.keyIds.sort(), [1, 2]);
+  assert.deepEqual(Array.from(rotated.keyIds).sort(), [1, 2]);
   assert.equal(mx.PatternCredential.open(rotated, 'alice', sealed).patternLength, 6);
 });
 
