@@ -1,0 +1,166 @@
+// End to end: the demo server on a free 127.0.0.1 port with a temporary data folder, driven in
+// Debian's headless Chromium through playwright-core. Enrol by clicking cells, pass the practice
+// round, log in by reading the digits from the data-cell elements, follow the hand-off to /vpn,
+// then lock the user with five wrong answers and watch the lock end.
+//
+//   MATRIXAUTH_BIN=target/debug/matrixauth node --test cli/e2e/login.e2e.mjs
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = resolve(new URL('../..', import.meta.url).pathname);
+const bin = process.env.MATRIXAUTH_BIN ?? join(root, 'target/debug/matrixauth');
+const shots = join(root, 'target/e2e');
+const LOCK_SECONDS = 6;
+const PATTERN = ['B2', 'G3', 'D5', 'A8', 'H1', 'E6'];
+const FIXED = 'pw';
+const FIXED_AT = 2;
+
+let server;
+let base;
+let browser;
+let data;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  data = mkdtempSync(join(tmpdir(), 'matrixauth-e2e-'));
+  server = spawn(bin, ['serve', '--port', '0', '--data', data, '--lockout-seconds', String(LOCK_SECONDS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  base = await new Promise((ok, fail) => {
+    let out = '';
+    server.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (m) ok(m[0].replace(/\/$/, ''));
+    });
+    server.on('exit', (code) => fail(new Error(`server exited with ${code}`)));
+    setTimeout(() => fail(new Error('server did not start in 20 s')), 20000);
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    // playwright gives every launch a fresh, empty profile (its own --user-data-dir).
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  if (data) rmSync(data, { recursive: true, force: true });
+});
+
+/** The digits under the pattern with the fixed string inserted: what the user types. */
+async function answerFrom(page, gridSelector) {
+  const digits = await page.$$eval(`${gridSelector} td[data-cell]`, (tds) =>
+    Object.fromEntries(tds.map((td) => [td.dataset.cell, td.textContent])));
+  const ds = PATTERN.map((c) => digits[c]);
+  assert.ok(ds.every((d) => /^[0-9]$/.test(d)), `grid shows digits: ${ds}`);
+  return [...ds.slice(0, FIXED_AT), FIXED, ...ds.slice(FIXED_AT)].join('');
+}
+
+async function gridText(page) {
+  return page.$$eval('#login td[data-cell]', (tds) => tds.map((td) => td.dataset.cell + td.textContent).join(' '));
+}
+
+test('enrol, log in, hand off to the VPN, lock and unlock', { timeout: 120000 }, async () => {
+  const started = Date.now();
+  const context = await browser.newContext({ locale: 'ja-JP' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // 403 (the replayed ticket) and 423 (the lock) are answers this test provokes.
+  page.on('console', (m) => m.type() === 'error' && !/status of (403|423)/.test(m.text()) && errors.push(m.text()));
+
+  // --- Enrollment: click cells, see the live checks, practise, save.
+  await page.goto(`${base}/enroll`);
+  await page.fill('#user', 'alice');
+  for (const c of ['A1', 'B1', 'C1', 'D1', 'E1', 'F1']) await page.click(`#select-grid td[data-cell="${c}"]`);
+  await page.waitForSelector('#warnings li');
+  assert.match(await page.textContent('#warnings'), /一直線/, 'a straight line is flagged as weak');
+  assert.equal(await page.isDisabled('#practice-start'), true);
+  await page.click('#clear');
+  for (const c of PATTERN) await page.click(`#select-grid td[data-cell="${c}"]`);
+  assert.equal(await page.textContent('#select-grid td[data-cell="G3"]'), '2', 'order numbers are shown');
+  await page.fill('#fixed', FIXED);
+  await page.selectOption('#fixed-at', String(FIXED_AT));
+  assert.equal(await page.getAttribute('#warnings', 'data-count'), '0');
+  assert.match(await page.textContent('#strength'), /1 \/ 1,000,000/);
+  assert.equal(await page.isDisabled('#save'), true, 'saving needs the practice round');
+  await page.click('#practice-start');
+  await page.fill('#practice-answer', '0000000');
+  await page.click('#practice-form button');
+  assert.equal(await page.getAttribute('#practice-result', 'data-outcome'), 'rejected');
+  assert.equal(await page.isDisabled('#save'), true);
+  await page.fill('#practice-answer', await answerFrom(page, '#practice-grid'));
+  await page.click('#practice-form button');
+  assert.equal(await page.getAttribute('#practice-result', 'data-outcome'), 'accepted');
+  await page.screenshot({ path: join(shots, 'enroll.png'), fullPage: true });
+  await page.click('#save');
+  await page.waitForSelector('#login-link');
+
+  // --- Login: the grid, a refresh shows the same grid, answer, hand-off.
+  await page.click('#login-link');
+  await page.waitForSelector('#login td[data-cell="H8"]');
+  assert.equal(await page.getAttribute('#login input[name="answer"]', 'type'), 'text');
+  assert.equal(await page.getAttribute('#login input[name="answer"]', 'autocomplete'), 'one-time-code');
+  assert.equal(await page.getAttribute('#login td[data-cell="B3"]', 'aria-label'), `列 B、行 3: ${await page.textContent('#login td[data-cell="B3"]')}`);
+  assert.match(await page.textContent('.mx-countdown'), /残り [23]:\d\d/);
+  const first = await gridText(page);
+  await page.screenshot({ path: join(shots, 'login.png'), fullPage: true });
+  await page.reload();
+  await page.waitForSelector('#login td[data-cell="H8"]');
+  assert.equal(await gridText(page), first, 'refreshing shows the same grid');
+  const answer = await answerFrom(page, '#login');
+  // Full-width input is accepted.
+  const wide = Array.from(answer, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)).join('');
+  await page.fill('#login input[name="answer"]', wide);
+  await Promise.all([page.waitForURL(/\/vpn\?ticket=/), page.click('#login button[type="submit"]')]);
+  await page.waitForSelector('#greeting');
+  assert.equal(await page.getAttribute('#greeting', 'data-user'), 'alice');
+  await page.screenshot({ path: join(shots, 'vpn.png'), fullPage: true });
+  // The ticket is single use: the same URL again is refused.
+  const vpnUrl = page.url();
+  const again = await page.goto(vpnUrl);
+  assert.equal(again.status(), 403);
+  assert.equal(await page.getAttribute('#refused', 'data-reason'), 'replayed');
+
+  // --- Five wrong answers lock the user; no grid until the lock ends.
+  await page.goto(`${base}/?user=alice`);
+  for (let i = 1; i <= 5; i++) {
+    await page.waitForSelector('#login td[data-cell="H8"]');
+    await page.fill('#login input[name="answer"]', '0000000000');
+    await page.click('#login button[type="submit"]');
+    if (i < 5) await page.waitForFunction((n) => document.querySelector('.mx-message')?.dataset.kind === 'error', i);
+  }
+  await page.waitForSelector('.mx-login.mx-locked');
+  const lockedUntil = Number(await page.getAttribute('.mx-message', 'data-locked-until'));
+  assert.ok(lockedUntil > Date.now() / 1000 - 2, 'the lock message carries its end time');
+  assert.match(await page.textContent('.mx-message'), /ロックされています。解除予定: \d{4}\/\d{1,2}\/\d{1,2}/);
+  assert.equal(await page.$$eval('#login td[data-cell]', (t) => t.length), 0, 'no grid while locked');
+  await page.screenshot({ path: join(shots, 'locked.png'), fullPage: true });
+  await page.reload();
+  await page.waitForSelector('.mx-login.mx-locked');
+  assert.equal(await page.$$eval('#login td[data-cell]', (t) => t.length), 0, 'a refresh shows no grid either');
+  const wait = lockedUntil * 1000 - Date.now() + 500;
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  await page.reload();
+  await page.waitForSelector('#login td[data-cell="H8"]');
+  await page.fill('#login input[name="answer"]', await answerFrom(page, '#login'));
+  await Promise.all([page.waitForURL(/\/vpn\?ticket=/), page.click('#login button[type="submit"]')]);
+  assert.equal(await page.getAttribute('#greeting', 'data-user'), 'alice');
+
+  // --- English for English browsers.
+  const en = await (await browser.newContext({ locale: 'en-US' })).newPage();
+  await en.goto(`${base}/?user=alice`);
+  await en.waitForSelector('#login td[data-cell="H8"]');
+  assert.equal(await en.getAttribute('#login td[data-cell="C4"]', 'aria-label'), `column C, row 4: ${await en.textContent('#login td[data-cell="C4"]')}`);
+
+  assert.deepEqual(errors, [], 'no script errors in the pages');
+  console.log(`e2e: ${((Date.now() - started) / 1000).toFixed(1)} s in the browser (lock ${LOCK_SECONDS} s included)`);
+});

@@ -1,0 +1,79 @@
+//! The demo server's keyring file: created on first start, owner-only.
+//!
+//! Format: one key per line, `<key id> <64 hex digits>`; the first line is
+//! the signing key, the others verify only (rotate by adding a new first
+//! line). Lines starting with `#` are comments.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+/// Reads the keyring at `path`, creating it with one fresh key if it does
+/// not exist. Refuses a file that group or others can read.
+pub fn load_or_create(path: &Path) -> Result<mx::Keyring, String> {
+    if !path.exists() {
+        create(path)?;
+    }
+    check_permissions(path)?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut keyring: Option<mx::Keyring> = None;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let bad = || format!("{} line {}: expected `<key id> <64 hex digits>`", path.display(), n + 1);
+        let (id, hex) = line.split_once(' ').ok_or_else(bad)?;
+        let id: u32 = id.parse().map_err(|_| bad())?;
+        let key = zeroize::Zeroizing::new(unhex(hex.trim()).ok_or_else(bad)?);
+        match &mut keyring {
+            None => keyring = Some(mx::Keyring::new(&key, id).map_err(|e| format!("{}: {e}", bad()))?),
+            Some(k) => k.add_verification_key(&key, id).map_err(|e| format!("{}: {e}", bad()))?,
+        }
+    }
+    keyring.ok_or_else(|| format!("{} holds no key", path.display()))
+}
+
+fn create(path: &Path) -> Result<(), String> {
+    let key = mx::Keyring::generate_key().map_err(|e| e.to_string())?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut file = opts.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    let mut hex = zeroize::Zeroizing::new(String::with_capacity(2 * key.len()));
+    for b in key.iter() {
+        let _ = write!(hex, "{b:02x}");
+    }
+    writeln!(file, "# matrixauth keyring: <key id> <key>; first line signs. Keep secret.")
+        .and_then(|()| writeln!(file, "1 {}", hex.as_str()))
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn check_permissions(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(format!(
+                "{} is readable by others (mode {:o}); run `chmod 600 {}`",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+}

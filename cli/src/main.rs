@@ -1,0 +1,153 @@
+//! `matrixauth`: the browser login demo (`serve`) and admin commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use matrixauth_cli::server::{App, Config, router, system_clock};
+use matrixauth_cli::store::Store;
+use matrixauth_cli::{DataDir, admin, keys};
+
+const USAGE: &str = "\
+usage:
+  matrixauth serve [--port N] [--host ADDR] [--data DIR] [--lockout-seconds N] [--audience NAME] [--assets DIR]
+        the demo login on http://127.0.0.1:8080/ (data in ./matrixauth-data)
+  matrixauth users [--data DIR]            enrolled users, counters and locks
+  matrixauth unlock USER [--data DIR]      clear a user's locks (admin action, audited)
+  matrixauth audit [--tail N] [--data DIR] the audit log as JSON lines
+";
+
+struct Opts {
+    port: u16,
+    host: String,
+    data: PathBuf,
+    lockout_seconds: Option<u64>,
+    audience: String,
+    assets: PathBuf,
+    tail: Option<usize>,
+    positional: Vec<String>,
+}
+
+fn parse(args: &[String]) -> Result<Opts, String> {
+    let mut o = Opts {
+        port: 8080,
+        host: "127.0.0.1".into(),
+        data: PathBuf::from("matrixauth-data"),
+        lockout_seconds: None,
+        audience: "vpn.demo.matrixauth".into(),
+        assets: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm/pkg/web")),
+        tail: None,
+        positional: Vec::new(),
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
+        match a.as_str() {
+            "--port" => o.port = value("--port")?.parse().map_err(|_| "--port must be 0-65535".to_owned())?,
+            "--host" => o.host = value("--host")?,
+            "--data" => o.data = PathBuf::from(value("--data")?),
+            "--lockout-seconds" => {
+                o.lockout_seconds =
+                    Some(value(a)?.parse().map_err(|_| "--lockout-seconds must be a number".to_owned())?);
+            }
+            "--audience" => o.audience = value(a)?,
+            "--assets" => o.assets = PathBuf::from(value(a)?),
+            "--tail" => o.tail = Some(value(a)?.parse().map_err(|_| "--tail must be a number".to_owned())?),
+            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+            s => o.positional.push(s.to_owned()),
+        }
+    }
+    Ok(o)
+}
+
+fn now() -> u64 {
+    system_clock()()
+}
+
+fn policy(o: &Opts) -> mx::Policy {
+    let mut p = mx::Policy::default();
+    if let Some(s) = o.lockout_seconds {
+        p.lockout_seconds = s;
+        p.max_lockout_seconds = p.max_lockout_seconds.max(s);
+    }
+    p
+}
+
+fn open(o: &Opts) -> Result<(DataDir, mx::Keyring, Store), String> {
+    let dir = DataDir::open(&o.data)?;
+    let keyring = keys::load_or_create(&dir.keyring())?;
+    let store = Store::open(&dir.database()).map_err(|e| e.to_string())?;
+    Ok((dir, keyring, store))
+}
+
+fn serve(o: &Opts) -> Result<(), String> {
+    let (dir, keyring, store) = open(o)?;
+    let app = App::new(Config {
+        store,
+        keyring,
+        policy: policy(o),
+        audience: o.audience.clone(),
+        assets: o.assets.clone(),
+        clock: system_clock(),
+    })
+    .map_err(|e| e.to_string())?;
+    if !o.assets.join("matrixauth_bg.wasm").exists() {
+        eprintln!(
+            "warning: {} has no WASM build; the enrollment page needs it (run scripts/wasm-build.sh)",
+            o.assets.display()
+        );
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind((o.host.as_str(), o.port))
+            .await
+            .map_err(|e| format!("cannot listen on {}:{}: {e}", o.host, o.port))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("matrixauth demo login: http://{addr}/   (enrol a user at http://{addr}/enroll)");
+        println!("data folder: {}   stop with Ctrl-C", dir.root.display());
+        axum::serve(listener, router(app))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let (cmd, rest) = args.split_first().ok_or_else(|| USAGE.to_owned())?;
+    let o = parse(rest)?;
+    match (cmd.as_str(), o.positional.as_slice()) {
+        ("serve", []) => serve(&o),
+        ("users", []) => {
+            let (_, _, store) = open(&o)?;
+            print!("{}", admin::users(&store, now())?);
+            Ok(())
+        }
+        ("unlock", [user]) => {
+            let (_, keyring, store) = open(&o)?;
+            println!("{}", admin::unlock(&store, &keyring, &policy(&o), user, now())?);
+            Ok(())
+        }
+        ("audit", []) => {
+            let (_, _, store) = open(&o)?;
+            print!("{}", admin::audit(&store, o.tail)?);
+            Ok(())
+        }
+        ("help" | "--help" | "-h", _) => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(USAGE.to_owned()),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("matrixauth: {}", e.trim_end());
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,463 @@
+//! The demo login server: pages, the JSON API and the `/vpn` stand-in for
+//! the SSL-VPN appliance.
+//!
+//! All rules are the core's; this file moves bytes between HTTP, the store
+//! and the `Authenticator`. Every state change goes through
+//! [`Store::update`]'s compare-and-swap, with the call's audit events in the
+//! same transaction.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::store::{Store, StoreError};
+
+/// Unix seconds; injectable so tests can move time.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+}
+
+/// Largest request body accepted (bytes).
+pub const MAX_BODY: usize = 4096;
+
+/// Unknown users whose decoy state is remembered (a refresh shows the same
+/// grid and five failures lock, as for a real user); beyond this the
+/// oldest half is dropped.
+const MAX_DECOYS: usize = 10_000;
+
+/// Everything a request needs.
+pub struct App {
+    store: Arc<Store>,
+    keyring: mx::Keyring,
+    policy: mx::Policy,
+    verifier: mx::TicketVerifier,
+    decoys: Mutex<HashMap<String, (u64, mx::UserState)>>,
+    audience: String,
+    assets: PathBuf,
+    clock: Clock,
+}
+
+/// How to build an [`App`].
+pub struct Config {
+    /// The store.
+    pub store: Store,
+    /// Server keys (the appliance stand-in shares them, as a real appliance
+    /// would hold the ticket key).
+    pub keyring: mx::Keyring,
+    /// The policy.
+    pub policy: mx::Policy,
+    /// The tickets' audience: the appliance's name.
+    pub audience: String,
+    /// Directory of the browser build of the WASM package (`wasm/pkg/web`).
+    pub assets: PathBuf,
+    /// The clock.
+    pub clock: Clock,
+}
+
+impl App {
+    /// Builds the app; fails if the policy is invalid.
+    pub fn new(config: Config) -> Result<Arc<App>, mx::Error> {
+        config.policy.validate()?;
+        let store = Arc::new(config.store);
+        // The appliance stand-in logs its redemptions and refusals (the core's events).
+        let sink_store = Arc::clone(&store);
+        let sink: mx::AuditSink = Arc::new(move |e: &mx::Event| {
+            if let Err(err) = sink_store.append_audit(&[e.to_json()]) {
+                eprintln!("matrixauth serve: cannot write the audit log: {err}");
+            }
+        });
+        let verifier = mx::TicketVerifier::new(config.keyring.clone(), mx::TicketVerifier::DEFAULT_CAPACITY)
+            .with_audit_sink(sink);
+        let app = Arc::new(App {
+            verifier,
+            store,
+            keyring: config.keyring,
+            policy: config.policy,
+            decoys: Mutex::new(HashMap::new()),
+            audience: config.audience,
+            assets: config.assets,
+            clock: config.clock,
+        });
+        Ok(app)
+    }
+
+    /// The store (admin commands and tests).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn authenticator(&self) -> Result<(mx::Authenticator, Events), mx::Error> {
+        audited_authenticator(&self.keyring, &self.policy)
+    }
+
+    /// Runs `f` with a fresh audited authenticator on the state of `user`:
+    /// the enrolled user's stored state (compare-and-swap), or the in-memory
+    /// decoy state of an unknown user. `f` gets the sealed credential, or
+    /// `None` for a decoy.
+    fn with_user<T>(
+        &self,
+        user: &str,
+        mut f: impl FnMut(&mx::Authenticator, Option<&[u8]>, &mut mx::UserState) -> Result<T, mx::Error>,
+    ) -> Result<Result<T, mx::Error>, ApiError> {
+        let known = self.store.update(user, |record| {
+            let (auth, events) = match self.authenticator() {
+                Ok(a) => a,
+                Err(e) => return (Err(e), Vec::new()),
+            };
+            let out = f(&auth, Some(&record.sealed_credential), &mut record.state);
+            (out, events.take())
+        })?;
+        if let Some(out) = known {
+            return Ok(out);
+        }
+        let (auth, events) = self.authenticator().map_err(ApiError::internal)?;
+        let out = {
+            let mut decoys = self.decoys.lock().unwrap_or_else(PoisonError::into_inner);
+            if decoys.len() >= MAX_DECOYS && !decoys.contains_key(user) {
+                let mut ages: Vec<u64> = decoys.values().map(|(t, _)| *t).collect();
+                ages.sort_unstable();
+                let cut = ages.get(ages.len() / 2).copied().unwrap_or(u64::MAX);
+                decoys.retain(|_, (t, _)| *t > cut);
+            }
+            let now = (self.clock)();
+            let entry = decoys.entry(user.to_owned()).or_insert_with(|| (now, mx::UserState::new()));
+            entry.0 = now;
+            f(&auth, None, &mut entry.1)
+        };
+        self.store.append_audit(&events.take())?;
+        Ok(out)
+    }
+}
+
+/// Audit lines collected during one attempt of one request.
+#[derive(Clone, Default)]
+pub struct Events(Arc<Mutex<Vec<String>>>);
+
+impl Events {
+    /// The lines collected so far, emptying the buffer.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// An authenticator whose audit events land in the returned buffer, so a
+/// request stores them in the same transaction as the state they describe
+/// (and drops them with an attempt that lost a compare-and-swap).
+pub fn audited_authenticator(
+    keyring: &mx::Keyring,
+    policy: &mx::Policy,
+) -> Result<(mx::Authenticator, Events), mx::Error> {
+    let events = Events::default();
+    let sink_events = events.clone();
+    let sink: mx::AuditSink = Arc::new(move |e: &mx::Event| {
+        sink_events.0.lock().unwrap_or_else(PoisonError::into_inner).push(e.to_json());
+    });
+    Ok((mx::Authenticator::new(keyring.clone(), policy.clone())?.with_audit_sink(sink), events))
+}
+
+/// An API error: status, stable code and a message without secrets.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: Value,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError { status, body: json!({ "error": code, "message": message.into() }) }
+    }
+
+    fn core(e: &mx::Error) -> Self {
+        let status = match e {
+            mx::Error::Locked { .. } => StatusCode::LOCKED,
+            mx::Error::Random | mx::Error::Format(_) | mx::Error::Seal => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let mut err = ApiError::new(status, e.code(), e.to_string());
+        if let (mx::Error::Locked { locked_until }, Some(obj)) = (e, err.body.as_object_mut()) {
+            obj.insert("lockedUntil".into(), json!(locked_until));
+        }
+        err
+    }
+
+    fn internal(e: impl std::fmt::Display) -> Self {
+        eprintln!("matrixauth serve: internal error: {e}");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, no_store(), axum::Json(self.body)).into_response()
+    }
+}
+
+fn no_store() -> [(header::HeaderName, HeaderValue); 1] {
+    [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))]
+}
+
+/// Parses a JSON body: size, syntax, types and unknown fields are all
+/// refused with a 4xx and a clear message, before anything changes.
+fn parse<T: for<'de> Deserialize<'de>>(body: Result<Bytes, BytesRejection>) -> Result<T, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(e.status(), "too_large", format!("request body over {MAX_BODY} bytes"))
+        } else {
+            ApiError::new(e.status(), "bad_request", "could not read the request body")
+        }
+    })?;
+    serde_json::from_slice(&body).map_err(|e| {
+        // serde's "invalid type" and "invalid value" messages quote the value, which may be an
+        // answer: only messages about field names are passed on; the rest say where, not what.
+        let text = e.to_string();
+        let msg = match e.classify() {
+            serde_json::error::Category::Data
+                if text.starts_with("unknown field") || text.starts_with("missing field") =>
+            {
+                format!("invalid request: {text}")
+            }
+            serde_json::error::Category::Data => format!(
+                "invalid request: a field has the wrong type or value at line {} column {}",
+                e.line(),
+                e.column()
+            ),
+            _ => format!("malformed JSON at line {} column {}", e.line(), e.column()),
+        };
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", msg)
+    })
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserReq {
+    user: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyReq {
+    user: String,
+    token: String,
+    answer: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct EnrollReq {
+    user: String,
+    cells: Vec<String>,
+    #[serde(default)]
+    fixed: String,
+    #[serde(default)]
+    fixed_at: usize,
+}
+
+async fn api_challenge(
+    State(app): State<Arc<App>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let req: UserReq = parse(body)?;
+    blocking(move || {
+        let now = (app.clock)();
+        let out = app.with_user(&req.user, |auth, _, state| auth.issue_challenge(&req.user, state, now))?;
+        let ch = out.map_err(|e| ApiError::core(&e))?;
+        let p = &app.policy;
+        let body = json!({
+            "user": req.user,
+            "token": ch.token,
+            "matrix": ch.matrix.rows(),
+            "rows": p.rows,
+            "cols": p.cols,
+            "blockRows": p.block_rows,
+            "blockCols": p.block_cols,
+            "issuedAt": ch.issued_at,
+            "expiresAt": ch.expires_at,
+            "now": now,
+            "reissue": ch.is_reissue(),
+        });
+        Ok((no_store(), axum::Json(body)).into_response())
+    })
+    .await
+}
+
+async fn api_verify(
+    State(app): State<Arc<App>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let req: VerifyReq = parse(body)?;
+    blocking(move || {
+        let now = (app.clock)();
+        let out = app.with_user(&req.user, |auth, sealed, state| {
+            let credential = if let Some(sealed) = sealed {
+                mx::PatternCredential::open(auth.keyring(), &req.user, sealed)?
+            } else {
+                auth.decoy_credential()?
+            };
+            let verdict = auth.verify(&req.user, &credential, state, &req.token, &req.answer, now)?;
+            // A decoy can never log in, even if a guess matched the random decoy.
+            let ticket = if verdict.accepted() && sealed.is_some() {
+                Some(auth.issue_ticket(&req.user, &app.audience, now)?)
+            } else {
+                None
+            };
+            let outcome = if verdict.accepted() && sealed.is_none() { mx::Outcome::Rejected } else { verdict.outcome };
+            Ok((outcome, verdict.event, ticket))
+        })?;
+        let (outcome, event, ticket) = out.map_err(|e| ApiError::core(&e))?;
+        let mut body = json!({
+            "outcome": outcome.as_str(),
+            "lockedUntil": event.locked_until,
+            "permanentlyLocked": event.permanently_locked,
+        });
+        if let (Some(t), Some(obj)) = (ticket, body.as_object_mut()) {
+            obj.insert("redirect".into(), json!(format!("/vpn?ticket={t}")));
+        }
+        Ok((no_store(), axum::Json(body)).into_response())
+    })
+    .await
+}
+
+async fn api_enroll(
+    State(app): State<Arc<App>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let req: EnrollReq = parse(body)?;
+    blocking(move || {
+        let now = (app.clock)();
+        let credential = mx::PatternCredential::from_names(&req.cells, &req.fixed, req.fixed_at)
+            .map_err(|e| ApiError::core(&e))?;
+        app.policy.check_credential(&credential).map_err(|e| ApiError::core(&e))?;
+        let sealed = credential.seal(&app.keyring, &req.user).map_err(|e| ApiError::core(&e))?;
+        let line = json!({ "time": now, "user": req.user, "event": "enrolled" }).to_string();
+        if !app.store.create_user(&req.user, &sealed, &mx::UserState::new(), now, &[line])? {
+            return Err(ApiError::new(StatusCode::CONFLICT, "exists", "that user id is already enrolled"));
+        }
+        let s = mx::Strength::for_length(&app.policy, credential.pattern_len());
+        let body = json!({
+            "user": req.user,
+            "patternSpaceBits": s.pattern_space_bits,
+            "guessProbability": s.guess_probability,
+        });
+        Ok((StatusCode::CREATED, no_store(), axum::Json(body)).into_response())
+    })
+    .await
+}
+
+async fn api_policy(State(app): State<Arc<App>>) -> Response {
+    let p = &app.policy;
+    let body = json!({
+        "rows": p.rows, "cols": p.cols, "blockRows": p.block_rows, "blockCols": p.block_cols,
+        "requireEveryBlock": p.require_every_block, "minPatternLen": p.min_pattern_len,
+        "maxPatternLen": p.max_pattern_len, "allowRepeatedCells": p.allow_repeated_cells,
+        "rejectWeakPatterns": p.reject_weak_patterns, "challengeTtl": p.challenge_ttl,
+        "maxConsecutiveFailures": p.max_consecutive_failures, "lockoutSeconds": p.lockout_seconds,
+        "maxLockoutSeconds": p.max_lockout_seconds, "maxTotalFailures": p.max_total_failures,
+        "cardChallengeCells": p.card_challenge_cells, "cardSingleUse": p.card_single_use,
+        "ticketTtl": p.ticket_ttl,
+    });
+    axum::Json(body).into_response()
+}
+
+#[derive(Deserialize)]
+struct VpnQuery {
+    ticket: Option<String>,
+}
+
+async fn vpn(State(app): State<Arc<App>>, query: Result<Query<VpnQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+    let ticket = query.ok().and_then(|q| q.0.ticket).unwrap_or_default();
+    let result = blocking(move || {
+        let now = (app.clock)();
+        Ok(app.verifier.redeem(&ticket, &app.audience, now))
+    })
+    .await;
+    let (status, html) = match result {
+        Ok(Ok(user)) => (StatusCode::OK, crate::pages::vpn_welcome(&user)),
+        Ok(Err(e)) => (StatusCode::FORBIDDEN, crate::pages::vpn_refused(ticket_reason(&e))),
+        Err(e) => return e.into_response(),
+    };
+    (status, no_store(), Html(html)).into_response()
+}
+
+fn ticket_reason(e: &mx::Error) -> &'static str {
+    match e {
+        mx::Error::Ticket(t) => t.as_str(),
+        other => other.code(),
+    }
+}
+
+async fn pkg_file(State(app): State<Arc<App>>, axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    let content_type = match name.as_str() {
+        "matrixauth.js" => "text/javascript; charset=utf-8",
+        "matrixauth_bg.wasm" => "application/wasm",
+        "matrixauth.d.ts" => "text/plain; charset=utf-8",
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    match tokio::fs::read(app.assets.join(&name)).await {
+        Ok(bytes) => ([(header::CONTENT_TYPE, content_type)], bytes).into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the WASM package is not built: run scripts/wasm-build.sh (scripts/demo.sh does it for you)",
+        )
+            .into_response(),
+    }
+}
+
+/// The router: pages, API, appliance stand-in.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(|| async { Html(crate::pages::LOGIN_HTML) }))
+        .route("/enroll", get(|| async { Html(crate::pages::ENROLL_HTML) }))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        .route("/static/{name}", get(crate::pages::static_file))
+        .route("/pkg/{name}", get(pkg_file))
+        .route("/api/policy", get(api_policy))
+        .route("/api/challenge", post(api_challenge))
+        .route("/api/verify", post(api_verify))
+        .route("/api/enroll", post(api_enroll))
+        .route("/vpn", get(vpn))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page") })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(app)
+}
+
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // The ticket travels in the /vpn URL: never leak it in a Referer.
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
+}

@@ -1,0 +1,80 @@
+// The demo login page: ID → matrix → answer → hand-off to the VPN appliance.
+import { LoginWidget, pickLang } from '/static/matrixauth-widget.js';
+
+const lang = pickLang();
+document.documentElement.lang = lang;
+const T = {
+  ja: { title: 'マトリクス認証ログイン', userLabel: 'ユーザー ID', next: '次へ', enrollLink: 'パターンを登録する', otherUser: '別のユーザーでログイン', who: (u) => `ユーザー: ${u}`, error: 'エラー: ' },
+  en: { title: 'Matrix login', userLabel: 'User ID', next: 'Next', enrollLink: 'Enrol a pattern', otherUser: 'Log in as someone else', who: (u) => `User: ${u}`, error: 'Error: ' },
+}[lang];
+for (const e of document.querySelectorAll('[data-t]')) e.textContent = T[e.dataset.t];
+
+const userForm = document.getElementById('user-form');
+const userInput = document.getElementById('user');
+const who = document.getElementById('who');
+const root = document.getElementById('login');
+let user = new URLSearchParams(location.search).get('user');
+
+async function post(path, body) {
+  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+const widget = new LoginWidget(root, {
+  lang,
+  onExpire: () => setTimeout(loadChallenge, 1500),
+  onSubmit: async (answer, challenge) => {
+    const { status, body } = await post('/api/verify', { user, token: challenge.token, answer });
+    if (status !== 200) {
+      widget.showMessage(T.error + body.message, 'error');
+      return;
+    }
+    root.dataset.outcome = body.outcome;
+    if (body.outcome === 'accepted' && body.redirect) {
+      widget.showMessage(widget.outcomeText('accepted'), 'ok');
+      location.assign(body.redirect);
+      return;
+    }
+    if (body.outcome === 'locked' || body.lockedUntil || body.permanentlyLocked) {
+      widget.showLocked(body.permanentlyLocked ? null : body.lockedUntil);
+      return;
+    }
+    const text = widget.outcomeText(body.outcome);
+    await loadChallenge();
+    widget.showMessage(text, body.outcome === 'duplicate' ? 'info' : 'error');
+  },
+});
+root.hidden = true;
+
+async function loadChallenge() {
+  const { status, body } = await post('/api/challenge', { user });
+  root.hidden = false;
+  if (status === 423) {
+    widget.showLocked(body.lockedUntil);
+    return;
+  }
+  if (status !== 200) {
+    widget.showLocked(undefined);
+    widget.showMessage(T.error + body.message, 'error');
+    return;
+  }
+  widget.show(body);
+  widget.showMessage('', 'info');
+}
+
+function start(u) {
+  user = u;
+  userForm.hidden = true;
+  who.hidden = false;
+  who.textContent = T.who(u);
+  const url = new URL(location.href);
+  url.searchParams.set('user', u);
+  history.replaceState(null, '', url);
+  loadChallenge();
+}
+
+userForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (userInput.value.trim()) start(userInput.value.trim());
+});
+if (user) start(user);
