@@ -36,7 +36,13 @@ pub fn users(store: &Store, now: u64) -> Result<String, String> {
 
 /// `matrixauth unlock USER`: the core's `unlock`, stored with
 /// compare-and-swap and audited. Returns the audit line.
-pub fn unlock(store: &Store, keyring: &mx::Keyring, policy: &mx::Policy, user: &str, now: u64) -> Result<String, String> {
+pub fn unlock(
+    store: &Store,
+    keyring: &mx::Keyring,
+    policy: &mx::Policy,
+    user: &str,
+    now: u64,
+) -> Result<String, String> {
     let (auth, events) = audited_authenticator(keyring, policy).map_err(|e| e.to_string())?;
     let out = store
         .update(user, |record| {

@@ -58,7 +58,8 @@ fn check_permissions(path: &Path) -> Result<(), String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.permissions().mode();
+        let mode =
+            std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.permissions().mode();
         if mode & 0o077 != 0 {
             return Err(format!(
                 "{} is readable by others (mode {:o}); run `chmod 600 {}`",

@@ -13,8 +13,16 @@ const FILES: &[(&str, &str, &str)] = &[
     ("login.js", "text/javascript; charset=utf-8", include_str!("../web/login.js")),
     ("enroll.js", "text/javascript; charset=utf-8", include_str!("../web/enroll.js")),
     ("app.css", "text/css; charset=utf-8", include_str!("../web/app.css")),
-    ("matrixauth-widget.js", "text/javascript; charset=utf-8", include_str!("../../wasm/widget/matrixauth-widget.js")),
-    ("matrixauth-widget.css", "text/css; charset=utf-8", include_str!("../../wasm/widget/matrixauth-widget.css")),
+    (
+        "matrixauth-widget.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../wasm/widget/matrixauth-widget.js"),
+    ),
+    (
+        "matrixauth-widget.css",
+        "text/css; charset=utf-8",
+        include_str!("../../wasm/widget/matrixauth-widget.css"),
+    ),
 ];
 
 /// `GET /static/{name}`.

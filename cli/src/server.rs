@@ -325,7 +325,8 @@ async fn api_verify(
             } else {
                 None
             };
-            let outcome = if verdict.accepted() && sealed.is_none() { mx::Outcome::Rejected } else { verdict.outcome };
+            let outcome =
+                if verdict.accepted() && sealed.is_none() { mx::Outcome::Rejected } else { verdict.outcome };
             Ok((outcome, verdict.event, ticket))
         })?;
         let (outcome, event, ticket) = out.map_err(|e| ApiError::core(&e))?;
@@ -388,7 +389,10 @@ struct VpnQuery {
     ticket: Option<String>,
 }
 
-async fn vpn(State(app): State<Arc<App>>, query: Result<Query<VpnQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+async fn vpn(
+    State(app): State<Arc<App>>,
+    query: Result<Query<VpnQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let ticket = query.ok().and_then(|q| q.0.ticket).unwrap_or_default();
     let result = blocking(move || {
         let now = (app.clock)();
@@ -410,7 +414,10 @@ fn ticket_reason(e: &mx::Error) -> &'static str {
     }
 }
 
-async fn pkg_file(State(app): State<Arc<App>>, axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+async fn pkg_file(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
     let content_type = match name.as_str() {
         "matrixauth.js" => "text/javascript; charset=utf-8",
         "matrixauth_bg.wasm" => "application/wasm",

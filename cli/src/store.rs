@@ -185,7 +185,12 @@ impl Store {
                 } else {
                     let n = tx.execute(
                         "UPDATE users SET state = ?1, version = ?2 WHERE user = ?3 AND version = ?4",
-                        params![record.state.to_bytes(), to_i64(record.state.version()), user, to_i64(before)],
+                        params![
+                            record.state.to_bytes(),
+                            to_i64(record.state.version()),
+                            user,
+                            to_i64(before)
+                        ],
                     )?;
                     if n == 0 {
                         continue; // lost the race: drop this result, re-run on the fresh state

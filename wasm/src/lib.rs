@@ -264,7 +264,9 @@ impl PatternCredential {
     /// Opens a sealed credential; throws `code: "seal"` for a wrong key,
     /// wrong user or tampered bytes.
     pub fn open(keyring: &Keyring, user: &str, sealed: &[u8]) -> Result<PatternCredential, JsValue> {
-        Ok(PatternCredential { inner: mx::PatternCredential::open(&keyring.inner, user, sealed).map_err(js_err)? })
+        Ok(PatternCredential {
+            inner: mx::PatternCredential::open(&keyring.inner, user, sealed).map_err(js_err)?,
+        })
     }
 }
 
@@ -695,8 +697,10 @@ impl Authenticator {
         now: Option<f64>,
     ) -> Result<Verdict, JsValue> {
         let now = now_or_clock(now)?;
-        let inner =
-            self.inner.verify(user, &credential.inner, &mut state.inner, token, answer, now).map_err(js_err)?;
+        let inner = self
+            .inner
+            .verify(user, &credential.inner, &mut state.inner, token, answer, now)
+            .map_err(js_err)?;
         Ok(Verdict { inner })
     }
 
@@ -710,7 +714,8 @@ impl Authenticator {
         now: Option<f64>,
     ) -> Result<CardChallenge, JsValue> {
         let now = now_or_clock(now)?;
-        let inner = self.inner.issue_card_challenge(user, &card.inner, &mut state.inner, now).map_err(js_err)?;
+        let inner =
+            self.inner.issue_card_challenge(user, &card.inner, &mut state.inner, now).map_err(js_err)?;
         Ok(CardChallenge { inner })
     }
 
@@ -726,8 +731,10 @@ impl Authenticator {
         now: Option<f64>,
     ) -> Result<Verdict, JsValue> {
         let now = now_or_clock(now)?;
-        let inner =
-            self.inner.verify_card(user, &card.inner, &mut state.inner, token, answer, now).map_err(js_err)?;
+        let inner = self
+            .inner
+            .verify_card(user, &card.inner, &mut state.inner, token, answer, now)
+            .map_err(js_err)?;
         Ok(Verdict { inner })
     }
 

@@ -10,7 +10,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn cred() -> PatternCredential {
-    let cells: js_sys::Array = ["B2", "G3", "D5", "A8", "H1", "E6"].iter().map(|s| JsValue::from_str(s)).collect();
+    let cells: js_sys::Array =
+        ["B2", "G3", "D5", "A8", "H1", "E6"].iter().map(|s| JsValue::from_str(s)).collect();
     PatternCredential::new(&cells, Some("pw".into()), Some(2), None).unwrap()
 }
 

@@ -1,0 +1,394 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+//! The demo server's API through its router: concurrency, replay, hostile
+//! requests, decoys, the audit log and the admin commands.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use matrixauth_cli::server::{App, Config, router};
+use matrixauth_cli::store::Store;
+use matrixauth_cli::{admin, keys};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const T0: u64 = 1_800_000_000;
+const CELLS: [&str; 6] = ["B2", "G3", "D5", "A8", "H1", "E6"];
+
+struct Harness {
+    router: Router,
+    app: Arc<App>,
+    clock: Arc<AtomicU64>,
+    keyring: mx::Keyring,
+    _dir: tempfile::TempDir,
+}
+
+fn harness() -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
+    let store = Store::open(&dir.path().join("matrixauth.db")).unwrap();
+    let clock = Arc::new(AtomicU64::new(T0));
+    let c = Arc::clone(&clock);
+    let app = App::new(Config {
+        store,
+        keyring: keyring.clone(),
+        policy: mx::Policy::default(),
+        audience: "vpn.test".into(),
+        assets: dir.path().join("no-assets"),
+        clock: Arc::new(move || c.load(Ordering::SeqCst)),
+    })
+    .unwrap();
+    Harness { router: router(Arc::clone(&app)), app, clock, keyring, _dir: dir }
+}
+
+async fn call(
+    router: &Router,
+    method: &str,
+    uri: &str,
+    body: impl Into<Body>,
+) -> (StatusCode, Value, String) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(body.into())
+        .unwrap();
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null), text)
+}
+
+async fn post(router: &Router, uri: &str, body: &Value) -> (StatusCode, Value) {
+    let (s, v, _) = call(router, "POST", uri, body.to_string()).await;
+    (s, v)
+}
+
+async fn enroll(h: &Harness, user: &str) {
+    let (s, v) =
+        post(&h.router, "/api/enroll", &json!({"user": user, "cells": CELLS, "fixed": "pw", "fixedAt": 2}))
+            .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+}
+
+fn answer(matrix: &Value) -> String {
+    let digits: Vec<u8> = matrix
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as u8))
+        .collect();
+    let m = mx::Matrix::from_digits(mx::Geometry::new(8, 8).unwrap(), &digits).unwrap();
+    let cred = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();
+    cred.respond_matrix(&m).unwrap().to_string()
+}
+
+fn state_of(h: &Harness, user: &str) -> mx::UserState {
+    h.app.store().load(user).unwrap().unwrap().state
+}
+
+fn audit(h: &Harness) -> Vec<Value> {
+    h.app.store().audit(None).unwrap().iter().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn login_hand_off_and_replayed_ticket() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    let (s, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(ch["reissue"], false);
+    let (_, again) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    assert_eq!(again["token"], ch["token"], "a refresh shows the same challenge");
+    assert_eq!(again["matrix"], ch["matrix"]);
+    assert_eq!(again["reissue"], true);
+    let (s, v) = post(
+        &h.router,
+        "/api/verify",
+        &json!({"user": "alice", "token": ch["token"], "answer": answer(&ch["matrix"])}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["outcome"], "accepted");
+    let redirect = v["redirect"].as_str().unwrap().to_owned();
+    assert!(redirect.starts_with("/vpn?ticket="));
+    let (s, _, page) = call(&h.router, "GET", &redirect, Body::empty()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("data-user=\"alice\""), "{page}");
+    let (s, _, page) = call(&h.router, "GET", &redirect, Body::empty()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "a replayed ticket is refused");
+    assert!(page.contains("data-reason=\"replayed\""));
+    // After the ticket's lifetime it is refused as expired, not accepted.
+    let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    let (_, v) = post(
+        &h.router,
+        "/api/verify",
+        &json!({"user": "alice", "token": ch["token"], "answer": answer(&ch["matrix"])}),
+    )
+    .await;
+    h.clock.fetch_add(31, Ordering::SeqCst);
+    let (s, _, page) = call(&h.router, "GET", v["redirect"].as_str().unwrap(), Body::empty()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(page.contains("data-reason=\"expired\""));
+    let (s, _, page) = call(&h.router, "GET", "/vpn?ticket=forged%3Cscript%3E", Body::empty()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(!page.contains("<script>"));
+    // One audit line per event, in order.
+    let kinds: Vec<String> = audit(&h).iter().map(|e| e["event"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "enrolled",
+            "challenge_issued",
+            "challenge_reissued",
+            "verify",
+            "ticket_issued",
+            "ticket_redeemed",
+            "ticket_refused",
+            "challenge_issued",
+            "verify",
+            "ticket_issued",
+            "ticket_refused",
+            "ticket_refused"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn fifty_concurrent_wrong_answers_count_exactly_and_lock() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    let before_audit = audit(&h).len();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let router = h.router.clone();
+        tasks.push(tokio::spawn(async move {
+            let (s, ch) = post(&router, "/api/challenge", &json!({"user": "alice"})).await;
+            if s == StatusCode::LOCKED {
+                return "issue_locked".to_owned();
+            }
+            assert_eq!(s, StatusCode::OK, "{ch}");
+            let (s, v) = post(
+                &router,
+                "/api/verify",
+                &json!({"user": "alice", "token": ch["token"], "answer": "00pw0000"}),
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            v["outcome"].as_str().unwrap().to_owned()
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap());
+    }
+    let rejected = outcomes.iter().filter(|o| *o == "rejected").count();
+    let state = state_of(&h, "alice");
+    assert_eq!(rejected, 5, "exactly the threshold is counted before the lock: {outcomes:?}");
+    assert_eq!(state.failures_since_success() as usize, rejected, "no counted failure was lost");
+    assert_eq!(state.lock_level(), 1);
+    assert_eq!(state.lock_at(h.clock.load(Ordering::SeqCst)), Some(Some(state.locked_until())));
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| ["rejected", "duplicate", "stale", "locked", "issue_locked"].contains(&o.as_str()))
+    );
+    // The audit log has exactly one verify line per verify call and one issue line per issue call.
+    let lines = &audit(&h)[before_audit..];
+    let verifies = lines.iter().filter(|e| e["event"] == "verify").count();
+    let verify_calls = outcomes.iter().filter(|o| *o != "issue_locked").count();
+    assert_eq!(verifies, verify_calls);
+    let rejected_lines =
+        lines.iter().filter(|e| e["event"] == "verify" && e["outcome"] == "rejected").count();
+    assert_eq!(rejected_lines, 5);
+    let issues = lines
+        .iter()
+        .filter(|e| {
+            e["event"].as_str().unwrap().starts_with("challenge_") || e["event"] == "issue_refused_locked"
+        })
+        .count();
+    assert_eq!(issues, 50);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_requests_get_4xx_and_change_nothing() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    let state = state_of(&h, "alice").to_bytes();
+    let lines = audit(&h).len();
+    let big = format!("{{\"user\":\"alice\",\"token\":\"t\",\"answer\":\"{}\"}}", "9".repeat(10_000));
+    let cases: Vec<(&str, String, StatusCode, &str)> = vec![
+        (
+            "/api/verify",
+            "{\"user\": \"alice\", \"token\": ".into(),
+            StatusCode::BAD_REQUEST,
+            "malformed JSON",
+        ),
+        ("/api/verify", "not json".into(), StatusCode::BAD_REQUEST, "malformed JSON"),
+        ("/api/verify", String::new(), StatusCode::BAD_REQUEST, "malformed JSON"),
+        ("/api/verify", big, StatusCode::PAYLOAD_TOO_LARGE, "over 4096 bytes"),
+        (
+            "/api/verify",
+            json!({"user": "alice", "token": ch["token"], "answer": "1", "admin": true}).to_string(),
+            StatusCode::BAD_REQUEST,
+            "unknown field `admin`",
+        ),
+        (
+            "/api/verify",
+            json!({"user": "alice", "token": ch["token"]}).to_string(),
+            StatusCode::BAD_REQUEST,
+            "missing field `answer`",
+        ),
+        (
+            "/api/verify",
+            json!({"user": "alice", "token": ch["token"], "answer": 12_345_678}).to_string(),
+            StatusCode::BAD_REQUEST,
+            "wrong type",
+        ),
+        ("/api/challenge", json!({"user": 7}).to_string(), StatusCode::BAD_REQUEST, "wrong type"),
+        ("/api/challenge", json!({"user": ""}).to_string(), StatusCode::BAD_REQUEST, "invalid user id"),
+        (
+            "/api/challenge",
+            json!({"user": "a\u{0}b"}).to_string(),
+            StatusCode::BAD_REQUEST,
+            "invalid user id",
+        ),
+        (
+            "/api/challenge",
+            json!({"user": "x".repeat(300)}).to_string(),
+            StatusCode::BAD_REQUEST,
+            "invalid user id",
+        ),
+        (
+            "/api/enroll",
+            json!({"user": "alice", "cells": CELLS, "fixed": "pw", "fixedAt": 2}).to_string(),
+            StatusCode::CONFLICT,
+            "already enrolled",
+        ),
+        (
+            "/api/enroll",
+            json!({"user": "bob", "cells": ["A1", "B1", "C1", "D1", "E1", "F1"]}).to_string(),
+            StatusCode::BAD_REQUEST,
+            "weak pattern",
+        ),
+        (
+            "/api/enroll",
+            json!({"user": "bob", "cells": ["A1", "Z99"]}).to_string(),
+            StatusCode::BAD_REQUEST,
+            "invalid cell name",
+        ),
+        (
+            "/api/enroll",
+            json!({"user": "bob", "cells": CELLS, "fixed": "ｐｗ\u{7}"}).to_string(),
+            StatusCode::BAD_REQUEST,
+            "fixed string",
+        ),
+        (
+            "/api/enroll",
+            json!({"user": "bob", "cells": CELLS, "fixedAt": 99}).to_string(),
+            StatusCode::BAD_REQUEST,
+            "position",
+        ),
+        (
+            "/api/enroll",
+            json!({"user": "bob", "cells": CELLS, "fixedAt": -1}).to_string(),
+            StatusCode::BAD_REQUEST,
+            "wrong type",
+        ),
+    ];
+    for (uri, body, status, needle) in cases {
+        let (s, v, text) = call(&h.router, "POST", uri, body.clone()).await;
+        assert_eq!(s, status, "{uri} {body:.80}: {text}");
+        let msg = v["message"].as_str().unwrap_or_else(|| panic!("JSON error body: {text}"));
+        assert!(msg.contains(needle), "{uri}: {msg:?} lacks {needle:?}");
+        assert!(!msg.contains("12345678") && !msg.contains("pw"), "no submitted secrets echoed: {msg}");
+    }
+    let (s, _, _) = call(&h.router, "GET", "/api/nothing", Body::empty()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = call(&h.router, "GET", "/api/verify", Body::empty()).await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(state_of(&h, "alice").to_bytes(), state, "no state change");
+    assert_eq!(audit(&h).len(), lines, "nothing audited: no event happened");
+    assert!(h.app.store().load("bob").unwrap().is_none(), "no user created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_users_get_decoys_that_behave_like_real_users() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    let (s1, real) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    let (s2, decoy) = post(&h.router, "/api/challenge", &json!({"user": "mallory"})).await;
+    assert_eq!((s1, s2), (StatusCode::OK, StatusCode::OK));
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&real), keys(&decoy), "same response shape: no account enumeration");
+    let (_, again) = post(&h.router, "/api/challenge", &json!({"user": "mallory"})).await;
+    assert_eq!(again["matrix"], decoy["matrix"], "a refresh shows the same decoy grid");
+    // Even the enrolled user's right answer pattern never logs the decoy in, and five failures lock it.
+    for i in 0..5 {
+        let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "mallory"})).await;
+        let (_, v) = post(
+            &h.router,
+            "/api/verify",
+            &json!({"user": "mallory", "token": ch["token"], "answer": answer(&ch["matrix"])}),
+        )
+        .await;
+        assert_eq!(v["outcome"], "rejected", "attempt {i}");
+        assert!(v.get("redirect").is_none());
+    }
+    let (s, v) = post(&h.router, "/api/challenge", &json!({"user": "mallory"})).await;
+    assert_eq!(s, StatusCode::LOCKED);
+    assert_eq!(v["error"], "locked");
+    assert_eq!(v["lockedUntil"].as_u64().unwrap(), T0 + 900);
+    assert!(h.app.store().load("mallory").unwrap().is_none(), "decoys are never stored as users");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_ends_on_time_and_admin_unlock_is_audited() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    for _ in 0..5 {
+        let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+        post(&h.router, "/api/verify", &json!({"user": "alice", "token": ch["token"], "answer": "1"})).await;
+    }
+    let (s, v) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    assert_eq!(s, StatusCode::LOCKED);
+    assert_eq!(v["lockedUntil"].as_u64().unwrap(), T0 + 900);
+    h.clock.store(T0 + 900, Ordering::SeqCst);
+    let (s, _) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    assert_eq!(s, StatusCode::OK, "the lock ends at locked_until");
+    let table = admin::users(h.app.store(), T0 + 900).unwrap();
+    assert!(table.contains("alice\t"), "{table}");
+    let line = admin::unlock(h.app.store(), &h.keyring, &mx::Policy::default(), "alice", T0 + 901).unwrap();
+    assert!(line.contains("\"event\":\"unlock\""));
+    assert_eq!(state_of(&h, "alice").failures_since_success(), 0);
+    assert!(admin::unlock(h.app.store(), &h.keyring, &mx::Policy::default(), "nobody", T0).is_err());
+    let tail = admin::audit(h.app.store(), Some(1)).unwrap();
+    assert_eq!(tail.lines().count(), 1);
+    assert!(tail.contains("\"event\":\"unlock\""));
+}
+
+#[test]
+fn keyring_file_is_owner_only_and_checked() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keyring");
+    let k1 = keys::load_or_create(&path).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    let k2 = keys::load_or_create(&path).unwrap();
+    assert_eq!(k1.key_ids(), k2.key_ids());
+    // Both load the same key: a ticket from one verifies with the other.
+    let a = mx::Authenticator::new(k1, mx::Policy::default()).unwrap();
+    let t = a.issue_ticket("u", "aud", T0).unwrap();
+    assert_eq!(mx::TicketVerifier::new(k2, 4).redeem(&t, "aud", T0).unwrap(), "u");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = keys::load_or_create(&path).err().unwrap();
+    assert!(err.contains("chmod 600"), "{err}");
+    std::fs::write(dir.path().join("bad"), "1 zz\n").unwrap();
+    std::fs::set_permissions(dir.path().join("bad"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(keys::load_or_create(&dir.path().join("bad")).is_err());
+}
