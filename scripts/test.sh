@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project. The README's test command; .ci/run calls it after installing
 # what it needs. Assumes the toolchain pieces that .ci/run installs (rustfmt, clippy, the
-# wasm32-unknown-unknown target, cbindgen 0.29.4, valgrind, pkg-config, g++).
+# wasm32-unknown-unknown target, cbindgen 0.29.4, valgrind, pkg-config, g++, Node.js, chromium and
+# chromium-driver; scripts/wasm-build.sh installs the pinned wasm-bindgen CLI itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,13 @@ bash scripts/ct-count.sh
 step "C library: header, symbols, C tests under ASan/UBSan and valgrind, install + example"
 bash scripts/ffi-test.sh
 
-step "demo login runs (scripted answers)"
+step "WASM package: build, Node tests, wasm-bindgen-test in Node and headless Chromium"
+bash scripts/wasm-test.sh
+
+step "demo server: end to end in headless Chromium"
+bash scripts/e2e.sh
+
+step "terminal demo runs (scripted answers)"
 printf 'wrong\n\n' | cargo run -q --example login --locked | grep -q '=> rejected'
 
 echo
