@@ -24,7 +24,7 @@ pub(crate) fn js_err(e: mx::Error) -> JsValue {
         mx::Error::WeakPattern(w) => set("weakness", JsValue::from_str(w.as_str())),
         mx::Error::Ticket(t) => set("reason", JsValue::from_str(t.as_str())),
         mx::Error::OtherChallengePending { expires_at } => {
-            set("expiresAt", JsValue::from(to_js_time(expires_at)))
+            set("expiresAt", JsValue::from(to_js_time(expires_at)));
         }
         mx::Error::Policy(v) => {
             let (name, limit) = match v {
