@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![deny(unused_must_use)]
 
+pub mod analysis;
 mod audit;
 mod authenticator;
 mod card;

@@ -62,3 +62,17 @@ pub(crate) fn below(bound: u32) -> Result<u32> {
         }
     }
 }
+
+/// A uniform integer in `0..bound` (bound >= 1) by rejection sampling.
+pub(crate) fn below_u128(bound: u128) -> Result<u128> {
+    let bound = bound.max(1);
+    let zone = u128::MAX - (u128::MAX % bound);
+    loop {
+        let mut b = [0u8; 16];
+        fill(&mut b)?;
+        let v = u128::from_be_bytes(b);
+        if v < zone {
+            return Ok(v % bound);
+        }
+    }
+}
