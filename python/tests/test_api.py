@@ -1,0 +1,263 @@
+"""Every SPEC behaviour reachable from Python, with explicit ``now``."""
+
+import pytest
+
+import matrixauth as mx
+
+T0 = 1_800_000_000
+CELLS = ["B2", "G3", "D5", "A8", "H1", "E6"]
+
+
+@pytest.fixture()
+def auth():
+    return mx.Authenticator(mx.Keyring(mx.Keyring.generate_key()))
+
+
+@pytest.fixture()
+def cred():
+    return mx.PatternCredential(CELLS, fixed="pw", fixed_at=2)
+
+
+def test_accept_refresh_duplicate_and_respond_forms(auth, cred):
+    state = mx.UserState()
+    ch = auth.issue_challenge("alice", state, now=T0)
+    assert len(ch.matrix) == 8 and all(len(r) == 8 and all(0 <= d <= 9 for d in r) for r in ch.matrix)
+    assert ch.expires_at == T0 + 180 and not ch.reissue and ch.event["event"] == "challenge_issued"
+    again = auth.issue_challenge("alice", state, now=T0 + 30)
+    assert again.reissue and again.token == ch.token and again.matrix == ch.matrix
+    answer = cred.respond(ch)
+    assert cred.respond(ch.matrix) == answer == cred.respond(ch.render_text())
+    assert answer[2:4] == "pw" and len(answer) == 8
+    v = auth.verify("alice", cred, state, ch.token, answer, now=T0 + 31)
+    assert v.accepted and v.outcome is mx.Outcome.ACCEPTED and str(v.outcome) == "accepted"
+    assert v.event["outcome"] == "accepted"
+    assert auth.verify("alice", cred, state, ch.token, answer, now=T0 + 32).outcome == mx.Outcome.DUPLICATE
+    assert auth.verify("alice", cred, state, ch.token, "00pw000000", now=T0 + 33).outcome == mx.Outcome.STALE
+    assert state.consecutive_failures == 0
+
+
+def test_full_width_and_spaces_are_folded(auth, cred):
+    state = mx.UserState()
+    ch = auth.issue_challenge("alice", state, now=T0)
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in cred.respond(ch))
+    assert mx.fold(wide + "\u3000") == cred.respond(ch)
+    assert auth.verify("alice", cred, state, ch.token, wide + "\u3000", now=T0 + 1).accepted
+
+
+def test_expired_consumes_and_does_not_count(auth, cred):
+    state = mx.UserState()
+    ch = auth.issue_challenge("alice", state, now=T0)
+    v = auth.verify("alice", cred, state, ch.token, cred.respond(ch), now=T0 + 180)
+    assert v.outcome == mx.Outcome.EXPIRED and state.consecutive_failures == 0
+    fresh = auth.issue_challenge("alice", state, now=T0 + 181)
+    assert fresh.token != ch.token and not fresh.reissue
+
+
+def test_lockout_timing_doubling_and_permanent(auth, cred):
+    state = mx.UserState()
+    now = T0
+    lengths = []
+    for lock in range(3):
+        for _ in range(5):
+            ch = auth.issue_challenge("alice", state, now=now)
+            assert auth.verify("alice", cred, state, ch.token, "nope", now=now).outcome == mx.Outcome.REJECTED
+        assert state.locked_until is not None
+        lengths.append(state.locked_until - now)
+        with pytest.raises(mx.LockedError) as e:
+            auth.issue_challenge("alice", state, now=now + 1)
+        assert e.value.locked_until == state.locked_until and e.value.code == "locked"
+        assert state.is_locked(now=state.locked_until - 1) and not state.is_locked(now=state.locked_until)
+        now = state.locked_until
+    assert lengths == [900, 1800, 3600]
+    assert state.failures_since_success == 15
+    # A right answer while locked is still "locked" (the answer is not examined).
+    ch = auth.issue_challenge("alice", state, now=now)
+    for _ in range(4):
+        auth.verify("alice", cred, state, auth.issue_challenge("alice", state, now=now).token, "x", now=now)
+    before = state.to_bytes()
+    assert auth.verify("alice", cred, state, ch.token, cred.respond(ch), now=now).outcome == mx.Outcome.STALE
+    assert state.to_bytes() == before
+    # Admin unlock clears everything.
+    event = auth.unlock("alice", state, now=now)
+    assert event["event"] == "unlock" and state.failures_since_success == 0 and not state.is_locked(now=now)
+
+
+def test_permanent_lock_after_100(cred):
+    policy = mx.Policy(max_consecutive_failures=1000, max_total_failures=100)
+    auth = mx.Authenticator(mx.Keyring(bytes(32)), policy)
+    state = mx.UserState()
+    for i in range(100):
+        ch = auth.issue_challenge("alice", state, now=T0 + i)
+        auth.verify("alice", cred, state, ch.token, "0", now=T0 + i)
+    assert state.permanently_locked
+    with pytest.raises(mx.LockedError) as e:
+        auth.issue_challenge("alice", state, now=T0 + 10**6)
+    assert e.value.locked_until is None
+
+
+def test_state_round_trip_and_corruption(auth):
+    state = mx.UserState()
+    auth.issue_challenge("alice", state, now=T0)
+    data = state.to_bytes()
+    assert isinstance(data, bytes)
+    assert mx.UserState.from_bytes(data).to_bytes() == data
+    for i in range(len(data)):
+        bad = bytearray(data)
+        bad[i] ^= 0x01
+        with pytest.raises(mx.FormatError):
+            mx.UserState.from_bytes(bytes(bad))
+    with pytest.raises(mx.FormatError):
+        mx.UserState.from_bytes(data[:-1])
+    with pytest.raises(TypeError):
+        mx.UserState.from_bytes("not bytes")  # type: ignore[arg-type]
+
+
+def test_tokens_forged_other_user_and_garbage(auth, cred):
+    state = mx.UserState()
+    ch = auth.issue_challenge("alice", state, now=T0)
+    before = state.to_bytes()
+    t = ch.token
+    forged = t[:20] + ("B" if t[20] == "A" else "A") + t[21:]
+    for token in [forged, "", "x" * (1 << 20), "\x00", "🙂", t + "A", t[:-1]]:
+        assert auth.verify("alice", cred, state, token, cred.respond(ch), now=T0 + 1).outcome == mx.Outcome.INVALID
+    assert auth.verify("bob", cred, state, t, cred.respond(ch), now=T0 + 1).outcome == mx.Outcome.INVALID
+    assert state.to_bytes() == before
+
+
+def test_tickets(auth):
+    key = mx.Keyring.generate_key()
+    auth = mx.Authenticator(mx.Keyring(key))
+    verifier = mx.TicketVerifier(mx.Keyring(key), capacity=2)
+    t = auth.issue_ticket("alice", "vpn.example", now=T0)
+    assert verifier.redeem(t, "vpn.example", now=T0 + 1) == "alice"
+    reasons = []
+    for ticket, aud, now in [
+        (t, "vpn.example", T0 + 2),
+        (auth.issue_ticket("alice", "vpn.example", now=T0), "other", T0 + 1),
+        (auth.issue_ticket("alice", "vpn.example", now=T0), "vpn.example", T0 + 30),
+        ("garbage", "vpn.example", T0),
+    ]:
+        with pytest.raises(mx.TicketError) as e:
+            verifier.redeem(ticket, aud, now=now)
+        reasons.append(e.value.reason)
+    assert reasons == ["replayed", "wrong_audience", "expired", "malformed"]
+    with pytest.raises(mx.TicketError) as e:
+        mx.TicketVerifier(mx.Keyring(bytes(32))).redeem(auth.issue_ticket("a", "v", now=T0), "v", now=T0)
+    assert e.value.reason == "forged"
+    # A full replay cache refuses rather than accepting without protection.
+    verifier.redeem(auth.issue_ticket("b", "vpn.example", now=T0), "vpn.example", now=T0 + 1)
+    with pytest.raises(mx.TicketError) as e:
+        verifier.redeem(auth.issue_ticket("c", "vpn.example", now=T0), "vpn.example", now=T0 + 1)
+    assert e.value.reason == "cache_full"
+
+
+def test_sealing_and_rotation(cred):
+    k1, k2 = mx.Keyring.generate_key(), mx.Keyring.generate_key()
+    kr = mx.Keyring(k1, key_id=1)
+    blob = cred.seal(kr, "alice")
+    assert isinstance(blob, bytes) and b"pw" not in blob
+    assert mx.PatternCredential.open(kr, "alice", blob).respond([[1] * 8] * 8) == cred.respond([[1] * 8] * 8)
+    with pytest.raises(mx.SealError):
+        mx.PatternCredential.open(kr, "mallory", blob)
+    with pytest.raises(mx.SealError):
+        mx.PatternCredential.open(mx.Keyring(k2), "alice", blob)
+    kr.rotate(k2, 2)
+    assert kr.current_key_id == 2 and sorted(kr.key_ids) == [1, 2]
+    mx.PatternCredential.open(kr, "alice", blob)
+    kr.remove_key(1)
+    with pytest.raises(mx.SealError):
+        mx.PatternCredential.open(kr, "alice", blob)
+    card = mx.GridCard.generate(serial="MX-PY-1")
+    assert mx.GridCard.open(kr, "alice", card.seal(kr, "alice")).value("C3") == card.value("C3")
+
+
+def test_enrollment_rules_and_strength(auth):
+    auth.check_credential(mx.PatternCredential(CELLS))
+    with pytest.raises(mx.WeakPatternError) as e:
+        auth.check_credential(mx.PatternCredential(["A1", "B1", "C1", "D1", "E1", "F1"]))
+    assert e.value.weakness == "straight_line" and isinstance(e.value, mx.PolicyError)
+    with pytest.raises(mx.PolicyError) as p:
+        auth.check_credential(mx.PatternCredential(["A1", "C5", "H2"]))
+    assert p.value.violation == "too_short" and p.value.limit == 6
+    s = auth.strength(mx.PatternCredential(CELLS))
+    assert s.pattern_space == 64 * 63 * 62 * 61 * 60 * 59
+    assert s.guess_probability == 1e-6 and s.observations_to_unique == 3
+    with pytest.raises(mx.PolicyError):
+        mx.Policy(min_pattern_len=2)
+
+
+def test_cards(auth):
+    card = mx.GridCard.generate(serial="MX-PY-2", cell_len=2)
+    assert "MX-PY-2" in card.render_text() and card.render_svg().lstrip().startswith(("<svg", "<?xml"))
+    state = mx.UserState()
+    served = 0
+    now = T0
+    while True:
+        try:
+            cc = auth.issue_card_challenge("alice", card, state, now=now)
+        except mx.CardExhaustedError:
+            break
+        assert len(cc.cells) == 3
+        assert cc.remaining == 20 - served
+        assert cc.cells == sorted(set(cc.cells), key=cc.cells.index)
+        assert auth.verify_card("alice", card, state, cc.token, card.respond(cc).lower(), now=now).accepted
+        served += 1
+        now += 1
+    assert served == 21 and state.card_cells_used("MX-PY-2") == 63
+    expired = mx.GridCard.generate(expires_at=T0)
+    with pytest.raises(mx.CardExpiredError):
+        auth.issue_card_challenge("bob", expired, mx.UserState(), now=T0)
+
+
+def test_bad_input_is_a_clear_error(auth, cred):
+    state = mx.UserState()
+    with pytest.raises(mx.FormatError):
+        mx.Keyring(b"short")
+    with pytest.raises(TypeError):
+        mx.Keyring("a string")  # type: ignore[arg-type]
+    with pytest.raises(mx.FormatError):
+        mx.PatternCredential(["B2", "B0"])
+    with pytest.raises(TypeError):
+        mx.PatternCredential("B2G3")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        mx.PatternCredential([1.5, 2])  # type: ignore[list-item]
+    with pytest.raises(mx.FormatError):
+        mx.PatternCredential(CELLS, fixed="ｐｗ\x07")
+    with pytest.raises(mx.FormatError):
+        mx.PatternCredential(CELLS, fixed="pw", fixed_at=7)
+    # Index 64 with 8 columns is A9: a real cell, outside the 8×8 policy grid.
+    with pytest.raises(mx.PolicyError) as outside:
+        auth.check_credential(mx.PatternCredential([64, 1, 10, 20, 30, 40], cols=8))
+    assert outside.value.violation == "cell_outside_grid"
+    with pytest.raises(mx.FormatError):
+        mx.PatternCredential([0, 1], cols=27)
+    with pytest.raises(mx.FormatError):
+        auth.issue_challenge("", state, now=T0)
+    with pytest.raises(mx.FormatError):
+        auth.issue_challenge("alice", state, now=-1)
+    with pytest.raises(mx.FormatError):
+        auth.issue_challenge("alice", state, now=10**15)
+    with pytest.raises((OverflowError, TypeError)):
+        auth.issue_challenge("alice", state, now=10**30)
+    with pytest.raises(TypeError):
+        auth.issue_challenge("alice", state, now=1.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        cred.respond(42)  # type: ignore[arg-type]
+    with pytest.raises(mx.FormatError):
+        cred.respond([[1, 2], [3]])
+    with pytest.raises(mx.FormatError):
+        mx.GridCard.generate(alphabet="emoji")
+    ch = auth.issue_challenge("alice", state, now=T0)
+    assert auth.verify("alice", cred, state, ch.token, "9" * 100_000, now=T0).outcome == mx.Outcome.REJECTED
+
+
+def test_no_secrets_in_repr_or_errors():
+    cred = mx.PatternCredential(CELLS, fixed="S3cretFix", fixed_at=2)
+    assert "S3cretFix" not in repr(cred) and "B2" not in repr(cred)
+    auth = mx.Authenticator(mx.Keyring(bytes(32)), mx.Policy(min_pattern_len=8))
+    with pytest.raises(mx.PolicyError) as e:
+        auth.check_credential(cred)
+    text = str(e.value) + repr(e.value)
+    assert "S3cretFix" not in text and "G3" not in text
+    card = mx.GridCard.from_values("MX-1", "12" * 64)
+    assert "12121212" not in repr(card)
