@@ -14,6 +14,9 @@ cargo fmt --all -- --check
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "clippy for wasm32 (the WASM tests only compile there)"
+cargo clippy -p matrixauth-wasm --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+
 step "Rust tests (unit, integration, property, golden vectors, doctests)"
 cargo test --workspace --locked
 
@@ -28,6 +31,9 @@ bash scripts/ct-count.sh
 
 step "C library: header, symbols, C tests under ASan/UBSan and valgrind, install + example"
 bash scripts/ffi-test.sh
+
+step "Python package: pip install ./python, pytest over the installed wheel, mypy --strict"
+bash scripts/python-test.sh
 
 step "WASM package: build, Node tests, wasm-bindgen-test in Node and headless Chromium"
 bash scripts/wasm-test.sh
