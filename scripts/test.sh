@@ -41,6 +41,12 @@ bash scripts/wasm-test.sh
 step "demo server: end to end in headless Chromium"
 bash scripts/e2e.sh
 
+step "benchmarks compile (running them is scripts/bench.sh)"
+cargo bench --no-run --locked -q -p matrixauth-benches
+
+step "fuzzing: every target built and run for 10 s (scripts/fuzz.sh runs longer)"
+bash scripts/fuzz.sh 10
+
 step "terminal demo runs (scripted answers)"
 printf 'wrong\n\n' | cargo run -q --example login --locked | grep -q '=> rejected'
 

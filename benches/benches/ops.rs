@@ -1,0 +1,149 @@
+//! Criterion benchmarks: every operation, the cryptographic floor it cannot avoid, and a peer
+//! (totp-rs). `scripts/bench.sh` runs them and prints the table with ratios.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::hint::black_box;
+
+use chacha20::cipher::{KeyIvInit, StreamCipher};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use hmac::{Hmac, Mac};
+use matrixauth_benches::Fixture;
+use sha2::{Digest, Sha256};
+
+fn operations(c: &mut Criterion) {
+    let f = Fixture::new();
+    let mut g = c.benchmark_group("op");
+    g.bench_function("issue_challenge", |b| {
+        b.iter_batched(
+            mx::UserState::new,
+            |mut s| f.auth.issue_challenge("alice", &mut s, f.now).unwrap(),
+            BatchSize::SmallInput,
+        );
+    });
+    g.bench_function("verify_right", |b| {
+        b.iter_batched(
+            || f.pending.clone(),
+            |mut s| f.auth.verify("alice", &f.cred, &mut s, &f.challenge.token, &f.right, f.now + 1).unwrap(),
+            BatchSize::SmallInput,
+        );
+    });
+    g.bench_function("verify_wrong", |b| {
+        b.iter_batched(
+            || f.pending.clone(),
+            |mut s| f.auth.verify("alice", &f.cred, &mut s, &f.challenge.token, &f.wrong, f.now + 1).unwrap(),
+            BatchSize::SmallInput,
+        );
+    });
+    g.bench_function("card_issue", |b| {
+        b.iter_batched(
+            mx::UserState::new,
+            |mut s| f.auth.issue_card_challenge("alice", &f.card, &mut s, f.now).unwrap(),
+            BatchSize::SmallInput,
+        );
+    });
+    g.bench_function("card_verify", |b| {
+        b.iter_batched(
+            || f.card_pending.clone(),
+            |mut s| {
+                f.auth
+                    .verify_card("alice", &f.card, &mut s, &f.card_challenge.token, &f.card_right, f.now + 1)
+                    .unwrap()
+            },
+            BatchSize::SmallInput,
+        );
+    });
+    let bytes = f.pending.to_bytes();
+    g.bench_function("state_to_bytes", |b| b.iter(|| black_box(&f.pending).to_bytes()));
+    g.bench_function("state_from_bytes", |b| {
+        b.iter(|| mx::UserState::from_bytes(black_box(&bytes)).unwrap());
+    });
+    g.bench_function("seal", |b| b.iter(|| f.cred.seal(f.auth.keyring(), "alice").unwrap()));
+    g.bench_function("open", |b| {
+        b.iter(|| mx::PatternCredential::open(f.auth.keyring(), "alice", black_box(&f.sealed)).unwrap());
+    });
+    g.bench_function("ticket_issue", |b| {
+        b.iter(|| f.auth.issue_ticket("alice", "vpn.example", f.now).unwrap());
+    });
+    let verifier = mx::TicketVerifier::new(f.auth.keyring().clone(), 50_000_000);
+    g.bench_function("ticket_redeem", |b| {
+        b.iter_batched(
+            || f.auth.issue_ticket("alice", "vpn.example", f.now).unwrap(),
+            |t| verifier.redeem(&t, "vpn.example", f.now + 1).unwrap(),
+            BatchSize::SmallInput,
+        );
+    });
+    g.finish();
+}
+
+/// The cryptographic work each operation cannot avoid, measured one primitive at a time.
+/// HMAC with its key already set up (ipad/opad precomputed), as an implementation that caches
+/// keyed state would pay.
+fn floors(c: &mut Criterion) {
+    let mut g = c.benchmark_group("floor");
+    let keyed = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&[7; 32]).unwrap();
+    let msg = [0x5a_u8; 64];
+    g.bench_function("hmac_sha256_64B", |b| {
+        b.iter(|| {
+            let mut m = keyed.clone();
+            m.update(black_box(&msg));
+            m.finalize().into_bytes()
+        });
+    });
+    g.bench_function("sha256_64B", |b| b.iter(|| Sha256::digest(black_box(&msg))));
+    g.bench_function("sha256_100B", |b| b.iter(|| Sha256::digest(black_box(&[1u8; 100]))));
+    g.bench_function("chacha20_block", |b| {
+        b.iter(|| {
+            let mut c = chacha20::ChaCha20::new(&[1u8; 32].into(), &[0u8; 12].into());
+            let mut block = [0u8; 64];
+            c.apply_keystream(&mut block);
+            block
+        });
+    });
+    let aead = chacha20poly1305::XChaCha20Poly1305::new(&[3u8; 32].into());
+    let nonce = [4u8; 24];
+    let plain = [5u8; 32];
+    let sealed = aead.encrypt(&nonce.into(), Payload { msg: &plain, aad: b"alice" }).unwrap();
+    g.bench_function("aead_seal_32B", |b| {
+        b.iter(|| aead.encrypt(&nonce.into(), Payload { msg: black_box(&plain), aad: b"alice" }).unwrap());
+    });
+    g.bench_function("aead_open_32B", |b| {
+        b.iter(|| aead.decrypt(&nonce.into(), Payload { msg: black_box(&sealed), aad: b"alice" }).unwrap());
+    });
+    g.bench_function("os_random_24B", |b| {
+        b.iter(|| {
+            let mut buf = [0u8; 24];
+            getrandom::fill(&mut buf).unwrap();
+            buf
+        });
+    });
+    g.bench_function("os_random_4B", |b| {
+        b.iter(|| {
+            let mut buf = [0u8; 4];
+            getrandom::fill(&mut buf).unwrap();
+            buf
+        });
+    });
+    g.finish();
+}
+
+/// What an appliance or portal would otherwise use for one OTP check: RFC 6238 TOTP.
+fn peers(c: &mut Criterion) {
+    let mut g = c.benchmark_group("peer");
+    // RFC 6238 defaults: SHA-1, 6 digits, 30 s steps, one step of skew either side.
+    let totp = totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_skew(1)
+        .with_step_duration(30)
+        .with_secret(vec![0x42; 20])
+        .build()
+        .unwrap();
+    let t = 1_800_000_000;
+    let code = totp.generate(t).to_string();
+    g.bench_function("totp_rs_verify", |b| b.iter(|| assert!(totp.check(black_box(&code), t).is_some())));
+    g.finish();
+}
+
+criterion_group!(benches, operations, floors, peers);
+criterion_main!(benches);

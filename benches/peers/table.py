@@ -1,0 +1,78 @@
+"""Builds the benchmark table of scripts/bench.sh from criterion's estimates and the peers'
+JSON lines. Usage: table.py CRITERION_DIR PEERS_JSONL"""
+
+import json
+import pathlib
+import sys
+
+crit = pathlib.Path(sys.argv[1])
+peers = {}
+for line in pathlib.Path(sys.argv[2]).read_text().splitlines():
+    if line.startswith("{"):
+        d = json.loads(line)
+        peers[d["name"]] = d["ns_per_op"]
+
+
+def est(group, name):
+    f = crit / group / name / "new" / "estimates.json"
+    if not f.exists():
+        return None
+    return json.loads(f.read_text())["mean"]["point_estimate"]
+
+
+fl = {n: est("floor", n) for n in [
+    "hmac_sha256_64B", "sha256_64B", "sha256_100B", "chacha20_block", "aead_seal_32B", "aead_open_32B",
+    "os_random_24B", "os_random_4B"]}
+
+# The cryptographic work each operation cannot avoid (docs/BENCHMARKS.md explains each line).
+FLOORS = {
+    "issue_challenge": [("os_random_24B", 1), ("hmac_sha256_64B", 2), ("chacha20_block", 1)],
+    "verify_right": [("hmac_sha256_64B", 3), ("sha256_64B", 1), ("chacha20_block", 1)],
+    "verify_wrong": [("hmac_sha256_64B", 3), ("sha256_64B", 1), ("chacha20_block", 1)],
+    "card_issue": [("os_random_24B", 1), ("os_random_4B", 3), ("hmac_sha256_64B", 1)],
+    "card_verify": [("hmac_sha256_64B", 2), ("sha256_64B", 1)],
+    "state_to_bytes": [("sha256_100B", 1)],
+    "state_from_bytes": [("sha256_100B", 1)],
+    "seal": [("os_random_24B", 1), ("aead_seal_32B", 1)],
+    "open": [("aead_open_32B", 1)],
+    "ticket_issue": [("os_random_24B", 1), ("hmac_sha256_64B", 1)],
+    "ticket_redeem": [("hmac_sha256_64B", 1)],
+}
+PEER = {"verify_right": "totp_rs_verify"}
+
+
+def fmt(ns):
+    if ns is None:
+        return "—"
+    return f"{ns / 1000:.2f} µs" if ns >= 1000 else f"{ns:.0f} ns"
+
+
+print("| operation | time per op | floor | ratio to floor | peer | ratio to peer |")
+print("|---|---|---|---|---|---|")
+for op, parts in FLOORS.items():
+    t = est("op", op)
+    floor = sum(fl[p] * k for p, k in parts) if all(fl[p] is not None for p, _ in parts) else None
+    peer_name = PEER.get(op)
+    peer = est("peer", peer_name) if peer_name else None
+    r_floor = f"{t / floor:.2f}×" if t and floor else "—"
+    r_peer = f"{t / peer:.2f}× ({peer_name})" if t and peer else "—"
+    floor_desc = " + ".join(f"{k}×{p}" if k > 1 else p for p, k in parts)
+    print(f"| {op} | {fmt(t)} | {fmt(floor)} ({floor_desc}) | {r_floor} | {fmt(peer)} | {r_peer} |")
+
+print()
+print("| frontend | matrixauth verify (incl. state decode) | peer TOTP verify | ratio |")
+print("|---|---|---|---|")
+for lang, ours, theirs, label in [
+    ("Python", "python_matrixauth_verify_right", "python_pyotp_totp_verify", "pyotp"),
+    ("Node (WASM)", "node_wasm_verify_right", "node_otplib_totp_verify", "otplib"),
+    ("C", "c_matrixauth_verify_right", "c_liboath_totp_validate", "liboath"),
+]:
+    a, b = peers.get(ours), peers.get(theirs)
+    ratio = f"{a / b:.2f}×" if a and b else "not measured"
+    print(f"| {lang} | {fmt(a)} | {fmt(b)} ({label}) | {ratio} |")
+
+print()
+print("| floor primitive | time |")
+print("|---|---|")
+for n, v in fl.items():
+    print(f"| {n} | {fmt(v)} |")

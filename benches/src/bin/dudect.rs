@@ -1,0 +1,144 @@
+//! dudect (Welch t-test on timings) for the secret-dependent checks, run by `scripts/ct.sh`.
+//!
+//! Each bench times the constant-time answer check on two input classes that differ only in
+//! secrets; everything public (grid, typed length) is the same in both. Classes interleave
+//! pseudo-randomly. `MATRIXAUTH_DUDECT_N` sets the measurements per bench (default 1,000,000).
+//! The tool always exits 0: `scripts/ct.sh` reads every `max t` and fails at |t| >= 4.5.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+
+use dudect_bencher::{BenchRng, Class, CtRunner, ctbench_main};
+use mx::ct::testing::{card_answer_matches, response_matches};
+use mx::{Alphabet, Geometry, GridCard, Matrix, PatternCredential};
+
+fn n() -> usize {
+    std::env::var("MATRIXAUTH_DUDECT_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000)
+}
+
+/// A small deterministic generator (xorshift64*), independent of the tool's RNG.
+struct Gen(u64);
+
+impl Gen {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn digit(&mut self) -> u8 {
+        (self.next() % 10) as u8
+    }
+    fn class(&mut self) -> Class {
+        if self.next() & 1 == 0 { Class::Left } else { Class::Right }
+    }
+}
+
+fn matrices(g: &mut Gen, count: usize) -> Vec<Matrix> {
+    let geometry = Geometry::new(8, 8).unwrap();
+    (0..count)
+        .map(|_| Matrix::from_digits(geometry, &(0..64).map(|_| g.digit()).collect::<Vec<u8>>()).unwrap())
+        .collect()
+}
+
+fn cred(cells: &[&str], fixed: &str, at: usize) -> PatternCredential {
+    PatternCredential::from_names(cells, fixed, at).unwrap()
+}
+
+const A: &[&str] = &["B2", "G3", "D5", "A8", "H1", "E6"];
+const B: &[&str] = &["H8", "A1", "C3", "F6", "B7", "D2"];
+
+/// Times `response_matches(cred(class), matrix, typed(class, matrix))` over a pool of matrices.
+fn pattern_bench(
+    runner: &mut CtRunner,
+    seed: u64,
+    left: &PatternCredential,
+    right: &PatternCredential,
+    typed: impl Fn(Class, &Matrix, &mut Gen) -> Vec<u8>,
+) {
+    let mut g = Gen(seed);
+    let pool = matrices(&mut g, 1024);
+    let inputs: Vec<(Class, usize, Vec<u8>)> = (0..1024)
+        .map(|i| {
+            let class = g.class();
+            (class, i, typed(class, &pool[i], &mut g))
+        })
+        .collect();
+    for k in 0..n() {
+        let (class, m, ref t) = inputs[(g.next() as usize + k) % inputs.len()];
+        let c = if matches!(class, Class::Left) { left } else { right };
+        runner.run_one(class, || response_matches(c, &pool[m], t));
+    }
+}
+
+fn random_answer(g: &mut Gen, len: usize) -> Vec<u8> {
+    (0..len).map(|_| b'0' + g.digit()).collect()
+}
+
+/// Right answer versus a wrong answer of the same length, same credential.
+fn pattern_right_vs_wrong(runner: &mut CtRunner, _rng: &mut BenchRng) {
+    let c = cred(A, "secret", 2);
+    let c2 = cred(A, "secret", 2);
+    pattern_bench(runner, 1, &c, &c2, |class, m, g| match class {
+        Class::Left => c.respond_matrix(m).unwrap().as_bytes().to_vec(),
+        Class::Right => {
+            let mut t = c.respond_matrix(m).unwrap().as_bytes().to_vec();
+            t[0] = if t[0] == b'9' { b'0' } else { b'9' };
+            let _ = g;
+            t
+        }
+    });
+}
+
+/// Two different patterns of the same length, the same (wrong) typed answers.
+fn pattern_two_patterns(runner: &mut CtRunner, _rng: &mut BenchRng) {
+    pattern_bench(runner, 2, &cred(A, "secret", 2), &cred(B, "secret", 2), |_, _, g| random_answer(g, 12));
+}
+
+/// The fixed string first versus last.
+fn fixed_position(runner: &mut CtRunner, _rng: &mut BenchRng) {
+    pattern_bench(runner, 3, &cred(A, "secret", 0), &cred(A, "secret", 6), |_, _, g| random_answer(g, 12));
+}
+
+/// A 2-character versus a 16-character fixed string, the same typed length.
+fn fixed_length(runner: &mut CtRunner, _rng: &mut BenchRng) {
+    pattern_bench(runner, 4, &cred(A, "ab", 2), &cred(A, "abcdefghijklmnop", 2), |_, _, g| {
+        random_answer(g, 16)
+    });
+}
+
+/// Card: right versus wrong answer (same card, same cells, same length).
+fn card_right_vs_wrong(runner: &mut CtRunner, _rng: &mut BenchRng) {
+    let mut g = Gen(5);
+    let values: String = (0..128).map(|_| char::from(b'0' + g.digit())).collect();
+    let card = GridCard::from_values("DUDECT", 8, 8, 2, Alphabet::Digits, None, &values).unwrap();
+    let inputs: Vec<(Class, Vec<u8>, Vec<u8>)> = (0..1024)
+        .map(|_| {
+            let cells: Vec<u8> = (0..3).map(|_| (g.next() % 64) as u8).collect();
+            let right: Vec<u8> = cells
+                .iter()
+                .flat_map(|&c| values.as_bytes()[2 * c as usize..2 * c as usize + 2].to_vec())
+                .collect();
+            let class = g.class();
+            let typed = match class {
+                Class::Left => right,
+                Class::Right => {
+                    let mut t = right;
+                    t[5] = if t[5] == b'9' { b'0' } else { b'9' };
+                    t
+                }
+            };
+            (class, cells, typed)
+        })
+        .collect();
+    for k in 0..n() {
+        let (class, ref cells, ref typed) = inputs[(g.next() as usize + k) % inputs.len()];
+        runner.run_one(class, || card_answer_matches(&card, cells, typed));
+    }
+}
+
+ctbench_main!(
+    pattern_right_vs_wrong,
+    pattern_two_patterns,
+    fixed_position,
+    fixed_length,
+    card_right_vs_wrong
+);
