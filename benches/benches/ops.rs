@@ -35,6 +35,12 @@ fn operations(c: &mut Criterion) {
             BatchSize::SmallInput,
         );
     });
+    // The constant-time answer check alone (the part of verify that touches the secret).
+    g.bench_function("answer_check", |b| {
+        b.iter(|| {
+            mx::ct::testing::response_matches(&f.cred, &f.challenge.matrix, black_box(f.right.as_bytes()))
+        });
+    });
     g.bench_function("card_issue", |b| {
         b.iter_batched(
             mx::UserState::new,
