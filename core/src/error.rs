@@ -63,6 +63,27 @@ pub enum PolicyViolation {
     CellOutsideGrid,
 }
 
+impl PolicyViolation {
+    /// A short stable name (`"too_short"`, …) for frontends.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyViolation::TooShort { .. } => "too_short",
+            PolicyViolation::TooLong { .. } => "too_long",
+            PolicyViolation::RepeatedCell => "repeated_cell",
+            PolicyViolation::CellOutsideGrid => "cell_outside_grid",
+        }
+    }
+
+    /// The policy's limit for `TooShort` (its minimum) and `TooLong` (its maximum).
+    pub fn limit(self) -> Option<usize> {
+        match self {
+            PolicyViolation::TooShort { min } => Some(min),
+            PolicyViolation::TooLong { max } => Some(max),
+            PolicyViolation::RepeatedCell | PolicyViolation::CellOutsideGrid => None,
+        }
+    }
+}
+
 /// Why a pattern was judged weak (SPEC §3; the list is in `docs/DESIGN.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]

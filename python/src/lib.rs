@@ -87,15 +87,8 @@ fn err(e: mx::Error) -> PyErr {
                 let _ = v.setattr("expires_at", expires_at);
             }
             mx::Error::Policy(p) => {
-                let (name, limit) = match p {
-                    mx::PolicyViolation::TooShort { min } => ("too_short", Some(min)),
-                    mx::PolicyViolation::TooLong { max } => ("too_long", Some(max)),
-                    mx::PolicyViolation::RepeatedCell => ("repeated_cell", None),
-                    mx::PolicyViolation::CellOutsideGrid => ("cell_outside_grid", None),
-                    _ => ("other", None),
-                };
-                let _ = v.setattr("violation", name);
-                let _ = v.setattr("limit", limit);
+                let _ = v.setattr("violation", p.as_str());
+                let _ = v.setattr("limit", p.limit());
             }
             _ => {}
         }

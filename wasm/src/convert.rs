@@ -27,15 +27,8 @@ pub(crate) fn js_err(e: mx::Error) -> JsValue {
             set("expiresAt", JsValue::from(to_js_time(expires_at)));
         }
         mx::Error::Policy(v) => {
-            let (name, limit) = match v {
-                mx::PolicyViolation::TooShort { min } => ("too_short", Some(min)),
-                mx::PolicyViolation::TooLong { max } => ("too_long", Some(max)),
-                mx::PolicyViolation::RepeatedCell => ("repeated_cell", None),
-                mx::PolicyViolation::CellOutsideGrid => ("cell_outside_grid", None),
-                _ => ("other", None),
-            };
-            set("violation", JsValue::from_str(name));
-            if let Some(limit) = limit {
+            set("violation", JsValue::from_str(v.as_str()));
+            if let Some(limit) = v.limit() {
                 set("limit", JsValue::from(limit as f64));
             }
         }
