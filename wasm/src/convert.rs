@@ -1,6 +1,7 @@
 //! JS ↔ core conversions: numbers, option objects and errors.
 
 use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 /// The largest integer a JS number holds exactly.
@@ -133,6 +134,28 @@ pub(crate) fn apply_policy_options(p: &mut mx::Policy, options: &Object) -> Resu
         }
     }
     Ok(())
+}
+
+/// A policy from JS: `undefined`/`null` (the defaults), a `Policy` (read through its
+/// `toJSON`, so the object is copied rather than consumed), or a plain options object.
+pub(crate) fn policy_from_js(value: &JsValue) -> Result<mx::Policy, JsValue> {
+    let mut p = mx::Policy::default();
+    if value.is_undefined() || value.is_null() {
+        return Ok(p);
+    }
+    if !value.is_object() {
+        return Err(arg_err("policy must be a Policy or an options object"));
+    }
+    let to_json = Reflect::get(value, &JsValue::from_str("toJSON"))?;
+    let options = match to_json.dyn_ref::<js_sys::Function>() {
+        Some(f) => f.call0(value)?,
+        None => value.clone(),
+    };
+    let options =
+        options.dyn_into::<Object>().map_err(|_| arg_err("policy must be a Policy or an options object"))?;
+    apply_policy_options(&mut p, &options)?;
+    p.validate().map_err(js_err)?;
+    Ok(p)
 }
 
 /// The policy as a plain object with the option names.

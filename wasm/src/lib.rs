@@ -643,10 +643,16 @@ pub struct Authenticator {
 
 #[wasm_bindgen]
 impl Authenticator {
-    /// An authenticator over a copy of `keyring` and `policy` (default policy if omitted).
+    /// An authenticator over copies of `keyring` and `policy`: a `Policy`, a plain object of
+    /// policy options, or nothing for the defaults. The `Policy` object stays usable (it is
+    /// copied, not consumed).
     #[wasm_bindgen(constructor)]
-    pub fn new(keyring: &Keyring, policy: Option<Policy>) -> Result<Authenticator, JsValue> {
-        let policy = policy.map(|p| p.inner).unwrap_or_default();
+    pub fn new(
+        keyring: &Keyring,
+        #[wasm_bindgen(unchecked_param_type = "Policy | Record<string, number | boolean> | undefined")]
+        policy: &JsValue,
+    ) -> Result<Authenticator, JsValue> {
+        let policy = convert::policy_from_js(policy)?;
         Ok(Authenticator { inner: mx::Authenticator::new(keyring.inner.clone(), policy).map_err(js_err)? })
     }
 

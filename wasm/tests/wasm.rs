@@ -22,7 +22,7 @@ fn code(err: &JsValue) -> String {
 #[wasm_bindgen_test]
 fn login_round_trip_with_the_clock() {
     let key = Keyring::generate_key().unwrap();
-    let auth = Authenticator::new(&Keyring::new(&key, None).unwrap(), None).unwrap();
+    let auth = Authenticator::new(&Keyring::new(&key, None).unwrap(), &JsValue::UNDEFINED).unwrap();
     let mut state = UserState::new();
     let cred = cred();
     let ch = auth.issue_challenge("alice", &mut state, None).unwrap();
@@ -39,7 +39,7 @@ fn login_round_trip_with_the_clock() {
 
 #[wasm_bindgen_test]
 fn locked_error_carries_locked_until() {
-    let auth = Authenticator::new(&Keyring::new(&[7; 32], Some(1)).unwrap(), None).unwrap();
+    let auth = Authenticator::new(&Keyring::new(&[7; 32], Some(1)).unwrap(), &JsValue::UNDEFINED).unwrap();
     let mut state = UserState::new();
     let cred = cred();
     let t0 = 1_800_000_000.0;
@@ -56,7 +56,7 @@ fn locked_error_carries_locked_until() {
 
 #[wasm_bindgen_test]
 fn bad_arguments_throw_type_errors() {
-    let auth = Authenticator::new(&Keyring::new(&[7; 32], Some(1)).unwrap(), None).unwrap();
+    let auth = Authenticator::new(&Keyring::new(&[7; 32], Some(1)).unwrap(), &JsValue::UNDEFINED).unwrap();
     let mut state = UserState::new();
     for bad in [-1.0, 0.5, f64::NAN, f64::INFINITY] {
         let err = auth.issue_challenge("alice", &mut state, Some(bad)).err().unwrap();
@@ -66,4 +66,18 @@ fn bad_arguments_throw_type_errors() {
     let opts = js_sys::Object::new();
     Reflect::set(&opts, &"noSuchOption".into(), &JsValue::TRUE).unwrap();
     assert_eq!(code(&Policy::new(Some(opts)).err().unwrap()), "argument");
+}
+
+#[wasm_bindgen_test]
+fn a_policy_is_copied_not_consumed() {
+    let opts = js_sys::Object::new();
+    Reflect::set(&opts, &"minPatternLen".into(), &JsValue::from(8)).unwrap();
+    let policy = Policy::new(Some(opts.clone())).unwrap();
+    let policy_js = JsValue::from(policy.clone());
+    let kr = Keyring::new(&[7; 32], Some(1)).unwrap();
+    for _ in 0..2 {
+        assert_eq!(Authenticator::new(&kr, &policy_js).unwrap().policy().min_pattern_len(), 8);
+    }
+    // A plain options object works too.
+    assert_eq!(Authenticator::new(&kr, &opts.into()).unwrap().policy().min_pattern_len(), 8);
 }
