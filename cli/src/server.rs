@@ -94,6 +94,11 @@ impl App {
         Ok(app)
     }
 
+    /// Unknown users whose decoy state is remembered.
+    pub fn decoys_remembered(&self) -> usize {
+        self.decoys.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
     /// The store (admin commands and tests).
     pub fn store(&self) -> &Store {
         &self.store
@@ -133,9 +138,14 @@ impl App {
                 decoys.retain(|_, (t, _)| *t > cut);
             }
             let now = (self.clock)();
-            let entry = decoys.entry(user.to_owned()).or_insert_with(|| (now, mx::UserState::new()));
-            entry.0 = now;
-            f(&auth, None, &mut entry.1)
+            let mut state = decoys.get(user).map(|(_, s)| s.clone()).unwrap_or_default();
+            let out = f(&auth, None, &mut state);
+            // Only a well-formed user id earns a remembered decoy state: a refused id must not
+            // take a place in the map.
+            if !matches!(out, Err(mx::Error::InvalidUserId)) {
+                decoys.insert(user.to_owned(), (now, state));
+            }
+            out
         };
         self.store.append_audit(&events.take())?;
         Ok(out)

@@ -315,6 +315,7 @@ async fn hostile_requests_get_4xx_and_change_nothing() {
     assert_eq!(state_of(&h, "alice").to_bytes(), state, "no state change");
     assert_eq!(audit(&h).len(), lines, "nothing audited: no event happened");
     assert!(h.app.store().load("bob").unwrap().is_none(), "no user created");
+    assert_eq!(h.app.decoys_remembered(), 0, "refused user ids are not remembered as decoys");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
