@@ -89,6 +89,10 @@ def simulate(
     watcher got in.
     """
     policy = policy or Policy(min_pattern_len=min(6, length), max_pattern_len=max(length, 6))
+    if not policy.min_pattern_len <= length <= policy.max_pattern_len:
+        raise ValueError(
+            f"length {length} is outside the policy's {policy.min_pattern_len}..{policy.max_pattern_len} cells"
+        )
     auth = Authenticator(Keyring(Keyring.generate_key()), policy)
     guesses = max(1, policy.max_consecutive_failures - 1)
     results: List[SimulationResult] = []
@@ -131,7 +135,7 @@ def _random_credential(auth: Authenticator, length: int) -> PatternCredential:
     import secrets
 
     cells = auth.policy.rows * auth.policy.cols
-    while True:
+    for _ in range(10_000):
         picks = secrets.SystemRandom().sample(range(cells), length)
         cred = PatternCredential(picks, cols=auth.policy.cols)
         try:
@@ -139,6 +143,7 @@ def _random_credential(auth: Authenticator, length: int) -> PatternCredential:
             return cred
         except _native.PolicyError:
             continue
+    raise ValueError(f"no random {length}-cell pattern passed the policy in 10,000 draws")
 
 
 def table(lengths: Sequence[int] = (4, 6, 8), observed: Sequence[int] = (1, 2, 3), trials: int = 200) -> str:

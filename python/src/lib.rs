@@ -510,16 +510,12 @@ impl Outcome {
 }
 
 impl Outcome {
+    /// The core's name for this outcome (the names live in the core only).
     fn name(self) -> &'static str {
-        match self {
-            Outcome::Accepted => "accepted",
-            Outcome::Rejected => "rejected",
-            Outcome::Locked => "locked",
-            Outcome::Expired => "expired",
-            Outcome::Duplicate => "duplicate",
-            Outcome::Stale => "stale",
-            Outcome::Invalid => "invalid",
-        }
+        mx::Outcome::ALL
+            .into_iter()
+            .find(|&o| Outcome::from(o) == self)
+            .map_or("invalid", mx::Outcome::as_str)
     }
 }
 

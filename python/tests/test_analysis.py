@@ -53,3 +53,11 @@ def test_bad_observations():
     with pytest.raises(TypeError):
         analysis.candidates([1, 2], 3)  # type: ignore[list-item]
     assert "| 4 | 1 |" in analysis.table(lengths=(4,), observed=(1,), trials=3)
+
+
+def test_simulate_refuses_a_length_the_policy_cannot_enrol():
+    # Before this check, a policy whose minimum exceeds the length looped forever.
+    with pytest.raises(ValueError):
+        analysis.simulate(length=4, observed=[1], trials=1, policy=mx.Policy())
+    with pytest.raises(ValueError):
+        analysis.simulate(length=8, observed=[1], trials=1, policy=mx.Policy(max_pattern_len=6))
