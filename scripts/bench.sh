@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (issue 7): criterion for every operation, its cryptographic floor and totp-rs, then
 # the frontends against their ecosystems' TOTP peers: pyotp (Python), otplib (Node, against the
-# WASM build) and liboath (C). Prints one table. About 3 minutes; not part of CI (CI compiles
+# WASM build) and liboath (C). Prints one table. About 2.5 minutes; not part of CI (CI compiles
 # the benches). docs/BENCHMARKS.md holds the latest table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
