@@ -2,7 +2,7 @@
 //!
 //! Each 32-byte master key is never used directly. Separate subkeys are
 //! derived for each purpose (challenge tokens, matrices, answer digests,
-//! tickets, sealing) as `HMAC-SHA256(master, "matrixauth/v1/key/" || purpose)`,
+//! tickets, sealing, user-state records) as `HMAC-SHA256(master, "matrixauth/v1/key/" || purpose)`,
 //! so no two uses can be confused.
 
 use core::fmt;
@@ -29,6 +29,7 @@ pub(crate) struct KeyMaterial {
     pub(crate) answer: [u8; 32],
     pub(crate) ticket: [u8; 32],
     pub(crate) seal: [u8; 32],
+    pub(crate) state: [u8; 32],
 }
 
 impl KeyMaterial {
@@ -51,6 +52,7 @@ impl KeyMaterial {
             answer: sub(b"answer"),
             ticket: sub(b"ticket"),
             seal: sub(b"seal"),
+            state: sub(b"state"),
         })
     }
 }

@@ -23,8 +23,9 @@
 //! let answer = credential.respond(&challenge)?; // what the user would type
 //! let verdict = auth.verify("alice", &credential, &mut state, &challenge.token, &answer, now + 20)?;
 //! assert_eq!(verdict.outcome, Outcome::Accepted);
-//! let bytes = state.to_bytes(); // persist this
-//! # let _ = bytes;
+//! let bytes = state.to_bytes(auth.keyring(), "alice")?; // persist this
+//! let state = UserState::from_bytes(auth.keyring(), "alice", &bytes)?; // and read it back
+//! assert_eq!(state.failures_since_success(), 0);
 //! # Ok(())
 //! # }
 //! ```

@@ -18,7 +18,10 @@ pub const MAX_FIXED_LEN: usize = 32;
 /// Longest right answer: every pattern digit plus the whole fixed string.
 pub const MAX_RESPONSE_LEN: usize = MAX_PATTERN_LEN + MAX_FIXED_LEN;
 
-const CREDENTIAL_FORMAT: u8 = 1;
+const CREDENTIAL_FORMAT: u8 = 2;
+/// Length of every serialised credential (format 2): format, length, 16 cell
+/// slots, position, fixed length, 32 fixed-string bytes.
+const CREDENTIAL_BYTES: usize = 4 + 2 * MAX_PATTERN_LEN + MAX_FIXED_LEN;
 
 /// A user's memorised secret in pattern mode: `len` cells in order, and a
 /// fixed string typed after the first `fixed_at` digits.
@@ -207,41 +210,62 @@ impl PatternCredential {
     }
 
     /// Serialises the credential (format in `docs/FORMATS.md`). The bytes
-    /// are the secret in the clear: seal them before storing.
+    /// are the secret in the clear: seal them before storing. Every
+    /// credential gives the same number of bytes (unused cell slots and
+    /// fixed-string bytes are zero), so neither the bytes nor a sealed record
+    /// reveal the pattern's or the fixed string's length.
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::with_capacity(4 + 2 * MAX_PATTERN_LEN + MAX_FIXED_LEN));
+        let mut out = Zeroizing::new(Vec::with_capacity(CREDENTIAL_BYTES));
         out.push(CREDENTIAL_FORMAT);
         out.push(self.len);
-        for c in self.cells() {
-            out.push(c.row);
-            out.push(c.col);
+        for (i, c) in self.cells.iter().enumerate() {
+            let used = i < self.pattern_len();
+            out.push(if used { c.row } else { 0 });
+            out.push(if used { c.col } else { 0 });
         }
         out.push(self.fixed_at);
         out.push(self.fixed_len);
-        out.extend_from_slice(self.fixed.get(..self.fixed_len()).unwrap_or(&[]));
+        for (i, &b) in self.fixed.iter().enumerate() {
+            out.push(if i < self.fixed_len() { b } else { 0 });
+        }
         out
     }
 
-    /// Reads bytes written by [`PatternCredential::to_bytes`].
+    /// Reads bytes written by [`PatternCredential::to_bytes`] (format 2, one
+    /// length for every credential) or by earlier versions (format 1, as long
+    /// as the credential).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         const BAD: Error = Error::Format("not a pattern credential record");
         let mut r = crate::codec::Reader::new(bytes);
-        if r.u8().ok_or(BAD)? != CREDENTIAL_FORMAT {
-            return Err(Error::Format("unknown pattern credential format version"));
-        }
+        let padded = match r.u8().ok_or(BAD)? {
+            1 => false,
+            CREDENTIAL_FORMAT => true,
+            _ => return Err(Error::Format("unknown pattern credential format version")),
+        };
         let len = usize::from(r.u8().ok_or(BAD)?);
         if len == 0 || len > MAX_PATTERN_LEN {
             return Err(BAD);
         }
+        let slots = if padded { MAX_PATTERN_LEN } else { len };
         let mut cells = Zeroizing::new([Cell::default(); MAX_PATTERN_LEN]);
-        for slot in cells.iter_mut().take(len) {
+        for (i, slot) in cells.iter_mut().enumerate().take(slots) {
             let row = r.u8().ok_or(BAD)?;
             let col = r.u8().ok_or(BAD)?;
-            *slot = Cell::new(row.into(), col.into()).map_err(|_| BAD)?;
+            if i < len {
+                *slot = Cell::new(row.into(), col.into()).map_err(|_| BAD)?;
+            } else if row != 0 || col != 0 {
+                return Err(BAD);
+            }
         }
         let fixed_at = usize::from(r.u8().ok_or(BAD)?);
         let fixed_len = usize::from(r.u8().ok_or(BAD)?);
+        if fixed_len > MAX_FIXED_LEN {
+            return Err(BAD);
+        }
         let fixed = r.take(fixed_len).ok_or(BAD)?;
+        if padded && r.take(MAX_FIXED_LEN - fixed_len).ok_or(BAD)?.iter().any(|&b| b != 0) {
+            return Err(BAD);
+        }
         if !r.is_empty() {
             return Err(BAD);
         }

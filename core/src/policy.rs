@@ -36,6 +36,13 @@ pub struct Policy {
     pub reject_weak_patterns: bool,
     /// Challenge lifetime in seconds (1..=86400). Default 180.
     pub challenge_ttl: u64,
+    /// Retry window in seconds (0..=`challenge_ttl`). Default 30. Within it
+    /// (and never past the challenge's expiry) an answer to the challenge
+    /// just answered is compared with the last answer: the same answer is
+    /// `duplicate`, a different one `rejected` and counted. After it the
+    /// answer is not examined: `stale`. 0 turns duplicate recognition off
+    /// (always `stale`). SPEC §5 "No answer oracle".
+    pub retry_window: u64,
     /// Consecutive failures that lock the user (>= 1). Default 5.
     pub max_consecutive_failures: u32,
     /// First lock's length in seconds (>= 1); each further lock doubles it.
@@ -67,6 +74,7 @@ impl Default for Policy {
             allow_repeated_cells: false,
             reject_weak_patterns: true,
             challenge_ttl: 180,
+            retry_window: 30,
             max_consecutive_failures: 5,
             lockout_seconds: 900,
             max_lockout_seconds: 86_400,
@@ -100,6 +108,9 @@ impl Policy {
         }
         if !(1..=86_400).contains(&self.challenge_ttl) {
             return Err(Error::InvalidPolicy("challenge_ttl must be 1..=86400 seconds"));
+        }
+        if self.retry_window > self.challenge_ttl {
+            return Err(Error::InvalidPolicy("retry_window must be 0..=challenge_ttl seconds"));
         }
         if self.max_consecutive_failures == 0 {
             return Err(Error::InvalidPolicy("max_consecutive_failures must be at least 1"));

@@ -2,35 +2,44 @@
 //! pending challenge, the last answered challenge, card cell usage, and a
 //! `version` counter for compare-and-swap storage.
 //!
-//! Encoding (`docs/FORMATS.md`): byte 0 is the format version, integers are
-//! big-endian, and the last 8 bytes are a SHA-256 checksum of everything
-//! before them, so a truncated record or a flipped bit is a format error,
-//! never a silently different state.
+//! Encoding (`docs/FORMATS.md`): byte 0 is the format version, bytes 1..5
+//! the id of the key that authenticated it, integers are big-endian, and the
+//! last 32 bytes are an HMAC-SHA256 tag under the keyring's state subkey over
+//! the user id and everything before the tag. A truncated record, a flipped
+//! bit, a record moved to another user or one written without the key (a
+//! database writer clearing a lock) is a format error, never a silently
+//! different state (SPEC §5).
 
 use core::fmt;
 
-use sha2::{Digest, Sha256};
+use hmac::Mac;
+use subtle::ConstantTimeEq;
 
 use crate::codec::{Reader, is_valid_name, put_str8};
 use crate::error::{Error, Result};
+use crate::keyring::{KeyMaterial, Keyring, hmac_init};
 use crate::token::Body;
 
-const STATE_FORMAT: u8 = 1;
-const CHECKSUM_LEN: usize = 8;
+const STATE_FORMAT: u8 = 2;
+const TAG_LEN: usize = 32;
 /// Most cards whose cell usage a state remembers.
 pub const MAX_CARDS: usize = 4;
-/// Longest encoded state: header, a card challenge body, the last answer and
-/// four cards with 255-byte serials, with room to spare.
+/// Longest encoded state: header, a card challenge body, the last answer,
+/// four cards with 255-byte serials and the tag, with room to spare.
 const MAX_STATE_BYTES: usize = 4096;
 
-/// Which challenge was answered last and a keyed digest of that answer, so
-/// a client's retry of the same answer is recognised as `duplicate`.
+/// Which challenge was answered last, a keyed digest of that answer and
+/// when it was given, so that within the retry window a client's retry of
+/// the same answer is `duplicate` and any other answer a counted failure.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct LastAnswer {
-    /// SHA-256 (truncated) of the answered challenge's token body.
-    pub(crate) body_digest: [u8; 16],
+    /// The first 16 bytes of the answered challenge's token tag: it names
+    /// the challenge (same key, user and body give the same tag).
+    pub(crate) challenge_id: [u8; 16],
     /// HMAC-SHA256 (truncated) of the folded answer under the answer subkey.
     pub(crate) answer_mac: [u8; 16],
+    /// Unix seconds of the answer; the retry window starts here.
+    pub(crate) answered_at: u64,
 }
 
 /// Which cells of one grid card have been asked (bit per cell, row-major).
@@ -44,7 +53,8 @@ pub(crate) struct CardUsage {
 /// every [`crate::Authenticator`] call for that user, and persist
 /// [`UserState::to_bytes`] after every call whose [`UserState::version`]
 /// changed (store with compare-and-swap on the version to never lose a
-/// counted failure under concurrent logins).
+/// counted failure under concurrent logins). The bytes are authenticated
+/// under the keyring and bound to the user id.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct UserState {
     pub(crate) version: u64,
@@ -134,7 +144,8 @@ impl UserState {
         self.pending_body().map(|b| b.expires_at)
     }
 
-    /// How many cells of the card `serial` have been asked.
+    /// How many cells of the card `serial` are used: an answer to them was
+    /// submitted (cells of a pending challenge are not counted until then).
     pub fn card_cells_used(&self, serial: &str) -> usize {
         self.cards
             .iter()
@@ -169,10 +180,42 @@ impl UserState {
         self.version = self.version.wrapping_add(1);
     }
 
-    /// Serialises the state (format in `docs/FORMATS.md`).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(128);
+    /// The used-cell bitmap of card `serial` (all clear for an untracked card).
+    pub(crate) fn card_usage(&self, serial: &str) -> [u8; 32] {
+        self.cards.iter().find(|c| c.serial == serial).map_or([0u8; 32], |c| c.used)
+    }
+
+    /// Marks `cells` of card `serial` used: their values were typed (SPEC §4).
+    /// A card not yet tracked is added; with [`MAX_CARDS`] tracked already,
+    /// the usage is kept on none (issue refuses a fifth card first, so this
+    /// happens only if a host forgot a card while its challenge was pending).
+    pub(crate) fn mark_cells_used(&mut self, serial: &str, cells: &[u8]) {
+        if !self.cards.iter().any(|c| c.serial == serial) {
+            if self.cards.len() >= MAX_CARDS {
+                return;
+            }
+            self.cards.push(CardUsage { serial: serial.to_owned(), used: [0u8; 32] });
+        }
+        if let Some(entry) = self.cards.iter_mut().find(|c| c.serial == serial) {
+            for &c in cells {
+                if let Some(b) = entry.used.get_mut(usize::from(c) / 8) {
+                    *b |= 1 << (c % 8);
+                }
+            }
+        }
+    }
+
+    /// Serialises the state, authenticated for `user` under the keyring's
+    /// signing key (format in `docs/FORMATS.md`). Store the bytes as they are;
+    /// [`UserState::from_bytes`] with the same keyring and user reads them.
+    pub fn to_bytes(&self, keyring: &Keyring, user: &str) -> Result<Vec<u8>> {
+        if !is_valid_name(user) {
+            return Err(Error::InvalidUserId);
+        }
+        let key = keyring.signing()?;
+        let mut out = Vec::with_capacity(160);
         out.push(STATE_FORMAT);
+        out.extend_from_slice(&key.id.to_be_bytes());
         out.extend_from_slice(&self.version.to_be_bytes());
         out.extend_from_slice(&self.consecutive_failures.to_be_bytes());
         out.extend_from_slice(&self.failures_since_success.to_be_bytes());
@@ -191,8 +234,9 @@ impl UserState {
         match &self.last_answer {
             Some(last) => {
                 out.push(1);
-                out.extend_from_slice(&last.body_digest);
+                out.extend_from_slice(&last.challenge_id);
                 out.extend_from_slice(&last.answer_mac);
+                out.extend_from_slice(&last.answered_at.to_be_bytes());
             }
             None => out.push(0),
         }
@@ -201,28 +245,43 @@ impl UserState {
             put_str8(&mut out, &card.serial);
             out.extend_from_slice(&card.used);
         }
-        let sum = checksum(&out);
-        out.extend_from_slice(&sum);
-        out
+        let tag = tag(key, user, &out);
+        out.extend_from_slice(&tag);
+        Ok(out)
     }
 
-    /// Reads bytes written by [`UserState::to_bytes`]. Any truncation, extra
-    /// byte, flipped bit, unknown version or out-of-range field is an
-    /// [`Error::Format`].
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+    /// Reads bytes written by [`UserState::to_bytes`] for the same `user`,
+    /// under a key still in `keyring`. A record of another user, under an
+    /// unknown key, truncated, extended, with any bit flipped, edited by
+    /// someone without the key, or in an older unauthenticated format is an
+    /// [`Error::Format`], never a silently different state.
+    pub fn from_bytes(keyring: &Keyring, user: &str, bytes: &[u8]) -> Result<Self> {
         const BAD: Error = Error::Format("corrupt user state");
+        if !is_valid_name(user) {
+            return Err(Error::InvalidUserId);
+        }
         if bytes.len() > MAX_STATE_BYTES {
             return Err(BAD);
         }
-        let split = bytes.len().checked_sub(CHECKSUM_LEN).ok_or(BAD)?;
-        let (content, sum) = bytes.split_at(split);
-        if checksum(content) != sum {
-            return Err(Error::Format("user state checksum mismatch (truncated or altered)"));
+        match bytes.first() {
+            Some(&STATE_FORMAT) => {}
+            Some(1) => {
+                return Err(Error::Format("user state format 1 is unauthenticated and no longer read"));
+            }
+            Some(_) => return Err(Error::Format("unknown user state format version")),
+            None => return Err(BAD),
         }
-        let mut r = Reader::new(content);
-        if r.u8().ok_or(BAD)? != STATE_FORMAT {
-            return Err(Error::Format("unknown user state format version"));
+        let split = bytes.len().checked_sub(TAG_LEN).ok_or(BAD)?;
+        let (content, stored_tag) = bytes.split_at(split);
+        let key_id = u32::from_be_bytes(content.get(1..5).ok_or(BAD)?.try_into().map_err(|_| BAD)?);
+        let key =
+            keyring.find(key_id).ok_or(Error::Format("user state signed by a key not in the keyring"))?;
+        if !bool::from(tag(key, user, content).ct_eq(stored_tag)) {
+            return Err(Error::Format(
+                "user state does not authenticate (altered, truncated or another user's)",
+            ));
         }
+        let mut r = Reader::new(content.get(5..).ok_or(BAD)?);
         let mut state = UserState {
             version: r.u64().ok_or(BAD)?,
             consecutive_failures: r.u32().ok_or(BAD)?,
@@ -249,7 +308,11 @@ impl UserState {
         };
         state.last_answer = match r.u8().ok_or(BAD)? {
             0 => None,
-            1 => Some(LastAnswer { body_digest: r.array().ok_or(BAD)?, answer_mac: r.array().ok_or(BAD)? }),
+            1 => Some(LastAnswer {
+                challenge_id: r.array().ok_or(BAD)?,
+                answer_mac: r.array().ok_or(BAD)?,
+                answered_at: r.u64().ok_or(BAD)?,
+            }),
             _ => return Err(BAD),
         };
         let cards = usize::from(r.u8().ok_or(BAD)?);
@@ -270,14 +333,16 @@ impl UserState {
     }
 }
 
-fn checksum(content: &[u8]) -> [u8; CHECKSUM_LEN] {
-    let mut h = Sha256::new();
-    h.update(b"matrixauth/v1/state");
-    h.update(content);
-    let digest = h.finalize();
-    let mut out = [0u8; CHECKSUM_LEN];
-    for (o, d) in out.iter_mut().zip(digest.iter()) {
-        *o = *d;
-    }
+/// The record's tag: HMAC-SHA256 under the state subkey over the user id
+/// and every byte before the tag (format byte and key id included).
+fn tag(key: &KeyMaterial, user: &str, content: &[u8]) -> [u8; TAG_LEN] {
+    let mut mac = hmac_init(&key.state);
+    mac.update(b"matrixauth/v2/state");
+    let mut user_field = Vec::with_capacity(user.len() + 1);
+    put_str8(&mut user_field, user);
+    mac.update(&user_field);
+    mac.update(content);
+    let mut out = [0u8; TAG_LEN];
+    out.copy_from_slice(&mac.finalize().into_bytes());
     out
 }

@@ -145,9 +145,35 @@ pub(crate) fn sign(key: &KeyMaterial, user: &str, body: &Body) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// What a challenge is known by after it stopped being pending: the first
+/// 16 bytes of its token tag (the same key, user and body always give the
+/// same tag, and nobody without the key can make a body with a chosen id).
+pub(crate) type ChallengeId = [u8; 16];
+
+fn id_of(tag: &[u8]) -> ChallengeId {
+    let mut id = [0u8; 16];
+    for (o, t) in id.iter_mut().zip(tag) {
+        *o = *t;
+    }
+    id
+}
+
+/// The id of the challenge whose encoded body is `body`, for `user`.
+pub(crate) fn challenge_id(key: &KeyMaterial, user: &str, body: &[u8]) -> ChallengeId {
+    id_of(&mac(key, user, body))
+}
+
+/// An authentic token, opened.
+pub(crate) struct Opened {
+    pub(crate) body: Body,
+    /// The encoded body, as the user state keeps the pending challenge.
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) id: ChallengeId,
+}
+
 /// The body of `token` if it is well formed, signed by a key in `keyring`
 /// and bound to `user`; `None` otherwise (the `invalid` outcome).
-pub(crate) fn open(keyring: &Keyring, user: &str, token: &str) -> Option<(Body, Vec<u8>)> {
+pub(crate) fn open(keyring: &Keyring, user: &str, token: &str) -> Option<Opened> {
     if token.len() > MAX_TOKEN_CHARS {
         return None;
     }
@@ -162,5 +188,5 @@ pub(crate) fn open(keyring: &Keyring, user: &str, token: &str) -> Option<(Body, 
         return None;
     }
     let body = Body::decode(body_bytes)?;
-    Some((body, body_bytes.to_vec()))
+    Some(Opened { body, bytes: body_bytes.to_vec(), id: id_of(tag) })
 }

@@ -29,6 +29,11 @@ fn keyring1() -> Keyring {
     Keyring::new(&KEY1, 1).unwrap()
 }
 
+/// The state's bytes under `ring` for `user`, in hex.
+fn sb(st: &UserState, ring: &Keyring, user: &str) -> String {
+    hex(&st.to_bytes(ring, user).unwrap())
+}
+
 fn keyring_rotated() -> Keyring {
     let mut kr = Keyring::new(&KEY1, 1).unwrap();
     kr.rotate(&KEY2, 2).unwrap();
@@ -130,7 +135,7 @@ fn challenge_vectors() -> Value {
             let ch = auth.issue_challenge(user, &mut state, T0 + j as u64).unwrap();
             cases.push(json!({
                 "keyring": ring_name, "rows": policy.rows, "cols": policy.cols, "user": user,
-                "now": T0 + 60, "state": hex(&state.to_bytes()), "token": ch.token,
+                "now": T0 + 60, "state": sb(&state, auth.keyring(), user), "token": ch.token,
                 "matrix": digits(&ch.matrix), "seq": ch.seq, "issued_at": ch.issued_at, "expires_at": ch.expires_at,
                 "matrix_text": ch.matrix.render_text(),
             }));
@@ -170,18 +175,22 @@ impl Recorder {
         user: &str,
         cred_name: &str,
         state: &mut UserState,
-        token: &str,
+        token: Option<&str>,
         response: &str,
         now: u64,
         expect: Outcome,
     ) {
-        let before = state.to_bytes();
-        let v = auth.verify(user, &cred(cred_name), state, token, response, now).unwrap();
+        let before = sb(state, auth.keyring(), user);
+        let v = match token {
+            Some(token) => auth.verify(user, &cred(cred_name), state, token, response, now),
+            None => auth.verify_pending(user, &cred(cred_name), state, response, now),
+        }
+        .unwrap();
         assert_eq!(v.outcome, expect, "{name}");
         self.cases.push(json!({
             "name": name, "keyring": ring, "user": user, "credential": cred_name,
-            "state_before": hex(&before), "token": token, "response": response, "now": now,
-            "outcome": v.outcome.as_str(), "state_after": hex(&state.to_bytes()), "event": v.event.to_json(),
+            "state_before": before, "token": token, "response": response, "now": now,
+            "outcome": v.outcome.as_str(), "state_after": sb(state, auth.keyring(), user), "event": v.event.to_json(),
         }));
     }
 }
@@ -191,187 +200,131 @@ fn verify_vectors() -> Value {
     let auth = Authenticator::new(keyring1(), Policy { min_pattern_len: 4, ..Policy::default() }).unwrap();
     let mut rec = Recorder { cases: Vec::new() };
     let mut st = UserState::new();
+    let v = |rec: &mut Recorder,
+             name: &str,
+             user: &str,
+             st: &mut UserState,
+             token: Option<&str>,
+             response: &str,
+             now: u64,
+             expect: Outcome| {
+        rec.verify(name, &auth, "k1", user, "six", st, token, response, now, expect);
+    };
 
-    // Accepted, then the client retries: duplicate; then another answer: stale.
+    // Accepted, then within the 30 s retry window the client retries:
+    // duplicate; another answer to the same token: rejected and counted (no
+    // free guesses). After the window: stale, whatever the answer.
     let ch = auth.issue_challenge("alice", &mut st, T0).unwrap();
     let right = cred("six").respond(&ch).unwrap();
-    rec.verify(
-        "accepted",
-        &auth,
-        "k1",
+    v(&mut rec, "accepted", "alice", &mut st, Some(&ch.token), &right, T0 + 10, Outcome::Accepted);
+    v(&mut rec, "duplicate", "alice", &mut st, Some(&ch.token), &right, T0 + 11, Outcome::Duplicate);
+    v(
+        &mut rec,
+        "rejected_other_answer_in_window",
         "alice",
-        "six",
         &mut st,
-        &ch.token,
-        &right,
-        T0 + 10,
-        Outcome::Accepted,
-    );
-    rec.verify(
-        "duplicate",
-        &auth,
-        "k1",
-        "alice",
-        "six",
-        &mut st,
-        &ch.token,
-        &right,
-        T0 + 11,
-        Outcome::Duplicate,
-    );
-    rec.verify(
-        "stale_after_answer",
-        &auth,
-        "k1",
-        "alice",
-        "six",
-        &mut st,
-        &ch.token,
+        Some(&ch.token),
         "000000pw",
         T0 + 12,
+        Outcome::Rejected,
+    );
+    v(
+        &mut rec,
+        "duplicate_after_a_counted_guess",
+        "alice",
+        &mut st,
+        Some(&ch.token),
+        &right,
+        T0 + 39,
+        Outcome::Duplicate,
+    );
+    v(
+        &mut rec,
+        "stale_after_window_right",
+        "alice",
+        &mut st,
+        Some(&ch.token),
+        &right,
+        T0 + 40,
+        Outcome::Stale,
+    );
+    v(
+        &mut rec,
+        "stale_after_window_other",
+        "alice",
+        &mut st,
+        Some(&ch.token),
+        "000000pw",
+        T0 + 41,
         Outcome::Stale,
     );
 
     // Full-width and spaced answer.
-    let ch = auth.issue_challenge("alice", &mut st, T0 + 20).unwrap();
+    let ch = auth.issue_challenge("alice", &mut st, T0 + 120).unwrap();
     let right = cred("six").respond(&ch).unwrap();
     let wide: String =
         right.chars().map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap()).collect::<String>() + "\u{3000}";
-    rec.verify(
-        "accepted_full_width",
-        &auth,
-        "k1",
+    v(&mut rec, "accepted_full_width", "alice", &mut st, Some(&ch.token), &wide, T0 + 130, Outcome::Accepted);
+
+    // Without a token (verify_pending): nothing pending is stale; the
+    // pending challenge is answered as with its token.
+    v(&mut rec, "pending_nothing_pending", "alice", &mut st, None, &right, T0 + 131, Outcome::Stale);
+    let ch = auth.issue_challenge("alice", &mut st, T0 + 140).unwrap();
+    let right = cred("six").respond(&ch).unwrap();
+    v(&mut rec, "pending_accepted", "alice", &mut st, None, &right, T0 + 141, Outcome::Accepted);
+    v(
+        &mut rec,
+        "pending_duplicate_with_token",
         "alice",
-        "six",
         &mut st,
-        &ch.token,
-        &wide,
-        T0 + 30,
-        Outcome::Accepted,
+        Some(&ch.token),
+        &right,
+        T0 + 142,
+        Outcome::Duplicate,
     );
 
     // Invalid tokens: tampered, other user, garbage; expired.
-    let ch = auth.issue_challenge("alice", &mut st, T0 + 40).unwrap();
+    let ch = auth.issue_challenge("alice", &mut st, T0 + 240).unwrap();
     let mut tampered = ch.token.clone().into_bytes();
     tampered[10] = if tampered[10] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
-    rec.verify(
-        "invalid_tampered",
-        &auth,
-        "k1",
-        "alice",
-        "six",
-        &mut st,
-        &tampered,
-        "x",
-        T0 + 41,
-        Outcome::Invalid,
-    );
-    rec.verify(
-        "invalid_other_user",
-        &auth,
-        "k1",
-        "bob",
-        "six",
-        &mut st,
-        &ch.token,
-        "x",
-        T0 + 41,
-        Outcome::Invalid,
-    );
-    rec.verify(
-        "invalid_garbage",
-        &auth,
-        "k1",
-        "alice",
-        "six",
-        &mut st,
-        "not a token!",
-        "x",
-        T0 + 41,
-        Outcome::Invalid,
-    );
-    rec.verify(
-        "expired",
-        &auth,
-        "k1",
-        "alice",
-        "six",
-        &mut st,
-        &ch.token,
-        "x",
-        ch.expires_at,
-        Outcome::Expired,
-    );
+    v(&mut rec, "invalid_tampered", "alice", &mut st, Some(&tampered), "x", T0 + 241, Outcome::Invalid);
+    v(&mut rec, "invalid_other_user", "bob", &mut st, Some(&ch.token), "x", T0 + 241, Outcome::Invalid);
+    v(&mut rec, "invalid_garbage", "alice", &mut st, Some("not a token!"), "x", T0 + 241, Outcome::Invalid);
+    v(&mut rec, "expired", "alice", &mut st, Some(&ch.token), "x", ch.expires_at, Outcome::Expired);
 
     // Five wrong answers lock for 900 s; a right answer while locked is `locked`.
     let mut t = T0 + 1000;
+    let mut last_token = String::new();
     for k in 1..=5 {
         let ch = auth.issue_challenge("alice", &mut st, t).unwrap();
-        let expect = Outcome::Rejected;
-        rec.verify(
+        v(
+            &mut rec,
             &format!("rejected_{k}"),
-            &auth,
-            "k1",
             "alice",
-            "six",
             &mut st,
-            &ch.token,
+            Some(&ch.token),
             "12pw3456",
             t + 5,
-            expect,
+            Outcome::Rejected,
         );
+        last_token = ch.token;
         t += 10;
     }
     assert_eq!(st.locked_until(), t - 10 + 5 + 900);
-    let pending_token = {
-        // The 5th challenge was consumed; issue is refused while locked, so
-        // use the last token: `locked` comes before the pending check.
-        rec.cases.last().unwrap()["token"].as_str().unwrap().to_owned()
-    };
-    rec.verify(
-        "locked",
-        &auth,
-        "k1",
-        "alice",
-        "six",
-        &mut st,
-        &pending_token,
-        "12pw3456",
-        t,
-        Outcome::Locked,
-    );
+    // Issue is refused while locked, so use the last token: `locked` comes
+    // before the pending check (and before the retry window).
+    v(&mut rec, "locked", "alice", &mut st, Some(&last_token), "12pw3456", t, Outcome::Locked);
+    v(&mut rec, "pending_locked", "alice", &mut st, None, "12pw3456", t, Outcome::Locked);
 
     // After the lock: a malformed (over-long) answer counts as a failure.
     t = st.locked_until();
     let ch = auth.issue_challenge("alice", &mut st, t).unwrap();
     let long = "9".repeat(300);
-    rec.verify(
-        "rejected_malformed",
-        &auth,
-        "k1",
-        "alice",
-        "six",
-        &mut st,
-        &ch.token,
-        &long,
-        t + 1,
-        Outcome::Rejected,
-    );
+    v(&mut rec, "rejected_malformed", "alice", &mut st, Some(&ch.token), &long, t + 1, Outcome::Rejected);
     let ch = auth.issue_challenge("alice", &mut st, t + 2).unwrap();
     let right = cred("six").respond(&ch).unwrap();
-    rec.verify(
-        "accepted_resets",
-        &auth,
-        "k1",
-        "alice",
-        "six",
-        &mut st,
-        &ch.token,
-        &right,
-        t + 3,
-        Outcome::Accepted,
-    );
+    v(&mut rec, "accepted_resets", "alice", &mut st, Some(&ch.token), &right, t + 3, Outcome::Accepted);
 
     // Every credential shape, under a rotated keyring and an old-key token.
     let old = Authenticator::new(keyring1(), Policy { min_pattern_len: 4, ..Policy::default() }).unwrap();
@@ -381,14 +334,15 @@ fn verify_vectors() -> Value {
         let mut st = UserState::new();
         let ch = old.issue_challenge("carol", &mut st, T0).unwrap();
         let right = cred(c.name).respond(&ch).unwrap();
+        let name = format!("old_key_{}", c.name);
         rec.verify(
-            &format!("old_key_{}", c.name),
+            &name,
             &rotated,
             "rotated",
             "carol",
             c.name,
             &mut st,
-            &ch.token,
+            Some(&ch.token),
             &right,
             T0 + 5,
             Outcome::Accepted,
@@ -397,30 +351,32 @@ fn verify_vectors() -> Value {
         let mut wrong = cred(c.name).respond(&ch).unwrap().as_str().to_owned();
         let last = wrong.pop().unwrap();
         wrong.push(if last == '0' { '1' } else { '0' });
+        let name = format!("one_char_off_{}", c.name);
         rec.verify(
-            &format!("one_char_off_{}", c.name),
+            &name,
             &rotated,
             "rotated",
             "carol",
             c.name,
             &mut st,
-            &ch.token,
+            Some(&ch.token),
             &wrong,
             T0 + 15,
             Outcome::Rejected,
         );
     }
     crate::rng::set_test_seed(None);
-    json!({"policy": {"min_pattern_len": 4}, "cases": rec.cases})
+    json!({"policy": {"min_pattern_len": 4, "retry_window": 30}, "cases": rec.cases})
 }
 
 fn state_vectors() -> Value {
     let auth = Authenticator::new(keyring1(), Policy::default()).unwrap();
+    let ring = keyring1();
     crate::rng::set_test_seed(Some(9));
     let mut valid = Vec::new();
     let mut push = |name: &str, st: &UserState| {
         valid.push(json!({
-            "name": name, "bytes": hex(&st.to_bytes()), "version": st.version(),
+            "name": name, "bytes": sb(st, &ring, "alice"), "version": st.version(),
             "consecutive_failures": st.consecutive_failures(), "failures_since_success": st.failures_since_success(),
             "lock_level": st.lock_level(), "locked_until": st.locked_until(),
             "permanently_locked": st.permanently_locked(), "next_seq": st.next_seq(),
@@ -436,6 +392,7 @@ fn state_vectors() -> Value {
         let _ = auth.verify("alice", &cred("six"), &mut st, &ch.token, "0", T0 + i).unwrap();
     }
     push("locked", &st);
+    let locked = st.clone();
     for i in 0..95u64 {
         let t = st.locked_until() + i;
         let ch = auth.issue_challenge("alice", &mut st, t).unwrap();
@@ -443,21 +400,32 @@ fn state_vectors() -> Value {
     }
     assert!(st.permanently_locked());
     push("permanently_locked", &st);
+    // Under the second key of a rotated keyring: still read with it.
+    let rotated = keyring_rotated();
+    let under_key2 = hex(&locked.to_bytes(&rotated, "alice").unwrap());
     crate::rng::set_test_seed(None);
 
-    let good = UserState::new().to_bytes();
+    let good = locked.to_bytes(&ring, "alice").unwrap();
     let mut bad_version = good.clone();
-    bad_version[0] = 2;
+    bad_version[0] = 3;
     let mut flipped = good.clone();
-    flipped[5] ^= 1;
+    flipped[9] ^= 1;
+    // A database writer without the key clears the lock and re-tags under a guessed key.
+    let mut cleared = UserState::new();
+    cleared.version = locked.version + 1;
+    let forged = cleared.to_bytes(&Keyring::new(&[0u8; 32], 1).unwrap(), "alice").unwrap();
     let invalid = json!([
-        {"name": "empty", "bytes": ""},
-        {"name": "truncated", "bytes": hex(&good[..good.len() - 1])},
-        {"name": "extended", "bytes": hex(&[good.as_slice(), &[0]].concat())},
-        {"name": "unknown_format_version", "bytes": hex(&bad_version)},
-        {"name": "flipped_bit", "bytes": hex(&flipped)},
+        {"name": "empty", "user": "alice", "bytes": ""},
+        {"name": "truncated", "user": "alice", "bytes": hex(&good[..good.len() - 1])},
+        {"name": "extended", "user": "alice", "bytes": hex(&[good.as_slice(), &[0]].concat())},
+        {"name": "unknown_format_version", "user": "alice", "bytes": hex(&bad_version)},
+        {"name": "flipped_bit", "user": "alice", "bytes": hex(&flipped)},
+        {"name": "another_user", "user": "mallory", "bytes": hex(&good)},
+        {"name": "unknown_key", "user": "alice", "bytes": under_key2},
+        {"name": "written_without_the_key", "user": "alice", "bytes": hex(&forged)},
     ]);
-    json!({"valid": valid, "invalid": invalid})
+    json!({"keyring": "k1", "user": "alice", "valid": valid, "invalid": invalid,
+           "rotated": {"keyring": "rotated", "user": "alice", "bytes": under_key2}})
 }
 
 fn sealed_vectors() -> Value {
@@ -551,22 +519,29 @@ fn card_vectors() -> Value {
         let mut st = UserState::new();
         let ch = auth.issue_card_challenge("alice", c, &mut st, T0).unwrap();
         challenges.push(json!({"card": ci, "keyring": "k1", "user": "alice", "now": T0 + 60,
-            "state": hex(&st.to_bytes()), "token": ch.token, "cells": ch.cell_names(), "remaining": ch.remaining,
+            "state": sb(&st, auth.keyring(), "alice"), "token": ch.token, "cells": ch.cell_names(), "remaining": ch.remaining,
             "expires_at": ch.expires_at, "answer": c.respond(&ch).unwrap().as_str()}));
-        let mut step = |name: &str, st: &mut UserState, token: &str, response: &str, now: u64| {
-            let before = st.to_bytes();
-            let v = auth.verify_card("alice", c, st, token, response, now).unwrap();
+        let mut step = |name: &str, st: &mut UserState, token: Option<&str>, response: &str, now: u64| {
+            let before = sb(st, auth.keyring(), "alice");
+            let v = match token {
+                Some(token) => auth.verify_card("alice", c, st, token, response, now),
+                None => auth.verify_card_pending("alice", c, st, response, now),
+            }
+            .unwrap();
             steps.push(json!({"name": name, "card": ci, "keyring": "k1", "user": "alice",
-                "state_before": hex(&before), "token": token, "response": response, "now": now,
-                "outcome": v.outcome.as_str(), "state_after": hex(&st.to_bytes()), "event": v.event.to_json()}));
+                "state_before": before, "token": token, "response": response, "now": now,
+                "outcome": v.outcome.as_str(), "state_after": sb(st, auth.keyring(), "alice"), "event": v.event.to_json()}));
         };
         let right = c.respond(&ch).unwrap().as_str().to_lowercase();
-        step("accepted_lower_case", &mut st, &ch.token, &right, T0 + 5);
-        step("duplicate", &mut st, &ch.token, &right, T0 + 6);
+        step("accepted_lower_case", &mut st, Some(&ch.token), &right, T0 + 5);
+        step("duplicate", &mut st, Some(&ch.token), &right, T0 + 6);
         let ch = auth.issue_card_challenge("alice", c, &mut st, T0 + 10).unwrap();
-        step("rejected", &mut st, &ch.token, "0000", T0 + 11);
+        step("rejected", &mut st, Some(&ch.token), "0000", T0 + 11);
         let ch = auth.issue_card_challenge("alice", c, &mut st, T0 + 20).unwrap();
-        step("expired", &mut st, &ch.token, "0000", ch.expires_at);
+        step("expired", &mut st, Some(&ch.token), "0000", ch.expires_at);
+        let ch = auth.issue_card_challenge("alice", c, &mut st, ch.expires_at + 1).unwrap();
+        let right = c.respond(&ch).unwrap();
+        step("pending_accepted", &mut st, None, &right, ch.expires_at - 100);
     }
     crate::rng::set_test_seed(None);
     json!({"cards": card_json, "challenges": challenges, "verify": steps})

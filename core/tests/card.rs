@@ -64,13 +64,13 @@ fn single_use_card_serves_floor_cells_over_k_challenges_then_is_exhausted() {
 }
 
 #[test]
-fn refresh_shows_the_same_cells_and_answering_consumes_them() {
+fn refresh_shows_the_same_cells_and_answering_uses_them() {
     let auth = auth();
     let c = card(CardSpec::default());
     let mut st = UserState::new();
     let first = auth.issue_card_challenge("alice", &c, &mut st, T).unwrap();
     assert!(!first.is_reissue());
-    let used = st.card_cells_used("CARD-0001");
+    assert_eq!(st.card_cells_used("CARD-0001"), 0, "shown cells are not used until answered");
     for dt in [1, 50, 179] {
         let again = auth.issue_card_challenge("alice", &c, &mut st, T + dt).unwrap();
         assert!(again.is_reissue());
@@ -79,16 +79,66 @@ fn refresh_shows_the_same_cells_and_answering_consumes_them() {
             (first.token.as_str(), &first.cells, first.remaining)
         );
     }
-    assert_eq!(st.card_cells_used("CARD-0001"), used, "a refresh burns no cells");
     let typed = c.respond(&first).unwrap();
     assert!(auth.verify_card("alice", &c, &mut st, &first.token, &typed, T + 2).unwrap().accepted());
+    assert_eq!(st.card_cells_used("CARD-0001"), 3);
     let next = auth.issue_card_challenge("alice", &c, &mut st, T + 3).unwrap();
     assert!(!next.is_reissue());
     assert!(next.cells.iter().all(|cell| !first.cells.contains(cell)));
-    // An expired card challenge is replaced by new cells; the old ones stay burnt.
+    // A challenge that expires unanswered gives its cells back.
     let later = auth.issue_card_challenge("alice", &c, &mut st, next.expires_at).unwrap();
     assert!(!later.is_reissue());
+    assert_eq!(st.card_cells_used("CARD-0001"), 3);
+    // An answer after expiry (`expired`) uses them: the values were typed.
+    assert_eq!(
+        auth.verify_card("alice", &c, &mut st, &later.token, "12 34 56", later.expires_at).unwrap().outcome,
+        Outcome::Expired
+    );
+    assert_eq!(st.card_cells_used("CARD-0001"), 6);
+    // A wrong answer uses them too.
+    assert_eq!(answer(&auth, &c, &mut st, later.expires_at + 1, false), Outcome::Rejected);
     assert_eq!(st.card_cells_used("CARD-0001"), 9);
+}
+
+#[test]
+fn asking_without_answering_never_exhausts_a_card() {
+    // Review finding 3: 21 unanswered challenges used to exhaust a card.
+    let auth = auth();
+    let c = card(CardSpec::default());
+    let mut st = UserState::new();
+    let mut t = T;
+    for _ in 0..100 {
+        let ch = auth.issue_card_challenge("alice", &c, &mut st, t).unwrap();
+        assert_eq!(ch.remaining, Some(20));
+        t = ch.expires_at;
+    }
+    assert_eq!(st.card_cells_used("CARD-0001"), 0);
+    assert_eq!(answer(&auth, &c, &mut st, t, true), Outcome::Accepted);
+}
+
+#[test]
+fn a_refresh_across_two_cards_shows_no_new_cells() {
+    // Review finding 4: issuing for card A, then B, then A within one
+    // lifetime showed fresh cells each time.
+    let auth = auth();
+    let a = card(CardSpec::default());
+    let b =
+        GridCard::generate(&CardSpec { serial: Some("CARD-0002".into()), ..CardSpec::default() }).unwrap();
+    let mut st = UserState::new();
+    let first = auth.issue_card_challenge("alice", &a, &mut st, T).unwrap();
+    let before = st.clone();
+    assert_eq!(
+        auth.issue_card_challenge("alice", &b, &mut st, T + 1).unwrap_err(),
+        Error::OtherChallengePending { expires_at: first.expires_at }
+    );
+    assert_eq!(st, before, "refused, nothing changed");
+    let again = auth.issue_card_challenge("alice", &a, &mut st, T + 2).unwrap();
+    assert!(again.is_reissue());
+    assert_eq!(again.cells, first.cells);
+    // Once A's challenge expired, B can be asked.
+    let ch_b = auth.issue_card_challenge("alice", &b, &mut st, first.expires_at).unwrap();
+    assert_eq!(ch_b.serial, "CARD-0002");
+    assert_eq!((st.card_cells_used("CARD-0001"), st.card_cells_used("CARD-0002")), (0, 0));
 }
 
 #[test]
@@ -124,14 +174,18 @@ fn card_outcomes_duplicate_stale_expired_invalid() {
         auth.verify_card("bob", &c, &mut bob, &ch.token, &typed, T + 1).unwrap().outcome,
         Outcome::Invalid
     );
+    // A token of another card is invalid and changes nothing (review finding 5).
+    let before = st.clone();
     assert_eq!(
-        auth.verify_card("alice", &other, &mut st.clone(), &ch.token, &typed, T + 1).unwrap().outcome,
-        Outcome::Rejected
-    );
-    assert_eq!(
-        auth.verify("alice", &six(), &mut st.clone(), &ch.token, &typed, T + 1).unwrap().outcome,
+        auth.verify_card("alice", &other, &mut st, &ch.token, &typed, T + 1).unwrap().outcome,
         Outcome::Invalid
     );
+    assert_eq!(st, before);
+    assert_eq!(
+        auth.verify("alice", &six(), &mut st, &ch.token, &typed, T + 1).unwrap().outcome,
+        Outcome::Invalid
+    );
+    assert_eq!(st, before);
     assert_eq!(
         auth.verify_card("alice", &c, &mut st, &ch.token, &typed, T + 1).unwrap().outcome,
         Outcome::Accepted
@@ -140,16 +194,22 @@ fn card_outcomes_duplicate_stale_expired_invalid() {
         auth.verify_card("alice", &c, &mut st, &ch.token, &typed, T + 2).unwrap().outcome,
         Outcome::Duplicate
     );
+    // Within the retry window another answer is a counted failure; after it, stale.
     assert_eq!(
-        auth.verify_card("alice", &c, &mut st, &ch.token, "0000", T + 2).unwrap().outcome,
+        auth.verify_card("alice", &c, &mut st, &ch.token, "0000", T + 3).unwrap().outcome,
+        Outcome::Rejected
+    );
+    assert_eq!(st.consecutive_failures(), 1);
+    assert_eq!(
+        auth.verify_card("alice", &c, &mut st, &ch.token, "0000", T + 31).unwrap().outcome,
         Outcome::Stale
     );
-    let ch = auth.issue_card_challenge("alice", &c, &mut st, T + 10).unwrap();
+    let ch = auth.issue_card_challenge("alice", &c, &mut st, T + 40).unwrap();
     assert_eq!(
         auth.verify_card("alice", &c, &mut st, &ch.token, "x", ch.expires_at).unwrap().outcome,
         Outcome::Expired
     );
-    assert_eq!(st.consecutive_failures(), 0);
+    assert_eq!(st.consecutive_failures(), 1);
 }
 
 #[test]
@@ -196,7 +256,7 @@ fn non_single_use_policy_repeats_cells_and_never_exhausts() {
 }
 
 #[test]
-fn expired_card_is_refused_with_its_own_error() {
+fn expired_card_is_refused_with_its_own_error_after_the_token_and_lock_checks() {
     let auth = auth();
     let c = card(CardSpec { expires_at: Some(T + 100), ..CardSpec::default() });
     let mut st = UserState::new();
@@ -208,8 +268,45 @@ fn expired_card_is_refused_with_its_own_error() {
         Error::CardExpired
     );
     assert_eq!(st, before);
+    // A forged token with an expired card: invalid (review finding 5).
+    let mut forged = ch.token.clone().into_bytes();
+    forged[12] = if forged[12] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
+    assert_eq!(
+        auth.verify_card("alice", &c, &mut st, &forged, &typed, T + 100).unwrap().outcome,
+        Outcome::Invalid
+    );
+    // Without a token the pending record names the challenge, as a token would.
+    assert_eq!(
+        auth.verify_card_pending("alice", &c, &mut st, &typed, T + 100).unwrap_err(),
+        Error::CardExpired
+    );
+    assert_eq!(st, before);
     assert_eq!(auth.issue_card_challenge("alice", &c, &mut st, T + 100).unwrap_err(), Error::CardExpired);
     assert!(c.render_text().contains("expires 2027-01-15"));
+
+    // A locked user with an expired card: locked.
+    let fresh = card(CardSpec { expires_at: Some(T + 500), ..CardSpec::default() });
+    let mut st = UserState::new();
+    let mut last = None;
+    for k in 0..5 {
+        let ch = auth.issue_card_challenge("alice", &fresh, &mut st, T + k).unwrap();
+        assert_eq!(
+            auth.verify_card("alice", &fresh, &mut st, &ch.token, "x", T + k).unwrap().outcome,
+            Outcome::Rejected
+        );
+        last = Some(ch);
+    }
+    let ch = last.unwrap();
+    assert!(st.lock_at(T + 500).is_some());
+    assert_eq!(
+        auth.verify_card("alice", &fresh, &mut st, &ch.token, "x", T + 500).unwrap().outcome,
+        Outcome::Locked
+    );
+    assert_eq!(
+        auth.issue_card_challenge("alice", &fresh, &mut st, T + 500).unwrap_err(),
+        Error::Locked { locked_until: Some(st.locked_until()) }
+    );
 }
 
 #[test]
@@ -228,10 +325,14 @@ fn modes_do_not_supersede_each_other() {
         auth.issue_challenge("alice", &mut st, T + 1).unwrap_err(),
         Error::OtherChallengePending { expires_at: cc.expires_at }
     );
-    // A new card supersedes the pending challenge of the old one.
+    // Another card waits until the pending challenge of the first expires.
     let replacement =
         GridCard::generate(&CardSpec { serial: Some("CARD-0002".into()), ..CardSpec::default() }).unwrap();
-    let new = auth.issue_card_challenge("alice", &replacement, &mut st, T + 2).unwrap();
+    assert_eq!(
+        auth.issue_card_challenge("alice", &replacement, &mut st, T + 2).unwrap_err(),
+        Error::OtherChallengePending { expires_at: cc.expires_at }
+    );
+    let new = auth.issue_card_challenge("alice", &replacement, &mut st, cc.expires_at).unwrap();
     assert_eq!(new.serial, "CARD-0002");
     assert_eq!(st.tracked_cards(), ["CARD-0001", "CARD-0002"]);
 }
@@ -252,8 +353,9 @@ fn at_most_four_cards_are_tracked_until_one_is_forgotten() {
     assert_eq!(st.version(), v + 1);
     assert!(!st.forget_card("C0"));
     assert_eq!(answer(&auth, &fifth, &mut st, T + 11, true), Outcome::Accepted);
-    let bytes = st.to_bytes();
-    assert_eq!(UserState::from_bytes(&bytes).unwrap(), st);
+    let ring = Keyring::new(&KEY, 1).unwrap();
+    let bytes = st.to_bytes(&ring, "alice").unwrap();
+    assert_eq!(UserState::from_bytes(&ring, "alice", &bytes).unwrap(), st);
 }
 
 #[test]

@@ -158,7 +158,7 @@ fn matrix_digits_are_uniform() {
     // Chi-square over 2,000 matrices (128,000 digits), 9 degrees of freedom:
     // the 99.99th percentile is 33.7; a biased sampler (e.g. byte % 10 without
     // rejection) gives about 50 at this sample size.
-    let auth = auth_with(Policy { challenge_ttl: 1, ..Policy::default() });
+    let auth = auth_with(Policy { challenge_ttl: 1, retry_window: 0, ..Policy::default() });
     let mut st = UserState::new();
     let mut counts = [0u64; 10];
     for k in 0..2000 {

@@ -133,6 +133,8 @@ fn touch_every_block_when_configured() {
 #[test]
 fn policy_validation() {
     assert!(Policy::default().validate().is_ok());
+    assert!(Policy { retry_window: 0, ..Policy::default() }.validate().is_ok());
+    assert!(Policy { retry_window: 180, ..Policy::default() }.validate().is_ok());
     let bad = [
         Policy { rows: 1, ..Policy::default() },
         Policy { rows: 27, ..Policy::default() },
@@ -140,7 +142,9 @@ fn policy_validation() {
         Policy { min_pattern_len: 3, ..Policy::default() },
         Policy { max_pattern_len: 17, ..Policy::default() },
         Policy { min_pattern_len: 8, max_pattern_len: 7, ..Policy::default() },
-        Policy { challenge_ttl: 0, ..Policy::default() },
+        Policy { challenge_ttl: 0, retry_window: 0, ..Policy::default() },
+        Policy { retry_window: 181, ..Policy::default() },
+        Policy { challenge_ttl: 20, ..Policy::default() },
         Policy { max_consecutive_failures: 0, ..Policy::default() },
         Policy { lockout_seconds: 0, ..Policy::default() },
         Policy { lockout_seconds: 100, max_lockout_seconds: 99, ..Policy::default() },

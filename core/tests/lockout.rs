@@ -178,25 +178,37 @@ fn duplicate_stale_expired_invalid_are_not_counted() {
         Outcome::Rejected
     );
     let counted = st.clone();
-    for _ in 0..10 {
+    for dt in [2, 10, 30] {
         assert_eq!(
-            auth.verify("alice", &six(), &mut st, &ch.token, "00pw0000", T + 2).unwrap().outcome,
+            auth.verify("alice", &six(), &mut st, &ch.token, "00pw0000", T + dt).unwrap().outcome,
             Outcome::Duplicate
         );
         assert_eq!(
-            auth.verify("alice", &six(), &mut st, &ch.token, "11pw1111", T + 2).unwrap().outcome,
-            Outcome::Stale
-        );
-        assert_eq!(
-            auth.verify("alice", &six(), &mut st, "garbage", "x", T + 2).unwrap().outcome,
+            auth.verify("alice", &six(), &mut st, "garbage", "x", T + dt).unwrap().outcome,
             Outcome::Invalid
         );
         assert_eq!(
-            auth.verify("bob", &six(), &mut st, &ch.token, "x", T + 2).unwrap().outcome,
+            auth.verify("bob", &six(), &mut st, &ch.token, "x", T + dt).unwrap().outcome,
             Outcome::Invalid
         );
     }
+    // After the retry window (30 s from the answer) nothing is examined: stale.
+    for answer in ["00pw0000", "11pw1111"] {
+        assert_eq!(
+            auth.verify("alice", &six(), &mut st, &ch.token, answer, T + 31).unwrap().outcome,
+            Outcome::Stale
+        );
+    }
     assert_eq!(st, counted, "none of those changed the state");
+    // Within the window a different answer is counted, like any other guess.
+    let ch = auth.issue_challenge("alice", &mut st, T + 50).unwrap();
+    let right = six().respond(&ch).unwrap();
+    assert!(auth.verify("alice", &six(), &mut st, &ch.token, &right, T + 51).unwrap().accepted());
+    assert_eq!(
+        auth.verify("alice", &six(), &mut st, &ch.token, "11pw1111", T + 52).unwrap().outcome,
+        Outcome::Rejected
+    );
+    assert_eq!((st.consecutive_failures(), st.failures_since_success()), (1, 1));
     // Expired consumes the challenge but counts nothing.
     let ch = auth.issue_challenge("alice", &mut st, T + 100).unwrap();
     let v = auth.verify("alice", &six(), &mut st, &ch.token, "00pw0000", ch.expires_at).unwrap();
@@ -207,6 +219,37 @@ fn duplicate_stale_expired_invalid_are_not_counted() {
         auth.verify("alice", &six(), &mut st, &ch.token, "00pw0000", ch.expires_at).unwrap().outcome,
         Outcome::Stale
     );
+}
+
+#[test]
+fn the_retry_window_never_outlasts_the_challenge_and_zero_turns_it_off() {
+    // Window end = min(answered_at + retry_window, expires_at).
+    let auth = auth();
+    let mut st = UserState::new();
+    let ch = auth.issue_challenge("alice", &mut st, T).unwrap();
+    let right = six().respond(&ch).unwrap();
+    assert!(auth.verify("alice", &six(), &mut st, &ch.token, &right, ch.expires_at - 5).unwrap().accepted());
+    assert_eq!(
+        auth.verify("alice", &six(), &mut st, &ch.token, &right, ch.expires_at - 1).unwrap().outcome,
+        Outcome::Duplicate
+    );
+    assert_eq!(
+        auth.verify("alice", &six(), &mut st, &ch.token, &right, ch.expires_at).unwrap().outcome,
+        Outcome::Stale
+    );
+    let off = auth_with(Policy { retry_window: 0, ..Policy::default() });
+    let mut st = UserState::new();
+    let ch = off.issue_challenge("alice", &mut st, T).unwrap();
+    let right = six().respond(&ch).unwrap();
+    assert!(off.verify("alice", &six(), &mut st, &ch.token, &right, T + 1).unwrap().accepted());
+    let after = st.clone();
+    for answer in [right.as_str(), "00pw0000"] {
+        assert_eq!(
+            off.verify("alice", &six(), &mut st, &ch.token, answer, T + 1).unwrap().outcome,
+            Outcome::Stale
+        );
+    }
+    assert_eq!(st, after);
 }
 
 #[test]

@@ -96,10 +96,11 @@ proptest! {
                     let _ = auth.verify("alice", &six(), &mut st, &ch.token, &right, now).unwrap();
                 },
             }
-            let bytes = st.to_bytes();
-            let back = UserState::from_bytes(&bytes).unwrap();
+            let ring = Keyring::new(&KEY, 1).unwrap();
+            let bytes = st.to_bytes(&ring, "alice").unwrap();
+            let back = UserState::from_bytes(&ring, "alice", &bytes).unwrap();
             prop_assert_eq!(&back, &st);
-            prop_assert_eq!(back.to_bytes(), bytes);
+            prop_assert_eq!(back.to_bytes(&ring, "alice").unwrap(), bytes);
         }
     }
 
@@ -122,7 +123,7 @@ proptest! {
 
     #[test]
     fn arbitrary_state_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-        let _ = UserState::from_bytes(&bytes);
+        let _ = UserState::from_bytes(&Keyring::new(&KEY, 1).unwrap(), "alice", &bytes);
         let _ = PatternCredential::from_bytes(&bytes);
     }
 

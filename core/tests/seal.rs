@@ -62,3 +62,47 @@ fn every_bit_flip_and_truncation_fails() {
     assert_eq!(six().seal(&ring, "").unwrap_err(), Error::InvalidUserId);
     assert_eq!(PatternCredential::open(&ring, "a\u{0}", &sealed).unwrap_err(), Error::InvalidUserId);
 }
+
+#[test]
+fn sealed_credentials_have_one_length_whatever_the_secret() {
+    // Review finding 7: records were 62 bytes for a short credential and 114
+    // for a long one, revealing the pattern's and fixed string's lengths.
+    let ring = Keyring::new(&KEY, 1).unwrap();
+    let shapes: [(&[&str], &str, usize); 4] = [
+        (&["C3", "F2", "A6", "H7"], "", 0),
+        (&["B2", "G3", "D5", "A8", "H1", "E6"], "pw", 2),
+        (
+            &["A1", "B3", "C5", "D7", "E2", "F4", "G6", "H8", "A3", "B5", "C7", "D1", "E4", "F6", "G8", "H2"],
+            "Fixed-String_32chars+!#$%&()*,.;",
+            16,
+        ),
+        (&["H8", "A2", "C7", "E1"], "x", 4),
+    ];
+    let mut lengths = std::collections::HashSet::new();
+    for (cells, fixed, at) in shapes {
+        let cred = PatternCredential::from_names(cells, fixed, at).unwrap();
+        assert_eq!(cred.to_bytes().len(), 68);
+        let sealed = cred.seal(&ring, "alice").unwrap();
+        lengths.insert(sealed.len());
+        let back = PatternCredential::open(&ring, "alice", &sealed).unwrap();
+        assert_eq!((back.pattern_len(), back.fixed_len()), (cred.pattern_len(), cred.fixed_len()));
+        assert_eq!(back.to_bytes(), cred.to_bytes());
+        // Padding is part of the format: a non-zero pad byte is refused.
+        let mut padded = cred.to_bytes().to_vec();
+        *padded.last_mut().unwrap() ^= u8::from(cred.fixed_len() != 32);
+        if padded != *cred.to_bytes() {
+            assert!(PatternCredential::from_bytes(&padded).is_err());
+        }
+    }
+    assert_eq!(lengths.len(), 1, "{lengths:?}");
+}
+
+#[test]
+fn format_1_credential_bytes_still_read() {
+    // Records sealed before format 2 open and re-serialise padded.
+    let v1 = [1u8, 4, 2, 2, 1, 5, 5, 0, 6, 7, 2, 2, b'p', b'w'];
+    let cred = PatternCredential::from_bytes(&v1).unwrap();
+    assert_eq!((cred.pattern_len(), cred.fixed_len()), (4, 2));
+    assert_eq!(cred.to_bytes()[0], 2);
+    assert_eq!(PatternCredential::from_bytes(&cred.to_bytes()).unwrap().to_bytes(), cred.to_bytes());
+}

@@ -60,10 +60,11 @@ fn challenges_reissue_identically() {
             min_pattern_len: 4,
             ..Policy::default()
         };
-        let auth = Authenticator::new(keyring(case["keyring"].as_str().unwrap()), policy).unwrap();
-        let mut state = UserState::from_bytes(&unhex(case["state"].as_str().unwrap())).unwrap();
-        let before = state.clone();
+        let ring = keyring(case["keyring"].as_str().unwrap());
+        let auth = Authenticator::new(ring.clone(), policy).unwrap();
         let user = case["user"].as_str().unwrap();
+        let mut state = UserState::from_bytes(&ring, user, &unhex(case["state"].as_str().unwrap())).unwrap();
+        let before = state.clone();
         let ch = auth.issue_challenge(user, &mut state, case["now"].as_u64().unwrap()).unwrap();
         assert!(ch.is_reissue());
         assert_eq!(state, before, "a re-issue changes nothing");
@@ -96,20 +97,25 @@ fn verify_steps() {
     assert!(cases.len() >= 20);
     for case in cases {
         let name = case["name"].as_str().unwrap();
-        let auth = Authenticator::new(keyring(case["keyring"].as_str().unwrap()), policy.clone()).unwrap();
-        let mut state = UserState::from_bytes(&unhex(case["state_before"].as_str().unwrap())).unwrap();
-        let verdict = auth
-            .verify(
-                case["user"].as_str().unwrap(),
-                &credential(case["credential"].as_str().unwrap()),
-                &mut state,
-                case["token"].as_str().unwrap(),
-                case["response"].as_str().unwrap(),
-                case["now"].as_u64().unwrap(),
-            )
-            .unwrap();
+        let ring = keyring(case["keyring"].as_str().unwrap());
+        let auth = Authenticator::new(ring.clone(), policy.clone()).unwrap();
+        let user = case["user"].as_str().unwrap();
+        let mut state =
+            UserState::from_bytes(&ring, user, &unhex(case["state_before"].as_str().unwrap())).unwrap();
+        let cred = credential(case["credential"].as_str().unwrap());
+        let (response, now) = (case["response"].as_str().unwrap(), case["now"].as_u64().unwrap());
+        // A null token means the answer came without one (verify_pending).
+        let verdict = match case["token"].as_str() {
+            Some(token) => auth.verify(user, &cred, &mut state, token, response, now),
+            None => auth.verify_pending(user, &cred, &mut state, response, now),
+        }
+        .unwrap();
         assert_eq!(verdict.outcome.as_str(), case["outcome"].as_str().unwrap(), "{name}");
-        assert_eq!(hex(&state.to_bytes()), case["state_after"].as_str().unwrap(), "{name}");
+        assert_eq!(
+            hex(&state.to_bytes(&ring, user).unwrap()),
+            case["state_after"].as_str().unwrap(),
+            "{name}"
+        );
         assert_eq!(verdict.event.to_json(), case["event"].as_str().unwrap(), "{name}");
     }
     let outcomes: std::collections::HashSet<&str> =
@@ -120,10 +126,12 @@ fn verify_steps() {
 #[test]
 fn state_bytes() {
     let v = vectors("state.json");
+    let ring = keyring(v["keyring"].as_str().unwrap());
+    let user = v["user"].as_str().unwrap();
     for case in v["valid"].as_array().unwrap() {
         let bytes = unhex(case["bytes"].as_str().unwrap());
-        let st = UserState::from_bytes(&bytes).unwrap();
-        assert_eq!(st.to_bytes(), bytes);
+        let st = UserState::from_bytes(&ring, user, &bytes).unwrap();
+        assert_eq!(st.to_bytes(&ring, user).unwrap(), bytes);
         assert_eq!(st.version(), case["version"].as_u64().unwrap());
         assert_eq!(u64::from(st.consecutive_failures()), case["consecutive_failures"].as_u64().unwrap());
         assert_eq!(u64::from(st.failures_since_success()), case["failures_since_success"].as_u64().unwrap());
@@ -135,8 +143,25 @@ fn state_bytes() {
     }
     for case in v["invalid"].as_array().unwrap() {
         let bytes = unhex(case["bytes"].as_str().unwrap());
-        assert!(matches!(UserState::from_bytes(&bytes), Err(Error::Format(_))), "{}", case["name"]);
+        let who = case["user"].as_str().unwrap();
+        assert!(
+            matches!(UserState::from_bytes(&ring, who, &bytes), Err(Error::Format(_))),
+            "{}",
+            case["name"]
+        );
     }
+    // A record under an older key still loads while that key is in the
+    // keyring, and the next save uses the current key.
+    let rotated = &v["rotated"];
+    let rring = keyring(rotated["keyring"].as_str().unwrap());
+    let bytes = unhex(rotated["bytes"].as_str().unwrap());
+    let st = UserState::from_bytes(&rring, user, &bytes).unwrap();
+    assert_eq!(u32::from_be_bytes(bytes[1..5].try_into().unwrap()), 2);
+    let mut older = keyring("k1");
+    older.rotate(&[9u8; 32], 3).unwrap();
+    let st2 = UserState::from_bytes(&older, user, &st.to_bytes(&ring, user).unwrap()).unwrap();
+    assert_eq!(st2, st);
+    assert_eq!(st2.to_bytes(&older, user).unwrap()[1..5], 3u32.to_be_bytes());
 }
 
 #[test]
@@ -229,10 +254,12 @@ fn cards() {
         let sealed = unhex(spec["sealed_k1_alice"].as_str().unwrap());
         assert_eq!(GridCard::open(&keyring("k1"), "alice", &sealed).unwrap().to_bytes(), c.to_bytes());
     }
-    let auth = Authenticator::new(keyring("k1"), Policy::default()).unwrap();
+    let ring = keyring("k1");
+    let auth = Authenticator::new(ring.clone(), Policy::default()).unwrap();
     for ch in v["challenges"].as_array().unwrap() {
         let c = &cards[ch["card"].as_u64().unwrap() as usize];
-        let mut state = UserState::from_bytes(&unhex(ch["state"].as_str().unwrap())).unwrap();
+        let user = ch["user"].as_str().unwrap();
+        let mut state = UserState::from_bytes(&ring, user, &unhex(ch["state"].as_str().unwrap())).unwrap();
         let before = state.clone();
         let got = auth
             .issue_card_challenge(ch["user"].as_str().unwrap(), c, &mut state, ch["now"].as_u64().unwrap())
@@ -246,19 +273,17 @@ fn cards() {
     }
     for step in v["verify"].as_array().unwrap() {
         let c = &cards[step["card"].as_u64().unwrap() as usize];
-        let mut state = UserState::from_bytes(&unhex(step["state_before"].as_str().unwrap())).unwrap();
-        let verdict = auth
-            .verify_card(
-                step["user"].as_str().unwrap(),
-                c,
-                &mut state,
-                step["token"].as_str().unwrap(),
-                step["response"].as_str().unwrap(),
-                step["now"].as_u64().unwrap(),
-            )
-            .unwrap();
+        let user = step["user"].as_str().unwrap();
+        let mut state =
+            UserState::from_bytes(&ring, user, &unhex(step["state_before"].as_str().unwrap())).unwrap();
+        let (response, now) = (step["response"].as_str().unwrap(), step["now"].as_u64().unwrap());
+        let verdict = match step["token"].as_str() {
+            Some(token) => auth.verify_card(user, c, &mut state, token, response, now),
+            None => auth.verify_card_pending(user, c, &mut state, response, now),
+        }
+        .unwrap();
         assert_eq!(verdict.outcome.as_str(), step["outcome"].as_str().unwrap(), "{}", step["name"]);
-        assert_eq!(hex(&state.to_bytes()), step["state_after"].as_str().unwrap());
+        assert_eq!(hex(&state.to_bytes(&ring, user).unwrap()), step["state_after"].as_str().unwrap());
         assert_eq!(verdict.event.to_json(), step["event"].as_str().unwrap());
     }
 }
