@@ -1,14 +1,24 @@
 /*
  * vpn_gate: an appliance-style login gate built on libmatrixauth.
  *
- *   vpn_gate DIR enroll USER FIXED POS CELL...   enrol a pattern (sealed to DIR/USER.cred)
+ *   vpn_gate DIR enroll USER FIXED POS CELL...   enrol a pattern (sealed, in DIR)
  *   vpn_gate DIR login USER                      show a grid, read the answer from stdin, verify,
  *                                                 then issue a login ticket and redeem it as the
  *                                                 VPN side would (twice: the replay is refused)
+ *   vpn_gate DIR status USER                     print the user's failure counters and lock
  *
  * DIR holds the server key (DIR/server.key, created on first use, mode 0600), sealed credentials
- * and user states. Every state change is written to a temporary file and renamed over the old
- * one, so a crash never leaves a half-written state. Build:
+ * and user states. A model of what an appliance must do:
+ * - User ids never become paths as they are: a file name is "u-" plus the id in hex, and ids
+ *   longer than 100 bytes are refused, so "../x" or "a/b" cannot leave DIR.
+ * - Every read-modify-write of a user's state holds that user's lock (a POSIX record lock on
+ *   its .lock file) from the read to the rename, and the answer is verified against the state
+ *   read under the lock, not the one read before the user typed. Concurrent logins of one user
+ *   therefore lose no counted failure.
+ * - Every state change is written to a temporary file and renamed over the old one, so a crash
+ *   never leaves a half-written state. States are authenticated by the library (bound to the
+ *   user id and the key): one edited or copied from another user is refused.
+ * Build:
  *   cc vpn_gate.c $(pkg-config --cflags --libs matrixauth) -o vpn_gate
  */
 #define _POSIX_C_SOURCE 200809L
@@ -35,6 +45,47 @@ static long read_file(const char *path, uint8_t *buf, size_t cap) {
   n = fread(buf, 1, cap, f);
   fclose(f);
   return (long)n;
+}
+
+/* Longest user id accepted: its hex form must fit a file name (255 bytes) with room to spare. */
+#define MAX_USER 100
+
+/* DIR/u-<hex of user>.<ext>: the only way a user id reaches the file system. */
+static int user_path(char *out, size_t cap, const char *dir, const char *user, const char *ext) {
+  static const char hexd[] = "0123456789abcdef";
+  char name[2 * MAX_USER + 1];
+  size_t i, n = strlen(user);
+  if (n == 0 || n > MAX_USER) return -1;
+  for (i = 0; i < n; i++) {
+    name[2 * i] = hexd[(unsigned char)user[i] >> 4];
+    name[2 * i + 1] = hexd[(unsigned char)user[i] & 15];
+  }
+  name[2 * n] = 0;
+  return snprintf(out, cap, "%s/u-%s.%s", dir, name, ext) < (int)cap ? 0 : -1;
+}
+
+/* Takes the user's lock (blocking); returns the descriptor to pass to unlock_user, or -1. */
+static int lock_user(const char *dir, const char *user) {
+  char path[4096];
+  struct flock fl;
+  int fd;
+  if (user_path(path, sizeof path, dir, user, "lock") != 0) return -1;
+  fd = open(path, O_RDWR | O_CREAT, 0600);
+  if (fd < 0) return -1;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  while (fcntl(fd, F_SETLKW, &fl) != 0) {
+    if (errno != EINTR) {
+      close(fd);
+      return -1;
+    }
+  }
+  return fd;
+}
+
+static void unlock_user(int fd) {
+  if (fd >= 0) close(fd); /* closing releases the record lock */
 }
 
 /* Writes DIR/NAME atomically: write a temporary file, fsync, rename. */
@@ -69,13 +120,25 @@ static matrixauth_keyring *load_keyring(const char *dir) {
   return kr;
 }
 
-static int save_state(const char *dir, const char *user, const matrixauth_state *st) {
+/* Loads the user's state (a new one if there is none); call with the user's lock held. */
+static matrixauth_result load_state(const char *dir, matrixauth_keyring *kr, const char *user,
+                                    matrixauth_state **st) {
+  char path[4096];
+  uint8_t buf[4096];
+  long n;
+  if (user_path(path, sizeof path, dir, user, "state") != 0) return MATRIXAUTH_ERR_INVALID_USER_ID;
+  n = read_file(path, buf, sizeof buf);
+  return n < 0 ? matrixauth_state_new(st) : matrixauth_state_from_bytes(kr, user, buf, (size_t)n, st);
+}
+
+/* Stores the state; call with the user's lock held. */
+static int save_state(const char *dir, matrixauth_keyring *kr, const char *user, const matrixauth_state *st) {
   char path[4096];
   uint8_t bytes[4096];
   size_t n = 0;
-  matrixauth_result rc = matrixauth_state_to_bytes(st, bytes, sizeof bytes, &n);
+  matrixauth_result rc = matrixauth_state_to_bytes(st, kr, user, bytes, sizeof bytes, &n);
   if (rc != MATRIXAUTH_OK) return fail("state_to_bytes", rc);
-  snprintf(path, sizeof path, "%s/%s.state", dir, user);
+  if (user_path(path, sizeof path, dir, user, "state") != 0) return 1;
   if (write_atomic(path, bytes, n, 0600) != 0) {
     fprintf(stderr, "vpn_gate: cannot write %s: %s\n", path, strerror(errno));
     return 1;
@@ -98,15 +161,20 @@ static int enroll(const char *dir, matrixauth_keyring *kr, matrixauth_authentica
   if (rc == MATRIXAUTH_OK) rc = matrixauth_credential_seal(cred, kr, user, sealed, sizeof sealed, &n);
   matrixauth_credential_free(cred);
   if (rc != MATRIXAUTH_OK) return fail("enroll", rc);
-  snprintf(path, sizeof path, "%s/%s.cred", dir, user);
+  if (user_path(path, sizeof path, dir, user, "cred") != 0) return fail("enroll", MATRIXAUTH_ERR_INVALID_USER_ID);
   if (write_atomic(path, sealed, n, 0600) != 0) return 1;
   printf("enrolled %s: %u cells, one online guess succeeds with probability %.0e\n", user, s.pattern_len,
          s.guess_probability);
   return 0;
 }
 
+static const char *outcome_name(matrixauth_outcome o) {
+  static const char *names[] = {"?", "accepted", "rejected", "locked", "expired", "duplicate", "stale", "invalid"};
+  return (unsigned)o < 8 ? names[o] : "?";
+}
+
 static int login(const char *dir, matrixauth_keyring *kr, matrixauth_authenticator *auth, const char *user) {
-  char path[4096], grid[1024], answer[512], ticket[1024], who[256];
+  char path[4096], grid[1024], answer[512], token[1024], ticket[1024], who[256];
   uint8_t buf[4096];
   long n;
   size_t len = 0;
@@ -117,35 +185,44 @@ static int login(const char *dir, matrixauth_keyring *kr, matrixauth_authenticat
   matrixauth_ticket_verifier *vpn = NULL;
   matrixauth_outcome outcome = 0;
   matrixauth_result rc;
-  int status = 1;
+  int status = 1, lock;
+  uint64_t version;
 
-  snprintf(path, sizeof path, "%s/%s.cred", dir, user);
+  if (user_path(path, sizeof path, dir, user, "cred") != 0) return fail("login", MATRIXAUTH_ERR_INVALID_USER_ID);
   n = read_file(path, buf, sizeof buf);
   /* Unknown users get a decoy credential: same work, same answers, no account enumeration. */
   rc = n < 0 ? matrixauth_authenticator_decoy_credential(auth, &cred)
              : matrixauth_credential_open(kr, user, buf, (size_t)n, &cred);
   if (rc != MATRIXAUTH_OK) return fail("credential", rc);
 
-  snprintf(path, sizeof path, "%s/%s.state", dir, user);
-  n = read_file(path, buf, sizeof buf);
-  rc = n < 0 ? matrixauth_state_new(&st) : matrixauth_state_from_bytes(buf, (size_t)n, &st);
+  /* Issue under the user's lock: read, issue (or re-present the pending challenge), store. */
+  lock = lock_user(dir, user);
+  if (lock < 0) {
+    fprintf(stderr, "vpn_gate: cannot lock the user's state\n");
+    goto out;
+  }
+  rc = load_state(dir, kr, user, &st);
   if (rc != MATRIXAUTH_OK) {
+    unlock_user(lock);
     fail("state", rc);
     goto out;
   }
-
+  version = matrixauth_state_version(st);
   rc = matrixauth_authenticator_issue_challenge(auth, user, st, now, &ch);
+  if (rc == MATRIXAUTH_OK && matrixauth_state_version(st) != version && save_state(dir, kr, user, st) != 0)
+    rc = MATRIXAUTH_ERR_INVALID_ARGUMENT;
+  unlock_user(lock);
+  matrixauth_state_free(st);
+  st = NULL;
   if (rc == MATRIXAUTH_ERR_LOCKED) {
-    if (matrixauth_state_permanently_locked(st))
-      printf("locked until an administrator unlocks the account\n");
-    else
-      printf("locked until %llu\n", (unsigned long long)matrixauth_state_locked_until(st));
+    printf("locked\n");
     goto out;
   }
-  if (rc != MATRIXAUTH_OK || save_state(dir, user, st) != 0) {
+  if (rc != MATRIXAUTH_OK) {
     fail("issue", rc);
     goto out;
   }
+  snprintf(token, sizeof token, "%s", matrixauth_challenge_token(ch));
   if (matrixauth_challenge_render_text(ch, grid, sizeof grid, &len) != MATRIXAUTH_OK) goto out;
   printf("%s", grid);
   printf("answer: ");
@@ -153,16 +230,28 @@ static int login(const char *dir, matrixauth_keyring *kr, matrixauth_authenticat
   if (!fgets(answer, sizeof answer, stdin)) goto out;
   answer[strcspn(answer, "\r\n")] = 0;
 
-  rc = matrixauth_authenticator_verify(auth, user, cred, st, matrixauth_challenge_token(ch), answer,
-                                       (uint64_t)time(NULL), &outcome);
+  /* Verify under the lock, against the state as it is now: another login of the same user may
+     have counted failures (or locked it) while this one waited for the answer. */
+  lock = lock_user(dir, user);
+  if (lock < 0) {
+    fprintf(stderr, "vpn_gate: cannot lock the user's state\n");
+    goto out;
+  }
+  rc = load_state(dir, kr, user, &st);
+  if (rc == MATRIXAUTH_OK) {
+    version = matrixauth_state_version(st);
+    rc = matrixauth_authenticator_verify(auth, user, cred, st, token, answer, (uint64_t)time(NULL), &outcome);
+  }
+  if (rc == MATRIXAUTH_OK && matrixauth_state_version(st) != version && save_state(dir, kr, user, st) != 0)
+    rc = MATRIXAUTH_ERR_INVALID_ARGUMENT;
+  unlock_user(lock);
   memset(answer, 0, sizeof answer);
-  if (rc != MATRIXAUTH_OK || save_state(dir, user, st) != 0) {
+  if (rc != MATRIXAUTH_OK) {
     fail("verify", rc);
     goto out;
   }
   if (outcome != MATRIXAUTH_OUTCOME_ACCEPTED) {
-    printf("login refused (outcome %u, %u consecutive failures)\n", (unsigned)outcome,
-           matrixauth_state_consecutive_failures(st));
+    printf("login refused: %s\n", outcome_name(outcome));
     goto out;
   }
   printf("login accepted\n");
@@ -187,13 +276,28 @@ out:
   return status;
 }
 
+static int status_of(const char *dir, matrixauth_keyring *kr, const char *user) {
+  matrixauth_state *st = NULL;
+  matrixauth_result rc;
+  int lock = lock_user(dir, user);
+  if (lock < 0) return fail("status", MATRIXAUTH_ERR_INVALID_USER_ID);
+  rc = load_state(dir, kr, user, &st);
+  unlock_user(lock);
+  if (rc != MATRIXAUTH_OK) return fail("state", rc);
+  printf("failures_since_success=%u consecutive_failures=%u locked=%d permanently_locked=%d\n",
+         matrixauth_state_failures_since_success(st), matrixauth_state_consecutive_failures(st),
+         matrixauth_state_is_locked(st, (uint64_t)time(NULL)), matrixauth_state_permanently_locked(st));
+  matrixauth_state_free(st);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   matrixauth_keyring *kr;
   matrixauth_policy *policy = NULL;
   matrixauth_authenticator *auth = NULL;
   int status = 2;
   if (argc < 4 || (strcmp(argv[2], "enroll") == 0 && argc < 8)) {
-    fprintf(stderr, "usage: %s DIR enroll USER FIXED POS CELL... | %s DIR login USER\n", argv[0], argv[0]);
+    fprintf(stderr, "usage: %s DIR enroll USER FIXED POS CELL... | %s DIR login|status USER\n", argv[0], argv[0]);
     return 2;
   }
   mkdir(argv[1], 0700);
@@ -205,6 +309,8 @@ int main(int argc, char **argv) {
     status = enroll(argv[1], kr, auth, argc - 3, argv + 3);
   } else if (strcmp(argv[2], "login") == 0) {
     status = login(argv[1], kr, auth, argv[3]);
+  } else if (strcmp(argv[2], "status") == 0) {
+    status = status_of(argv[1], kr, argv[3]);
   }
   matrixauth_authenticator_free(auth);
   matrixauth_policy_free(policy);

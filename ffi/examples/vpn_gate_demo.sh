@@ -30,5 +30,39 @@ grep -q 'VPN session opened for alice' <<<"$result"
 grep -q 'replayed' <<<"$result"
 
 out=$(printf '000000pw\n' | "$gate" "$dir" login alice || true)
-grep -q 'login refused' <<<"$out" || { echo "$out"; exit 1; }
-echo "vpn_gate demo: accepted, ticket redeemed once, replay refused, wrong answer refused"
+grep -q 'login refused: rejected' <<<"$out" || { echo "$out"; exit 1; }
+
+# Ten concurrent logins of one user, each with its own wrong answer: they all get the same
+# challenge (one outstanding per user), then answer at once. Every "rejected" printed must be a
+# counted failure: 5 of them, then the lock ("locked" for the rest).
+"$gate" "$dir" enroll bob pw 2 B2 G3 D5 A8 H1 E6 > /dev/null
+conc=$(mktemp -d)
+for i in 0 1 2 3 4 5 6 7 8 9; do
+  ( (sleep 2; printf '%02dpw%04d\n' "$i" "$i") | "$gate" "$dir" login bob > "$conc/$i.out" 2>&1 || true ) &
+done
+wait
+rejected=$(cat "$conc"/*.out | grep -c 'login refused: rejected' || true)
+locked=$(cat "$conc"/*.out | grep -c 'login refused: locked' || true)
+status=$("$gate" "$dir" status bob)
+counted=$(sed -n 's/.*failures_since_success=\([0-9]*\).*/\1/p' <<<"$status")
+rm -rf "$conc"
+echo "10 concurrent logins: $rejected rejected, $locked locked; stored: $status"
+[ "$rejected" = "$counted" ] || { echo "printed $rejected rejections but stored $counted failures"; exit 1; }
+[ "$rejected" = 5 ] && [ "$locked" = 5 ] || { echo "expected 5 rejected then 5 locked"; exit 1; }
+grep -q 'locked=1' <<<"$status" || { echo "bob is not locked"; exit 1; }
+
+# User ids never become paths: "../x" stays inside the data folder, an over-long id is refused.
+parent=$(dirname "$dir")
+before=$(ls -A "$parent" | sort)
+"$gate" "$dir" enroll ../escaped pw 2 B2 G3 D5 A8 H1 E6 > /dev/null
+printf '000000pw\n' | "$gate" "$dir" login ../escaped > /dev/null || true
+printf '000000pw\n' | "$gate" "$dir" login ../../tmp/escaped > /dev/null || true
+[ "$(ls -A "$parent" | sort)" = "$before" ] || { echo "a file appeared outside $dir"; exit 1; }
+[ ! -e "$dir/../escaped.cred" ] && [ ! -e "$dir/../escaped.state" ] || { echo "escaped the data folder"; exit 1; }
+ls "$dir" | grep -q '^u-2e2e2f65736361706564\.cred$' || { echo "../escaped not stored under its encoded name"; exit 1; }
+long=$(printf 'x%.0s' $(seq 1 101))
+if "$gate" "$dir" enroll "$long" pw 2 B2 G3 D5 A8 H1 E6 > /dev/null 2>&1; then
+  echo "a 101-byte user id was accepted"; exit 1
+fi
+echo "vpn_gate demo: accepted, ticket redeemed once, replay refused, wrong answer refused," \
+  "concurrent failures all counted, user ids kept inside the data folder"

@@ -350,6 +350,11 @@ enum matrixauth_policy_field
    * Login ticket lifetime in seconds (default 30).
    */
   MATRIXAUTH_POLICY_TICKET_TTL = 17,
+  /**
+   * Retry window in seconds, 0..=challenge TTL (default 30; 0: no
+   * duplicate recognition). SPEC §5 "No answer oracle".
+   */
+  MATRIXAUTH_POLICY_RETRY_WINDOW = 18,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -682,6 +687,14 @@ matrixauth_result matrixauth_authenticator_issue_challenge(const matrixauth_auth
 matrixauth_result matrixauth_authenticator_verify(const matrixauth_authenticator *auth, const char *user, const matrixauth_credential *credential, matrixauth_state *state, const char *token, const char *response, uint64_t now, matrixauth_outcome *outcome);
 
 /**
+ * Verifies a typed `response` against the user's pending pattern challenge,
+ * without a token (the grid was shown on another channel; the answer came as
+ * a password). Nothing pending: `MATRIXAUTH_OUTCOME_STALE`. Otherwise as
+ * `matrixauth_authenticator_verify`.
+ */
+matrixauth_result matrixauth_authenticator_verify_pending(const matrixauth_authenticator *auth, const char *user, const matrixauth_credential *credential, matrixauth_state *state, const char *response, uint64_t now, matrixauth_outcome *outcome);
+
+/**
  * Issues a card challenge for `user` holding `card`. `MATRIXAUTH_ERR_CARD_EXHAUSTED`
  * when the card has no unused cells left, `MATRIXAUTH_ERR_CARD_EXPIRED` past its expiry.
  */
@@ -691,6 +704,12 @@ matrixauth_result matrixauth_authenticator_issue_card_challenge(const matrixauth
  * Verifies the answer to a card challenge; as `matrixauth_authenticator_verify`.
  */
 matrixauth_result matrixauth_authenticator_verify_card(const matrixauth_authenticator *auth, const char *user, const matrixauth_card *card, matrixauth_state *state, const char *token, const char *response, uint64_t now, matrixauth_outcome *outcome);
+
+/**
+ * Verifies the answer to the user's pending card challenge without a token;
+ * as `matrixauth_authenticator_verify_pending`.
+ */
+matrixauth_result matrixauth_authenticator_verify_card_pending(const matrixauth_authenticator *auth, const char *user, const matrixauth_card *card, matrixauth_state *state, const char *response, uint64_t now, matrixauth_outcome *outcome);
 
 /**
  * An administrator's unlock: clears locks and failure counters in `state`.
@@ -823,14 +842,17 @@ void matrixauth_ticket_verifier_free(matrixauth_ticket_verifier *verifier);
 matrixauth_result matrixauth_state_new(matrixauth_state **out);
 
 /**
- * Reads a state from bytes. Truncated, altered or foreign bytes give `MATRIXAUTH_ERR_FORMAT`.
+ * Reads the state of `user` from bytes written by `matrixauth_state_to_bytes`
+ * for the same user, under a key still in `keyring`. Truncated, altered,
+ * another user's, or written without the key: `MATRIXAUTH_ERR_FORMAT`.
  */
-matrixauth_result matrixauth_state_from_bytes(const uint8_t *data, size_t len, matrixauth_state **out);
+matrixauth_result matrixauth_state_from_bytes(const matrixauth_keyring *keyring, const char *user, const uint8_t *data, size_t len, matrixauth_state **out);
 
 /**
- * Writes the state's bytes into `buf[cap]` (at most 4096 bytes are ever needed).
+ * Writes the state's bytes, authenticated for `user` under the keyring's
+ * signing key, into `buf[cap]` (at most 4096 bytes are ever needed).
  */
-matrixauth_result matrixauth_state_to_bytes(const matrixauth_state *state, uint8_t *buf, size_t cap, size_t *out_len);
+matrixauth_result matrixauth_state_to_bytes(const matrixauth_state *state, const matrixauth_keyring *keyring, const char *user, uint8_t *buf, size_t cap, size_t *out_len);
 
 /**
  * Change counter (compare-and-swap key). 0 for NULL.
@@ -873,7 +895,7 @@ uint64_t matrixauth_state_next_seq(const matrixauth_state *state);
 bool matrixauth_state_is_locked(const matrixauth_state *state, uint64_t now);
 
 /**
- * Number of cells of card `serial` already asked, into `*out`.
+ * Number of cells of card `serial` already used (an answer to them was submitted), into `*out`.
  */
 matrixauth_result matrixauth_state_card_cells_used(const matrixauth_state *state, const char *serial, size_t *out);
 

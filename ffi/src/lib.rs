@@ -231,6 +231,9 @@ pub enum matrixauth_policy_field {
     MATRIXAUTH_POLICY_CARD_SINGLE_USE = 16,
     /// Login ticket lifetime in seconds (default 30).
     MATRIXAUTH_POLICY_TICKET_TTL = 17,
+    /// Retry window in seconds, 0..=challenge TTL (default 30; 0: no
+    /// duplicate recognition). SPEC §5 "No answer oracle".
+    MATRIXAUTH_POLICY_RETRY_WINDOW = 18,
 }
 
 /// Creates a policy with the SPEC defaults.
@@ -281,6 +284,7 @@ pub extern "C" fn matrixauth_policy_set(
             15 => p.card_challenge_cells = size()?,
             16 => p.card_single_use = as_bool(value)?,
             17 => p.ticket_ttl = value,
+            18 => p.retry_window = value,
             _ => return Err(R::MATRIXAUTH_ERR_INVALID_ARGUMENT),
         }
         Ok(())
@@ -315,6 +319,7 @@ pub extern "C" fn matrixauth_policy_get(
             15 => p.card_challenge_cells as u64,
             16 => u64::from(p.card_single_use),
             17 => p.ticket_ttl,
+            18 => p.retry_window,
             _ => return Err(R::MATRIXAUTH_ERR_INVALID_ARGUMENT),
         };
         out.set(v);

@@ -189,6 +189,33 @@ pub extern "C" fn matrixauth_authenticator_verify(
     }
 }
 
+/// Verifies a typed `response` against the user's pending pattern challenge,
+/// without a token (the grid was shown on another channel; the answer came as
+/// a password). Nothing pending: `MATRIXAUTH_OUTCOME_STALE`. Otherwise as
+/// `matrixauth_authenticator_verify`.
+#[unsafe(no_mangle)]
+pub extern "C" fn matrixauth_authenticator_verify_pending(
+    auth: *const matrixauth_authenticator,
+    user: *const c_char,
+    credential: *const matrixauth_credential,
+    state: *mut matrixauth_state,
+    response: *const c_char,
+    now: u64,
+    outcome: *mut matrixauth_outcome,
+) -> matrixauth_result {
+    boundary! {
+        let outcome = unsafe { out_value(outcome) }?;
+        let auth = &unsafe { handle(auth) }?.inner;
+        let user = unsafe { string(user) }?;
+        let cred = &unsafe { handle(credential) }?.inner;
+        let response = unsafe { string(response) }?;
+        let st = &mut unsafe { handle_mut(state) }?.inner;
+        let verdict = auth.verify_pending(user, cred, st, response, now)?;
+        outcome.set(verdict.outcome.into());
+        Ok(())
+    }
+}
+
 /// Issues a card challenge for `user` holding `card`. `MATRIXAUTH_ERR_CARD_EXHAUSTED`
 /// when the card has no unused cells left, `MATRIXAUTH_ERR_CARD_EXPIRED` past its expiry.
 #[unsafe(no_mangle)]
@@ -234,6 +261,31 @@ pub extern "C" fn matrixauth_authenticator_verify_card(
         let response = unsafe { string(response) }?;
         let st = &mut unsafe { handle_mut(state) }?.inner;
         let verdict = auth.verify_card(user, card, st, token, response, now)?;
+        outcome.set(verdict.outcome.into());
+        Ok(())
+    }
+}
+
+/// Verifies the answer to the user's pending card challenge without a token;
+/// as `matrixauth_authenticator_verify_pending`.
+#[unsafe(no_mangle)]
+pub extern "C" fn matrixauth_authenticator_verify_card_pending(
+    auth: *const matrixauth_authenticator,
+    user: *const c_char,
+    card: *const matrixauth_card,
+    state: *mut matrixauth_state,
+    response: *const c_char,
+    now: u64,
+    outcome: *mut matrixauth_outcome,
+) -> matrixauth_result {
+    boundary! {
+        let outcome = unsafe { out_value(outcome) }?;
+        let auth = &unsafe { handle(auth) }?.inner;
+        let user = unsafe { string(user) }?;
+        let card = &unsafe { handle(card) }?.inner;
+        let response = unsafe { string(response) }?;
+        let st = &mut unsafe { handle_mut(state) }?.inner;
+        let verdict = auth.verify_card_pending(user, card, st, response, now)?;
         outcome.set(verdict.outcome.into());
         Ok(())
     }

@@ -5,7 +5,7 @@ use core::ffi::c_char;
 use crate::boundary::{
     OutBuf, boundary, boundary_value, bytes, free, handle, handle_mut, out_ptr, out_value, string,
 };
-use crate::matrixauth_result;
+use crate::{matrixauth_keyring, matrixauth_result};
 
 /// One user's login state. Persist `matrixauth_state_to_bytes` after every
 /// call whose `matrixauth_state_version` changed. Not thread-safe: one call
@@ -23,32 +23,43 @@ pub extern "C" fn matrixauth_state_new(out: *mut *mut matrixauth_state) -> matri
     }
 }
 
-/// Reads a state from bytes. Truncated, altered or foreign bytes give `MATRIXAUTH_ERR_FORMAT`.
+/// Reads the state of `user` from bytes written by `matrixauth_state_to_bytes`
+/// for the same user, under a key still in `keyring`. Truncated, altered,
+/// another user's, or written without the key: `MATRIXAUTH_ERR_FORMAT`.
 #[unsafe(no_mangle)]
 pub extern "C" fn matrixauth_state_from_bytes(
+    keyring: *const matrixauth_keyring,
+    user: *const c_char,
     data: *const u8,
     len: usize,
     out: *mut *mut matrixauth_state,
 ) -> matrixauth_result {
     boundary! {
         let out = unsafe { out_ptr(out) }?;
+        let keyring = &unsafe { handle(keyring) }?.inner;
+        let user = unsafe { string(user) }?;
         let data = unsafe { bytes(data, len) }?;
-        out.set(matrixauth_state { inner: mx::UserState::from_bytes(data)? });
+        out.set(matrixauth_state { inner: mx::UserState::from_bytes(keyring, user, data)? });
         Ok(())
     }
 }
 
-/// Writes the state's bytes into `buf[cap]` (at most 4096 bytes are ever needed).
+/// Writes the state's bytes, authenticated for `user` under the keyring's
+/// signing key, into `buf[cap]` (at most 4096 bytes are ever needed).
 #[unsafe(no_mangle)]
 pub extern "C" fn matrixauth_state_to_bytes(
     state: *const matrixauth_state,
+    keyring: *const matrixauth_keyring,
+    user: *const c_char,
     buf: *mut u8,
     cap: usize,
     out_len: *mut usize,
 ) -> matrixauth_result {
     boundary! {
         let out = unsafe { OutBuf::new(buf, cap, out_len) }?;
-        out.write(&unsafe { handle(state) }?.inner.to_bytes(), false)
+        let keyring = &unsafe { handle(keyring) }?.inner;
+        let user = unsafe { string(user) }?;
+        out.write(&unsafe { handle(state) }?.inner.to_bytes(keyring, user)?, false)
     }
 }
 
@@ -105,7 +116,7 @@ pub extern "C" fn matrixauth_state_is_locked(state: *const matrixauth_state, now
     boundary_value!(false, unsafe { handle(state) }.is_ok_and(|s| s.inner.lock_at(now).is_some()))
 }
 
-/// Number of cells of card `serial` already asked, into `*out`.
+/// Number of cells of card `serial` already used (an answer to them was submitted), into `*out`.
 #[unsafe(no_mangle)]
 pub extern "C" fn matrixauth_state_card_cells_used(
     state: *const matrixauth_state,

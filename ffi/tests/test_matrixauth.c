@@ -178,8 +178,19 @@ static void test_pattern_login_and_ticket(void) {
   CHECK(matrixauth_state_version(st) == 1);
 
   /* Persist and restore the state mid-login. */
-  OK(matrixauth_state_to_bytes(st, bytes, sizeof bytes, &blen));
-  OK(matrixauth_state_from_bytes(bytes, blen, &st2));
+  OK(matrixauth_state_to_bytes(st, kr, "alice", bytes, sizeof bytes, &blen));
+  OK(matrixauth_state_from_bytes(kr, "alice", bytes, blen, &st2));
+  /* Another user's row, or another keyring: FORMAT. */
+  {
+    matrixauth_state *moved = NULL;
+    matrixauth_keyring *other = NULL;
+    static const uint8_t OTHER[32] = {9};
+    CHECK_RC(matrixauth_state_from_bytes(kr, "bob", bytes, blen, &moved), MATRIXAUTH_ERR_FORMAT);
+    OK(matrixauth_keyring_new(OTHER, 32, 1, &other));
+    CHECK_RC(matrixauth_state_from_bytes(other, "alice", bytes, blen, &moved), MATRIXAUTH_ERR_FORMAT);
+    CHECK(moved == NULL);
+    matrixauth_keyring_free(other);
+  }
 
   OK(matrixauth_credential_respond(cred, ch, resp, sizeof resp, &n));
   CHECK(n == 8 && resp[2] == 'p' && resp[3] == 'w');
@@ -213,6 +224,62 @@ static void test_pattern_login_and_ticket(void) {
   matrixauth_challenge_free(again);
   matrixauth_challenge_free(ch);
   matrixauth_state_free(st2);
+  matrixauth_state_free(st);
+  matrixauth_credential_free(cred);
+  matrixauth_authenticator_free(a);
+  matrixauth_keyring_free(kr);
+}
+
+/* The answer oracle of the security review: after alice answers, thousands of guesses with her
+   token (anyone can obtain it) must cost failures (inside the retry window) or reveal nothing
+   (after it): her real answer cannot be told apart for free. */
+static void test_answer_oracle(void) {
+  matrixauth_keyring *kr = keyring();
+  matrixauth_authenticator *a = authenticator(kr, 0, 0);
+  matrixauth_credential *cred = six();
+  matrixauth_state *st = NULL, *late = NULL;
+  matrixauth_challenge *ch = NULL;
+  matrixauth_outcome out = 0;
+  char real[64], guess[64], token[1024];
+  uint8_t saved[4096];
+  size_t n = 0, slen = 0;
+  int i, rejected = 0, duplicate = 0, locked = 0, stale = 0, other = 0;
+  OK(matrixauth_state_new(&st));
+  OK(matrixauth_authenticator_issue_challenge(a, "alice", st, T, &ch));
+  snprintf(token, sizeof token, "%s", matrixauth_challenge_token(ch));
+  OK(matrixauth_credential_respond(cred, ch, real, sizeof real, &n));
+  OK(matrixauth_authenticator_verify(a, "alice", cred, st, token, real, T + 5, &out));
+  CHECK(out == MATRIXAUTH_OUTCOME_ACCEPTED);
+  OK(matrixauth_state_to_bytes(st, kr, "alice", saved, sizeof saved, &slen));
+  /* Late: after the 30 s window every guess, the real answer among them, is stale; nothing changes. */
+  OK(matrixauth_state_from_bytes(kr, "alice", saved, slen, &late));
+  for (i = 0; i < 2000; i++) {
+    if (i == 1000) snprintf(guess, sizeof guess, "%s", real);
+    else snprintf(guess, sizeof guess, "%02dpw%04d", i % 100, (i * 7919) % 10000);
+    OK(matrixauth_authenticator_verify(a, "alice", cred, late, token, guess, T + 35, &out));
+    stale += out == MATRIXAUTH_OUTCOME_STALE;
+    OK(matrixauth_authenticator_verify_pending(a, "alice", cred, late, guess, T + 35, &out));
+    stale += out == MATRIXAUTH_OUTCOME_STALE;
+  }
+  CHECK(stale == 4000);
+  CHECK(matrixauth_state_version(late) == matrixauth_state_version(st));
+  /* Early: inside the window each wrong guess is rejected and counted; after 5 the user is
+     locked and every guess, the real answer (guess 1000) included, is locked. */
+  for (i = 0; i < 2000; i++) {
+    if (i == 1000) snprintf(guess, sizeof guess, "%s", real);
+    else snprintf(guess, sizeof guess, "%02dpw%04d", i % 100, (i * 7919) % 10000);
+    if (strcmp(guess, real) == 0 && i != 1000) continue;
+    OK(matrixauth_authenticator_verify(a, "alice", cred, st, token, guess, T + 6, &out));
+    if (out == MATRIXAUTH_OUTCOME_REJECTED) rejected++;
+    else if (out == MATRIXAUTH_OUTCOME_DUPLICATE) duplicate++;
+    else if (out == MATRIXAUTH_OUTCOME_LOCKED) locked++;
+    else other++;
+  }
+  CHECK(rejected == 5 && duplicate == 0 && other == 0 && locked > 1900);
+  CHECK(matrixauth_state_failures_since_success(st) == (uint32_t)rejected);
+  CHECK(matrixauth_state_is_locked(st, T + 6));
+  matrixauth_challenge_free(ch);
+  matrixauth_state_free(late);
   matrixauth_state_free(st);
   matrixauth_credential_free(cred);
   matrixauth_authenticator_free(a);
@@ -381,8 +448,12 @@ static void test_null_arguments(void) {
   CHECK_RC(matrixauth_credential_seal(cred, kr, NULL, bytes, sizeof bytes, &n), E);
   CHECK_RC(matrixauth_credential_open(kr, "alice", NULL, 10, &cred), E);
   CHECK_RC(matrixauth_state_new(NULL), E);
-  CHECK_RC(matrixauth_state_from_bytes(NULL, 10, &st), E);
-  CHECK_RC(matrixauth_state_to_bytes(NULL, bytes, sizeof bytes, &n), E);
+  CHECK_RC(matrixauth_state_from_bytes(kr, "alice", NULL, 10, &st), E);
+  CHECK_RC(matrixauth_state_from_bytes(NULL, "alice", bytes, 10, &st), E);
+  CHECK_RC(matrixauth_state_from_bytes(kr, NULL, bytes, 10, &st), E);
+  CHECK_RC(matrixauth_state_to_bytes(NULL, kr, "alice", bytes, sizeof bytes, &n), E);
+  CHECK_RC(matrixauth_state_to_bytes(st, NULL, "alice", bytes, sizeof bytes, &n), E);
+  CHECK_RC(matrixauth_state_to_bytes(st, kr, NULL, bytes, sizeof bytes, &n), E);
   CHECK_RC(matrixauth_state_card_cells_used(st, NULL, &n), E);
   CHECK_RC(matrixauth_state_card_cells_used(st, "x", NULL), E);
   CHECK_RC(matrixauth_state_forget_card(NULL, "x", &removed), E);
@@ -484,11 +555,11 @@ static void test_buffers_utf8_and_hostile_input(void) {
   tiny[0] = 'x';
   CHECK_RC(matrixauth_credential_respond(cred, ch, tiny, 1, &n), MATRIXAUTH_ERR_BUFFER_TOO_SMALL);
   CHECK(n == 9 && tiny[0] == 'x');
-  CHECK_RC(matrixauth_state_to_bytes(st, NULL, 0, &n), MATRIXAUTH_ERR_BUFFER_TOO_SMALL);
+  CHECK_RC(matrixauth_state_to_bytes(st, kr, "alice", NULL, 0, &n), MATRIXAUTH_ERR_BUFFER_TOO_SMALL);
   CHECK(n > 50);
   blen = n;
-  CHECK_RC(matrixauth_state_to_bytes(st, bytes, blen - 1, &n), MATRIXAUTH_ERR_BUFFER_TOO_SMALL);
-  OK(matrixauth_state_to_bytes(st, bytes, blen, &n));
+  CHECK_RC(matrixauth_state_to_bytes(st, kr, "alice", bytes, blen - 1, &n), MATRIXAUTH_ERR_BUFFER_TOO_SMALL);
+  OK(matrixauth_state_to_bytes(st, kr, "alice", bytes, blen, &n));
   CHECK(n == blen);
   CHECK_RC(matrixauth_challenge_render_text(ch, tiny, 1, &n), MATRIXAUTH_ERR_BUFFER_TOO_SMALL);
   CHECK_RC(matrixauth_challenge_digits(ch, (uint8_t *)tiny, 1, &n), MATRIXAUTH_ERR_BUFFER_TOO_SMALL);
@@ -521,7 +592,16 @@ static void test_buffers_utf8_and_hostile_input(void) {
   OK(matrixauth_generate_key(bytes, 32));
   OK(matrixauth_policy_new(&p));
   CHECK_RC(matrixauth_policy_set(p, 0, 8), MATRIXAUTH_ERR_INVALID_ARGUMENT);
-  CHECK_RC(matrixauth_policy_set(p, 18, 8), MATRIXAUTH_ERR_INVALID_ARGUMENT);
+  CHECK_RC(matrixauth_policy_set(p, 19, 8), MATRIXAUTH_ERR_INVALID_ARGUMENT);
+  {
+    uint64_t w = 0;
+    OK(matrixauth_policy_get(p, MATRIXAUTH_POLICY_RETRY_WINDOW, &w));
+    CHECK(w == 30);
+    OK(matrixauth_policy_set(p, MATRIXAUTH_POLICY_RETRY_WINDOW, 181)); /* past the 180 s challenge */
+    CHECK_RC(matrixauth_policy_validate(p), MATRIXAUTH_ERR_INVALID_POLICY);
+    OK(matrixauth_policy_set(p, MATRIXAUTH_POLICY_RETRY_WINDOW, 0));
+    OK(matrixauth_policy_validate(p));
+  }
   CHECK_RC(matrixauth_policy_set(p, MATRIXAUTH_POLICY_CARD_SINGLE_USE, 2), MATRIXAUTH_ERR_INVALID_ARGUMENT);
   CHECK_RC(matrixauth_policy_set(p, MATRIXAUTH_POLICY_MAX_TOTAL_FAILURES, UINT64_MAX), MATRIXAUTH_ERR_INVALID_ARGUMENT);
   OK(matrixauth_policy_set(p, MATRIXAUTH_POLICY_ROWS, 27));
@@ -585,17 +665,17 @@ static void test_buffers_utf8_and_hostile_input(void) {
   CHECK(matrixauth_state_version(st) == version);
 
   /* State bytes truncated, flipped or from another version: FORMAT, out untouched. */
-  OK(matrixauth_state_to_bytes(st, bytes, sizeof bytes, &blen));
+  OK(matrixauth_state_to_bytes(st, kr, "alice", bytes, sizeof bytes, &blen));
   for (i = 0; i < blen; i++) {
     st2 = NULL;
-    CHECK_RC(matrixauth_state_from_bytes(bytes, i, &st2), MATRIXAUTH_ERR_FORMAT);
+    CHECK_RC(matrixauth_state_from_bytes(kr, "alice", bytes, i, &st2), MATRIXAUTH_ERR_FORMAT);
     CHECK(st2 == NULL);
     bytes[i] ^= 0x10;
-    CHECK_RC(matrixauth_state_from_bytes(bytes, blen, &st2), MATRIXAUTH_ERR_FORMAT);
+    CHECK_RC(matrixauth_state_from_bytes(kr, "alice", bytes, blen, &st2), MATRIXAUTH_ERR_FORMAT);
     bytes[i] ^= 0x10;
   }
-  bytes[0] = 2;
-  CHECK_RC(matrixauth_state_from_bytes(bytes, blen, &st2), MATRIXAUTH_ERR_FORMAT);
+  bytes[0] = 1;
+  CHECK_RC(matrixauth_state_from_bytes(kr, "alice", bytes, blen, &st2), MATRIXAUTH_ERR_FORMAT);
 
   matrixauth_policy_free(p);
   matrixauth_challenge_free(ch);
@@ -730,7 +810,7 @@ static matrixauth_outcome outcome_of(const char *name) {
 static void test_vectors(const char *path) {
   FILE *fp = fopen(path, "r");
   char line[16384], *f[MAXF];
-  int verify = 0, reissue = 0, states = 0, bad = 0, sealed = 0, tickets = 0, cardv = 0;
+  int verify = 0, reissue = 0, states = 0, bad = 0, sealed = 0, tickets = 0, cardv = 0, pending = 0, rotated = 0;
   matrixauth_ticket_verifier *tv = NULL;
   char tv_group[8] = "";
   long pos;
@@ -755,13 +835,19 @@ static void test_vectors(const char *path) {
       OK(matrixauth_policy_new(&p));
       if (!card_mode) OK(matrixauth_policy_set(p, MATRIXAUTH_POLICY_MIN_PATTERN_LEN, 4));
       OK(matrixauth_authenticator_new(kr, p, &a));
-      OK(matrixauth_state_from_bytes(before, blen, &st));
-      if (card_mode)
+      OK(matrixauth_state_from_bytes(kr, user, before, blen, &st));
+      if (strcmp(f[6], "-") == 0) { /* answered without a token */
+        if (card_mode)
+          OK(matrixauth_authenticator_verify_card_pending(a, user, card, st, resp, strtoull(f[7], NULL, 10), &out));
+        else
+          OK(matrixauth_authenticator_verify_pending(a, user, cred, st, resp, strtoull(f[7], NULL, 10), &out));
+        pending++;
+      } else if (card_mode)
         OK(matrixauth_authenticator_verify_card(a, user, card, st, f[6], resp, strtoull(f[7], NULL, 10), &out));
       else
         OK(matrixauth_authenticator_verify(a, user, cred, st, f[6], resp, strtoull(f[7], NULL, 10), &out));
       CHECK(out == outcome_of(f[8]));
-      OK(matrixauth_state_to_bytes(st, got, sizeof got, &glen));
+      OK(matrixauth_state_to_bytes(st, kr, user, got, sizeof got, &glen));
       tohex(got, glen, after);
       CHECK(strcmp(after, f[9]) == 0);
       free(user);
@@ -787,7 +873,7 @@ static void test_vectors(const char *path) {
       OK(matrixauth_policy_set(p, MATRIXAUTH_POLICY_COLS, strtoull(f[3], NULL, 10)));
       OK(matrixauth_policy_set(p, MATRIXAUTH_POLICY_MIN_PATTERN_LEN, 4));
       OK(matrixauth_authenticator_new(kr, p, &a));
-      OK(matrixauth_state_from_bytes(sbytes, slen, &st));
+      OK(matrixauth_state_from_bytes(kr, user, sbytes, slen, &st));
       OK(matrixauth_authenticator_issue_challenge(a, user, st, strtoull(f[5], NULL, 10), &ch));
       CHECK(matrixauth_challenge_is_reissue(ch));
       CHECK(strcmp(matrixauth_challenge_token(ch), f[7]) == 0);
@@ -803,22 +889,36 @@ static void test_vectors(const char *path) {
       matrixauth_keyring_free(kr);
       reissue++;
     } else if (strcmp(f[0], "state") == 0) {
-      uint8_t b[4096];
-      size_t blen = unhex(f[1], b, sizeof b);
+      matrixauth_keyring *kr = vector_keyring(fp, f[1]);
+      char *user = unhex_str(f[2]);
+      uint8_t b[4096], again[4096];
+      size_t blen = unhex(f[3], b, sizeof b), alen = 0;
       matrixauth_state *st = NULL;
-      OK(matrixauth_state_from_bytes(b, blen, &st));
-      CHECK(matrixauth_state_version(st) == strtoull(f[2], NULL, 10));
-      CHECK(matrixauth_state_consecutive_failures(st) == strtoul(f[3], NULL, 10));
-      CHECK(matrixauth_state_failures_since_success(st) == strtoul(f[4], NULL, 10));
-      CHECK(matrixauth_state_locked_until(st) == strtoull(f[5], NULL, 10));
-      CHECK(matrixauth_state_permanently_locked(st) == (f[6][0] == '1'));
+      OK(matrixauth_state_from_bytes(kr, user, b, blen, &st));
+      if (strcmp(f[4], "-") != 0) { /* a record under the current key: fields, and bytes again */
+        CHECK(matrixauth_state_version(st) == strtoull(f[4], NULL, 10));
+        CHECK(matrixauth_state_consecutive_failures(st) == strtoul(f[5], NULL, 10));
+        CHECK(matrixauth_state_failures_since_success(st) == strtoul(f[6], NULL, 10));
+        CHECK(matrixauth_state_locked_until(st) == strtoull(f[7], NULL, 10));
+        CHECK(matrixauth_state_permanently_locked(st) == (f[8][0] == '1'));
+        OK(matrixauth_state_to_bytes(st, kr, user, again, sizeof again, &alen));
+        CHECK(alen == blen && memcmp(again, b, blen) == 0);
+        states++;
+      } else {
+        rotated++;
+      }
+      free(user);
       matrixauth_state_free(st);
-      states++;
+      matrixauth_keyring_free(kr);
     } else if (strcmp(f[0], "badstate") == 0) {
+      matrixauth_keyring *kr = vector_keyring(fp, f[1]);
+      char *user = unhex_str(f[2]);
       uint8_t b[4096];
-      size_t blen = unhex(f[1], b, sizeof b);
+      size_t blen = strcmp(f[3], "-") == 0 ? 0 : unhex(f[3], b, sizeof b);
       matrixauth_state *st = NULL;
-      CHECK_RC(matrixauth_state_from_bytes(blen ? b : NULL, blen, &st), MATRIXAUTH_ERR_FORMAT);
+      CHECK_RC(matrixauth_state_from_bytes(kr, user, blen ? b : NULL, blen, &st), MATRIXAUTH_ERR_FORMAT);
+      free(user);
+      matrixauth_keyring_free(kr);
       bad++;
     } else if (strcmp(f[0], "sealed") == 0) {
       matrixauth_keyring *kr = vector_keyring(fp, f[1]);
@@ -865,9 +965,11 @@ static void test_vectors(const char *path) {
   }
   matrixauth_ticket_verifier_free(tv);
   fclose(fp);
-  CHECK(verify >= 20 && reissue == 4 && states == 4 && bad == 5 && sealed == 4 && tickets == 9 && cardv == 8);
-  printf("golden vectors: %d verify, %d card verify, %d re-issue, %d state, %d corrupt state, %d sealed, %d ticket\n",
-         verify, cardv, reissue, states, bad, sealed, tickets);
+  CHECK(verify >= 20 && reissue == 4 && states == 4 && rotated == 1 && bad == 8 && sealed == 4 && tickets == 9 &&
+        cardv == 10 && pending >= 5);
+  printf("golden vectors: %d verify, %d card verify (%d without a token), %d re-issue, %d state, %d corrupt state, "
+         "%d sealed, %d ticket\n",
+         verify, cardv, pending, reissue, states + rotated, bad, sealed, tickets);
 }
 
 int main(int argc, char **argv) {
@@ -880,6 +982,7 @@ int main(int argc, char **argv) {
   test_panic_boundary();
   test_pattern_login_and_ticket();
   test_lockout();
+  test_answer_oracle();
   test_cards();
   test_null_arguments();
   test_buffers_utf8_and_hostile_input();

@@ -6,9 +6,10 @@ a line. Record kinds (first column):
   key      name current_id (id hexkey)...
   cred     name fixed_hex fixed_at cell...
   verify   keyring user_hex cred state_before response_hex token now outcome state_after
+           (token "-": answered without a token, verify_pending)
   reissue  keyring rows cols user_hex now state token matrix_digits
-  state    bytes_hex version consecutive since_success locked_until permanent
-  badstate bytes_hex
+  state    keyring user_hex bytes_hex version consecutive since_success locked_until permanent
+  badstate keyring user_hex bytes_hex
   sealed   keyring user_hex sealed_hex cred wrong_user_hex
   ticket   capacity_group_index keyring capacity ticket_hex audience_hex now expect(user_hex or -error)
 """
@@ -28,16 +29,18 @@ for name, c in creds["credentials"].items():
     out.append(["cred", name, h(c["fixed"]), str(c["fixed_at"])] + c["cells"])
 for c in load("verify.json")["cases"]:
     out.append(["verify", c["keyring"], h(c["user"]), c["credential"], c["state_before"], h(c["response"]),
-                c["token"], str(c["now"]), c["outcome"], c["state_after"]])
+                c["token"] or "-", str(c["now"]), c["outcome"], c["state_after"]])
 for c in load("challenges.json")["cases"]:
     out.append(["reissue", c["keyring"], str(c["rows"]), str(c["cols"]), h(c["user"]), str(c["now"]), c["state"],
                 c["token"], c["matrix"]])
 st = load("state.json")
 for c in st["valid"]:
-    out.append(["state", c["bytes"], str(c["version"]), str(c["consecutive_failures"]),
+    out.append(["state", st["keyring"], h(st["user"]), c["bytes"], str(c["version"]), str(c["consecutive_failures"]),
                 str(c["failures_since_success"]), str(c["locked_until"]), str(int(c["permanently_locked"]))])
+r = st["rotated"]
+out.append(["state", r["keyring"], h(r["user"]), r["bytes"], "-"])
 for c in st["invalid"]:
-    out.append(["badstate", c["bytes"] or "-"])
+    out.append(["badstate", st["keyring"], h(c["user"]), c["bytes"] or "-"])
 sealed = load("sealed.json")
 for c in sealed["cases"]:
     out.append(["sealed", c["keyring"], h(c["user"]), c["sealed"], c["credential"], h(sealed["wrong_user"])])
@@ -53,5 +56,5 @@ for i, c in enumerate(cards["cards"]):
                 str(c["expires_at"] or 0), h(c["values"]), h(c["text"])])
 for c in cards["verify"]:
     out.append(["cardverify", str(c["card"]), c["keyring"], h(c["user"]), c["state_before"], h(c["response"]),
-                c["token"], str(c["now"]), c["outcome"], c["state_after"]])
+                c["token"] or "-", str(c["now"]), c["outcome"], c["state_after"]])
 sys.stdout.write("".join("\t".join(r) + "\n" for r in out))

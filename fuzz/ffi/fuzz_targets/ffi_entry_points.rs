@@ -16,9 +16,6 @@ fuzz_target!(|data: &[u8]| {
     let (a, b) = data.split_at(split.min(data.len()));
 
     // Buffers with their true length.
-    let mut state: *mut matrixauth_state = ptr::null_mut();
-    let _ = matrixauth_state_from_bytes(a.as_ptr(), a.len(), &mut state);
-    matrixauth_state_free(state);
     let mut kr: *mut matrixauth_keyring = ptr::null_mut();
     let _ = matrixauth_keyring_new(a.as_ptr(), a.len(), 1, &mut kr);
     matrixauth_keyring_free(kr);
@@ -27,6 +24,9 @@ fuzz_target!(|data: &[u8]| {
     let mut kr: *mut matrixauth_keyring = ptr::null_mut();
     assert_eq!(matrixauth_keyring_new(key.as_ptr(), key.len(), 1, &mut kr), matrixauth_result::MATRIXAUTH_OK);
     let user = cstr(b"alice");
+    let mut state: *mut matrixauth_state = ptr::null_mut();
+    let _ = matrixauth_state_from_bytes(kr, user.as_ptr(), a.as_ptr(), a.len(), &mut state);
+    matrixauth_state_free(state);
     let mut cred: *mut matrixauth_credential = ptr::null_mut();
     let _ = matrixauth_credential_open(kr, user.as_ptr(), b.as_ptr(), b.len(), &mut cred);
     matrixauth_credential_free(cred);
@@ -51,6 +51,7 @@ fuzz_target!(|data: &[u8]| {
     let answer = cstr(b);
     let mut outcome = matrixauth_outcome::MATRIXAUTH_OUTCOME_INVALID;
     let _ = matrixauth_authenticator_verify(auth, answer.as_ptr(), cred, st, token.as_ptr(), answer.as_ptr(), 1_800_000_000, &mut outcome);
+    let _ = matrixauth_authenticator_verify_pending(auth, user.as_ptr(), cred, st, answer.as_ptr(), 1_800_000_000, &mut outcome);
     let mut verifier: *mut matrixauth_ticket_verifier = ptr::null_mut();
     let _ = matrixauth_ticket_verifier_new(kr, 8, &mut verifier);
     let mut buf = [0 as c_char; 8];
@@ -58,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = matrixauth_ticket_verifier_redeem(verifier, token.as_ptr(), answer.as_ptr(), 1_800_000_000, buf.as_mut_ptr(), a.len() % 9, &mut len);
     let mut out = vec![0u8; b.len() % 64];
     let mut out_len = 0usize;
-    let _ = matrixauth_state_to_bytes(st, out.as_mut_ptr(), out.len(), &mut out_len);
+    let _ = matrixauth_state_to_bytes(st, kr, fixed.as_ptr(), out.as_mut_ptr(), out.len(), &mut out_len);
     matrixauth_ticket_verifier_free(verifier);
     matrixauth_state_free(st);
     matrixauth_authenticator_free(auth);
