@@ -13,7 +13,7 @@ C library and the npm package use.
     assert auth.verify("alice", cred, state, ch.token, cred.respond(ch)).accepted
 
 Every ``now`` argument is optional Unix seconds and defaults to the clock. ``UserState``
-objects are updated in place; persist ``state.to_bytes()``.
+objects are updated in place; persist ``state.to_bytes(keyring, user)``.
 """
 
 from . import analysis

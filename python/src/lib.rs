@@ -183,7 +183,8 @@ impl Policy {
     #[pyo3(signature = (*, rows = 8, cols = 8, block_rows = 4, block_cols = 4, require_every_block = false,
         min_pattern_len = 6, max_pattern_len = 16, allow_repeated_cells = false, reject_weak_patterns = true,
         challenge_ttl = 180, max_consecutive_failures = 5, lockout_seconds = 900, max_lockout_seconds = 86400,
-        max_total_failures = 100, card_challenge_cells = 3, card_single_use = true, ticket_ttl = 30))]
+        max_total_failures = 100, card_challenge_cells = 3, card_single_use = true, ticket_ttl = 30,
+        retry_window = 30))]
     #[allow(clippy::too_many_arguments, clippy::fn_params_excessive_bools)]
     fn new(
         rows: usize,
@@ -203,6 +204,7 @@ impl Policy {
         card_challenge_cells: usize,
         card_single_use: bool,
         ticket_ttl: u64,
+        retry_window: u64,
     ) -> PyResult<Self> {
         let inner = mx::Policy {
             rows,
@@ -215,6 +217,7 @@ impl Policy {
             allow_repeated_cells,
             reject_weak_patterns,
             challenge_ttl,
+            retry_window,
             max_consecutive_failures,
             lockout_seconds,
             max_lockout_seconds,
@@ -246,6 +249,7 @@ impl Policy {
         d.set_item("allow_repeated_cells", p.allow_repeated_cells)?;
         d.set_item("reject_weak_patterns", p.reject_weak_patterns)?;
         d.set_item("challenge_ttl", p.challenge_ttl)?;
+        d.set_item("retry_window", p.retry_window)?;
         d.set_item("max_consecutive_failures", p.max_consecutive_failures)?;
         d.set_item("lockout_seconds", p.lockout_seconds)?;
         d.set_item("max_lockout_seconds", p.max_lockout_seconds)?;
@@ -279,6 +283,12 @@ impl Policy {
     #[getter]
     fn challenge_ttl(&self) -> u64 {
         self.inner.challenge_ttl
+    }
+    /// Seconds after an answer during which the same answer is `duplicate`
+    /// and another one a counted `rejected` (then `stale`).
+    #[getter]
+    fn retry_window(&self) -> u64 {
+        self.inner.retry_window
     }
     #[getter]
     fn max_consecutive_failures(&self) -> u32 {
@@ -376,8 +386,9 @@ impl PatternCredential {
         })
     }
 
+    /// The same text for every credential: no length, no cell, no character.
     fn __repr__(&self) -> String {
-        format!("PatternCredential(<{} cells, redacted>)", self.inner.pattern_len())
+        "PatternCredential(<redacted>)".to_owned()
     }
 }
 
@@ -396,14 +407,17 @@ impl UserState {
         UserState::default()
     }
 
-    /// Reads `to_bytes()` output; any corruption is a `FormatError`.
+    /// Reads `to_bytes(keyring, user)` output for the same user, under a key
+    /// still in `keyring`. Truncated, altered, another user's, or written
+    /// without the key: `FormatError`.
     #[staticmethod]
-    fn from_bytes(data: &[u8]) -> PyResult<Self> {
-        Ok(UserState { inner: mx::UserState::from_bytes(data).map_err(err)? })
+    fn from_bytes(keyring: &Keyring, user: &str, data: &[u8]) -> PyResult<Self> {
+        Ok(UserState { inner: mx::UserState::from_bytes(&keyring.inner, user, data).map_err(err)? })
     }
 
-    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.inner.to_bytes())
+    /// The state's bytes, authenticated for `user` under the keyring's signing key.
+    fn to_bytes<'py>(&self, py: Python<'py>, keyring: &Keyring, user: &str) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &self.inner.to_bytes(&keyring.inner, user).map_err(err)?))
     }
 
     #[getter]
@@ -885,6 +899,24 @@ impl Authenticator {
         Ok(Verdict { inner })
     }
 
+    /// Verifies a typed answer to the user's pending pattern challenge,
+    /// without a token (the grid was shown elsewhere; the answer came as a
+    /// password). Nothing pending: `Outcome.STALE`.
+    #[pyo3(signature = (user, credential, state, answer, now = None))]
+    fn verify_pending(
+        &self,
+        user: &str,
+        credential: &PatternCredential,
+        mut state: PyRefMut<'_, UserState>,
+        answer: &str,
+        now: Option<i64>,
+    ) -> PyResult<Verdict> {
+        let now = now_or_clock(now)?;
+        let inner =
+            self.inner.verify_pending(user, &credential.inner, &mut state.inner, answer, now).map_err(err)?;
+        Ok(Verdict { inner })
+    }
+
     /// Issues (or re-issues) a grid-card challenge.
     #[pyo3(signature = (user, card, state, now = None))]
     fn issue_card_challenge(
@@ -913,6 +945,22 @@ impl Authenticator {
         let now = now_or_clock(now)?;
         let inner =
             self.inner.verify_card(user, &card.inner, &mut state.inner, token, answer, now).map_err(err)?;
+        Ok(Verdict { inner })
+    }
+
+    /// Verifies the answer to the user's pending card challenge, without a token.
+    #[pyo3(signature = (user, card, state, answer, now = None))]
+    fn verify_card_pending(
+        &self,
+        user: &str,
+        card: &GridCard,
+        mut state: PyRefMut<'_, UserState>,
+        answer: &str,
+        now: Option<i64>,
+    ) -> PyResult<Verdict> {
+        let now = now_or_clock(now)?;
+        let inner =
+            self.inner.verify_card_pending(user, &card.inner, &mut state.inner, answer, now).map_err(err)?;
         Ok(Verdict { inner })
     }
 

@@ -32,8 +32,36 @@ def test_accept_refresh_duplicate_and_respond_forms(auth, cred):
     assert v.accepted and v.outcome is mx.Outcome.ACCEPTED and str(v.outcome) == "accepted"
     assert v.event["outcome"] == "accepted"
     assert auth.verify("alice", cred, state, ch.token, answer, now=T0 + 32).outcome == mx.Outcome.DUPLICATE
-    assert auth.verify("alice", cred, state, ch.token, "00pw000000", now=T0 + 33).outcome == mx.Outcome.STALE
-    assert state.consecutive_failures == 0
+    # Within the retry window another answer is a counted failure; after it, stale.
+    assert auth.verify("alice", cred, state, ch.token, "00pw000000", now=T0 + 33).outcome == mx.Outcome.REJECTED
+    assert state.consecutive_failures == 1
+    assert auth.verify("alice", cred, state, ch.token, answer, now=T0 + 61).outcome == mx.Outcome.STALE
+    assert auth.policy.retry_window == 30 and mx.Policy(retry_window=0).retry_window == 0
+    with pytest.raises(mx.PolicyError):
+        mx.Policy(retry_window=181)
+
+
+def test_answer_oracle_costs_failures_or_reveals_nothing(auth, cred):
+    """Guesses at an answered token: counted inside the retry window, stale after it."""
+    kr = auth.keyring
+    state = mx.UserState()
+    ch = auth.issue_challenge("alice", state, now=T0)  # an attacker can obtain this token too
+    real = cred.respond(ch)
+    assert auth.verify("alice", cred, state, ch.token, real, now=T0 + 5).accepted
+    saved = state.to_bytes(kr, "alice")
+    guesses = [f"{i % 100:02d}pw{(i * 7919) % 10000:04d}" for i in range(2000)]
+    guesses = [g for g in guesses if g != real]
+    guesses.insert(1000, real)
+    late = mx.UserState.from_bytes(kr, "alice", saved)
+    outcomes = {str(auth.verify("alice", cred, late, ch.token, g, now=T0 + 35).outcome) for g in guesses}
+    outcomes |= {str(auth.verify_pending("alice", cred, late, g, now=T0 + 35).outcome) for g in guesses}
+    assert outcomes == {"stale"} and late.to_bytes(kr, "alice") == saved
+    counts: dict = {}
+    for g in guesses:
+        o = str(auth.verify("alice", cred, state, ch.token, g, now=T0 + 6).outcome)
+        counts[o] = counts.get(o, 0) + 1
+    assert counts == {"rejected": 5, "locked": len(guesses) - 5}
+    assert state.failures_since_success == 5
 
 
 def test_full_width_and_spaces_are_folded(auth, cred):
@@ -72,11 +100,12 @@ def test_lockout_timing_doubling_and_permanent(auth, cred):
     assert state.failures_since_success == 15
     # A right answer while locked is still "locked" (the answer is not examined).
     ch = auth.issue_challenge("alice", state, now=now)
-    for _ in range(4):
+    for _ in range(5):
         auth.verify("alice", cred, state, auth.issue_challenge("alice", state, now=now).token, "x", now=now)
-    before = state.to_bytes()
-    assert auth.verify("alice", cred, state, ch.token, cred.respond(ch), now=now).outcome == mx.Outcome.STALE
-    assert state.to_bytes() == before
+    assert state.is_locked(now=now)
+    before = state.to_bytes(auth.keyring, "alice")
+    assert auth.verify("alice", cred, state, ch.token, cred.respond(ch), now=now).outcome == mx.Outcome.LOCKED
+    assert state.to_bytes(auth.keyring, "alice") == before
     # Admin unlock clears everything.
     event = auth.unlock("alice", state, now=now)
     assert event["event"] == "unlock" and state.failures_since_success == 0 and not state.is_locked(now=now)
@@ -98,30 +127,38 @@ def test_permanent_lock_after_100(cred):
 def test_state_round_trip_and_corruption(auth):
     state = mx.UserState()
     auth.issue_challenge("alice", state, now=T0)
-    data = state.to_bytes()
+    kr = auth.keyring
+    data = state.to_bytes(kr, "alice")
     assert isinstance(data, bytes)
-    assert mx.UserState.from_bytes(data).to_bytes() == data
+    assert mx.UserState.from_bytes(kr, "alice", data).to_bytes(kr, "alice") == data
     for i in range(len(data)):
         bad = bytearray(data)
         bad[i] ^= 0x01
         with pytest.raises(mx.FormatError):
-            mx.UserState.from_bytes(bytes(bad))
+            mx.UserState.from_bytes(kr, "alice", bytes(bad))
     with pytest.raises(mx.FormatError):
-        mx.UserState.from_bytes(data[:-1])
+        mx.UserState.from_bytes(kr, "alice", data[:-1])
+    # Another user's row, another keyring: refused (a database writer cannot clear a lock).
+    with pytest.raises(mx.FormatError):
+        mx.UserState.from_bytes(kr, "bob", data)
+    with pytest.raises(mx.FormatError):
+        mx.UserState.from_bytes(mx.Keyring(bytes(32)), "alice", data)
+    with pytest.raises(mx.FormatError):
+        mx.UserState.from_bytes(kr, "alice", mx.UserState().to_bytes(mx.Keyring(bytes(32)), "alice"))
     with pytest.raises(TypeError):
-        mx.UserState.from_bytes("not bytes")  # type: ignore[arg-type]
+        mx.UserState.from_bytes(kr, "alice", "not bytes")  # type: ignore[arg-type]
 
 
 def test_tokens_forged_other_user_and_garbage(auth, cred):
     state = mx.UserState()
     ch = auth.issue_challenge("alice", state, now=T0)
-    before = state.to_bytes()
+    before = state.to_bytes(auth.keyring, "alice")
     t = ch.token
     forged = t[:20] + ("B" if t[20] == "A" else "A") + t[21:]
     for token in [forged, "", "x" * (1 << 20), "\x00", "🙂", t + "A", t[:-1]]:
         assert auth.verify("alice", cred, state, token, cred.respond(ch), now=T0 + 1).outcome == mx.Outcome.INVALID
     assert auth.verify("bob", cred, state, t, cred.respond(ch), now=T0 + 1).outcome == mx.Outcome.INVALID
-    assert state.to_bytes() == before
+    assert state.to_bytes(auth.keyring, "alice") == before
 
 
 def test_tickets(auth):
@@ -254,6 +291,11 @@ def test_bad_input_is_a_clear_error(auth, cred):
 def test_no_secrets_in_repr_or_errors():
     cred = mx.PatternCredential(CELLS, fixed="S3cretFix", fixed_at=2)
     assert "S3cretFix" not in repr(cred) and "B2" not in repr(cred)
+    # One text for every credential: not even the length shows.
+    other = mx.PatternCredential(["A1", "C2", "E5", "G7", "B8", "H3", "D4", "F6"], fixed="", fixed_at=0)
+    assert repr(cred) == repr(other) == "PatternCredential(<redacted>)"
+    kr = mx.Keyring(bytes(32))
+    assert len(cred.seal(kr, "alice")) == len(other.seal(kr, "alice"))
     auth = mx.Authenticator(mx.Keyring(bytes(32)), mx.Policy(min_pattern_len=8))
     with pytest.raises(mx.PolicyError) as e:
         auth.check_credential(cred)

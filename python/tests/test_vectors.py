@@ -53,8 +53,9 @@ def test_responses(vectors):
 
 def test_challenges_reissue_identically(vectors):
     for c in vectors("challenges.json")["cases"]:
-        auth = mx.Authenticator(keyring(vectors, c["keyring"]), mx.Policy(rows=c["rows"], cols=c["cols"]))
-        state = mx.UserState.from_bytes(bytes.fromhex(c["state"]))
+        kr = keyring(vectors, c["keyring"])
+        auth = mx.Authenticator(kr, mx.Policy(rows=c["rows"], cols=c["cols"]))
+        state = mx.UserState.from_bytes(kr, c["user"], bytes.fromhex(c["state"]))
         ch = auth.issue_challenge(c["user"], state, c["now"])
         assert ch.reissue
         assert ch.token == c["token"]
@@ -62,26 +63,35 @@ def test_challenges_reissue_identically(vectors):
         assert ch.render_text() == c["matrix_text"]
         assert mx.parse_matrix_text(c["matrix_text"]) == ch.matrix
         assert (ch.issued_at, ch.expires_at, ch.seq) == (c["issued_at"], c["expires_at"], c["seq"])
-        assert state.to_bytes().hex() == c["state"]
+        assert state.to_bytes(kr, c["user"]).hex() == c["state"]
 
 
 def test_verify_steps(vectors):
     v = vectors("verify.json")
     policy = mx.Policy(**v["policy"])
+    pending = 0
     for c in v["cases"]:
-        auth = mx.Authenticator(keyring(vectors, c["keyring"]), policy)
-        state = mx.UserState.from_bytes(bytes.fromhex(c["state_before"]))
-        verdict = auth.verify(c["user"], credential(vectors, c["credential"]), state, c["token"], c["response"], c["now"])
+        kr = keyring(vectors, c["keyring"])
+        auth = mx.Authenticator(kr, policy)
+        state = mx.UserState.from_bytes(kr, c["user"], bytes.fromhex(c["state_before"]))
+        cred = credential(vectors, c["credential"])
+        if c["token"] is None:  # answered without a token
+            verdict = auth.verify_pending(c["user"], cred, state, c["response"], c["now"])
+            pending += 1
+        else:
+            verdict = auth.verify(c["user"], cred, state, c["token"], c["response"], c["now"])
         assert str(verdict.outcome) == c["outcome"], c["name"]
         assert verdict.event == json.loads(c["event"]), c["name"]
-        assert state.to_bytes().hex() == c["state_after"], c["name"]
+        assert state.to_bytes(kr, c["user"]).hex() == c["state_after"], c["name"]
+    assert pending >= 3
 
 
 def test_state_bytes(vectors):
     v = vectors("state.json")
+    kr, user = keyring(vectors, v["keyring"]), v["user"]
     for c in v["valid"]:
-        s = mx.UserState.from_bytes(bytes.fromhex(c["bytes"]))
-        assert s.to_bytes().hex() == c["bytes"]
+        s = mx.UserState.from_bytes(kr, user, bytes.fromhex(c["bytes"]))
+        assert s.to_bytes(kr, user).hex() == c["bytes"]
         assert s.version == c["version"]
         assert s.consecutive_failures == c["consecutive_failures"]
         assert s.failures_since_success == c["failures_since_success"]
@@ -91,7 +101,11 @@ def test_state_bytes(vectors):
         assert s.pending_expires_at == c["pending_expires_at"]
     for c in v["invalid"]:
         with pytest.raises(mx.FormatError):
-            mx.UserState.from_bytes(bytes.fromhex(c["bytes"]))
+            mx.UserState.from_bytes(kr, c["user"], bytes.fromhex(c["bytes"]))
+    r = v["rotated"]
+    rotated = keyring(vectors, r["keyring"])
+    s = mx.UserState.from_bytes(rotated, r["user"], bytes.fromhex(r["bytes"]))
+    assert mx.UserState.from_bytes(kr, user, s.to_bytes(kr, user)).version == s.version
 
 
 def test_sealed_records(vectors):
@@ -141,14 +155,18 @@ def test_cards(vectors):
         assert mx.GridCard.open(kr, "alice", bytes.fromhex(spec["sealed_k1_alice"])).render_text() == spec["text"]
     auth = mx.Authenticator(kr)
     for ch in v["challenges"]:
-        state = mx.UserState.from_bytes(bytes.fromhex(ch["state"]))
+        state = mx.UserState.from_bytes(kr, ch["user"], bytes.fromhex(ch["state"]))
         got = auth.issue_card_challenge(ch["user"], cards[ch["card"]], state, ch["now"])
         assert got.reissue and got.token == ch["token"] and got.cells == ch["cells"]
         assert got.remaining == ch["remaining"] and got.expires_at == ch["expires_at"]
         assert cards[ch["card"]].respond(got) == ch["answer"]
     for c in v["verify"]:
-        state = mx.UserState.from_bytes(bytes.fromhex(c["state_before"]))
-        verdict = auth.verify_card(c["user"], cards[c["card"]], state, c["token"], c["response"], c["now"])
+        state = mx.UserState.from_bytes(kr, c["user"], bytes.fromhex(c["state_before"]))
+        card = cards[c["card"]]
+        if c["token"] is None:
+            verdict = auth.verify_card_pending(c["user"], card, state, c["response"], c["now"])
+        else:
+            verdict = auth.verify_card(c["user"], card, state, c["token"], c["response"], c["now"])
         assert str(verdict.outcome) == c["outcome"], c["name"]
         assert verdict.event == json.loads(c["event"]), c["name"]
-        assert state.to_bytes().hex() == c["state_after"], c["name"]
+        assert state.to_bytes(kr, c["user"]).hex() == c["state_after"], c["name"]
