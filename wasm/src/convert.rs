@@ -123,6 +123,7 @@ pub(crate) fn apply_policy_options(p: &mut mx::Policy, options: &Object) -> Resu
             "allowRepeatedCells" => p.allow_repeated_cells = boolean(n, &v)?,
             "rejectWeakPatterns" => p.reject_weak_patterns = boolean(n, &v)?,
             "challengeTtl" => p.challenge_ttl = u64_of(n, &v)?,
+            "retryWindow" => p.retry_window = u64_of(n, &v)?,
             "maxConsecutiveFailures" => p.max_consecutive_failures = u32_of(n, &v)?,
             "lockoutSeconds" => p.lockout_seconds = u64_of(n, &v)?,
             "maxLockoutSeconds" => p.max_lockout_seconds = u64_of(n, &v)?,
@@ -171,6 +172,7 @@ pub(crate) fn policy_to_js(p: &mx::Policy) -> Result<JsValue, JsValue> {
         .set("allowRepeatedCells", &JsValue::from(p.allow_repeated_cells))?
         .set("rejectWeakPatterns", &JsValue::from(p.reject_weak_patterns))?
         .num("challengeTtl", p.challenge_ttl as f64)?
+        .num("retryWindow", p.retry_window as f64)?
         .num("maxConsecutiveFailures", f64::from(p.max_consecutive_failures))?
         .num("lockoutSeconds", p.lockout_seconds as f64)?
         .num("maxLockoutSeconds", p.max_lockout_seconds as f64)?

@@ -152,7 +152,7 @@ impl Policy {
     /// The defaults of SPEC §5, overridden by `options` (camelCase fields:
     /// `rows`, `cols`, `blockRows`, `blockCols`, `requireEveryBlock`,
     /// `minPatternLen`, `maxPatternLen`, `allowRepeatedCells`,
-    /// `rejectWeakPatterns`, `challengeTtl`, `maxConsecutiveFailures`,
+    /// `rejectWeakPatterns`, `challengeTtl`, `retryWindow`, `maxConsecutiveFailures`,
     /// `lockoutSeconds`, `maxLockoutSeconds`, `maxTotalFailures`,
     /// `cardChallengeCells`, `cardSingleUse`, `ticketTtl`). The result is
     /// validated.
@@ -194,6 +194,13 @@ impl Policy {
     #[wasm_bindgen(getter, js_name = maxPatternLen)]
     pub fn max_pattern_len(&self) -> u32 {
         self.inner.max_pattern_len as u32
+    }
+
+    /// Seconds after an answer during which the same answer is `duplicate`
+    /// and another one a counted `rejected` (then `stale`).
+    #[wasm_bindgen(getter, js_name = retryWindow)]
+    pub fn retry_window(&self) -> f64 {
+        self.inner.retry_window as f64
     }
 
     /// Applies the enrollment rules to a credential without any key: the
@@ -271,7 +278,7 @@ impl PatternCredential {
 }
 
 /// One user's login progress: counters, lock, pending challenge. Persist
-/// `toBytes()` after every call that changes it (`version` grows).
+/// `toBytes(keyring, user)` after every call that changes it (`version` grows).
 #[wasm_bindgen]
 #[derive(Default)]
 pub struct UserState {
@@ -286,16 +293,18 @@ impl UserState {
         UserState::default()
     }
 
-    /// Reads bytes from `toBytes()`; any corruption throws `code: "format"`.
+    /// Reads bytes from `toBytes(keyring, user)` for the same user, under a
+    /// key still in `keyring`. Truncated, altered, another user's or written
+    /// without the key: throws `code: "format"`.
     #[wasm_bindgen(js_name = fromBytes)]
-    pub fn from_bytes(bytes: &[u8]) -> Result<UserState, JsValue> {
-        Ok(UserState { inner: mx::UserState::from_bytes(bytes).map_err(js_err)? })
+    pub fn from_bytes(keyring: &Keyring, user: &str, bytes: &[u8]) -> Result<UserState, JsValue> {
+        Ok(UserState { inner: mx::UserState::from_bytes(&keyring.inner, user, bytes).map_err(js_err)? })
     }
 
-    /// The versioned, checksummed encoding.
+    /// The versioned encoding, authenticated for `user` under the keyring's signing key.
     #[wasm_bindgen(js_name = toBytes)]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        self.inner.to_bytes()
+    pub fn to_bytes(&self, keyring: &Keyring, user: &str) -> Result<Vec<u8>, JsValue> {
+        self.inner.to_bytes(&keyring.inner, user).map_err(js_err)
     }
 
     /// Bumped on every change (for compare-and-swap storage).
@@ -710,6 +719,24 @@ impl Authenticator {
         Ok(Verdict { inner })
     }
 
+    /// Verifies a typed answer to the user's pending pattern challenge,
+    /// without a token (the grid was shown elsewhere; the answer came as a
+    /// password). Nothing pending: `stale`.
+    #[wasm_bindgen(js_name = verifyPending)]
+    pub fn verify_pending(
+        &self,
+        user: &str,
+        credential: &PatternCredential,
+        state: &mut UserState,
+        answer: &str,
+        now: Option<f64>,
+    ) -> Result<Verdict, JsValue> {
+        let now = now_or_clock(now)?;
+        let inner =
+            self.inner.verify_pending(user, &credential.inner, &mut state.inner, answer, now).map_err(js_err)?;
+        Ok(Verdict { inner })
+    }
+
     /// Issues (or re-issues) a grid-card challenge.
     #[wasm_bindgen(js_name = issueCardChallenge)]
     pub fn issue_card_challenge(
@@ -741,6 +768,22 @@ impl Authenticator {
             .inner
             .verify_card(user, &card.inner, &mut state.inner, token, answer, now)
             .map_err(js_err)?;
+        Ok(Verdict { inner })
+    }
+
+    /// Verifies the answer to the user's pending card challenge, without a token.
+    #[wasm_bindgen(js_name = verifyCardPending)]
+    pub fn verify_card_pending(
+        &self,
+        user: &str,
+        card: &GridCard,
+        state: &mut UserState,
+        answer: &str,
+        now: Option<f64>,
+    ) -> Result<Verdict, JsValue> {
+        let now = now_or_clock(now)?;
+        let inner =
+            self.inner.verify_card_pending(user, &card.inner, &mut state.inner, answer, now).map_err(js_err)?;
         Ok(Verdict { inner })
     }
 

@@ -17,9 +17,10 @@ const code = (fn) => {
 
 function setup(policy) {
   const k = key();
-  const auth = new mx.Authenticator(new mx.Keyring(k, 1), policy ? new mx.Policy(policy) : undefined);
+  const kr = new mx.Keyring(k, 1);
+  const auth = new mx.Authenticator(kr, policy ? new mx.Policy(policy) : undefined);
   const cred = new mx.PatternCredential(['B2', 'G3', 'D5', 'A8', 'H1', 'E6'], 'pw', 2);
-  return { k, auth, cred };
+  return { k, kr, auth, cred };
 }
 
 test('respond then verify is accepted; a refresh shows the same matrix', () => {
@@ -105,35 +106,78 @@ test('five failures lock for 15 minutes; issue throws locked with lockedUntil', 
   assert.equal(auth.unlock('alice', state, T0 + 906).event, 'unlock');
 });
 
-test('state survives bytes; tampering is a format error', () => {
-  const { auth } = setup();
+test('state survives bytes; tampering, another user or another key is a format error', () => {
+  const { kr, auth } = setup();
   const state = new mx.UserState();
   auth.issueChallenge('alice', state, T0);
-  const bytes = state.toBytes();
+  const bytes = state.toBytes(kr, 'alice');
   assert.ok(bytes instanceof Uint8Array);
-  const back = mx.UserState.fromBytes(bytes);
-  assert.deepEqual(back.toBytes(), bytes);
+  const back = mx.UserState.fromBytes(kr, 'alice', bytes);
+  assert.deepEqual(back.toBytes(kr, 'alice'), bytes);
   assert.equal(back.version, state.version);
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes.slice();
     b[i] ^= 0x10;
-    assert.equal(code(() => mx.UserState.fromBytes(b)), 'format');
+    assert.equal(code(() => mx.UserState.fromBytes(kr, 'alice', b)), 'format');
   }
-  assert.equal(code(() => mx.UserState.fromBytes(bytes.slice(0, -1))), 'format');
+  assert.equal(code(() => mx.UserState.fromBytes(kr, 'alice', bytes.slice(0, -1))), 'format');
+  assert.equal(code(() => mx.UserState.fromBytes(kr, 'bob', bytes)), 'format');
+  const other = new mx.Keyring(new Uint8Array(32), 1);
+  assert.equal(code(() => mx.UserState.fromBytes(other, 'alice', bytes)), 'format');
+  assert.equal(code(() => mx.UserState.fromBytes(kr, 'alice', new mx.UserState().toBytes(other, 'alice'))), 'format');
+});
+
+test('answer oracle: guesses at an answered token cost failures or reveal nothing', () => {
+  const { kr, auth, cred } = setup();
+  const state = new mx.UserState();
+  const ch = auth.issueChallenge('alice', state, T0); // anyone can obtain this token
+  const real = cred.respond(ch);
+  assert.equal(auth.verify('alice', cred, state, ch.token, real, T0 + 5).outcome, 'accepted');
+  const saved = state.toBytes(kr, 'alice');
+  const guesses = [];
+  for (let i = 0; i < 2000; i++) {
+    const g = String(i % 100).padStart(2, '0') + 'pw' + String((i * 7919) % 10000).padStart(4, '0');
+    if (g !== real) guesses.push(g);
+  }
+  guesses.splice(1000, 0, real);
+  // Late (after the 30 s retry window): nothing is examined.
+  const late = mx.UserState.fromBytes(kr, 'alice', saved);
+  const lateOutcomes = new Set();
+  for (const g of guesses) {
+    lateOutcomes.add(auth.verify('alice', cred, late, ch.token, g, T0 + 35).outcome);
+    lateOutcomes.add(auth.verifyPending('alice', cred, late, g, T0 + 35).outcome);
+  }
+  assert.deepEqual([...lateOutcomes], ['stale']);
+  assert.deepEqual(late.toBytes(kr, 'alice'), saved);
+  // Early: every wrong guess is counted; after five, everything is locked, the real answer too.
+  const counts = {};
+  for (const g of guesses) {
+    const o = auth.verify('alice', cred, state, ch.token, g, T0 + 6).outcome;
+    counts[o] = (counts[o] ?? 0) + 1;
+  }
+  assert.deepEqual(counts, { rejected: 5, locked: guesses.length - 5 });
+  assert.equal(state.failuresSinceSuccess, 5);
+  assert.equal(new mx.Policy().retryWindow, 30);
+  assert.equal(new mx.Policy({ retryWindow: 0 }).toJSON().retryWindow, 0);
+  assert.equal(code(() => new mx.Policy({ retryWindow: 181 })), 'invalid_policy');
+  // One text for every credential.
+  const other = new mx.PatternCredential(['A1', 'C2', 'E5', 'G7', 'B8', 'H3', 'D4', 'F6'], '', 0);
+  assert.equal(String(cred), String(other));
+  assert.equal(cred.seal(kr, 'alice').length, other.seal(kr, 'alice').length);
 });
 
 test('tokens: forged, other user and garbage are invalid and change nothing', () => {
-  const { auth, cred } = setup();
+  const { kr, auth, cred } = setup();
   const state = new mx.UserState();
   const ch = auth.issueChallenge('alice', state, T0);
-  const before = state.toBytes();
+  const before = state.toBytes(kr, 'alice');
   const t = ch.token;
   const forged = t.slice(0, 20) + (t[20] === 'A' ? 'B' : 'A') + t.slice(21);
   for (const token of [forged, '', 'x'.repeat(1 << 20), '\u0000', '🙂']) {
     assert.equal(auth.verify('alice', cred, state, token, cred.respond(ch), T0 + 1).outcome, 'invalid');
   }
   assert.equal(auth.verify('bob', cred, state, t, cred.respond(ch), T0 + 1).outcome, 'invalid');
-  assert.deepEqual(state.toBytes(), before);
+  assert.deepEqual(state.toBytes(kr, 'alice'), before);
 });
 
 test('tickets: once, for one audience', () => {

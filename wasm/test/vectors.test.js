@@ -69,8 +69,9 @@ test('responses', () => {
 
 test('challenges re-issue identically', () => {
   for (const c of load('challenges.json').cases) {
-    const auth = new mx.Authenticator(keyring(c.keyring), new mx.Policy({ rows: c.rows, cols: c.cols }));
-    const state = mx.UserState.fromBytes(unhex(c.state));
+    const kr = keyring(c.keyring);
+    const auth = new mx.Authenticator(kr, new mx.Policy({ rows: c.rows, cols: c.cols }));
+    const state = mx.UserState.fromBytes(kr, c.user, unhex(c.state));
     const ch = auth.issueChallenge(c.user, state, c.now);
     assert.ok(ch.reissue);
     assert.equal(ch.token, c.token);
@@ -79,29 +80,37 @@ test('challenges re-issue identically', () => {
     assert.equal(ch.expiresAt, c.expires_at);
     assert.equal(ch.issuedAt, c.issued_at);
     assert.equal(ch.seq, c.seq);
-    assert.equal(hex(state.toBytes()), c.state, 'a re-issue changes nothing');
+    assert.equal(hex(state.toBytes(kr, c.user)), c.state, 'a re-issue changes nothing');
   }
 });
 
 test('verify steps', () => {
   const v = load('verify.json');
   const policy = policyFrom(v.policy);
+  let pending = 0;
   for (const c of v.cases) {
-    const auth = new mx.Authenticator(keyring(c.keyring), policy);
-    const state = mx.UserState.fromBytes(unhex(c.state_before));
-    const verdict = auth.verify(c.user, credential(c.credential), state, c.token, c.response, c.now);
+    const kr = keyring(c.keyring);
+    const auth = new mx.Authenticator(kr, policy);
+    const state = mx.UserState.fromBytes(kr, c.user, unhex(c.state_before));
+    const cred = credential(c.credential);
+    // A null token: the answer came without one (verifyPending).
+    const verdict = c.token === null
+      ? (pending++, auth.verifyPending(c.user, cred, state, c.response, c.now))
+      : auth.verify(c.user, cred, state, c.token, c.response, c.now);
     assert.equal(verdict.outcome, c.outcome, c.name);
     assert.equal(verdict.accepted, c.outcome === 'accepted');
     assert.deepEqual(verdict.event, JSON.parse(c.event), c.name);
-    assert.equal(hex(state.toBytes()), c.state_after, c.name);
+    assert.equal(hex(state.toBytes(kr, c.user)), c.state_after, c.name);
   }
+  assert.ok(pending >= 3);
 });
 
 test('state bytes', () => {
   const v = load('state.json');
+  const kr = keyring(v.keyring);
   for (const c of v.valid) {
-    const s = mx.UserState.fromBytes(unhex(c.bytes));
-    assert.equal(hex(s.toBytes()), c.bytes);
+    const s = mx.UserState.fromBytes(kr, v.user, unhex(c.bytes));
+    assert.equal(hex(s.toBytes(kr, v.user)), c.bytes);
     assert.equal(s.version, c.version);
     assert.equal(s.consecutiveFailures, c.consecutive_failures);
     assert.equal(s.failuresSinceSuccess, c.failures_since_success);
@@ -110,7 +119,12 @@ test('state bytes', () => {
     assert.equal(s.permanentlyLocked, c.permanently_locked);
     assert.equal(s.pendingExpiresAt ?? null, c.pending_expires_at);
   }
-  for (const c of v.invalid) assert.equal(codeOf(() => mx.UserState.fromBytes(unhex(c.bytes))), 'format', c.name);
+  for (const c of v.invalid) {
+    assert.equal(codeOf(() => mx.UserState.fromBytes(kr, c.user, unhex(c.bytes))), 'format', c.name);
+  }
+  const r = v.rotated;
+  const old = mx.UserState.fromBytes(keyring(r.keyring), r.user, unhex(r.bytes));
+  assert.equal(mx.UserState.fromBytes(kr, v.user, old.toBytes(kr, v.user)).version, old.version);
 });
 
 test('sealed records', () => {
@@ -170,9 +184,10 @@ test('cards', () => {
     const opened = mx.GridCard.open(keyring('k1'), 'alice', unhex(spec.sealed_k1_alice));
     assert.equal(opened.renderText(), spec.text);
   });
-  const auth = new mx.Authenticator(keyring('k1'));
+  const kr = keyring('k1');
+  const auth = new mx.Authenticator(kr);
   for (const ch of v.challenges) {
-    const state = mx.UserState.fromBytes(unhex(ch.state));
+    const state = mx.UserState.fromBytes(kr, ch.user, unhex(ch.state));
     const got = auth.issueCardChallenge(ch.user, cards[ch.card], state, ch.now);
     assert.ok(got.reissue);
     assert.equal(got.token, ch.token);
@@ -182,10 +197,12 @@ test('cards', () => {
     assert.equal(cards[ch.card].respond(got), ch.answer);
   }
   for (const c of v.verify) {
-    const state = mx.UserState.fromBytes(unhex(c.state_before));
-    const verdict = auth.verifyCard(c.user, cards[c.card], state, c.token, c.response, c.now);
+    const state = mx.UserState.fromBytes(kr, c.user, unhex(c.state_before));
+    const verdict = c.token === null
+      ? auth.verifyCardPending(c.user, cards[c.card], state, c.response, c.now)
+      : auth.verifyCard(c.user, cards[c.card], state, c.token, c.response, c.now);
     assert.equal(verdict.outcome, c.outcome, c.name);
     assert.deepEqual(verdict.event, JSON.parse(c.event), c.name);
-    assert.equal(hex(state.toBytes()), c.state_after, c.name);
+    assert.equal(hex(state.toBytes(kr, c.user)), c.state_after, c.name);
   }
 });
