@@ -58,12 +58,12 @@ int main(void) {
     if (token == NULL || matrixauth_credential_respond(cred, ch, right, sizeof right, &len)) return 1;
     uint8_t pending[512];
     size_t plen = 0;
-    if (matrixauth_state_to_bytes(st, pending, sizeof pending, &plen)) return 1;
+    if (matrixauth_state_to_bytes(st, kr, "alice", pending, sizeof pending, &plen)) return 1;
     MEASURE("c_matrixauth_verify_right", {
         matrixauth_state *s = NULL;
         matrixauth_outcome out;
         /* a server loads the user's state for every check */
-        if (matrixauth_state_from_bytes(pending, plen, &s) ||
+        if (matrixauth_state_from_bytes(kr, "alice", pending, plen, &s) ||
             matrixauth_authenticator_verify(auth, "alice", cred, s, token, right, (uint64_t)T + 1, &out) ||
             out != MATRIXAUTH_OUTCOME_ACCEPTED)
             abort();

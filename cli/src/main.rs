@@ -75,7 +75,7 @@ fn policy(o: &Opts) -> mx::Policy {
 fn open(o: &Opts) -> Result<(DataDir, mx::Keyring, Store), String> {
     let dir = DataDir::open(&o.data)?;
     let keyring = keys::load_or_create(&dir.keyring())?;
-    let store = Store::open(&dir.database()).map_err(|e| e.to_string())?;
+    let store = Store::open(&dir.database(), keyring.clone()).map_err(|e| e.to_string())?;
     Ok((dir, keyring, store))
 }
 

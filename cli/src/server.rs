@@ -386,6 +386,7 @@ async fn api_policy(State(app): State<Arc<App>>) -> Response {
         "requireEveryBlock": p.require_every_block, "minPatternLen": p.min_pattern_len,
         "maxPatternLen": p.max_pattern_len, "allowRepeatedCells": p.allow_repeated_cells,
         "rejectWeakPatterns": p.reject_weak_patterns, "challengeTtl": p.challenge_ttl,
+        "retryWindow": p.retry_window,
         "maxConsecutiveFailures": p.max_consecutive_failures, "lockoutSeconds": p.lockout_seconds,
         "maxLockoutSeconds": p.max_lockout_seconds, "maxTotalFailures": p.max_total_failures,
         "cardChallengeCells": p.card_challenge_cells, "cardSingleUse": p.card_single_use,

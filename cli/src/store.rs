@@ -17,8 +17,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 pub enum StoreError {
     /// SQLite failed.
     Sql(rusqlite::Error),
-    /// A stored state does not decode (the record is left as it is).
+    /// A stored state does not decode or authenticate (the record is left
+    /// as it is): altered, moved from another user, or written without the key.
     Corrupt(mx::Error),
+    /// A state could not be encoded (an invalid user id).
+    Encode(mx::Error),
     /// A compare-and-swap kept losing (over 100 tries).
     Contended,
 }
@@ -28,6 +31,7 @@ impl std::fmt::Display for StoreError {
         match self {
             StoreError::Sql(e) => write!(f, "database error: {e}"),
             StoreError::Corrupt(e) => write!(f, "stored user state is corrupt: {e}"),
+            StoreError::Encode(e) => write!(f, "cannot encode a user state: {e}"),
             StoreError::Contended => f.write_str("too many concurrent updates of one user"),
         }
     }
@@ -68,6 +72,9 @@ pub struct UserSummary {
 pub struct Store {
     path: PathBuf,
     pool: Mutex<Vec<Connection>>,
+    /// Authenticates the state records (SPEC §5): a row edited in the
+    /// database, or copied from another user, does not load.
+    keyring: mx::Keyring,
 }
 
 const SCHEMA: &str = "
@@ -88,9 +95,10 @@ CREATE TABLE IF NOT EXISTS audit (
 const CAS_TRIES: usize = 100;
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`, owner-only.
-    pub fn open(path: &Path) -> StoreResult<Store> {
-        let store = Store { path: path.to_owned(), pool: Mutex::new(Vec::new()) };
+    /// Opens (creating if needed) the database at `path`, owner-only; user
+    /// states are authenticated under `keyring`.
+    pub fn open(path: &Path, keyring: mx::Keyring) -> StoreResult<Store> {
+        let store = Store { path: path.to_owned(), pool: Mutex::new(Vec::new()), keyring };
         let conn = store.connect()?;
         conn.execute_batch(SCHEMA)?;
         restrict_permissions(path);
@@ -137,12 +145,13 @@ impl Store {
         now: u64,
         audit: &[String],
     ) -> StoreResult<bool> {
+        let state_bytes = state.to_bytes(&self.keyring, user).map_err(StoreError::Encode)?;
         self.with(|conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let n = tx.execute(
                 "INSERT OR IGNORE INTO users (user, credential, state, version, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![user, sealed_credential, state.to_bytes(), to_i64(state.version()), to_i64(now)],
+                params![user, sealed_credential, state_bytes, to_i64(state.version()), to_i64(now)],
             )?;
             if n == 0 {
                 return Ok(false);
@@ -155,7 +164,7 @@ impl Store {
 
     /// The user's record, or `None` if not enrolled.
     pub fn load(&self, user: &str) -> StoreResult<Option<UserRecord>> {
-        self.with(|conn| load_in(conn, user))
+        self.with(|conn| load_in(conn, &self.keyring, user))
     }
 
     /// Runs `f` on the user's current record and stores the state it leaves
@@ -169,7 +178,7 @@ impl Store {
     ) -> StoreResult<Option<T>> {
         self.with(|conn| {
             for _ in 0..CAS_TRIES {
-                let Some(mut record) = load_in(conn, user)? else { return Ok(None) };
+                let Some(mut record) = load_in(conn, &self.keyring, user)? else { return Ok(None) };
                 let before = record.state.version();
                 let (out, audit) = f(&mut record);
                 let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -183,14 +192,10 @@ impl Store {
                         continue;
                     }
                 } else {
+                    let bytes = record.state.to_bytes(&self.keyring, user).map_err(StoreError::Encode)?;
                     let n = tx.execute(
                         "UPDATE users SET state = ?1, version = ?2 WHERE user = ?3 AND version = ?4",
-                        params![
-                            record.state.to_bytes(),
-                            to_i64(record.state.version()),
-                            user,
-                            to_i64(before)
-                        ],
+                        params![bytes, to_i64(record.state.version()), user, to_i64(before)],
                     )?;
                     if n == 0 {
                         continue; // lost the race: drop this result, re-run on the fresh state
@@ -226,9 +231,9 @@ impl Store {
                 let state: Vec<u8> = r.get(1)?;
                 let created: i64 = r.get(2)?;
                 Ok(UserSummary {
-                    user,
                     created_at: u64::try_from(created).unwrap_or(0),
-                    state: mx::UserState::from_bytes(&state),
+                    state: mx::UserState::from_bytes(&self.keyring, &user, &state),
+                    user,
                 })
             })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -248,14 +253,14 @@ impl Store {
     }
 }
 
-fn load_in(conn: &Connection, user: &str) -> StoreResult<Option<UserRecord>> {
+fn load_in(conn: &Connection, keyring: &mx::Keyring, user: &str) -> StoreResult<Option<UserRecord>> {
     let row: Option<(Vec<u8>, Vec<u8>)> = conn
         .query_row("SELECT credential, state FROM users WHERE user = ?1", params![user], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;
     let Some((sealed_credential, state)) = row else { return Ok(None) };
-    let state = mx::UserState::from_bytes(&state).map_err(StoreError::Corrupt)?;
+    let state = mx::UserState::from_bytes(keyring, user, &state).map_err(StoreError::Corrupt)?;
     Ok(Some(UserRecord { sealed_credential, state }))
 }
 

@@ -23,14 +23,18 @@ struct Harness {
     app: Arc<App>,
     clock: Arc<AtomicU64>,
     keyring: mx::Keyring,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn harness() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
+    harness_in(tempfile::tempdir().unwrap(), T0)
+}
+
+/// A server over the data folder `dir` (a restart reopens the same folder).
+fn harness_in(dir: tempfile::TempDir, now: u64) -> Harness {
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-    let store = Store::open(&dir.path().join("matrixauth.db")).unwrap();
-    let clock = Arc::new(AtomicU64::new(T0));
+    let store = Store::open(&dir.path().join("matrixauth.db"), keyring.clone()).unwrap();
+    let clock = Arc::new(AtomicU64::new(now));
     let c = Arc::clone(&clock);
     let app = App::new(Config {
         store,
@@ -41,7 +45,7 @@ fn harness() -> Harness {
         clock: Arc::new(move || c.load(Ordering::SeqCst)),
     })
     .unwrap();
-    Harness { router: router(Arc::clone(&app)), app, clock, keyring, _dir: dir }
+    Harness { router: router(Arc::clone(&app)), app, clock, keyring, dir }
 }
 
 async fn call(
@@ -159,7 +163,7 @@ async fn login_hand_off_and_replayed_ticket() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
-async fn fifty_concurrent_wrong_answers_count_exactly_and_lock() {
+async fn privacyidea_inc_failcount_fifty_concurrent_wrong_answers_count_exactly_and_lock() {
     let h = harness();
     enroll(&h, "alice").await;
     let before_audit = audit(&h).len();
@@ -233,7 +237,7 @@ async fn hostile_requests_get_4xx_and_change_nothing() {
     let h = harness();
     enroll(&h, "alice").await;
     let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
-    let state = state_of(&h, "alice").to_bytes();
+    let state = state_of(&h, "alice").to_bytes(&h.keyring, "alice").unwrap();
     let lines = audit(&h).len();
     let big = format!("{{\"user\":\"alice\",\"token\":\"t\",\"answer\":\"{}\"}}", "9".repeat(10_000));
     let cases: Vec<(&str, String, StatusCode, &str)> = vec![
@@ -326,7 +330,7 @@ async fn hostile_requests_get_4xx_and_change_nothing() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _, _) = call(&h.router, "GET", "/api/verify", Body::empty()).await;
     assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(state_of(&h, "alice").to_bytes(), state, "no state change");
+    assert_eq!(state_of(&h, "alice").to_bytes(&h.keyring, "alice").unwrap(), state, "no state change");
     assert_eq!(audit(&h).len(), lines, "nothing audited: no event happened");
     assert!(h.app.store().load("bob").unwrap().is_none(), "no user created");
     assert_eq!(h.app.decoys_remembered(), 0, "refused user ids are not remembered as decoys");
@@ -406,4 +410,104 @@ fn keyring_file_is_owner_only_and_checked() {
     std::fs::write(dir.path().join("bad"), "1 zz\n").unwrap();
     std::fs::set_permissions(dir.path().join("bad"), std::fs::Permissions::from_mode(0o600)).unwrap();
     assert!(keys::load_or_create(&dir.path().join("bad")).is_err());
+}
+
+/// Review finding 1 over HTTP: anyone can obtain alice's pending token from
+/// /api/challenge. After she answers, guesses with that token must cost
+/// counted failures (inside the retry window) or reveal nothing (after it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_oracle_over_http_costs_failures_or_reveals_nothing() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await; // the attacker's copy
+    let real = answer(&ch["matrix"]);
+    let (_, v) =
+        post(&h.router, "/api/verify", &json!({"user": "alice", "token": ch["token"], "answer": real})).await;
+    assert_eq!(v["outcome"], "accepted");
+    let guesses: Vec<String> = (0..1500u64)
+        .map(|i| format!("{:02}pw{:04}", i % 100, (i * 7919) % 10_000))
+        .filter(|g| *g != real)
+        .chain(std::iter::once(real.clone()))
+        .collect();
+    // Late: after the 30 s window every guess, the real answer last, is stale and nothing is stored.
+    h.clock.store(T0 + 31, Ordering::SeqCst);
+    let lines = audit(&h).len();
+    for g in &guesses {
+        let (_, v) =
+            post(&h.router, "/api/verify", &json!({"user": "alice", "token": ch["token"], "answer": g}))
+                .await;
+        assert_eq!(v["outcome"], "stale", "{g}");
+    }
+    assert_eq!(state_of(&h, "alice").failures_since_success(), 0);
+    assert_eq!(audit(&h).len(), lines + guesses.len(), "each refusal audited");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answer_oracle_inside_the_retry_window_counts_every_guess() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    let real = answer(&ch["matrix"]);
+    post(&h.router, "/api/verify", &json!({"user": "alice", "token": ch["token"], "answer": real})).await;
+    let mut outcomes = std::collections::BTreeMap::<String, u32>::new();
+    for i in 0..300u64 {
+        let g = if i == 150 { real.clone() } else { format!("{:02}pw{:04}", i % 100, i) };
+        let (_, v) =
+            post(&h.router, "/api/verify", &json!({"user": "alice", "token": ch["token"], "answer": g}))
+                .await;
+        *outcomes.entry(v["outcome"].as_str().unwrap().to_owned()).or_default() += 1;
+    }
+    // Five counted guesses, then the lock: the real answer (guess 150) is `locked` like the rest.
+    assert_eq!(outcomes, [("locked".to_owned(), 295), ("rejected".to_owned(), 5)].into());
+    assert_eq!(state_of(&h, "alice").failures_since_success(), 5);
+}
+
+/// keycloak #52126: a lock must survive a server restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keycloak_52126_a_lock_survives_a_restart() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    for _ in 0..5 {
+        let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+        post(&h.router, "/api/verify", &json!({"user": "alice", "token": ch["token"], "answer": "1"})).await;
+    }
+    let Harness { dir, app, router, .. } = h;
+    drop((app, router));
+    let h = harness_in(dir, T0 + 10);
+    let (s, v) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    assert_eq!(s, StatusCode::LOCKED, "{v}");
+    assert_eq!(v["lockedUntil"].as_u64().unwrap(), T0 + 900);
+}
+
+/// Review finding 6: whoever can write the database cannot clear a lock or
+/// move a record: an edited or foreign state row fails closed (500, no
+/// challenge, no login), and the row is left as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_writer_cannot_clear_a_lock() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    enroll(&h, "bob").await;
+    for _ in 0..5 {
+        let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+        post(&h.router, "/api/verify", &json!({"user": "alice", "token": ch["token"], "answer": "1"})).await;
+    }
+    let db = rusqlite::Connection::open(h.dir.path().join("matrixauth.db")).unwrap();
+    // bob's genuine, unlocked state copied over alice's row.
+    db.execute(
+        "UPDATE users SET state = (SELECT state FROM users WHERE user = 'bob') WHERE user = 'alice'",
+        [],
+    )
+    .unwrap();
+    let (s, v) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{v}");
+    // A fresh state written under a key of the writer's own.
+    let forged = mx::UserState::new().to_bytes(&mx::Keyring::new(&[1; 32], 1).unwrap(), "alice").unwrap();
+    db.execute("UPDATE users SET state = ?1 WHERE user = 'alice'", [forged.as_slice()]).unwrap();
+    let (s, _) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+    let stored: Vec<u8> =
+        db.query_row("SELECT state FROM users WHERE user = 'alice'", [], |r| r.get(0)).unwrap();
+    assert_eq!(stored, forged, "the corrupt row is left as it is");
+    let table = admin::users(h.app.store(), T0).unwrap();
+    assert!(table.contains("alice\t") && table.contains("corrupt state"), "{table}");
 }

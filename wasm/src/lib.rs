@@ -732,8 +732,10 @@ impl Authenticator {
         now: Option<f64>,
     ) -> Result<Verdict, JsValue> {
         let now = now_or_clock(now)?;
-        let inner =
-            self.inner.verify_pending(user, &credential.inner, &mut state.inner, answer, now).map_err(js_err)?;
+        let inner = self
+            .inner
+            .verify_pending(user, &credential.inner, &mut state.inner, answer, now)
+            .map_err(js_err)?;
         Ok(Verdict { inner })
     }
 
@@ -782,8 +784,10 @@ impl Authenticator {
         now: Option<f64>,
     ) -> Result<Verdict, JsValue> {
         let now = now_or_clock(now)?;
-        let inner =
-            self.inner.verify_card_pending(user, &card.inner, &mut state.inner, answer, now).map_err(js_err)?;
+        let inner = self
+            .inner
+            .verify_card_pending(user, &card.inner, &mut state.inner, answer, now)
+            .map_err(js_err)?;
         Ok(Verdict { inner })
     }
 

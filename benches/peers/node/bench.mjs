@@ -29,14 +29,15 @@ measure('node_otplib_totp_verify', () => {
   if (!checker.check(code, secret)) throw new Error('otplib rejected its own code');
 });
 
-const auth = new mx.Authenticator(new mx.Keyring(new Uint8Array(32).fill(7), 1));
+const kr = new mx.Keyring(new Uint8Array(32).fill(7), 1);
+const auth = new mx.Authenticator(kr);
 const cred = new mx.PatternCredential(['B2', 'G3', 'D5', 'A8', 'H1', 'E6'], 'pw', 2);
 const state = new mx.UserState();
 const ch = auth.issueChallenge('alice', state, T);
 const right = cred.respond(ch);
-const pending = state.toBytes();
+const pending = state.toBytes(kr, 'alice');
 measure('node_wasm_verify_right', () => {
-  const s = mx.UserState.fromBytes(pending); // a server loads the user's state for every check
+  const s = mx.UserState.fromBytes(kr, 'alice', pending); // a server loads the user's state for every check
   const v = auth.verify('alice', cred, s, ch.token, right, T + 1);
   if (!v.accepted) throw new Error('not accepted');
   v.free();

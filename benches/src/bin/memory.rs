@@ -43,9 +43,18 @@ fn count<T>(f: impl FnOnce() -> T) -> (usize, usize, T) {
 fn main() {
     let f = matrixauth_benches::Fixture::new();
     println!("| item | bytes |\n|---|---|");
-    println!("| user state, new | {} |", mx::UserState::new().to_bytes().len());
-    println!("| user state, pattern challenge pending | {} |", f.pending.to_bytes().len());
-    println!("| user state, card challenge pending (1 card tracked) | {} |", f.card_pending.to_bytes().len());
+    println!(
+        "| user state, new | {} |",
+        mx::UserState::new().to_bytes(f.auth.keyring(), "alice").unwrap().len()
+    );
+    println!(
+        "| user state, pattern challenge pending | {} |",
+        f.pending.to_bytes(f.auth.keyring(), "alice").unwrap().len()
+    );
+    println!(
+        "| user state, card challenge pending (1 card tracked) | {} |",
+        f.card_pending.to_bytes(f.auth.keyring(), "alice").unwrap().len()
+    );
     println!("| sealed credential (6 cells, 2-char fixed string) | {} |", f.sealed.len());
     let sealed_card = f.card.seal(f.auth.keyring(), "alice").unwrap();
     println!("| sealed card (8×8, 2 digits per cell) | {} |", sealed_card.len());
@@ -82,8 +91,8 @@ fn main() {
             .unwrap()
     });
     rows.push(("verify_card, right answer", a, b));
-    let bytes = f.pending.to_bytes();
-    let (a, b, _) = count(|| mx::UserState::from_bytes(&bytes).unwrap());
+    let bytes = f.pending.to_bytes(f.auth.keyring(), "alice").unwrap();
+    let (a, b, _) = count(|| mx::UserState::from_bytes(f.auth.keyring(), "alice", &bytes).unwrap());
     rows.push(("UserState::from_bytes", a, b));
     let (a, b, _) = count(|| mx::PatternCredential::open(f.auth.keyring(), "alice", &f.sealed).unwrap());
     rows.push(("PatternCredential::open", a, b));
