@@ -18,7 +18,7 @@ target/pyenv/bin/pip install -q --disable-pip-version-check pyotp==2.9.0
 target/pyenv/bin/python benches/peers/python_bench.py | tee -a "$peers" >&2
 
 echo "=== Node: otplib vs matrixauth (WASM)" >&2
-[ -f wasm/pkg/node/matrixauth_bg.wasm ] || bash scripts/wasm-build.sh
+bash scripts/wasm-build.sh  # always: a package left from older sources would measure old code
 (cd benches/peers/node && { [ -d node_modules/otplib ] || npm ci --no-audit --no-fund >/dev/null; } && node bench.mjs) \
   | tee -a "$peers" >&2
 

@@ -23,8 +23,8 @@ while read -r name n t; do
   printf '%-24s %10s %10s  %s\n' "$name" "$n" "$t" "$verdict"
 done < <(sed -nE 's/^bench ([a-z_]+) +\.\.\. : n == \+?([0-9.]+M), max t = ([-+0-9.]+),.*/\1 \2 \3/p' "$out")
 count=$(grep -c 'max t' "$out" || true)
-if [ "$count" -ne 5 ]; then
-  echo "expected 5 dudect results, parsed $count"; fail=1
+if [ "$count" -ne 7 ]; then
+  echo "expected 7 dudect results, parsed $count"; fail=1
 fi
 echo "measurements per class pair requested: $MATRIXAUTH_DUDECT_N"
 

@@ -8,6 +8,7 @@ use core::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::Outcome;
+use crate::codec::Name;
 
 /// A callback that receives every event an [`crate::Authenticator`] or
 /// [`crate::TicketVerifier`] produces, including refusals that return an
@@ -65,8 +66,8 @@ pub struct Event {
     /// Unix seconds (the `now` of the call).
     pub time: u64,
     /// The user id. For a refused ticket whose content could not be trusted,
-    /// empty.
-    pub user: String,
+    /// empty. Held inline, so producing an event allocates nothing.
+    pub user: Name,
     /// What happened.
     pub kind: EventKind,
     /// The challenge's sequence number, where a challenge is involved.
@@ -80,14 +81,14 @@ pub struct Event {
     /// Whether the user is permanently locked after the event.
     pub permanently_locked: bool,
     /// The ticket's audience, for ticket events.
-    pub audience: Option<String>,
+    pub audience: Option<Name>,
 }
 
 impl Event {
     pub(crate) fn new(time: u64, user: &str, kind: EventKind) -> Self {
         Event {
             time,
-            user: user.to_owned(),
+            user: Name::lossy(user),
             kind,
             seq: None,
             consecutive_failures: 0,

@@ -8,11 +8,11 @@ use subtle::ConstantTimeEq;
 
 use crate::audit::{AuditSink, Event, EventKind};
 use crate::card::{self, CardChallenge, GridCard};
-use crate::codec::{check_time, is_valid_name, put_str8};
+use crate::codec::{check_time, is_valid_name};
 use crate::error::{Error, Result};
-use crate::fold::{MAX_TYPED_BYTES, fold};
+use crate::fold::Folded;
 use crate::grid::{Geometry, Matrix};
-use crate::keyring::{KeyMaterial, Keyring, hmac_init};
+use crate::keyring::{KeyMaterial, Keyring, update_str8};
 use crate::pattern::PatternCredential;
 use crate::policy::Policy;
 use crate::state::{CardUsage, LastAnswer, MAX_CARDS, UserState};
@@ -244,7 +244,7 @@ impl Authenticator {
         now: u64,
         mode: Mode,
         geometry: Geometry,
-        card: Option<CardCells>,
+        card: Option<&CardCells>,
     ) -> Result<Body> {
         let mut nonce = [0u8; 16];
         rng::fill(&mut nonce)?;
@@ -256,7 +256,7 @@ impl Authenticator {
             expires_at: now.saturating_add(self.policy.challenge_ttl),
             geometry,
             nonce,
-            card,
+            card: card.copied(),
         };
         state.pending = Some(body.encode());
         state.next_seq = state.next_seq.wrapping_add(1);
@@ -381,9 +381,11 @@ impl Authenticator {
             return Err(Error::InvalidUserId);
         }
         check_time(now)?;
-        match token::open(&self.keyring, user, token).filter(|o| target.binds(&o.body)) {
-            Some(opened) => self.decide(user, target, state, opened, response, now),
-            None => Ok(self.verdict(Outcome::Invalid, user, None, state, now)),
+        match token::open(&self.keyring, user, token) {
+            Some(opened) if target.binds(&opened.body) => {
+                self.decide(user, target, state, &opened, response, now)
+            }
+            _ => Ok(self.verdict(Outcome::Invalid, user, None, state, now)),
         }
     }
 
@@ -403,17 +405,17 @@ impl Authenticator {
             let seq = state.pending_body().map(|b| b.seq);
             return Ok(self.verdict(Outcome::Locked, user, seq, state, now));
         }
-        let Some(bytes) = state.pending.clone() else {
+        let Some(bytes) = state.pending else {
             return Ok(self.verdict(Outcome::Stale, user, None, state, now));
         };
-        let Some(body) = Body::decode(&bytes).filter(|b| target.binds(b)) else {
+        let Some(body) = Body::decode(bytes.as_slice()).filter(|b| target.binds(b)) else {
             return Ok(self.verdict(Outcome::Invalid, user, None, state, now));
         };
         let Some(key) = self.keyring.find(body.key_id) else {
             return Ok(self.verdict(Outcome::Invalid, user, None, state, now));
         };
-        let id = token::challenge_id(key, user, &bytes);
-        self.decide(user, target, state, token::Opened { body, bytes, id }, response, now)
+        let id = token::challenge_id(key, user, bytes.as_slice());
+        self.decide(user, target, state, &token::Opened { body, bytes, id }, response, now)
     }
 
     /// The SPEC §5 state machine shared by both modes and both ways of
@@ -424,7 +426,7 @@ impl Authenticator {
         user: &str,
         target: Target<'_>,
         state: &mut UserState,
-        challenge: token::Opened,
+        challenge: &token::Opened,
         response: &str,
         now: u64,
     ) -> Result<Verdict> {
@@ -441,21 +443,21 @@ impl Authenticator {
         let Some(key) = self.keyring.find(body.key_id) else {
             return Ok(self.verdict(Outcome::Invalid, user, None, state, now));
         };
-        let folded = (response.len() <= MAX_TYPED_BYTES).then(|| fold(response));
-        let typed = folded.as_ref().map(|f| f.as_bytes());
+        let folded = Folded::new(response);
+        let typed = folded.as_ref().map(Folded::as_bytes);
 
-        if state.pending.as_deref() != Some(bytes.as_slice()) {
+        if state.pending.as_ref() != Some(bytes) {
             // Not the pending challenge. The last answered one, within the
             // retry window, is compared with the last answer, and a
             // different answer is a counted failure: no free guesses.
             let window = state.last_answer.as_ref().filter(|last| {
-                last.challenge_id == id
+                last.challenge_id == *id
                     && now < last.answered_at.saturating_add(self.policy.retry_window).min(body.expires_at)
             });
             let Some(last) = window else {
                 return Ok(self.verdict(Outcome::Stale, user, seq, state, now));
             };
-            if bool::from(last.answer_mac.ct_eq(&answer_mac(key, user, &id, typed))) {
+            if bool::from(last.answer_mac.ct_eq(&answer_mac(key, user, id, typed))) {
                 return Ok(self.verdict(Outcome::Duplicate, user, seq, state, now));
             }
             self.record_failure(state, now);
@@ -467,7 +469,7 @@ impl Authenticator {
         if let Some(c) = &body.card {
             // The values were typed (or the time ran out with an answer in
             // hand): these cells are never asked again (SPEC §4).
-            state.mark_cells_used(&c.serial, &c.cells);
+            state.mark_cells_used(c.serial.as_str(), c.cells());
         }
         if now >= body.expires_at {
             state.bump();
@@ -477,12 +479,12 @@ impl Authenticator {
             (Target::Pattern(credential), _) => {
                 bool::from(verify::response_matches(credential, &body.matrix(key), typed))
             }
-            (Target::Card(card), Some(c)) => bool::from(card.answer_matches(&c.cells, typed)),
+            (Target::Card(card), Some(c)) => bool::from(card.answer_matches(c.cells(), typed)),
             (Target::Card(_), None) => false,
         });
         state.last_answer = Some(LastAnswer {
-            challenge_id: id,
-            answer_mac: answer_mac(key, user, &id, typed),
+            challenge_id: *id,
+            answer_mac: answer_mac(key, user, id, typed),
             answered_at: now,
         });
         let outcome = if right {
@@ -552,8 +554,9 @@ impl Authenticator {
         }
         let cells = card::choose(&mut pool, k)?;
         let remaining = if self.policy.card_single_use { ((pool.len() - k) / k) as u32 } else { u32::MAX };
-        let card_part = CardCells { serial: card.serial().to_owned(), cells, remaining };
-        let body = self.start_challenge(key, state, now, Mode::Card, card.geometry(), Some(card_part))?;
+        let card_part = CardCells::new(card.serial(), &cells, remaining)
+            .ok_or(Error::InvalidPolicy("card_challenge_cells must be 1..=16"))?;
+        let body = self.start_challenge(key, state, now, Mode::Card, card.geometry(), Some(&card_part))?;
         if !tracked {
             state.cards.push(CardUsage { serial: card.serial().to_owned(), used: [0u8; 32] });
         }
@@ -575,8 +578,8 @@ impl Authenticator {
         self.emit(&event);
         let (serial, cells, remaining) = match &body.card {
             Some(c) => (
-                c.serial.clone(),
-                c.cells.iter().filter_map(|&i| body.geometry.cell_at(usize::from(i)).ok()).collect(),
+                c.serial.as_str().to_owned(),
+                c.cells().iter().filter_map(|&i| body.geometry.cell_at(usize::from(i)).ok()).collect(),
                 (c.remaining != u32::MAX).then_some(c.remaining),
             ),
             None => (String::new(), Vec::new(), None),
@@ -657,7 +660,7 @@ impl Authenticator {
         check_time(now)?;
         let ticket = ticket::issue(&self.keyring, user, audience, now, self.policy.ticket_ttl)?;
         let mut event = Event::new(now, user, EventKind::TicketIssued);
-        event.audience = Some(audience.to_owned());
+        event.audience = Some(crate::codec::Name::lossy(audience));
         self.emit(&event);
         Ok(ticket)
     }
@@ -689,11 +692,9 @@ impl Target<'_> {
 /// so the state never holds an answer but a retry of the same answer within
 /// the retry window is recognised.
 fn answer_mac(key: &KeyMaterial, user: &str, id: &token::ChallengeId, folded: Option<&[u8]>) -> [u8; 16] {
-    let mut mac = hmac_init(&key.answer);
+    let mut mac = key.answer_mac();
     mac.update(b"matrixauth/v2/answer");
-    let mut user_field = Vec::with_capacity(user.len() + 1);
-    put_str8(&mut user_field, user);
-    mac.update(&user_field);
+    update_str8(&mut mac, user);
     mac.update(id);
     match folded {
         Some(answer) => {

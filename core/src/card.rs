@@ -8,7 +8,7 @@ use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::codec::{Reader, is_valid_name, put_str8};
-use crate::ct::{eq16, lookup};
+use crate::ct::eq_bytes;
 use crate::error::{Error, Result};
 use crate::grid::{Cell, Geometry};
 use crate::rng;
@@ -262,31 +262,33 @@ impl GridCard {
         Ok(out)
     }
 
-    /// Constant-time check of a folded, upper-cased answer against the values
-    /// of the public `cells` (row-major indices): every symbol is read by
-    /// scanning the whole card; the comparison covers a fixed capacity and
-    /// the lengths.
+    /// Constant-time check of a folded answer (upper-cased here) against
+    /// the values of `cells` (row-major indices). The cells are public: they
+    /// are in the token and on the login page, so their values are read
+    /// directly (the memory accessed depends on public indices only). The
+    /// values are secret: the comparison reads every byte of a fixed
+    /// capacity and compares the lengths, in constant time.
     #[inline(never)]
     pub(crate) fn answer_matches(&self, cells: &[u8], typed: &[u8]) -> Choice {
         let len = self.cell_len();
         let mut expected = Zeroizing::new([0u8; MAX_CARD_ANSWER]);
         let mut n = 0usize;
         for &cell in cells.iter().take(MAX_CARD_CHALLENGE_CELLS) {
-            for p in 0..len {
-                let index = usize::from(cell) * len + p;
-                if let Some(slot) = expected.get_mut(n) {
-                    *slot = lookup(&self.values, index as u16);
-                }
-                n += 1;
+            let start = usize::from(cell) * len;
+            if let (Some(dst), Some(src)) =
+                (expected.get_mut(n..n + len), self.values.get(start..start + len))
+            {
+                dst.copy_from_slice(src);
             }
+            n += len;
         }
         let mut given = Zeroizing::new([0u8; MAX_CARD_ANSWER]);
         let fits = typed.len() <= MAX_CARD_ANSWER;
         for (dst, src) in given.iter_mut().zip(typed) {
             *dst = src.to_ascii_uppercase();
         }
-        let given_len = if fits { typed.len() as u16 } else { u16::MAX };
-        given.as_slice().ct_eq(expected.as_slice()) & eq16(given_len, n as u16)
+        let given_len = if fits { typed.len() as u64 } else { u64::MAX };
+        eq_bytes(given.as_slice(), expected.as_slice()) & given_len.ct_eq(&(n as u64))
     }
 
     /// The card as monospace text: a header with serial and expiry, column

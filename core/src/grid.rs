@@ -3,7 +3,7 @@
 use core::fmt;
 use core::fmt::Write as _;
 
-use chacha20::ChaCha20;
+use chacha20::XChaCha20;
 use chacha20::cipher::{KeyIvInit, StreamCipher};
 use zeroize::Zeroize;
 
@@ -150,32 +150,72 @@ impl core::str::FromStr for Cell {
 }
 
 /// A grid of digits 0–9 shown to the user for one challenge. Public: the
-/// matrix is what the login page displays.
-#[derive(Clone, PartialEq, Eq, Debug)]
+/// matrix is what the login page displays. Held inline (no heap), so
+/// verification allocates nothing.
+#[derive(Clone)]
 pub struct Matrix {
     geometry: Geometry,
-    digits: Vec<u8>,
+    /// Row-major digits; entries past `geometry.cells()` are zero.
+    digits: [u8; MAX_CELLS],
+}
+
+impl PartialEq for Matrix {
+    fn eq(&self, other: &Self) -> bool {
+        self.geometry == other.geometry && self.digits() == other.digits()
+    }
+}
+
+impl Eq for Matrix {}
+
+impl fmt::Debug for Matrix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Matrix").field("geometry", &self.geometry).field("digits", &self.digits()).finish()
+    }
 }
 
 impl Matrix {
-    /// Derives the matrix from a 32-byte seed: the ChaCha20 (RFC 8439)
-    /// keystream under key `seed`, nonce 0, read byte by byte; a byte `b < 250`
-    /// gives the digit `b % 10`, larger bytes are skipped, so every digit is
-    /// uniform (no modulo bias). Documented in `docs/FORMATS.md`.
-    pub(crate) fn derive(geometry: Geometry, seed: &[u8; 32]) -> Self {
-        let mut stream = ChaCha20::new(seed.into(), &[0u8; 12].into());
-        let mut digits = Vec::with_capacity(geometry.cells());
+    /// Derives the matrix of a challenge from the XChaCha20 keystream under
+    /// `key` (the keyring's matrix subkey) and the challenge's 16-byte nonce
+    /// (padded with 8 zero bytes to XChaCha20's 24). The keystream is read as
+    /// little-endian `u32` words; a word `w < 4_000_000_000` gives nine
+    /// digits, `w mod 10^9` written least significant digit first, larger
+    /// words are skipped. `4 × 10^9` is a multiple of `10^9`, so every digit
+    /// is uniform and independent (no modulo bias), and an 8 × 8 matrix
+    /// almost always needs one 64-byte block. Documented in `docs/FORMATS.md`.
+    pub(crate) fn derive(geometry: Geometry, key: &[u8; 32], nonce: &[u8; 16]) -> Self {
+        const LIMIT: u32 = 4_000_000_000;
+        let mut iv = [0u8; 24];
+        for (o, n) in iv.iter_mut().zip(nonce) {
+            *o = *n;
+        }
+        // The matrix is public (the page shows it): the keystream needs no wiping.
+        let mut stream = XChaCha20::new(key.into(), &iv.into());
+        let mut digits = [0u8; MAX_CELLS];
+        let cells = geometry.cells();
+        let mut filled = 0;
         let mut block = [0u8; 64];
-        while digits.len() < geometry.cells() {
+        while filled < cells {
             block.fill(0);
             stream.apply_keystream(&mut block);
-            for &b in &block {
-                if b < 250 && digits.len() < geometry.cells() {
-                    digits.push(b % 10);
+            for chunk in block.chunks_exact(4) {
+                let mut b = [0u8; 4];
+                b.copy_from_slice(chunk);
+                let w = u32::from_le_bytes(b);
+                if w >= LIMIT {
+                    continue;
+                }
+                let mut v = w % 1_000_000_000;
+                let take = (cells - filled).min(9);
+                for d in digits.iter_mut().skip(filled).take(take) {
+                    *d = (v % 10) as u8;
+                    v /= 10;
+                }
+                filled += take;
+                if filled == cells {
+                    break;
                 }
             }
         }
-        block.zeroize();
         Matrix { geometry, digits }
     }
 
@@ -185,7 +225,11 @@ impl Matrix {
         if digits.len() != geometry.cells() || digits.iter().any(|&d| d > 9) {
             return Err(Error::Format("matrix digits do not fit the geometry"));
         }
-        Ok(Matrix { geometry, digits: digits.to_vec() })
+        let mut all = [0u8; MAX_CELLS];
+        for (o, d) in all.iter_mut().zip(digits) {
+            *o = *d;
+        }
+        Ok(Matrix { geometry, digits: all })
     }
 
     /// The matrix's geometry.
@@ -195,18 +239,24 @@ impl Matrix {
 
     /// All digits, row-major.
     pub fn digits(&self) -> &[u8] {
+        self.digits.get(..self.geometry.cells()).unwrap_or(&[])
+    }
+
+    /// All digits with zero padding to [`MAX_CELLS`], for the constant-time
+    /// lookups that read whole words.
+    pub(crate) fn padded_digits(&self) -> &[u8; MAX_CELLS] {
         &self.digits
     }
 
     /// The digit in `cell`, or `None` outside the grid.
     pub fn get(&self, cell: Cell) -> Option<u8> {
         let index = self.geometry.index_of(cell).ok()?;
-        self.digits.get(index).copied()
+        self.digits().get(index).copied()
     }
 
     /// The rows as vectors of digits (row 1 first).
     pub fn rows(&self) -> Vec<Vec<u8>> {
-        self.digits.chunks(self.geometry.cols()).map(<[u8]>::to_vec).collect()
+        self.digits().chunks(self.geometry.cols()).map(<[u8]>::to_vec).collect()
     }
 
     /// Plain-text rendering: a header of column letters, then one line per
@@ -225,7 +275,7 @@ impl Matrix {
             out.push(char::from(b'A' + c));
         }
         out.push('\n');
-        for (r, row) in self.digits.chunks(self.geometry.cols()).enumerate() {
+        for (r, row) in self.digits().chunks(self.geometry.cols()).enumerate() {
             let _ = write!(out, "{:>2}", r + 1);
             for d in row {
                 out.push(' ');

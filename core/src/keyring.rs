@@ -19,17 +19,27 @@ pub(crate) type HmacSha256 = Hmac<Sha256>;
 /// Length of every key.
 pub const KEY_LEN: usize = 32;
 
-/// The per-purpose subkeys of one master key.
+/// The per-purpose subkeys of one master key. The HMAC subkeys are kept as
+/// keyed HMAC states (inner and outer pads already absorbed), computed once
+/// when the key is added and cloned per call: a MAC then costs only the
+/// compressions of its message. Every field is wiped on drop (the SHA-256
+/// cores inside the HMAC states wipe themselves).
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub(crate) struct KeyMaterial {
     #[zeroize(skip)]
     pub(crate) id: u32,
-    pub(crate) token: [u8; 32],
+    /// ChaCha20 key of the challenge matrices.
     pub(crate) matrix: [u8; 32],
-    pub(crate) answer: [u8; 32],
-    pub(crate) ticket: [u8; 32],
+    /// XChaCha20-Poly1305 key of sealed records.
     pub(crate) seal: [u8; 32],
-    pub(crate) state: [u8; 32],
+    #[zeroize(skip)]
+    token: HmacSha256,
+    #[zeroize(skip)]
+    answer: HmacSha256,
+    #[zeroize(skip)]
+    ticket: HmacSha256,
+    #[zeroize(skip)]
+    state: HmacSha256,
 }
 
 impl KeyMaterial {
@@ -45,16 +55,46 @@ impl KeyMaterial {
             out.copy_from_slice(&mac.finalize().into_bytes());
             out
         };
+        let keyed = |purpose: &[u8]| hmac_init(&Zeroizing::new(sub(purpose))[..]);
         Ok(KeyMaterial {
             id,
-            token: sub(b"token"),
             matrix: sub(b"matrix"),
-            answer: sub(b"answer"),
-            ticket: sub(b"ticket"),
             seal: sub(b"seal"),
-            state: sub(b"state"),
+            token: keyed(b"token"),
+            answer: keyed(b"answer"),
+            ticket: keyed(b"ticket"),
+            state: keyed(b"state"),
         })
     }
+
+    /// A fresh HMAC under the token subkey.
+    pub(crate) fn token_mac(&self) -> HmacSha256 {
+        self.token.clone()
+    }
+
+    /// A fresh HMAC under the answer subkey.
+    pub(crate) fn answer_mac(&self) -> HmacSha256 {
+        self.answer.clone()
+    }
+
+    /// A fresh HMAC under the ticket subkey.
+    pub(crate) fn ticket_mac(&self) -> HmacSha256 {
+        self.ticket.clone()
+    }
+
+    /// A fresh HMAC under the user-state subkey.
+    pub(crate) fn state_mac(&self) -> HmacSha256 {
+        self.state.clone()
+    }
+}
+
+/// Feeds `user` as `str8` (one length byte, then the bytes) into `mac`,
+/// without building the field in memory.
+pub(crate) fn update_str8(mac: &mut HmacSha256, s: &str) {
+    let bytes = s.as_bytes();
+    let n = bytes.len().min(255);
+    mac.update(&[n as u8]);
+    mac.update(bytes.get(..n).unwrap_or(&[]));
 }
 
 /// A keyed HMAC-SHA256; HMAC takes keys of any length, so this cannot fail.

@@ -68,7 +68,7 @@ struct ReadmeDoctests;
 pub use audit::{AuditSink, Event, EventKind};
 pub use authenticator::{Authenticator, Challenge, Outcome, Verdict};
 pub use card::{Alphabet, CardChallenge, CardSpec, GridCard, MAX_CARD_CHALLENGE_CELLS, MAX_CELL_LEN};
-pub use codec::MAX_TIME;
+pub use codec::{MAX_TIME, Name};
 pub use error::{Error, PolicyViolation, Result, TicketError, Weakness};
 pub use fold::{MAX_TYPED_BYTES, fold};
 pub use grid::{Cell, Geometry, MAX_CELLS, MAX_SIDE, MIN_SIDE, Matrix};

@@ -17,8 +17,8 @@ use subtle::ConstantTimeEq;
 
 use crate::codec::{Reader, is_valid_name, put_str8};
 use crate::error::{Error, Result};
-use crate::keyring::{KeyMaterial, Keyring, hmac_init};
-use crate::token::Body;
+use crate::keyring::{KeyMaterial, Keyring, update_str8};
+use crate::token::{Body, BodyBytes};
 
 const STATE_FORMAT: u8 = 2;
 const TAG_LEN: usize = 32;
@@ -64,7 +64,8 @@ pub struct UserState {
     pub(crate) locked_until: u64,
     pub(crate) permanently_locked: bool,
     pub(crate) next_seq: u64,
-    pub(crate) pending: Option<Vec<u8>>,
+    /// The pending challenge's body, inline (verification allocates nothing).
+    pub(crate) pending: Option<BodyBytes>,
     pub(crate) last_answer: Option<LastAnswer>,
     pub(crate) cards: Vec<CardUsage>,
 }
@@ -173,7 +174,7 @@ impl UserState {
     }
 
     pub(crate) fn pending_body(&self) -> Option<Body> {
-        self.pending.as_deref().and_then(Body::decode)
+        self.pending.as_ref().and_then(|p| Body::decode(p.as_slice()))
     }
 
     pub(crate) fn bump(&mut self) {
@@ -226,8 +227,8 @@ impl UserState {
         match &self.pending {
             Some(body) => {
                 out.push(1);
-                out.extend_from_slice(&(body.len() as u16).to_be_bytes());
-                out.extend_from_slice(body);
+                out.extend_from_slice(&(body.as_slice().len() as u16).to_be_bytes());
+                out.extend_from_slice(body.as_slice());
             }
             None => out.push(0),
         }
@@ -302,7 +303,7 @@ impl UserState {
                 let len = usize::from(r.u16().ok_or(BAD)?);
                 let body = r.take(len).ok_or(BAD)?;
                 Body::decode(body).ok_or(BAD)?;
-                Some(body.to_vec())
+                Some(BodyBytes::from_slice(body).ok_or(BAD)?)
             }
             _ => return Err(BAD),
         };
@@ -336,13 +337,9 @@ impl UserState {
 /// The record's tag: HMAC-SHA256 under the state subkey over the user id
 /// and every byte before the tag (format byte and key id included).
 fn tag(key: &KeyMaterial, user: &str, content: &[u8]) -> [u8; TAG_LEN] {
-    let mut mac = hmac_init(&key.state);
+    let mut mac = key.state_mac();
     mac.update(b"matrixauth/v2/state");
-    let mut user_field = Vec::with_capacity(user.len() + 1);
-    put_str8(&mut user_field, user);
-    mac.update(&user_field);
+    update_str8(&mut mac, user);
     mac.update(content);
-    let mut out = [0u8; TAG_LEN];
-    out.copy_from_slice(&mac.finalize().into_bytes());
-    out
+    mac.finalize().into_bytes().into()
 }

@@ -6,17 +6,17 @@
 //! put secrets in either). Layout in `docs/FORMATS.md`.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, PoisonError};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
-use subtle::ConstantTimeEq;
 
 use crate::audit::{AuditSink, Event, EventKind};
-use crate::codec::{Reader, is_valid_name, put_str8};
+use crate::codec::{InlineBytes, Name, Reader, is_valid_name, put_str8};
 use crate::error::{Error, Result, TicketError};
-use crate::keyring::{KeyMaterial, Keyring, hmac_init};
+use crate::keyring::{KeyMaterial, Keyring};
 use crate::rng;
 
 const TICKET_FORMAT: u8 = 1;
@@ -24,7 +24,7 @@ const MAC_LEN: usize = 32;
 const MAX_TICKET_CHARS: usize = 1024;
 
 fn mac(key: &KeyMaterial, body: &[u8]) -> [u8; MAC_LEN] {
-    let mut mac = hmac_init(&key.ticket);
+    let mut mac = key.ticket_mac();
     mac.update(b"matrixauth/v1/ticket");
     mac.update(body);
     let mut out = [0u8; MAC_LEN];
@@ -69,15 +69,21 @@ struct Parsed {
     id: [u8; 16],
     issued_at: u64,
     expires_at: u64,
-    user: String,
-    audience: String,
+    user: Name,
+    audience: Name,
 }
 
 fn parse(keyring: &Keyring, ticket: &str) -> core::result::Result<Parsed, TicketError> {
     if ticket.len() > MAX_TICKET_CHARS {
         return Err(TicketError::Malformed);
     }
-    let bytes = URL_SAFE_NO_PAD.decode(ticket.as_bytes()).map_err(|_| TicketError::Malformed)?;
+    // 1024 characters decode to at most 768 bytes.
+    let mut raw = InlineBytes::<768>::new();
+    let n = URL_SAFE_NO_PAD
+        .decode_slice(ticket.as_bytes(), raw.buffer_mut())
+        .map_err(|_| TicketError::Malformed)?;
+    raw.set_len(n).ok_or(TicketError::Malformed)?;
+    let bytes = raw.as_slice();
     let split = bytes.len().checked_sub(MAC_LEN).ok_or(TicketError::Malformed)?;
     let (body, tag) = bytes.split_at(split);
     let mut r = Reader::new(body);
@@ -86,23 +92,41 @@ fn parse(keyring: &Keyring, ticket: &str) -> core::result::Result<Parsed, Ticket
     }
     let key_id = r.u32().ok_or(TicketError::Malformed)?;
     let key = keyring.find(key_id).ok_or(TicketError::Forged)?;
-    if !bool::from(mac(key, body).ct_eq(tag)) {
+    if !bool::from(crate::ct::eq_bytes(&mac(key, body), tag)) {
         return Err(TicketError::Forged);
     }
     let parsed = (|| {
         let id = r.array()?;
         let issued_at = r.u64()?;
         let expires_at = r.u64()?;
-        let user = r.str8()?.to_owned();
-        let audience = r.str8()?.to_owned();
+        let user = Name::new(r.str8()?)?;
+        let audience = Name::new(r.str8()?)?;
         r.is_empty().then_some(Parsed { id, issued_at, expires_at, user, audience })
     })();
     parsed.ok_or(TicketError::Malformed)
 }
 
+/// Hashes a ticket id by its first eight bytes. Ids are 16 random bytes
+/// from the issuer's OS generator, authenticated by the ticket's MAC before
+/// they reach the cache, so nobody without the key can choose colliding ids:
+/// a keyed hash (SipHash, the default) would buy nothing here.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for (i, b) in bytes.iter().take(8).enumerate() {
+            self.0 ^= u64::from(*b) << (8 * i);
+        }
+    }
+}
+
 struct Cache {
     /// Ticket id → its expiry, for every redeemed, unexpired ticket.
-    seen: HashMap<[u8; 16], u64>,
+    seen: HashMap<[u8; 16], u64, BuildHasherDefault<IdHasher>>,
     /// Tickets expiring at or before this time were dropped from `seen`;
     /// such tickets are refused whatever `now` a later call passes, so a
     /// clock set back cannot make a purged ticket redeemable again.
@@ -148,7 +172,7 @@ impl TicketVerifier {
             capacity: capacity.max(1),
             max_lifetime: Self::DEFAULT_MAX_LIFETIME,
             max_clock_skew: Self::DEFAULT_MAX_CLOCK_SKEW,
-            cache: Mutex::new(Cache { seen: HashMap::new(), purged_through: 0 }),
+            cache: Mutex::new(Cache { seen: HashMap::default(), purged_through: 0 }),
             sink: None,
         }
     }
@@ -196,58 +220,57 @@ impl TicketVerifier {
     /// cache is full of unexpired tickets.
     pub fn redeem(&self, ticket: &str, audience: &str, now: u64) -> Result<String> {
         crate::codec::check_time(now)?;
-        let result = self.redeem_inner(ticket, audience, now);
+        let (parsed, verdict) = match parse(&self.keyring, ticket) {
+            Ok(p) => {
+                let v = self.admit(&p, audience, now);
+                (Some(p), v)
+            }
+            Err(e) => (None, Err(e)),
+        };
         if let Some(sink) = &self.sink {
-            let event = match &result {
-                Ok(p) => {
-                    let mut e = Event::new(now, &p.user, EventKind::TicketRedeemed);
-                    e.audience = Some(p.audience.clone());
-                    e
-                }
-                Err((reason, parsed)) => {
-                    let user = parsed.as_ref().map_or("", |p| p.user.as_str());
-                    let mut e = Event::new(now, user, EventKind::TicketRefused(*reason));
-                    e.audience = parsed.as_ref().map(|p| p.audience.clone());
-                    e
-                }
+            let user = parsed.as_ref().map_or("", |p| p.user.as_str());
+            let kind = match verdict {
+                Ok(()) => EventKind::TicketRedeemed,
+                Err(reason) => EventKind::TicketRefused(reason),
             };
-            sink(&event);
+            let mut e = Event::new(now, user, kind);
+            e.audience = parsed.as_ref().map(|p| p.audience);
+            sink(&e);
         }
-        result.map(|p| p.user).map_err(|(reason, _)| Error::Ticket(reason))
+        match (verdict, parsed) {
+            (Ok(()), Some(p)) => Ok(p.user.as_str().to_owned()),
+            (Err(reason), _) => Err(Error::Ticket(reason)),
+            (Ok(()), None) => Err(Error::Ticket(TicketError::Malformed)),
+        }
     }
 
-    fn redeem_inner(
-        &self,
-        ticket: &str,
-        audience: &str,
-        now: u64,
-    ) -> core::result::Result<Parsed, (TicketError, Option<Parsed>)> {
-        let p = parse(&self.keyring, ticket).map_err(|e| (e, None))?;
-        let refuse = |reason, p| Err((reason, Some(p)));
-        if p.audience != audience {
-            return refuse(TicketError::WrongAudience, p);
+    /// The checks after authentication: audience, lifetime, expiry, replay,
+    /// and the replay cache's record of `p` when all pass.
+    fn admit(&self, p: &Parsed, audience: &str, now: u64) -> core::result::Result<(), TicketError> {
+        if p.audience.as_str() != audience {
+            return Err(TicketError::WrongAudience);
         }
         if p.expires_at <= p.issued_at
             || p.expires_at - p.issued_at > self.max_lifetime
             || p.issued_at > now.saturating_add(self.max_clock_skew)
         {
-            return refuse(TicketError::BadLifetime, p);
+            return Err(TicketError::BadLifetime);
         }
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if now >= p.expires_at || p.expires_at <= cache.purged_through {
-            return refuse(TicketError::Expired, p);
+            return Err(TicketError::Expired);
         }
         if cache.seen.contains_key(&p.id) {
-            return refuse(TicketError::Replayed, p);
+            return Err(TicketError::Replayed);
         }
         if cache.seen.len() >= self.capacity {
             cache.seen.retain(|_, &mut expires_at| expires_at > now);
             cache.purged_through = cache.purged_through.max(now);
             if cache.seen.len() >= self.capacity {
-                return refuse(TicketError::CacheFull, p);
+                return Err(TicketError::CacheFull);
             }
         }
         cache.seen.insert(p.id, p.expires_at);
-        Ok(p)
+        Ok(())
     }
 }

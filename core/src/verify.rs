@@ -1,24 +1,50 @@
 //! The constant-time answer check of pattern mode (SPEC §8).
 //!
 //! The pattern's cells, its length, the fixed string, its length and its
-//! position are all secret. The check therefore
-//! 1. reads the digit under each of the 16 possible pattern cells by scanning
-//!    the whole matrix with constant-time selects ([`crate::ct::lookup`]);
-//! 2. builds the expected response in a buffer of fixed capacity (48 bytes)
-//!    by choosing, for every output position, among all 16 digits and all 32
-//!    fixed-string bytes with selects;
-//! 3. compares the whole capacity and the lengths with `subtle`, and turns
-//!    the result into a `bool` once, at the very end (in the caller).
+//! position are all secret. The check works on machine words, with one
+//! optimisation barrier per secret value rather than one per byte:
 //!
-//! The work done depends only on public values: the grid's size and whether
-//! the typed response fits the capacity.
+//! 1. The digit under each of the 16 possible pattern cells is read by
+//!    scanning every 8-cell word of the matrix and keeping the one the cell
+//!    lies in with a mask, then narrowing that word to its byte with a
+//!    three-stage shifter driven by masks ([`crate::ct::lookup_byte`]). The
+//!    loop over words is the same for every cell and the compiler
+//!    vectorises it over the 16 slots.
+//! 2. The expected response `digits[..p] ++ fixed ++ digits[p..L]` is built
+//!    in a 64-byte buffer of eight words: the digits before `p` stay where
+//!    they are; the fixed string is moved up by `p` bytes and the remaining
+//!    digits by `F` bytes, each with a log-step (barrel) shifter whose stages
+//!    move the whole buffer by 1, 2, 4, … bytes or not, chosen by a mask
+//!    ([`crate::ct::shift_up`]).
+//! 3. The typed answer, zero-padded to 64 bytes, is XORed with the expected
+//!    one word by word; the lengths are compared with `subtle`, and the
+//!    result becomes a `bool` once, at the very end (in the caller).
+//!
+//! No branch and no memory index depends on a secret. The work depends only
+//! on public values: the grid's size and the typed response's length. Every
+//! buffer that held a secret is wiped before returning; they are words, so
+//! the wiping costs one store per eight bytes.
+
+use core::hint::black_box;
 
 use subtle::{Choice, ConstantTimeEq};
-use zeroize::Zeroizing;
+use zeroize::Zeroize;
 
-use crate::ct::{eq16, ge16, lookup, lt16, select8};
+use crate::ct::{Words, lookup_byte, mask_lt, shift_up};
 use crate::grid::Matrix;
 use crate::pattern::{MAX_FIXED_LEN, MAX_PATTERN_LEN, MAX_RESPONSE_LEN, PatternCredential};
+
+// The 64-byte buffers hold the longest response, with room to shift into.
+const _: () = assert!(MAX_PATTERN_LEN + MAX_FIXED_LEN <= 64);
+
+/// Eight bytes as a little-endian word (`bytes` shorter than 8: zero-padded).
+fn word(bytes: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    for (o, i) in b.iter_mut().zip(bytes) {
+        *o = *i;
+    }
+    u64::from_le_bytes(b)
+}
 
 /// Whether `typed` (already folded) is the right response to `matrix`.
 ///
@@ -27,48 +53,71 @@ use crate::pattern::{MAX_FIXED_LEN, MAX_PATTERN_LEN, MAX_RESPONSE_LEN, PatternCr
 #[inline(never)]
 pub(crate) fn response_matches(cred: &PatternCredential, matrix: &Matrix, typed: &[u8]) -> Choice {
     let geometry = matrix.geometry();
-    let rows = geometry.rows() as u16;
-    let cols = geometry.cols() as u16;
-    let len = cred.pattern_len() as u16;
-    let fixed_len = cred.fixed_len() as u16;
-    let fixed_at = cred.fixed_at() as u16;
+    let (rows, cols) = (geometry.rows() as u64, geometry.cols() as u64);
+    // The barriers: the compiler learns nothing about the secrets it could
+    // branch or index on.
+    let len = black_box(cred.pattern_len() as u64);
+    let fixed_len = black_box(cred.fixed_len() as u64);
+    let fixed_at = black_box(cred.fixed_at() as u64);
+    let mut cells = black_box(*cred.cell_array());
 
-    // 1. The digits under every pattern slot, and whether the used slots'
-    //    cells lie in this grid.
-    let mut digits = Zeroizing::new([0u8; MAX_PATTERN_LEN]);
-    let mut in_grid = Choice::from(1);
-    for (i, (cell, digit)) in cred.cell_array().iter().zip(digits.iter_mut()).enumerate() {
-        let (row, col) = (u16::from(cell.row), u16::from(cell.col));
-        let used = lt16(i as u16, len);
-        in_grid &= !used | (lt16(row, rows) & lt16(col, cols));
-        *digit = b'0' + lookup(matrix.digits(), row * cols + col);
+    // 1. Cell indices, whether every used slot's cell lies in this grid, and
+    //    the digits under them.
+    let mut index = [0u64; MAX_PATTERN_LEN];
+    let mut outside = 0u64;
+    for (i, (slot, cell)) in index.iter_mut().zip(cells.iter()).enumerate() {
+        let (row, col) = (u64::from(cell.row), u64::from(cell.col));
+        outside |= mask_lt(i as u64, len) & !(mask_lt(row, rows) & mask_lt(col, cols));
+        *slot = row * cols + col;
     }
+    let mut digits = lookup_byte(matrix.padded_digits(), geometry.cells(), &index);
 
-    // 2. The expected response: digits[..p] ++ fixed ++ digits[p..len].
-    let mut expected = Zeroizing::new([0u8; MAX_RESPONSE_LEN]);
-    for (j, out) in expected.iter_mut().enumerate() {
-        let j = j as u16;
-        let mut acc = 0u8;
-        for (i, &d) in digits.iter().enumerate() {
-            let i = i as u16;
-            let before = eq16(i, j) & lt16(j, fixed_at);
-            let after = eq16(i + fixed_len, j) & ge16(j, fixed_at + fixed_len) & lt16(j, len + fixed_len);
-            acc = select8(acc, d, before | after);
+    // 2. The expected response in eight words (byte j of the response is
+    //    byte j % 8 of word j / 8): ASCII digits split at `p`, the fixed
+    //    string, each moved into place.
+    let (mut lo, mut hi, mut fixed): (Words, Words, Words) = ([0; 8], [0; 8], [0; 8]);
+    for half in 0..2 {
+        let mut before = 0u64;
+        let mut used = 0u64;
+        for b in 0..8u64 {
+            let j = half * 8 + b;
+            before |= (mask_lt(j, fixed_at) & 0xff) << (8 * b);
+            used |= (mask_lt(j, len) & 0xff) << (8 * b);
         }
-        for (k, &f) in cred.fixed_array().iter().enumerate().take(MAX_FIXED_LEN) {
-            let k = k as u16;
-            acc = select8(acc, f, eq16(k + fixed_at, j) & lt16(k, fixed_len));
+        let ascii = word(digits.get(half as usize * 8..).unwrap_or(&[])) | 0x3030_3030_3030_3030;
+        if let (Some(l), Some(h)) = (lo.get_mut(half as usize), hi.get_mut(half as usize)) {
+            *l = ascii & before;
+            *h = ascii & used & !before;
         }
-        *out = acc;
     }
+    for (k, (f, chunk)) in fixed.iter_mut().zip(cred.fixed_array().chunks(8)).enumerate() {
+        let mut keep = 0u64;
+        for b in 0..8u64 {
+            keep |= (mask_lt(k as u64 * 8 + b, fixed_len) & 0xff) << (8 * b);
+        }
+        *f = word(chunk) & keep;
+    }
+    // p ≤ 16 needs five stages (1, 2, 4, 8, 16 bytes); F ≤ 32 needs six.
+    let mut moved_fixed = shift_up(&fixed, fixed_at, 5);
+    let mut moved_hi = shift_up(&hi, fixed_len, 6);
 
-    // 3. Compare the full capacity and the lengths.
-    let mut given = Zeroizing::new([0u8; MAX_RESPONSE_LEN]);
-    let fits = typed.len() <= MAX_RESPONSE_LEN;
-    let n = typed.len().min(MAX_RESPONSE_LEN);
-    if let (Some(dst), Some(src)) = (given.get_mut(..n), typed.get(..n)) {
-        dst.copy_from_slice(src);
+    // 3. Compare the whole buffer and the lengths.
+    let mut given: Words = [0; 8];
+    for (g, chunk) in given.iter_mut().zip(typed.chunks(8)) {
+        *g = word(chunk);
     }
-    let given_len = if fits { typed.len() as u16 } else { u16::MAX };
-    given.as_slice().ct_eq(expected.as_slice()) & eq16(given_len, len + fixed_len) & in_grid
+    let mut diff = 0u64;
+    for (((l, f), h), g) in lo.iter().zip(&moved_fixed).zip(&moved_hi).zip(&given) {
+        diff |= (l | f | h) ^ g;
+    }
+    let given_len = if typed.len() <= MAX_RESPONSE_LEN { typed.len() as u64 } else { u64::MAX };
+    let same_len = given_len.ct_eq(&(len + fixed_len));
+
+    for w in [&mut lo, &mut hi, &mut fixed, &mut moved_fixed, &mut moved_hi, &mut given] {
+        w.zeroize();
+    }
+    index.zeroize();
+    digits.zeroize();
+    cells.zeroize();
+    black_box(diff).ct_eq(&0) & same_len & outside.ct_eq(&0)
 }

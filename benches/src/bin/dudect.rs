@@ -4,11 +4,20 @@
 //! secrets; everything public (grid, typed length) is the same in both. Classes interleave
 //! pseudo-randomly. `MATRIXAUTH_DUDECT_N` sets the measurements per bench (default 1,000,000).
 //! The tool always exits 0: `scripts/ct.sh` reads every `max t` and fails at |t| >= 4.5.
+//!
+//! The checks take 50–150 ns, close to the clock's own cost, so one measurement times `REPS`
+//! calls on the same input (a few microseconds). The secret under test is copied into one fixed
+//! place before each measurement, outside the timed region, so that the two classes do not
+//! differ in where their data lies in memory (alignment and cache-line effects, which are not
+//! secret-dependent timing but show up as large t at this resolution).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
 
 use dudect_bencher::{BenchRng, Class, CtRunner, ctbench_main};
 use mx::ct::testing::{card_answer_matches, response_matches};
 use mx::{Alphabet, Geometry, GridCard, Matrix, PatternCredential};
+
+/// Calls of the check per measurement.
+const REPS: usize = 32;
 
 fn n() -> usize {
     std::env::var("MATRIXAUTH_DUDECT_N").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000)
@@ -62,10 +71,19 @@ fn pattern_bench(
             (class, i, typed(class, &pool[i], &mut g))
         })
         .collect();
+    let mut slot = left.clone();
+    let mut typed_slot = [0u8; 64];
     for k in 0..n() {
         let (class, m, ref t) = inputs[(g.next() as usize + k) % inputs.len()];
-        let c = if matches!(class, Class::Left) { left } else { right };
-        runner.run_one(class, || response_matches(c, &pool[m], t));
+        slot.clone_from(if matches!(class, Class::Left) { left } else { right });
+        typed_slot[..t.len()].copy_from_slice(t);
+        let typed = &typed_slot[..t.len()];
+        let matrix = &pool[m];
+        runner.run_one(class, || {
+            for _ in 0..REPS {
+                std::hint::black_box(response_matches(std::hint::black_box(&slot), matrix, typed));
+            }
+        });
     }
 }
 
@@ -105,6 +123,32 @@ fn fixed_length(runner: &mut CtRunner, _rng: &mut BenchRng) {
     });
 }
 
+/// A 4-cell versus a 16-cell pattern (fixed strings padding both right answers to 16 bytes),
+/// the same typed length: the pattern length is secret too.
+fn pattern_length(runner: &mut CtRunner, _rng: &mut BenchRng) {
+    const SIXTEEN: &[&str] =
+        &["A1", "B3", "C5", "D7", "E2", "F4", "G6", "H8", "A3", "B5", "C7", "D1", "E4", "F6", "G8", "H2"];
+    pattern_bench(runner, 6, &cred(&A[..4], "twelve-chars", 2), &cred(SIXTEEN, "", 0), |_, _, g| {
+        random_answer(g, 16)
+    });
+}
+
+/// The right answer of the longest credential (16 cells, 32 characters) versus a right
+/// answer of the shortest (4 cells, no fixed string): what the typed length reveals is
+/// public, but the check's own work must not grow with the secret lengths. Wrong answers of
+/// 48 bytes for both, so the typed length is the same.
+fn longest_vs_shortest(runner: &mut CtRunner, _rng: &mut BenchRng) {
+    const SIXTEEN: &[&str] =
+        &["A1", "B3", "C5", "D7", "E2", "F4", "G6", "H8", "A3", "B5", "C7", "D1", "E4", "F6", "G8", "H2"];
+    pattern_bench(
+        runner,
+        7,
+        &cred(SIXTEEN, "Fixed-String_32chars+!#$%&()*,.;", 16),
+        &cred(&A[..4], "", 0),
+        |_, _, g| random_answer(g, 48),
+    );
+}
+
 /// Card: right versus wrong answer (same card, same cells, same length).
 fn card_right_vs_wrong(runner: &mut CtRunner, _rng: &mut BenchRng) {
     let mut g = Gen(5);
@@ -129,9 +173,21 @@ fn card_right_vs_wrong(runner: &mut CtRunner, _rng: &mut BenchRng) {
             (class, cells, typed)
         })
         .collect();
+    let mut typed_slot = [0u8; 6];
+    let mut cells_slot = [0u8; 3];
     for k in 0..n() {
         let (class, ref cells, ref typed) = inputs[(g.next() as usize + k) % inputs.len()];
-        runner.run_one(class, || card_answer_matches(&card, cells, typed));
+        typed_slot.copy_from_slice(typed);
+        cells_slot.copy_from_slice(cells);
+        runner.run_one(class, || {
+            for _ in 0..REPS {
+                std::hint::black_box(card_answer_matches(
+                    &card,
+                    &cells_slot,
+                    std::hint::black_box(&typed_slot),
+                ));
+            }
+        });
     }
 }
 
@@ -140,5 +196,7 @@ ctbench_main!(
     pattern_two_patterns,
     fixed_position,
     fixed_length,
+    pattern_length,
+    longest_vs_shortest,
     card_right_vs_wrong
 );
