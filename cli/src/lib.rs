@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod keys;
 pub mod pages;
+pub mod radius;
 pub mod server;
 pub mod store;
 

@@ -10,7 +10,9 @@ use matrixauth_cli::{DataDir, admin, keys};
 const USAGE: &str = "\
 usage:
   matrixauth serve [--port N] [--host ADDR] [--data DIR] [--lockout-seconds N] [--audience NAME] [--assets DIR]
-        the demo login on http://127.0.0.1:8080/ (data in ./matrixauth-data)
+                   [--radius ADDR:PORT --radius-clients FILE]
+        the demo login on http://127.0.0.1:8080/ (data in ./matrixauth-data); with --radius, RADIUS
+        for SSL-VPN appliances on UDP too (clients in a TOML file, owner-only; docs/RADIUS.md)
   matrixauth users [--data DIR]            enrolled users, counters and locks
   matrixauth unlock USER [--data DIR]      clear a user's locks (admin action, audited)
   matrixauth audit [--tail N] [--data DIR] the audit log as JSON lines
@@ -24,6 +26,8 @@ struct Opts {
     audience: String,
     assets: PathBuf,
     tail: Option<usize>,
+    radius: Option<String>,
+    radius_clients: Option<PathBuf>,
     positional: Vec<String>,
 }
 
@@ -36,6 +40,8 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         audience: "vpn.demo.matrixauth".into(),
         assets: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm/pkg/web")),
         tail: None,
+        radius: None,
+        radius_clients: None,
         positional: Vec::new(),
     };
     let mut it = args.iter();
@@ -52,6 +58,8 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--audience" => o.audience = value(a)?,
             "--assets" => o.assets = PathBuf::from(value(a)?),
             "--tail" => o.tail = Some(value(a)?.parse().map_err(|_| "--tail must be a number".to_owned())?),
+            "--radius" => o.radius = Some(value(a)?),
+            "--radius-clients" => o.radius_clients = Some(PathBuf::from(value(a)?)),
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             s => o.positional.push(s.to_owned()),
         }
@@ -80,6 +88,11 @@ fn open(o: &Opts) -> Result<(DataDir, mx::Keyring, Store), String> {
 }
 
 fn serve(o: &Opts) -> Result<(), String> {
+    let clients = match (&o.radius, &o.radius_clients) {
+        (Some(_), Some(path)) => Some(matrixauth_cli::radius::load_clients(path)?),
+        (None, None) => None,
+        _ => return Err("--radius and --radius-clients go together".to_owned()),
+    };
     let (dir, keyring, store) = open(o)?;
     let app = App::new(Config {
         store,
@@ -102,6 +115,23 @@ fn serve(o: &Opts) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", o.host, o.port))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        if let (Some(radius_addr), Some(clients)) = (&o.radius, clients) {
+            let socket = tokio::net::UdpSocket::bind(radius_addr.as_str())
+                .await
+                .map_err(|e| format!("cannot listen on udp {radius_addr}: {e}"))?;
+            println!(
+                "RADIUS: udp://{}   ({} client{})",
+                socket.local_addr().map_err(|e| e.to_string())?,
+                clients.len(),
+                if clients.len() == 1 { "" } else { "s" }
+            );
+            let radius = std::sync::Arc::new(matrixauth_cli::radius::Radius::new(app.clone(), clients));
+            tokio::spawn(async move {
+                if let Err(e) = matrixauth_cli::radius::serve(socket, radius).await {
+                    eprintln!("matrixauth radius: the listener stopped: {e}");
+                }
+            });
+        }
         println!("matrixauth demo login: http://{addr}/   (enrol a user at http://{addr}/enroll)");
         println!("data folder: {}   stop with Ctrl-C", dir.root.display());
         axum::serve(listener, router(app))

@@ -104,6 +104,16 @@ impl App {
         &self.store
     }
 
+    /// The current time of the app's clock (Unix seconds).
+    pub fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
+    /// The ticket verifier (its replay cache is shared by HTTP and RADIUS).
+    pub fn verifier(&self) -> &mx::TicketVerifier {
+        &self.verifier
+    }
+
     fn authenticator(&self) -> Result<(mx::Authenticator, Events), mx::Error> {
         audited_authenticator(&self.keyring, &self.policy)
     }
@@ -112,7 +122,7 @@ impl App {
     /// the enrolled user's stored state (compare-and-swap), or the in-memory
     /// decoy state of an unknown user. `f` gets the sealed credential, or
     /// `None` for a decoy.
-    fn with_user<T>(
+    pub(crate) fn with_user<T>(
         &self,
         user: &str,
         mut f: impl FnMut(&mx::Authenticator, Option<&[u8]>, &mut mx::UserState) -> Result<T, mx::Error>,

@@ -406,6 +406,21 @@ impl Packet {
         Ok(wire)
     }
 
+    /// Encodes a request as a client sends it: Message-Authenticator first
+    /// (any other is removed), computed over the packet with this packet's
+    /// Request Authenticator (RFC 3579 §3.2). For tests, benchmarks and
+    /// health checks; the authenticator must be fresh and random per request.
+    pub fn encode_request(&self, secret: &[u8]) -> Result<Vec<u8>> {
+        let mut attributes = vec![Attribute { kind: attr::MESSAGE_AUTHENTICATOR, value: vec![0; 16] }];
+        attributes.extend(self.attributes.iter().filter(|a| a.kind != attr::MESSAGE_AUTHENTICATOR).cloned());
+        let mut wire = Packet { attributes, ..self.clone() }.encode()?;
+        let ma = hmac_md5(secret, &wire);
+        if let Some(slot) = wire.get_mut(MIN_PACKET + 2..MIN_PACKET + 18) {
+            slot.copy_from_slice(&ma);
+        }
+        Ok(wire)
+    }
+
     /// Encodes a reply without a Message-Authenticator, as RFC 2865's own
     /// examples are: for the known-answer tests, and for legacy clients'
     /// peers. `matrixauth serve` always uses [`Packet::encode_response`].

@@ -127,6 +127,9 @@ fn request_with_ma(secret: &[u8]) -> Vec<u8> {
 #[test]
 fn message_authenticator_is_checked_in_requests() {
     let wire = request_with_ma(SECRET);
+    // encode_request signs as a client does: the same bytes.
+    let p = Packet::decode(&wire).unwrap();
+    assert_eq!(p.encode_request(SECRET).unwrap(), wire);
     assert_eq!(check_message_authenticator(SECRET, &wire), MessageAuthenticator::Valid);
     assert_eq!(check_message_authenticator(b"other secret", &wire), MessageAuthenticator::Invalid);
     for i in 0..wire.len() {

@@ -1,0 +1,456 @@
+//! The RADIUS side of `matrixauth serve` (SPEC §11): Access-Requests over
+//! UDP from SSL-VPN appliances that cannot link the C library.
+//!
+//! Bytes come in, the `matrixauth-radius` codec decodes them, this module
+//! picks the client, enforces the BlastRADIUS rules, remembers replies for
+//! retransmissions, and runs the login through the same [`App`] as the web
+//! portal: one store, one keyring, one audit log, the same decoys for
+//! unknown users. `docs/RADIUS.md` describes the flows and attributes.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use radius::{Attribute, Code, MessageAuthenticator, Packet, attr};
+use serde::Deserialize;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use crate::server::App;
+
+/// How a client's users log in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flow {
+    /// A request without State gets an Access-Challenge with the grid; the
+    /// next request, with that State, carries the answer.
+    Challenge,
+    /// The user saw the grid on the web portal; the password is the answer
+    /// to the pending challenge.
+    Otp,
+}
+
+/// One RADIUS client (an appliance), as configured.
+pub struct Client {
+    /// The client's name: the audience of the login tickets it redeems.
+    pub name: String,
+    network: IpAddr,
+    prefix: u8,
+    secret: Zeroizing<Vec<u8>>,
+    /// How its users log in.
+    pub flow: Flow,
+    /// Accept requests without Message-Authenticator (off by default:
+    /// BlastRADIUS, CVE-2024-3596).
+    pub legacy: bool,
+    /// Accept a login ticket for this client's name as the password.
+    pub tickets: bool,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("name", &self.name)
+            .field("network", &format!("{}/{}", self.network, self.prefix))
+            .field("flow", &self.flow)
+            .field("legacy", &self.legacy)
+            .field("tickets", &self.tickets)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientsFile {
+    client: Vec<ClientEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientEntry {
+    name: String,
+    address: String,
+    secret: String,
+    flow: Flow,
+    #[serde(default)]
+    legacy: bool,
+    #[serde(default)]
+    tickets: bool,
+}
+
+impl Client {
+    /// A client from its fields; the error names the problem.
+    pub fn new(
+        name: &str,
+        address: &str,
+        secret: &str,
+        flow: Flow,
+        legacy: bool,
+        tickets: bool,
+    ) -> Result<Self, String> {
+        if name.is_empty() || name.len() > 255 || name.chars().any(char::is_control) {
+            return Err(format!("client name {name:?}: 1 to 255 characters, no control characters"));
+        }
+        if secret.chars().count() < 16 {
+            return Err(format!("client {name}: the shared secret must be at least 16 characters"));
+        }
+        let (ip, prefix) = match address.split_once('/') {
+            Some((ip, bits)) => {
+                (ip, bits.parse::<u8>().map_err(|_| format!("client {name}: bad prefix in {address:?}"))?)
+            }
+            None => (address, if address.contains(':') { 128 } else { 32 }),
+        };
+        let network: IpAddr =
+            ip.parse().map_err(|_| format!("client {name}: {address:?} is not an address or CIDR"))?;
+        if prefix > if network.is_ipv4() { 32 } else { 128 } {
+            return Err(format!("client {name}: prefix /{prefix} too long"));
+        }
+        Ok(Client {
+            name: name.to_owned(),
+            network,
+            prefix,
+            secret: Zeroizing::new(secret.as_bytes().to_vec()),
+            flow,
+            legacy,
+            tickets,
+        })
+    }
+
+    /// Whether `ip` lies in this client's network.
+    pub fn matches(&self, ip: IpAddr) -> bool {
+        fn bits(ip: IpAddr) -> u128 {
+            match ip {
+                IpAddr::V4(v4) => u128::from(u32::from(v4)),
+                IpAddr::V6(v6) => u128::from(v6),
+            }
+        }
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 @ IpAddr::V4(_) => v4,
+        };
+        if ip.is_ipv4() != self.network.is_ipv4() {
+            return false;
+        }
+        let width = if ip.is_ipv4() { 32 } else { 128 };
+        let shift = width - u32::from(self.prefix);
+        let (a, b) = (bits(ip), bits(self.network));
+        shift >= width || (a >> shift) == (b >> shift)
+    }
+}
+
+/// Reads the clients file (TOML, `[[client]]` tables with `name`, `address`
+/// (an address or CIDR), `secret` (16 characters or more), `flow`
+/// (`"challenge"` or `"otp"`), and optionally `legacy` and `tickets`). The
+/// file holds shared secrets: one that group or others can read is refused.
+pub fn load_clients(path: &Path) -> Result<Vec<Client>, String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode =
+            std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(format!("{} is readable by others: chmod 600 it", path.display()));
+        }
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file: ClientsFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let clients: Vec<Client> = file
+        .client
+        .iter()
+        .map(|c| Client::new(&c.name, &c.address, &c.secret, c.flow, c.legacy, c.tickets))
+        .collect::<Result<_, _>>()?;
+    if clients.is_empty() {
+        return Err(format!("{}: no [[client]] entries", path.display()));
+    }
+    Ok(clients)
+}
+
+/// Replies are remembered this long for retransmissions (RFC 5080 §2.2.2).
+const RETRANSMIT_SECONDS: u64 = 30;
+/// Most remembered replies; past it, expired ones are dropped first, then
+/// new requests are not cached (they are still answered).
+const MAX_REMEMBERED: usize = 100_000;
+
+type RequestKey = (SocketAddr, u8, [u8; 16]);
+
+enum Remembered {
+    /// Being handled: a retransmission that arrives now is dropped (the
+    /// client will send it again and get the reply), never verified twice.
+    InFlight(u64),
+    Reply(u64, Vec<u8>),
+}
+
+/// The RADIUS server: clients, the retransmission cache, and the app.
+pub struct Radius {
+    app: Arc<App>,
+    clients: Vec<Client>,
+    remembered: Mutex<HashMap<RequestKey, Remembered>>,
+    dropped: std::sync::atomic::AtomicU64,
+}
+
+/// What the server does with a datagram.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Send these bytes back.
+    Reply(Vec<u8>),
+    /// Send nothing; the reason is for the log.
+    Drop(&'static str),
+}
+
+impl Radius {
+    /// A server for `clients` over `app`.
+    pub fn new(app: Arc<App>, clients: Vec<Client>) -> Self {
+        Radius { app, clients, remembered: Mutex::new(HashMap::new()), dropped: 0.into() }
+    }
+
+    /// Datagrams dropped so far (unknown clients, bad authenticators, malformed).
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Handles one datagram from `from`.
+    pub fn handle(&self, wire: &[u8], from: SocketAddr) -> Action {
+        let action = self.handle_inner(wire, from);
+        if let Action::Drop(reason) = &action {
+            let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // Logged, but a flood cannot flood the log: the first 20, then every 1000th.
+            if n < 20 || n.is_multiple_of(1000) {
+                eprintln!(
+                    "matrixauth radius: dropped a datagram from {from}: {reason} ({} dropped so far)",
+                    n + 1
+                );
+            }
+        }
+        action
+    }
+
+    fn handle_inner(&self, wire: &[u8], from: SocketAddr) -> Action {
+        let Some(client) = self.clients.iter().find(|c| c.matches(from.ip())) else {
+            return Action::Drop("unknown client address");
+        };
+        let Ok(request) = Packet::decode(wire) else { return Action::Drop("malformed packet") };
+        let ma = radius::check_message_authenticator(&client.secret, wire);
+        match (request.code, ma) {
+            (_, MessageAuthenticator::Invalid) => {
+                return Action::Drop("bad Message-Authenticator (wrong secret?)");
+            }
+            (Code::StatusServer, MessageAuthenticator::Absent) => {
+                return Action::Drop("Status-Server without Message-Authenticator");
+            }
+            (Code::AccessRequest, MessageAuthenticator::Absent) if !client.legacy => {
+                return Action::Drop("Access-Request without Message-Authenticator (client is not legacy)");
+            }
+            (Code::AccessRequest | Code::StatusServer, _) => {}
+            _ => return Action::Drop("not an Access-Request or Status-Server"),
+        }
+        let now = self.app.now();
+        let key = (from, request.identifier, request.authenticator);
+        {
+            let mut remembered = self.remembered.lock().unwrap_or_else(PoisonError::into_inner);
+            match remembered.get(&key) {
+                Some(Remembered::Reply(until, bytes)) if now < *until => return Action::Reply(bytes.clone()),
+                Some(Remembered::InFlight(until)) if now < *until => {
+                    return Action::Drop("retransmission in flight");
+                }
+                _ => {}
+            }
+            if remembered.len() >= MAX_REMEMBERED {
+                remembered.retain(|_, r| match r {
+                    Remembered::Reply(until, _) | Remembered::InFlight(until) => *until > now,
+                });
+            }
+            if remembered.len() < MAX_REMEMBERED {
+                remembered.insert(key, Remembered::InFlight(now + RETRANSMIT_SECONDS));
+            }
+        }
+        let reply = if request.code == Code::StatusServer {
+            let text = Attribute::new(attr::REPLY_MESSAGE, b"matrixauth ok").ok();
+            request.reply(Code::AccessAccept, text.into_iter().collect())
+        } else {
+            self.access_request(client, &request, now)
+        };
+        let Ok(bytes) = reply.encode_response(&client.secret, &request.authenticator) else {
+            self.remembered.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
+            return Action::Drop("reply does not fit a packet");
+        };
+        let mut remembered = self.remembered.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(slot) = remembered.get_mut(&key) {
+            *slot = Remembered::Reply(now + RETRANSMIT_SECONDS, bytes.clone());
+        }
+        Action::Reply(bytes)
+    }
+
+    /// The login decision for an authentic Access-Request, as a reply packet.
+    fn access_request(&self, client: &Client, request: &Packet, now: u64) -> Packet {
+        let user = request.get(attr::USER_NAME).and_then(|u| std::str::from_utf8(u).ok()).unwrap_or("");
+        let Ok(Some(password)) = request.password(&client.secret) else {
+            return self.decide(client, request, user, Decision::Reject, now);
+        };
+        let Ok(password) = std::str::from_utf8(&password) else {
+            return self.decide(client, request, user, Decision::Reject, now);
+        };
+        // A login ticket: far longer than any matrix answer (at most 48 characters after folding).
+        if client.tickets && password.len() > 64 {
+            let decision = match self.app.verifier().redeem(password, &client.name, now) {
+                Ok(owner) if owner == user => Decision::Accept,
+                _ => Decision::Reject,
+            };
+            return self.decide(client, request, user, decision, now);
+        }
+        let state = request.get(attr::STATE).and_then(|s| std::str::from_utf8(s).ok());
+        let decision = match (client.flow, state) {
+            (Flow::Challenge, None) => self.challenge(user, now),
+            (Flow::Challenge, Some(token)) => self.answer(user, Some(token), password, now),
+            (Flow::Otp, _) => self.answer(user, None, password, now),
+        };
+        self.decide(client, request, user, decision, now)
+    }
+
+    fn challenge(&self, user: &str, now: u64) -> Decision {
+        match self.app.with_user(user, |auth, _, state| auth.issue_challenge(user, state, now)) {
+            Ok(Ok(ch)) => Decision::Challenge {
+                state: ch.token.clone(),
+                text: format!(
+                    "Type the fixed string and the digits of your pattern / パターンの数字を入力\n{}",
+                    ch.matrix.render_text()
+                ),
+                timeout: ch.expires_at.saturating_sub(now),
+            },
+            Ok(Err(mx::Error::Locked { locked_until })) => Decision::Locked(locked_until),
+            _ => Decision::Reject,
+        }
+    }
+
+    fn answer(&self, user: &str, token: Option<&str>, answer: &str, now: u64) -> Decision {
+        let out = self.app.with_user(user, |auth, sealed, state| {
+            let credential = match sealed {
+                Some(sealed) => mx::PatternCredential::open(auth.keyring(), user, sealed)?,
+                None => auth.decoy_credential()?,
+            };
+            let verdict = match token {
+                Some(token) => auth.verify(user, &credential, state, token, answer, now)?,
+                None => auth.verify_pending(user, &credential, state, answer, now)?,
+            };
+            // A decoy never logs in, even if a guess matched the random decoy.
+            Ok((verdict.outcome == mx::Outcome::Accepted && sealed.is_some(), state.lock_at(now)))
+        });
+        match out {
+            Ok(Ok((true, _))) => Decision::Accept,
+            Ok(Ok((false, Some(until)))) => Decision::Locked(until),
+            _ => Decision::Reject,
+        }
+    }
+
+    /// Builds the reply and audits the decision with the client's name.
+    fn decide(&self, client: &Client, request: &Packet, user: &str, decision: Decision, now: u64) -> Packet {
+        let (code, label, attributes) = match decision {
+            Decision::Accept => (
+                Code::AccessAccept,
+                "accept",
+                Attribute::text(attr::REPLY_MESSAGE, "Login accepted / ログインしました"),
+            ),
+            Decision::Reject => (
+                Code::AccessReject,
+                "reject",
+                Attribute::text(attr::REPLY_MESSAGE, "Login failed / ログインできません"),
+            ),
+            Decision::Locked(until) => {
+                let text = match until {
+                    Some(t) => format!("Locked until {} / ロック中（{} まで）", utc(t), utc(t)),
+                    None => "Locked; an administrator can unlock / ロック中：管理者が解除できます".to_owned(),
+                };
+                (Code::AccessReject, "reject_locked", Attribute::text(attr::REPLY_MESSAGE, &text))
+            }
+            Decision::Challenge { state, text, timeout } => {
+                let mut a = Vec::new();
+                if let Ok(s) = Attribute::new(attr::STATE, state.as_bytes()) {
+                    a.push(s);
+                }
+                a.extend(Attribute::text(attr::REPLY_MESSAGE, &text));
+                a.push(Attribute::integer(attr::SESSION_TIMEOUT, u32::try_from(timeout).unwrap_or(u32::MAX)));
+                (Code::AccessChallenge, "challenge", a)
+            }
+        };
+        let line =
+            json!({"time": now, "user": user, "event": "radius", "client": client.name, "decision": label});
+        if let Err(e) = self.app.store().append_audit(&[line.to_string()]) {
+            eprintln!("matrixauth radius: cannot write the audit log: {e}");
+        }
+        request.reply(code, attributes)
+    }
+}
+
+enum Decision {
+    Accept,
+    Reject,
+    /// A locked user: until when (`None`: until an administrator unlocks).
+    Locked(Option<u64>),
+    Challenge {
+        state: String,
+        text: String,
+        timeout: u64,
+    },
+}
+
+/// `YYYY-MM-DD HH:MM UTC` of Unix seconds.
+#[allow(clippy::many_single_char_names)] // the names of the published algorithm
+fn utc(t: u64) -> String {
+    let days = t / 86_400;
+    let (h, m) = ((t % 86_400) / 3600, (t % 3600) / 60);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(mo <= 2);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02} UTC")
+}
+
+/// Serves RADIUS on `socket` until the task is dropped. Each datagram is
+/// handled on the blocking pool (the store is SQLite).
+pub async fn serve(socket: tokio::net::UdpSocket, radius: Arc<Radius>) -> std::io::Result<()> {
+    let socket = Arc::new(socket);
+    let mut buf = vec![0u8; radius::MAX_PACKET + 1];
+    loop {
+        let (n, from) = socket.recv_from(&mut buf).await?;
+        let Some(datagram) = buf.get(..n).map(<[u8]>::to_vec) else { continue };
+        let (r, s) = (Arc::clone(&radius), Arc::clone(&socket));
+        tokio::spawn(async move {
+            let action = tokio::task::spawn_blocking(move || r.handle(&datagram, from)).await;
+            if let Ok(Action::Reply(bytes)) = action {
+                let _ = s.send_to(&bytes, from).await;
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn cidr_matching() {
+        let c = Client::new("vpn", "10.1.0.0/16", "0123456789abcdef", Flow::Otp, false, false).unwrap();
+        assert!(c.matches("10.1.200.3".parse().unwrap()));
+        assert!(!c.matches("10.2.0.1".parse().unwrap()));
+        assert!(c.matches("::ffff:10.1.0.1".parse().unwrap()));
+        let one = Client::new("vpn", "127.0.0.1", "0123456789abcdef", Flow::Otp, false, false).unwrap();
+        assert!(one.matches("127.0.0.1".parse().unwrap()) && !one.matches("127.0.0.2".parse().unwrap()));
+        let all = Client::new("vpn", "0.0.0.0/0", "0123456789abcdef", Flow::Otp, false, false).unwrap();
+        assert!(all.matches("192.0.2.1".parse().unwrap()));
+        assert!(Client::new("vpn", "127.0.0.1", "short", Flow::Otp, false, false).is_err());
+        assert!(Client::new("vpn", "127.0.0.1/33", "0123456789abcdef", Flow::Otp, false, false).is_err());
+        assert!(Client::new("vpn", "nonsense", "0123456789abcdef", Flow::Otp, false, false).is_err());
+    }
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc(1_800_000_000), "2027-01-15 08:00 UTC");
+    }
+}

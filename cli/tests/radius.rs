@@ -1,0 +1,293 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+//! The RADIUS server's decisions, datagram in, datagram out (the real
+//! radclient and pam_radius_auth peers are in scripts/radius-test.sh).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use matrixauth_cli::keys;
+use matrixauth_cli::radius::{Action, Client, Flow, Radius};
+use matrixauth_cli::server::{App, Config};
+use matrixauth_cli::store::Store;
+use radius::{Attribute, Code, Packet, attr};
+
+const T0: u64 = 1_800_000_000;
+const SECRET: &str = "a shared secret of 30 chars!!!";
+const CELLS: [&str; 6] = ["B2", "G3", "D5", "A8", "H1", "E6"];
+
+struct H {
+    radius: Radius,
+    app: Arc<App>,
+    clock: Arc<AtomicU64>,
+    keyring: mx::Keyring,
+    _dir: tempfile::TempDir,
+    next_id: std::cell::Cell<u8>,
+}
+
+fn harness(flow: Flow, legacy: bool) -> H {
+    let dir = tempfile::tempdir().unwrap();
+    let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
+    let store = Store::open(&dir.path().join("matrixauth.db"), keyring.clone()).unwrap();
+    let clock = Arc::new(AtomicU64::new(T0));
+    let c = Arc::clone(&clock);
+    let app = App::new(Config {
+        store,
+        keyring: keyring.clone(),
+        policy: mx::Policy::default(),
+        audience: "vpn1".into(),
+        assets: dir.path().join("none"),
+        clock: Arc::new(move || c.load(Ordering::SeqCst)),
+    })
+    .unwrap();
+    let cred = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();
+    let sealed = cred.seal(&keyring, "alice").unwrap();
+    assert!(app.store().create_user("alice", &sealed, &mx::UserState::new(), T0, &[]).unwrap());
+    let client = Client::new("vpn1", "127.0.0.0/8", SECRET, flow, legacy, true).unwrap();
+    H {
+        radius: Radius::new(Arc::clone(&app), vec![client]),
+        app,
+        clock,
+        keyring,
+        _dir: dir,
+        next_id: std::cell::Cell::new(0),
+    }
+}
+
+const FROM: &str = "127.0.0.1:40000";
+
+impl H {
+    fn request(
+        &self,
+        user: &str,
+        password: &str,
+        state: Option<&[u8]>,
+        extra: Vec<Attribute>,
+    ) -> (Packet, Vec<u8>) {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        let mut auth = [0u8; 16];
+        auth[0] = id;
+        auth[1..9].copy_from_slice(&self.clock.load(Ordering::SeqCst).to_be_bytes());
+        let mut attributes = vec![
+            Attribute::new(attr::USER_NAME, user.as_bytes()).unwrap(),
+            Attribute::new(
+                attr::USER_PASSWORD,
+                &radius::hide_password(SECRET.as_bytes(), &auth, password.as_bytes()).unwrap(),
+            )
+            .unwrap(),
+        ];
+        if let Some(s) = state {
+            attributes.push(Attribute::new(attr::STATE, s).unwrap());
+        }
+        attributes.extend(extra);
+        let p = Packet { code: Code::AccessRequest, identifier: id, authenticator: auth, attributes };
+        let wire = p.encode_request(SECRET.as_bytes()).unwrap();
+        (p, wire)
+    }
+
+    fn send(&self, wire: &[u8]) -> Option<Packet> {
+        match self.radius.handle(wire, FROM.parse::<SocketAddr>().unwrap()) {
+            Action::Reply(bytes) => {
+                let p = Packet::decode(&bytes).unwrap();
+                Some(p)
+            }
+            Action::Drop(_) => None,
+        }
+    }
+
+    fn login(&self, user: &str, password: &str, state: Option<&[u8]>) -> Packet {
+        let (req, wire) = self.request(user, password, state, Vec::new());
+        let bytes = match self.radius.handle(&wire, FROM.parse().unwrap()) {
+            Action::Reply(b) => b,
+            Action::Drop(r) => panic!("dropped: {r}"),
+        };
+        assert!(radius::response_is_authentic(SECRET.as_bytes(), &req.authenticator, &bytes));
+        let p = Packet::decode(&bytes).unwrap();
+        assert_eq!(p.attributes[0].kind, attr::MESSAGE_AUTHENTICATOR, "Message-Authenticator first");
+        p
+    }
+
+    fn failures(&self, user: &str) -> u32 {
+        self.app.store().load(user).unwrap().unwrap().state.failures_since_success()
+    }
+}
+
+fn text(p: &Packet) -> String {
+    p.all(attr::REPLY_MESSAGE).map(|a| String::from_utf8(a.value().to_vec()).unwrap()).collect()
+}
+
+fn answer_from(text: &str) -> String {
+    let matrix = mx::Matrix::parse_text(text.split_once('\n').unwrap().1).unwrap();
+    mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap().respond_matrix(&matrix).unwrap().to_string()
+}
+
+#[test]
+fn challenge_flow_logs_in_and_audits_the_client() {
+    let h = harness(Flow::Challenge, false);
+    let c = h.login("alice", "", None);
+    assert_eq!(c.code, Code::AccessChallenge);
+    let state = c.get(attr::STATE).unwrap().to_vec();
+    assert_eq!(c.get(attr::SESSION_TIMEOUT), Some(&180u32.to_be_bytes()[..]));
+    let answer = answer_from(&text(&c));
+    let accept = h.login("alice", &answer, Some(&state));
+    assert_eq!(accept.code, Code::AccessAccept, "{}", text(&accept));
+    // The same answer again with a new request (not a retransmission): the challenge was used.
+    let again = h.login("alice", &answer, Some(&state));
+    assert_eq!(again.code, Code::AccessReject);
+    let audit = h.app.store().audit(None).unwrap().join("\n");
+    assert!(audit.contains("\"client\":\"vpn1\"") && audit.contains("\"decision\":\"accept\""), "{audit}");
+    assert!(!audit.contains(&answer), "no answer in the audit log");
+}
+
+#[test]
+fn retransmissions_get_the_cached_reply_and_are_verified_once() {
+    let h = harness(Flow::Challenge, false);
+    let c = h.login("alice", "", None);
+    let state = c.get(attr::STATE).unwrap().to_vec();
+    let (_, wire) = h.request("alice", "00pw0000", Some(&state), Vec::new());
+    let first = h.send(&wire).unwrap();
+    assert_eq!(first.code, Code::AccessReject);
+    for _ in 0..5 {
+        assert_eq!(h.send(&wire).unwrap(), first, "a retransmission gets the same reply");
+    }
+    assert_eq!(h.failures("alice"), 1, "verified once, counted once");
+    // After 30 s the same datagram is a new request (and, its challenge used, a rejection).
+    h.clock.fetch_add(31, Ordering::SeqCst);
+    let _ = h.send(&wire);
+}
+
+#[test]
+fn otp_flow_answers_the_pending_challenge_and_tickets_log_in_once() {
+    let h = harness(Flow::Otp, false);
+    // The portal showed the grid: issue through the same app.
+    let (auth, _) =
+        matrixauth_cli::server::audited_authenticator(&h.keyring, &mx::Policy::default()).unwrap();
+    let mut record = h.app.store().load("alice").unwrap().unwrap();
+    let ch = auth.issue_challenge("alice", &mut record.state, T0).unwrap();
+    h.app
+        .store()
+        .update("alice", |r| {
+            r.state = record.state.clone();
+            ((), Vec::new())
+        })
+        .unwrap();
+    let answer = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap().respond(&ch).unwrap();
+    assert_eq!(h.login("alice", &answer, None).code, Code::AccessAccept);
+    assert_eq!(h.login("alice", &answer, None).code, Code::AccessReject, "nothing pending any more");
+    let ticket = auth.issue_ticket("alice", "vpn1", T0).unwrap();
+    assert_eq!(h.login("alice", &ticket, None).code, Code::AccessAccept);
+    assert_eq!(h.login("alice", &ticket, None).code, Code::AccessReject, "a ticket logs in once");
+    let other = auth.issue_ticket("alice", "another-appliance", T0).unwrap();
+    assert_eq!(h.login("alice", &other, None).code, Code::AccessReject, "another audience");
+    let bobs = auth.issue_ticket("bob", "vpn1", T0).unwrap();
+    assert_eq!(h.login("alice", &bobs, None).code, Code::AccessReject, "another user's ticket");
+}
+
+#[test]
+fn blastradius_rules_and_proxy_state() {
+    let h = harness(Flow::Challenge, false);
+    // No Message-Authenticator, client not legacy: dropped.
+    let (req, _) = h.request("alice", "", None, Vec::new());
+    let bare = Packet { attributes: req.attributes.clone(), ..req.clone() }.encode().unwrap();
+    assert!(h.send(&bare).is_none());
+    // Wrong secret: dropped.
+    let wrong = req.encode_request(b"not the shared secret at all").unwrap();
+    assert!(h.send(&wrong).is_none());
+    // Unknown address: dropped.
+    let good = req.encode_request(SECRET.as_bytes()).unwrap();
+    assert_eq!(
+        h.radius.handle(&good, "192.0.2.1:1812".parse().unwrap()),
+        Action::Drop("unknown client address")
+    );
+    // Proxy-State copied back unchanged and in order.
+    let (_, wire) = h.request(
+        "alice",
+        "",
+        None,
+        vec![
+            Attribute::new(attr::PROXY_STATE, b"one").unwrap(),
+            Attribute::new(attr::PROXY_STATE, b"two").unwrap(),
+        ],
+    );
+    let reply = h.send(&wire).unwrap();
+    let proxy: Vec<&[u8]> = reply.all(attr::PROXY_STATE).map(Attribute::value).collect();
+    assert_eq!(proxy, [&b"one"[..], &b"two"[..]]);
+    // Status-Server is answered (with a Message-Authenticator only).
+    let status =
+        Packet { code: Code::StatusServer, identifier: 1, authenticator: [9; 16], attributes: Vec::new() };
+    let reply = h.send(&status.encode_request(SECRET.as_bytes()).unwrap()).unwrap();
+    assert_eq!(reply.code, Code::AccessAccept);
+    let bare_status = status.encode().unwrap();
+    assert!(h.send(&bare_status).is_none());
+    // A legacy client may omit it.
+    let legacy = harness(Flow::Challenge, true);
+    assert_eq!(legacy.send(&bare).unwrap().code, Code::AccessChallenge);
+}
+
+#[test]
+fn locked_and_unknown_users_get_the_same_kinds_of_reply() {
+    let h = harness(Flow::Challenge, false);
+    for _ in 0..5 {
+        let c = h.login("alice", "", None);
+        let state = c.get(attr::STATE).unwrap().to_vec();
+        assert_eq!(h.login("alice", "00pw0000", Some(&state)).code, Code::AccessReject);
+    }
+    let locked = h.login("alice", "", None);
+    assert_eq!(locked.code, Code::AccessReject);
+    assert!(text(&locked).contains("Locked until 2027-01-15 08:15 UTC"), "{}", text(&locked));
+    // An unknown user: a decoy challenge of the same shape, and after five failures the same lock.
+    let decoy = h.login("nobody", "", None);
+    assert_eq!(decoy.code, Code::AccessChallenge);
+    assert_eq!(decoy.attributes.len(), h.login("carol", "", None).attributes.len());
+    for _ in 0..5 {
+        let c = h.login("nobody", "", None);
+        let state = c.get(attr::STATE).unwrap().to_vec();
+        let answer = answer_from(&text(&c)); // even the enrolled pattern's answer never logs a decoy in
+        assert_eq!(h.login("nobody", &answer, Some(&state)).code, Code::AccessReject);
+    }
+    assert!(text(&h.login("nobody", "", None)).contains("Locked until"));
+    // Failure replies say nothing about why.
+    let c = h.login("carol", "", None);
+    let state = c.get(attr::STATE).unwrap().to_vec();
+    assert_eq!(text(&h.login("carol", "1", Some(&state))), "Login failed / ログインできません");
+}
+
+#[test]
+fn hostile_datagrams_are_dropped_and_change_nothing() {
+    let h = harness(Flow::Challenge, false);
+    let before = h.app.store().load("alice").unwrap().unwrap().state;
+    let (_, good) = h.request("alice", "", None, Vec::new());
+    let mut seed = 0x1234_5678_9abc_def0u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let from: SocketAddr = FROM.parse().unwrap();
+    for i in 0..10_000 {
+        let datagram: Vec<u8> = match i % 4 {
+            0 => (0..(next() % 5000) as usize).map(|_| next() as u8).collect(),
+            1 => good[..(next() as usize % good.len())].to_vec(),
+            2 => {
+                let mut d = good.clone();
+                let at = 20 + (next() as usize % (d.len() - 20));
+                d[at] ^= 1 + (next() % 255) as u8; // always a change
+                d
+            }
+            _ => {
+                let mut d = good.clone();
+                let len = (next() % 65_536) as u16;
+                let len = if usize::from(len) == good.len() { len + 1 } else { len };
+                d[2..4].copy_from_slice(&len.to_be_bytes());
+                d
+            }
+        };
+        assert!(matches!(h.radius.handle(&datagram, from), Action::Drop(_) | Action::Reply(_)));
+    }
+    assert!(h.radius.dropped() > 9_000);
+    assert_eq!(h.app.store().load("alice").unwrap().unwrap().state, before, "no state changed");
+    // And it still serves.
+    assert_eq!(h.login("alice", "", None).code, Code::AccessChallenge);
+}
