@@ -41,6 +41,9 @@ bash scripts/wasm-test.sh
 step "demo server: end to end in headless Chromium"
 bash scripts/e2e.sh
 
+step "RADIUS against real peers: radclient, pamtester + pam_radius_auth"
+bash scripts/radius-test.sh
+
 step "benchmarks compile (running them is scripts/bench.sh)"
 cargo bench --no-run --locked -q -p matrixauth-benches
 

@@ -283,8 +283,20 @@ impl Radius {
     /// The login decision for an authentic Access-Request, as a reply packet.
     fn access_request(&self, client: &Client, request: &Packet, now: u64) -> Packet {
         let user = request.get(attr::USER_NAME).and_then(|u| std::str::from_utf8(u).ok()).unwrap_or("");
-        let Ok(Some(password)) = request.password(&client.secret) else {
-            return self.decide(client, request, user, Decision::Reject, now);
+        let state = request.get(attr::STATE).and_then(|s| std::str::from_utf8(s).ok());
+        // The first request of the challenge flow carries whatever the appliance sends as the
+        // first factor (often empty): it is not examined.
+        if client.flow == Flow::Challenge && state.is_none() && !client.tickets {
+            let decision = self.challenge(user, now);
+            return self.decide(client, request, user, decision, now);
+        }
+        let password = match request.password(&client.secret) {
+            Ok(Some(p)) => p,
+            // An empty User-Password attribute (zero bytes, as some clients send it) is "".
+            Err(_) if request.get(attr::USER_PASSWORD).is_some_and(<[u8]>::is_empty) => {
+                Zeroizing::new(Vec::new())
+            }
+            _ => return self.decide(client, request, user, Decision::Reject, now),
         };
         let Ok(password) = std::str::from_utf8(&password) else {
             return self.decide(client, request, user, Decision::Reject, now);
@@ -297,7 +309,6 @@ impl Radius {
             };
             return self.decide(client, request, user, decision, now);
         }
-        let state = request.get(attr::STATE).and_then(|s| std::str::from_utf8(s).ok());
         let decision = match (client.flow, state) {
             (Flow::Challenge, None) => self.challenge(user, now),
             (Flow::Challenge, Some(token)) => self.answer(user, Some(token), password, now),
@@ -310,10 +321,9 @@ impl Radius {
         match self.app.with_user(user, |auth, _, state| auth.issue_challenge(user, state, now)) {
             Ok(Ok(ch)) => Decision::Challenge {
                 state: ch.token.clone(),
-                text: format!(
-                    "Type the fixed string and the digits of your pattern / パターンの数字を入力\n{}",
-                    ch.matrix.render_text()
-                ),
+                // Short enough that an 8×8 grid and this line fit one Reply-Message (253 bytes):
+                // some clients (pam_radius_auth) show only the first.
+                text: format!("Matrix login / マトリクス認証\n{}", ch.matrix.render_text()),
                 timeout: ch.expires_at.saturating_sub(now),
             },
             Ok(Err(mx::Error::Locked { locked_until })) => Decision::Locked(locked_until),

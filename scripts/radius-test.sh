@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# RADIUS against real peers (issue 13): starts `matrixauth serve --radius` on 127.0.0.1 with free
+# ports, one server per client flow over one shared data folder, enrols users through the web
+# API, and drives them with Debian's radclient (freeradius-utils) and, through pam_wrapper,
+# pamtester with pam_radius_auth (scripts/radius_peers.py has the checks). Installs the Debian
+# packages it needs if they are missing. Everything stops at the end, even on failure.
+# Part of scripts/test.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=""
+command -v radclient >/dev/null || need="$need freeradius-utils"
+command -v pamtester >/dev/null || need="$need pamtester"
+ls /usr/lib/x86_64-linux-gnu/security/pam_radius_auth.so /lib/x86_64-linux-gnu/security/pam_radius_auth.so \
+  >/dev/null 2>&1 || need="$need libpam-radius-auth"
+ls /usr/lib/x86_64-linux-gnu/libpam_wrapper.so* >/dev/null 2>&1 || need="$need libpam-wrapper"
+if [ -n "$need" ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+fi
+
+cargo build -q --locked -p matrixauth-cli
+bin=$PWD/target/debug/matrixauth
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+port() { python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_$1); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
+secret='a shared secret of 30 chars!!!'
+# pam_radius_auth's configuration file splits on blanks: its secret has none.
+pam_secret='pam-radius-secret-without-blanks'
+
+# serve NAME FLOW TICKETS LEGACY [SECRET]: a server whose one client is 127.0.0.1 with FLOW;
+# prints "HTTP RADIUS".
+serve() {
+  local name=$1 flow=$2 tickets=$3 legacy=$4 secret=${5:-$secret} http radius
+  http=$(port STREAM); radius=$(port DGRAM)
+  cat > "$tmp/$name.toml" <<TOML
+[[client]]
+name = "$name"
+address = "127.0.0.1/32"
+secret = "$secret"
+flow = "$flow"
+tickets = $tickets
+legacy = $legacy
+TOML
+  chmod 600 "$tmp/$name.toml"
+  "$bin" serve --port "$http" --data "$tmp/data" --audience "$name" --radius "127.0.0.1:$radius" \
+    --radius-clients "$tmp/$name.toml" > "$tmp/$name.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q '^RADIUS: ' "$tmp/$name.log" 2>/dev/null && break; sleep 0.1; done
+  grep -q '^RADIUS: ' "$tmp/$name.log" || { cat "$tmp/$name.log"; echo "server $name did not start"; exit 1; }
+  echo "$http $radius"
+}
+
+mkdir -m 700 "$tmp/data"
+read -r http_ch radius_ch < <(serve vpn-challenge challenge false false)
+for user in alice bob carol dave; do
+  python3 - "$http_ch" "$user" <<'PY'
+import json, sys, urllib.request
+port, user = sys.argv[1:]
+body = {"user": user, "cells": ["B2", "G3", "D5", "A8", "H1", "E6"], "fixed": "pw", "fixedAt": 2}
+req = urllib.request.Request(f"http://127.0.0.1:{port}/api/enroll", data=json.dumps(body).encode(),
+                             headers={"content-type": "application/json"})
+assert urllib.request.urlopen(req).status == 201
+PY
+done
+read -r http_otp radius_otp < <(serve vpn-otp otp true false)
+# pam_radius_auth 2.0.0 (Debian 12) sends no Message-Authenticator: its client must be legacy.
+read -r _ radius_pam < <(serve vpn-pam challenge false true "$pam_secret")
+
+python3 scripts/radius_peers.py "$radius_ch" "$radius_otp" "$http_ch" "$http_otp" "$secret" "$radius_pam" "$pam_secret"
+echo "audit lines written by the RADIUS side: $(grep -c '"event":"radius"' <("$bin" audit --data "$tmp/data"))"
