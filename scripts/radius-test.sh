@@ -69,9 +69,11 @@ req = urllib.request.Request(f"http://127.0.0.1:{port}/api/enroll", data=json.du
 assert urllib.request.urlopen(req).status == 201
 PY
 done
+# A grid-card holder, issued by the administrator's command (it prints the card).
+"$bin" card frank --data "$tmp/data" > "$tmp/frank.card"
 read -r http_otp radius_otp < <(serve vpn-otp otp true false)
 # pam_radius_auth 2.0.0 (Debian 12) sends no Message-Authenticator: its client must be legacy.
 read -r _ radius_pam < <(serve vpn-pam challenge false true "$pam_secret")
 
-python3 scripts/radius_peers.py "$radius_ch" "$radius_otp" "$http_ch" "$http_otp" "$secret" "$radius_pam" "$pam_secret"
+CARD_FILE="$tmp/frank.card" python3 scripts/radius_peers.py "$radius_ch" "$radius_otp" "$http_ch" "$http_otp" "$secret" "$radius_pam" "$pam_secret"
 echo "audit lines written by the RADIUS side: $(grep -c '"event":"radius"' <("$bin" audit --data "$tmp/data"))"

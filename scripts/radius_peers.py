@@ -109,6 +109,25 @@ check("a locked user is rejected and told until when", code == "Access-Reject" a
 code, reply, out = radclient(CH_PORT, f'User-Name = "nobody-here", User-Password = "", {MA}')
 check("an unknown user gets a (decoy) challenge like anyone", code == "Access-Challenge" and len(rows_from_text(reply_text(reply))) == 8, out)
 
+# --- card mode: a grid-card holder is asked for cells ------------------------------------------
+card_file = os.environ.get("CARD_FILE")
+if card_file:
+    card = open(card_file).read()
+    values = {}
+    lines = card.splitlines()
+    cols = lines[1].split()
+    for line in lines[2:]:
+        parts = line.split()
+        for col, v in zip(cols, parts[1:]):
+            values[f"{col}{parts[0]}"] = v
+    code, reply, out = radclient(CH_PORT, f'User-Name = "frank", User-Password = "", {MA}')
+    prompt = reply_text(reply)
+    cells = prompt.rsplit("cells ", 1)[-1].split()
+    check("card mode: the challenge names three cells", code == "Access-Challenge" and len(cells) == 3, out)
+    code, reply, out = radclient(CH_PORT, f'User-Name = "frank", User-Password = "{"".join(values[c] for c in cells)}", '
+                                          f'State = 0x{state_of(reply)}, {MA}')
+    check("card mode: the cells' values from the printed card are accepted", code == "Access-Accept", out)
+
 # --- retransmission: the same datagram twice gets the same reply ----------------------------------
 def md5(b):
     return hashlib.md5(b).digest()

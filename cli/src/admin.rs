@@ -66,3 +66,21 @@ pub fn audit(store: &Store, tail: Option<usize>) -> Result<String, String> {
     }
     Ok(out)
 }
+
+/// `matrixauth card USER`: issues a new grid card (8×8, two digits per cell)
+/// to a user who is not enrolled yet, stores it sealed (bound to the user)
+/// and returns the printable card for the administrator to hand over.
+/// Card holders log in over RADIUS (SPEC §4, §11).
+pub fn issue_card(store: &Store, keyring: &mx::Keyring, user: &str, now: u64) -> Result<String, String> {
+    let card = mx::GridCard::generate(&mx::CardSpec::default()).map_err(|e| e.to_string())?;
+    let sealed = card.seal(keyring, user).map_err(|e| e.to_string())?;
+    let line =
+        serde_json::json!({"time": now, "user": user, "event": "card_issued", "serial": card.serial()});
+    if !store
+        .create_user(user, &sealed, &mx::UserState::new(), now, &[line.to_string()])
+        .map_err(|e| e.to_string())?
+    {
+        return Err(format!("{user:?} is enrolled already"));
+    }
+    Ok(card.render_text().to_string())
+}

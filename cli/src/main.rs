@@ -15,6 +15,7 @@ usage:
         for SSL-VPN appliances on UDP too (clients in a TOML file, owner-only; docs/RADIUS.md)
   matrixauth users [--data DIR]            enrolled users, counters and locks
   matrixauth unlock USER [--data DIR]      clear a user's locks (admin action, audited)
+  matrixauth card USER [--data DIR]        issue a grid card to a new user; prints the card
   matrixauth audit [--tail N] [--data DIR] the audit log as JSON lines
 ";
 
@@ -156,6 +157,11 @@ fn run(args: &[String]) -> Result<(), String> {
         ("unlock", [user]) => {
             let (_, keyring, store) = open(&o)?;
             println!("{}", admin::unlock(&store, &keyring, &policy(&o), user, now())?);
+            Ok(())
+        }
+        ("card", [user]) => {
+            let (_, keyring, store) = open(&o)?;
+            print!("{}", admin::issue_card(&store, &keyring, user, now())?);
             Ok(())
         }
         ("audit", []) => {

@@ -318,28 +318,43 @@ impl Radius {
     }
 
     fn challenge(&self, user: &str, now: u64) -> Decision {
-        match self.app.with_user(user, |auth, _, state| auth.issue_challenge(user, state, now)) {
-            Ok(Ok(ch)) => Decision::Challenge {
-                state: ch.token.clone(),
-                // Short enough that an 8×8 grid and this line fit one Reply-Message (253 bytes):
-                // some clients (pam_radius_auth) show only the first.
-                text: format!("Matrix login / マトリクス認証\n{}", ch.matrix.render_text()),
-                timeout: ch.expires_at.saturating_sub(now),
-            },
+        let out =
+            self.app.with_user(user, true, |auth, sealed, state| match Secret::open(auth, user, sealed)? {
+                Secret::Card(card) => {
+                    let ch = auth.issue_card_challenge(user, &card, state, now)?;
+                    let text =
+                        format!("Grid card {} / 乱数表: cells {}", ch.serial, ch.cell_names().join(" "));
+                    Ok((ch.token, text, ch.expires_at))
+                }
+                Secret::Pattern(_) => {
+                    let ch = auth.issue_challenge(user, state, now)?;
+                    // Short enough that an 8×8 grid and this line fit one Reply-Message (253
+                    // bytes): some clients (pam_radius_auth) show only the first.
+                    Ok((
+                        ch.token,
+                        format!("Matrix login / マトリクス認証\n{}", ch.matrix.render_text()),
+                        ch.expires_at,
+                    ))
+                }
+            });
+        match out {
+            Ok(Ok((token, text, expires_at))) => {
+                Decision::Challenge { state: token, text, timeout: expires_at.saturating_sub(now) }
+            }
             Ok(Err(mx::Error::Locked { locked_until })) => Decision::Locked(locked_until),
             _ => Decision::Reject,
         }
     }
 
     fn answer(&self, user: &str, token: Option<&str>, answer: &str, now: u64) -> Decision {
-        let out = self.app.with_user(user, |auth, sealed, state| {
-            let credential = match sealed {
-                Some(sealed) => mx::PatternCredential::open(auth.keyring(), user, sealed)?,
-                None => auth.decoy_credential()?,
-            };
-            let verdict = match token {
-                Some(token) => auth.verify(user, &credential, state, token, answer, now)?,
-                None => auth.verify_pending(user, &credential, state, answer, now)?,
+        let out = self.app.with_user(user, true, |auth, sealed, state| {
+            let verdict = match (Secret::open(auth, user, sealed)?, token) {
+                (Secret::Pattern(c), Some(token)) => auth.verify(user, &c, state, token, answer, now)?,
+                (Secret::Pattern(c), None) => auth.verify_pending(user, &c, state, answer, now)?,
+                (Secret::Card(card), Some(token)) => {
+                    auth.verify_card(user, &card, state, token, answer, now)?
+                }
+                (Secret::Card(card), None) => auth.verify_card_pending(user, &card, state, answer, now)?,
             };
             // A decoy never logs in, even if a guess matched the random decoy.
             Ok((verdict.outcome == mx::Outcome::Accepted && sealed.is_some(), state.lock_at(now)))
@@ -387,6 +402,26 @@ impl Radius {
             eprintln!("matrixauth radius: cannot write the audit log: {e}");
         }
         request.reply(code, attributes)
+    }
+}
+
+/// What a user holds: a memorised pattern or a grid card (a decoy pattern
+/// for an unknown user).
+enum Secret {
+    Pattern(mx::PatternCredential),
+    Card(mx::GridCard),
+}
+
+impl Secret {
+    /// Opens the user's sealed record.
+    fn open(auth: &mx::Authenticator, user: &str, sealed: Option<&[u8]>) -> Result<Self, mx::Error> {
+        match sealed {
+            Some(s) if crate::server::is_sealed_card(s) => {
+                Ok(Secret::Card(mx::GridCard::open(auth.keyring(), user, s)?))
+            }
+            Some(s) => Ok(Secret::Pattern(mx::PatternCredential::open(auth.keyring(), user, s)?)),
+            None => Ok(Secret::Pattern(auth.decoy_credential()?)),
+        }
     }
 }
 

@@ -120,22 +120,31 @@ impl App {
 
     /// Runs `f` with a fresh audited authenticator on the state of `user`:
     /// the enrolled user's stored state (compare-and-swap), or the in-memory
-    /// decoy state of an unknown user. `f` gets the sealed credential, or
-    /// `None` for a decoy.
+    /// decoy state of an unknown user. `f` gets the sealed credential (a
+    /// pattern credential, or with `cards` a grid card too), or `None` for a
+    /// decoy.
+    ///
+    /// Without `cards` (the web portal, which shows grids only), a card
+    /// holder is answered like an unknown user, from a decoy state: the
+    /// portal neither reveals that the account exists nor touches its state.
     pub(crate) fn with_user<T>(
         &self,
         user: &str,
+        cards: bool,
         mut f: impl FnMut(&mx::Authenticator, Option<&[u8]>, &mut mx::UserState) -> Result<T, mx::Error>,
     ) -> Result<Result<T, mx::Error>, ApiError> {
         let known = self.store.update(user, |record| {
+            if !cards && is_sealed_card(&record.sealed_credential) {
+                return (None, Vec::new());
+            }
             let (auth, events) = match self.authenticator() {
                 Ok(a) => a,
-                Err(e) => return (Err(e), Vec::new()),
+                Err(e) => return (Some(Err(e)), Vec::new()),
             };
             let out = f(&auth, Some(&record.sealed_credential), &mut record.state);
-            (out, events.take())
+            (Some(out), events.take())
         })?;
-        if let Some(out) = known {
+        if let Some(Some(out)) = known {
             return Ok(out);
         }
         let (auth, events) = self.authenticator().map_err(ApiError::internal)?;
@@ -160,6 +169,12 @@ impl App {
         self.store.append_audit(&events.take())?;
         Ok(out)
     }
+}
+
+/// Whether a sealed record holds a grid card: its second byte names the kind
+/// (`docs/FORMATS.md`, "Sealed record": 1 pattern credential, 2 grid card).
+pub(crate) fn is_sealed_card(sealed: &[u8]) -> bool {
+    sealed.get(1) == Some(&2)
 }
 
 /// Audit lines collected during one attempt of one request.
@@ -304,7 +319,8 @@ async fn api_challenge(
     let req: UserReq = parse(body)?;
     blocking(move || {
         let now = (app.clock)();
-        let out = app.with_user(&req.user, |auth, _, state| auth.issue_challenge(&req.user, state, now))?;
+        let out =
+            app.with_user(&req.user, false, |auth, _, state| auth.issue_challenge(&req.user, state, now))?;
         let ch = out.map_err(|e| ApiError::core(&e))?;
         let p = &app.policy;
         let body = json!({
@@ -332,7 +348,7 @@ async fn api_verify(
     let req: VerifyReq = parse(body)?;
     blocking(move || {
         let now = (app.clock)();
-        let out = app.with_user(&req.user, |auth, sealed, state| {
+        let out = app.with_user(&req.user, false, |auth, sealed, state| {
             let credential = if let Some(sealed) = sealed {
                 mx::PatternCredential::open(auth.keyring(), &req.user, sealed)?
             } else {

@@ -291,3 +291,44 @@ fn hostile_datagrams_are_dropped_and_change_nothing() {
     // And it still serves.
     assert_eq!(h.login("alice", "", None).code, Code::AccessChallenge);
 }
+
+/// The value of `cell` ("B3") on a printed card (`matrixauth card`'s output).
+fn card_value(card_text: &str, cell: &str) -> String {
+    let col = usize::from(cell.as_bytes()[0] - b'A');
+    let row: usize = cell[1..].parse().unwrap();
+    let line = card_text.lines().find(|l| l.split_whitespace().next() == Some(&row.to_string())).unwrap();
+    line.split_whitespace().nth(1 + col).unwrap().to_owned()
+}
+
+#[test]
+fn card_holders_log_in_over_radius_and_the_portal_treats_them_as_unknown() {
+    let h = harness(Flow::Challenge, false);
+    let text_card = matrixauth_cli::admin::issue_card(h.app.store(), &h.keyring, "erin", T0).unwrap();
+    assert!(matrixauth_cli::admin::issue_card(h.app.store(), &h.keyring, "erin", T0).is_err(), "once");
+    let c = h.login("erin", "", None);
+    assert_eq!(c.code, Code::AccessChallenge);
+    let prompt = text(&c);
+    let cells: Vec<&str> = prompt.rsplit_once("cells ").unwrap().1.split_whitespace().collect();
+    assert_eq!(cells.len(), 3, "{prompt}");
+    let answer: String = cells.iter().map(|cell| card_value(&text_card, cell)).collect();
+    let state = c.get(attr::STATE).unwrap().to_vec();
+    assert_eq!(h.login("erin", &answer, Some(&state)).code, Code::AccessAccept);
+    let record = h.app.store().load("erin").unwrap().unwrap();
+    assert_eq!(record.state.card_cells_used(&text_card[10..22]), 3, "the answered cells are used");
+    // The web portal shows a card holder a (decoy) grid and leaves the account alone.
+    let before = h.app.store().load("erin").unwrap().unwrap().state;
+    let router = matrixauth_cli::server::router(Arc::clone(&h.app));
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let res = rt.block_on(async {
+        use tower::ServiceExt;
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/challenge")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(r#"{"user":"erin"}"#))
+            .unwrap();
+        router.oneshot(req).await.unwrap()
+    });
+    assert_eq!(res.status(), axum::http::StatusCode::OK);
+    assert_eq!(h.app.store().load("erin").unwrap().unwrap().state, before);
+}
