@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks (issue 7): criterion for every operation, its cryptographic floor and totp-rs, then
 # the frontends against their ecosystems' TOTP peers: pyotp (Python), otplib (Node, against the
-# WASM build) and liboath (C). Prints one table. About 2.5 minutes; not part of CI (CI compiles
+# WASM build) and liboath (C), then RADIUS logins per second. Prints one table. About 3 minutes; not part of CI (CI compiles
 # the benches). docs/BENCHMARKS.md holds the latest table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +32,9 @@ if pkg-config --exists liboath; then
     -Ltarget/release -lmatrixauth
   LD_LIBRARY_PATH=target/release target/release/c_bench | tee -a "$peers" >&2
 fi
+
+echo "=== RADIUS: complete logins per second on loopback (SQLite store)" >&2
+bash scripts/radius-bench.sh 8 10 | tee -a "$peers" >&2
 
 echo
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(rustc --version)"

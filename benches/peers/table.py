@@ -7,10 +7,14 @@ import sys
 
 crit = pathlib.Path(sys.argv[1])
 peers = {}
+radius_run = None
 for line in pathlib.Path(sys.argv[2]).read_text().splitlines():
     if line.startswith("{"):
         d = json.loads(line)
-        peers[d["name"]] = d["ns_per_op"]
+        if d["name"] == "radius_logins":
+            radius_run = d
+        else:
+            peers[d["name"]] = d["ns_per_op"]
 
 
 def est(group, name):
@@ -76,3 +80,11 @@ print("| floor primitive | time |")
 print("|---|---|")
 for n, v in fl.items():
     print(f"| {n} | {fmt(v)} |")
+
+if radius_run:
+    r = radius_run
+    print()
+    print("| RADIUS, loopback, SQLite | logins/s | p50 | p99 | concurrent users | logins |")
+    print("|---|---|---|---|---|---|")
+    print(f"| challenge + answer + accept | {r['logins_per_second']} | {r['p50_ms']} ms | {r['p99_ms']} ms "
+          f"| {r['concurrency']} | {r['logins']} in {r['seconds']} s |")
