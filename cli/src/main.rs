@@ -10,7 +10,7 @@ use matrixauth_cli::{DataDir, admin, keys};
 const USAGE: &str = "\
 usage:
   matrixauth serve [--port N] [--host ADDR] [--data DIR] [--lockout-seconds N] [--audience NAME] [--assets DIR]
-                   [--radius ADDR:PORT --radius-clients FILE]
+                   [--radius ADDR:PORT --radius-clients FILE] [--appliance-url URL]
         the demo login on http://127.0.0.1:8080/ (data in ./matrixauth-data); with --radius, RADIUS
         for SSL-VPN appliances on UDP too (clients in a TOML file, owner-only; docs/RADIUS.md)
   matrixauth users [--data DIR]            enrolled users, counters and locks
@@ -29,6 +29,7 @@ struct Opts {
     tail: Option<usize>,
     radius: Option<String>,
     radius_clients: Option<PathBuf>,
+    appliance_url: Option<String>,
     positional: Vec<String>,
 }
 
@@ -43,6 +44,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         tail: None,
         radius: None,
         radius_clients: None,
+        appliance_url: None,
         positional: Vec::new(),
     };
     let mut it = args.iter();
@@ -61,6 +63,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--tail" => o.tail = Some(value(a)?.parse().map_err(|_| "--tail must be a number".to_owned())?),
             "--radius" => o.radius = Some(value(a)?),
             "--radius-clients" => o.radius_clients = Some(PathBuf::from(value(a)?)),
+            "--appliance-url" => o.appliance_url = Some(value(a)?),
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             s => o.positional.push(s.to_owned()),
         }
@@ -102,6 +105,7 @@ fn serve(o: &Opts) -> Result<(), String> {
         audience: o.audience.clone(),
         assets: o.assets.clone(),
         clock: system_clock(),
+        appliance_url: o.appliance_url.clone(),
     })
     .map_err(|e| e.to_string())?;
     if !o.assets.join("matrixauth_bg.wasm").exists() {

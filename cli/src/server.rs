@@ -48,6 +48,10 @@ pub struct App {
     audience: String,
     assets: PathBuf,
     clock: Clock,
+    /// Where the portal hands an accepted login on (POST of user and ticket).
+    appliance_url: Option<String>,
+    /// The Content-Security-Policy, with the appliance's origin in `form-action`.
+    csp: HeaderValue,
 }
 
 /// How to build an [`App`].
@@ -65,12 +69,44 @@ pub struct Config {
     pub assets: PathBuf,
     /// The clock.
     pub clock: Clock,
+    /// The SSL-VPN appliance's login URL: after `accepted`, the portal posts
+    /// `user` and `ticket` there with a self-submitting form (never in a URL
+    /// query); the appliance checks the ticket over RADIUS. `None`: the
+    /// built-in `/vpn` stand-in.
+    pub appliance_url: Option<String>,
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+                   img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// The origin (`scheme://host[:port]`) of an appliance URL, if the URL is an
+/// absolute http(s) URL with nothing a header or an attribute could trip on.
+fn appliance_origin(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    if url.len() > 2048 || url.chars().any(|c| c.is_whitespace() || c.is_control() || "\"'<>;,".contains(c)) {
+        return None;
+    }
+    let host_len = rest.find('/').unwrap_or(rest.len());
+    if host_len == 0 {
+        return None;
+    }
+    url.get(..url.len() - rest.len() + host_len)
 }
 
 impl App {
     /// Builds the app; fails if the policy is invalid.
     pub fn new(config: Config) -> Result<Arc<App>, mx::Error> {
         config.policy.validate()?;
+        let csp = match &config.appliance_url {
+            None => HeaderValue::from_static(CSP),
+            Some(url) => {
+                let origin = appliance_origin(url).ok_or(mx::Error::InvalidPolicy(
+                    "the appliance URL must be an absolute http(s) URL without quotes, spaces or ;",
+                ))?;
+                HeaderValue::from_str(&format!("{CSP} {origin}"))
+                    .map_err(|_| mx::Error::InvalidPolicy("the appliance URL does not fit a header"))?
+            }
+        };
         let store = Arc::new(config.store);
         // The appliance stand-in logs its redemptions and refusals (the core's events).
         let sink_store = Arc::clone(&store);
@@ -90,6 +126,8 @@ impl App {
             audience: config.audience,
             assets: config.assets,
             clock: config.clock,
+            appliance_url: config.appliance_url,
+            csp,
         });
         Ok(app)
     }
@@ -372,7 +410,11 @@ async fn api_verify(
             "permanentlyLocked": event.permanently_locked,
         });
         if let (Some(t), Some(obj)) = (ticket, body.as_object_mut()) {
-            obj.insert("redirect".into(), json!(format!("/vpn?ticket={t}")));
+            match &app.appliance_url {
+                // The page posts these to the appliance: the ticket never rides in a URL.
+                Some(url) => obj.insert("handoff".into(), json!({"url": url, "user": req.user, "ticket": t})),
+                None => obj.insert("redirect".into(), json!(format!("/vpn?ticket={t}"))),
+            };
         }
         Ok((no_store(), axum::Json(body)).into_response())
     })
@@ -486,19 +528,13 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/vpn", get(vpn))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::map_response_with_state(Arc::clone(&app), security_headers))
         .with_state(app)
 }
 
-async fn security_headers(mut res: Response) -> Response {
+async fn security_headers(State(app): State<Arc<App>>, mut res: Response) -> Response {
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-             img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-        ),
-    );
+    h.insert(header::CONTENT_SECURITY_POLICY, app.csp.clone());
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // The ticket travels in the /vpn URL: never leak it in a Referer.
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

@@ -38,6 +38,7 @@ fn harness(flow: Flow, legacy: bool) -> H {
         audience: "vpn1".into(),
         assets: dir.path().join("none"),
         clock: Arc::new(move || c.load(Ordering::SeqCst)),
+        appliance_url: None,
     })
     .unwrap();
     let cred = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();

@@ -32,6 +32,10 @@ fn harness() -> Harness {
 
 /// A server over the data folder `dir` (a restart reopens the same folder).
 fn harness_in(dir: tempfile::TempDir, now: u64) -> Harness {
+    harness_with(dir, now, None)
+}
+
+fn harness_with(dir: tempfile::TempDir, now: u64, appliance_url: Option<&str>) -> Harness {
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
     let store = Store::open(&dir.path().join("matrixauth.db"), keyring.clone()).unwrap();
     let clock = Arc::new(AtomicU64::new(now));
@@ -43,6 +47,7 @@ fn harness_in(dir: tempfile::TempDir, now: u64) -> Harness {
         audience: "vpn.test".into(),
         assets: dir.path().join("no-assets"),
         clock: Arc::new(move || c.load(Ordering::SeqCst)),
+        appliance_url: appliance_url.map(str::to_owned),
     })
     .unwrap();
     Harness { router: router(Arc::clone(&app)), app, clock, keyring, dir }
@@ -510,4 +515,53 @@ async fn a_database_writer_cannot_clear_a_lock() {
     assert_eq!(stored, forged, "the corrupt row is left as it is");
     let table = admin::users(h.app.store(), T0).unwrap();
     assert!(table.contains("alice\t") && table.contains("corrupt state"), "{table}");
+}
+
+/// Issue 13: after `accepted` the portal hands off to the appliance by POST:
+/// the ticket is in the JSON for the page's self-submitting form, never in a
+/// URL, and the Content-Security-Policy lets the form go to that origin only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_hands_off_to_the_appliance_by_post() {
+    let url = "https://vpn.example.lg.jp:8443/remote/login?lang=ja";
+    let h = harness_with(tempfile::tempdir().unwrap(), T0, Some(url));
+    enroll(&h, "alice").await;
+    let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/verify")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            json!({"user": "alice", "token": ch["token"], "answer": answer(&ch["matrix"])}).to_string(),
+        ))
+        .unwrap();
+    let res = h.router.clone().oneshot(req).await.unwrap();
+    let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.ends_with("form-action 'self' https://vpn.example.lg.jp:8443"), "{csp}");
+    let v: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(v["outcome"], "accepted");
+    assert!(v.get("redirect").is_none(), "no ticket in a URL");
+    assert_eq!(v["handoff"]["url"], url);
+    assert_eq!(v["handoff"]["user"], "alice");
+    let ticket = v["handoff"]["ticket"].as_str().unwrap();
+    // The appliance checks it (here directly; over RADIUS in scripts/radius-test.sh), once.
+    assert_eq!(
+        mx::TicketVerifier::new(h.keyring.clone(), 8).redeem(ticket, "vpn.test", T0 + 1).unwrap(),
+        "alice"
+    );
+    // A URL that could break the header or the page is refused at start.
+    for bad in ["javascript:alert(1)", "https://x.example/\"onload", "https://a b", "ftp://x", "https://"] {
+        let dir = tempfile::tempdir().unwrap();
+        let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
+        let store = Store::open(&dir.path().join("db"), keyring.clone()).unwrap();
+        let config = Config {
+            store,
+            keyring,
+            policy: mx::Policy::default(),
+            audience: "a".into(),
+            assets: dir.path().to_owned(),
+            clock: Arc::new(|| T0),
+            appliance_url: Some(bad.to_owned()),
+        };
+        assert!(App::new(config).is_err(), "{bad}");
+    }
 }

@@ -30,6 +30,23 @@ const widget = new LoginWidget(root, {
       return;
     }
     root.dataset.outcome = body.outcome;
+    if (body.outcome === 'accepted' && body.handoff) {
+      // Hand the login on to the SSL-VPN appliance: a POST, so the ticket never sits in a URL.
+      widget.showMessage(widget.outcomeText('accepted'), 'ok');
+      const form = document.createElement('form');
+      form.method = 'post';
+      form.action = body.handoff.url;
+      for (const [name, value] of [['user', body.handoff.user], ['ticket', body.handoff.ticket]]) {
+        const input = document.createElement('input');
+        input.type = 'hidden';
+        input.name = name;
+        input.value = value;
+        form.append(input);
+      }
+      document.body.append(form);
+      form.submit();
+      return;
+    }
     if (body.outcome === 'accepted' && body.redirect) {
       widget.showMessage(widget.outcomeText('accepted'), 'ok');
       location.assign(body.redirect);
