@@ -28,9 +28,11 @@ if ! pkg-config --exists liboath 2>/dev/null; then
 fi
 if pkg-config --exists liboath; then
   cargo build --locked -q --release -p matrixauth-ffi
-  cc -O2 -o target/release/c_bench benches/peers/c_bench.c -Iffi/include $(pkg-config --cflags --libs liboath) \
-    -Ltarget/release -lmatrixauth
-  LD_LIBRARY_PATH=target/release target/release/c_bench | tee -a "$peers" >&2
+  # Linked through an install, as an appliance would (the SONAME is libmatrixauth.so.0).
+  bash scripts/install-c.sh target/c-prefix > /dev/null
+  cc -O2 -o target/release/c_bench benches/peers/c_bench.c $(pkg-config --cflags --libs liboath) \
+    $(PKG_CONFIG_PATH=target/c-prefix/lib/pkgconfig pkg-config --cflags --libs matrixauth)
+  target/release/c_bench | tee -a "$peers" >&2
 fi
 
 echo "=== RADIUS: complete logins per second on loopback (SQLite store)" >&2

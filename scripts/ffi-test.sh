@@ -46,9 +46,13 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 RU
   "$tmp/test_asan" "$tmp/vectors.tsv" "$version" 2> "$tmp/asan.err" || { cat "$tmp/asan.err"; exit 1; }
 
 step "C tests under valgrind (shared library)"
-gcc -std=c99 -g -O1 -Wall -Wextra -Werror -Iffi/include ffi/tests/test_matrixauth.c -L"$lib" -lmatrixauth \
+# The library's SONAME is libmatrixauth.so.0: give the loader that name, as an install does.
+mkdir -p "$tmp/lib"
+cp "$lib/libmatrixauth.so" "$tmp/lib/libmatrixauth.so.0"
+ln -sfn libmatrixauth.so.0 "$tmp/lib/libmatrixauth.so"
+gcc -std=c99 -g -O1 -Wall -Wextra -Werror -Iffi/include ffi/tests/test_matrixauth.c -L"$tmp/lib" -lmatrixauth \
   -o "$tmp/test_plain"
-LD_LIBRARY_PATH="$lib" RUST_BACKTRACE=0 valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+LD_LIBRARY_PATH="$tmp/lib" RUST_BACKTRACE=0 valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
   "$tmp/test_plain" "$tmp/vectors.tsv" "$version" 2> "$tmp/vg.err" || { cat "$tmp/vg.err"; exit 1; }
 
 step "install under a PREFIX; build and run the example through pkg-config"
@@ -58,5 +62,29 @@ export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
 # shellcheck disable=SC2046
 gcc -std=c99 -Wall -Wextra -Werror -pedantic ffi/examples/vpn_gate.c $(pkg-config --cflags --libs matrixauth) \
   -o "$tmp/vpn_gate"
-LD_LIBRARY_PATH="$tmp/prefix/lib" bash ffi/examples/vpn_gate_demo.sh "$tmp/vpn_gate" "$tmp/gate-data"
-echo "C library: all checks passed"
+# No LD_LIBRARY_PATH: the rpath from matrixauth.pc finds the installed library.
+bash ffi/examples/vpn_gate_demo.sh "$tmp/vpn_gate" "$tmp/gate-data"
+
+step "the library has a SONAME and is installed with its versioned name and links"
+readelf -d "$tmp/prefix/lib/libmatrixauth.so.$version" | grep -q "SONAME.*\[libmatrixauth.so.${version%%.*}\]" ||
+  { readelf -d "$tmp/prefix/lib/libmatrixauth.so.$version" | grep SONAME; echo "no SONAME"; exit 1; }
+[ "$(readlink "$tmp/prefix/lib/libmatrixauth.so")" = "libmatrixauth.so.${version%%.*}" ] || { echo "bad .so link"; exit 1; }
+readelf -d "$tmp/vpn_gate" | grep -q "NEEDED.*\[libmatrixauth.so.${version%%.*}\]" || { echo "program does not record the SONAME"; exit 1; }
+
+step "the README's C block, exactly as written (HOME is a temporary folder)"
+awk '/^## C \(SSL-VPN appliances\)/{c=1} c && /^```sh$/{f=1; next} f && /^```$/{exit} f' README.md > "$tmp/readme-c.sh"
+[ -s "$tmp/readme-c.sh" ] || { echo "no sh block in the README's C section"; exit 1; }
+# The block builds ./app from ./app.c in the repository's root, as a reader would there.
+cat > app.c <<'C'
+#include <matrixauth.h>
+#include <stdio.h>
+int main(void) {
+  printf("matrixauth %s\n", matrixauth_version());
+  return 0;
+}
+C
+out=$(RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" HOME="$tmp/home" \
+  bash -e "$tmp/readme-c.sh" 2>&1) || { echo "$out"; rm -f app.c app; exit 1; }
+rm -f app.c app
+grep -q "^matrixauth $version$" <<<"$out" || { echo "$out"; echo "the README's program did not run"; exit 1; }
+echo "README C block: built and ran: $(tail -1 <<<"$out")"

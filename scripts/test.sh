@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Runs every test of the project. The README's test command; .ci/run calls it after installing
-# what it needs. Assumes the toolchain pieces that .ci/run installs (rustfmt, clippy, the
-# wasm32-unknown-unknown target, cbindgen 0.29.4, valgrind, pkg-config, g++, Node.js, chromium and
-# chromium-driver; scripts/wasm-build.sh installs the pinned wasm-bindgen CLI itself).
+# Runs every test of the project: the README's test command, and what .ci/run runs. It first
+# installs what the tests need (scripts/setup.sh), skipping what is present, so it is the whole
+# setup on a fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s\n' "$*"; }
 
+step "toolchain: install what is missing (scripts/setup.sh)"
+bash scripts/setup.sh
+
 step "format"
 cargo fmt --all -- --check
+
+step "every shell block in the README and docs is valid shell"
+bash scripts/check-shell-blocks.sh
 
 step "clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what the tests need, skipping what is present: rustfmt, clippy, the wasm32 target,
+# Debian's valgrind, pkg-config, g++, chromium, chromium-driver, fonts-noto-cjk and Node.js,
+# cbindgen 0.29.4 and
+# the wasm-bindgen CLI at the version Cargo.lock pins. scripts/test.sh runs it first, so the
+# README's test command is the whole setup on a fresh machine. (The RADIUS, Python and fuzzing
+# scripts install their own extras: freeradius-utils, pamtester, the pip packages, cargo-fuzz.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TERM_COLOR=never
+
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+missing=""
+for tool in valgrind pkg-config g++; do command -v "$tool" >/dev/null || missing="$missing $tool"; done
+# Headless browser tests: Debian's Chromium and its WebDriver (never a downloaded browser).
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+[ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
+command -v node >/dev/null || missing="$missing nodejs npm"
+# Without them headless Chromium draws every Japanese string of the pages as boxes.
+[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$missing fonts-noto-cjk"
+if [ -n "$missing" ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+fi
+if ! cbindgen --version 2>/dev/null | grep -q ' 0.29.4$'; then
+  cargo install --locked cbindgen --version 0.29.4
+fi
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $want"; then
+  # Pinned to Cargo.lock's wasm-bindgen; not --locked (its lockfile pins a crate the registry lacks).
+  cargo install wasm-bindgen-cli --version "$want"
+fi
+cargo --version
+rustc --version
+node --version
+chromium --version 2>/dev/null || true
+
