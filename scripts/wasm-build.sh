@@ -21,6 +21,8 @@ for target in web nodejs; do
   wasm-bindgen --target "$target" --out-dir "$out" --out-name matrixauth \
     --remove-name-section --remove-producers-section "$wasm"
 done
+# The licences ship in the package (npm packs only files inside wasm/).
+cp LICENSE-MIT LICENSE-APACHE wasm/
 # The package is "type": "module"; the Node build is CommonJS.
 echo '{ "type": "commonjs" }' > wasm/pkg/node/package.json
 raw=$(wc -c < wasm/pkg/web/matrixauth_bg.wasm)

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/wasm-build.sh
 (cd wasm && node --test test/)
+echo "--- the package as a user gets it: npm pack, the READMEs' JavaScript, tsc --strict"
+bash scripts/npm-test.sh
 
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
 echo "--- wasm-bindgen-test in Node"
