@@ -14,6 +14,9 @@ cargo bench --locked -q -p matrixauth-benches --bench ops -- --warm-up-time 1 --
 
 echo "=== Python: pyotp vs matrixauth" >&2
 bash scripts/python-test.sh >/dev/null
+rm -rf target/wheels
+target/pyenv/bin/maturin build --quiet --release --locked -m python/Cargo.toml -o target/wheels
+target/pyenv/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/*.whl
 target/pyenv/bin/pip install -q --disable-pip-version-check pyotp==2.9.0
 target/pyenv/bin/python benches/peers/python_bench.py | tee -a "$peers" >&2
 

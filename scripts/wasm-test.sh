@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/wasm-build.sh
+echo "--- the committed browser build (wasm/pkg/web, which scripts/demo.sh serves) is what the sources build"
+if [ -n "$(git status --porcelain -- wasm/pkg/web)" ]; then
+  git status --short -- wasm/pkg/web
+  echo "wasm/pkg/web is stale: run scripts/wasm-build.sh and commit wasm/pkg/web"
+  exit 1
+fi
 (cd wasm && node --test test/)
 echo "--- the package as a user gets it: npm pack, the READMEs' JavaScript, tsc --strict"
 bash scripts/npm-test.sh
