@@ -175,18 +175,11 @@ pub extern "C" fn matrixauth_authenticator_verify(
     now: u64,
     outcome: *mut matrixauth_outcome,
 ) -> matrixauth_result {
-    boundary! {
-        let outcome = unsafe { out_value(outcome) }?;
-        let auth = &unsafe { handle(auth) }?.inner;
-        let user = unsafe { string(user) }?;
+    verify_into(auth, user, state, response, outcome, |a, user, st, response| {
         let cred = &unsafe { handle(credential) }?.inner;
         let token = unsafe { string(token) }?;
-        let response = unsafe { string(response) }?;
-        let st = &mut unsafe { handle_mut(state) }?.inner;
-        let verdict = auth.verify(user, cred, st, token, response, now)?;
-        outcome.set(verdict.outcome.into());
-        Ok(())
-    }
+        Ok(a.verify(user, cred, st, token, response, now)?)
+    })
 }
 
 /// Verifies a typed `response` against the user's pending pattern challenge,
@@ -203,17 +196,10 @@ pub extern "C" fn matrixauth_authenticator_verify_pending(
     now: u64,
     outcome: *mut matrixauth_outcome,
 ) -> matrixauth_result {
-    boundary! {
-        let outcome = unsafe { out_value(outcome) }?;
-        let auth = &unsafe { handle(auth) }?.inner;
-        let user = unsafe { string(user) }?;
+    verify_into(auth, user, state, response, outcome, |a, user, st, response| {
         let cred = &unsafe { handle(credential) }?.inner;
-        let response = unsafe { string(response) }?;
-        let st = &mut unsafe { handle_mut(state) }?.inner;
-        let verdict = auth.verify_pending(user, cred, st, response, now)?;
-        outcome.set(verdict.outcome.into());
-        Ok(())
-    }
+        Ok(a.verify_pending(user, cred, st, response, now)?)
+    })
 }
 
 /// Issues a card challenge for `user` holding `card`. `MATRIXAUTH_ERR_CARD_EXHAUSTED`
@@ -252,18 +238,11 @@ pub extern "C" fn matrixauth_authenticator_verify_card(
     now: u64,
     outcome: *mut matrixauth_outcome,
 ) -> matrixauth_result {
-    boundary! {
-        let outcome = unsafe { out_value(outcome) }?;
-        let auth = &unsafe { handle(auth) }?.inner;
-        let user = unsafe { string(user) }?;
+    verify_into(auth, user, state, response, outcome, |a, user, st, response| {
         let card = &unsafe { handle(card) }?.inner;
         let token = unsafe { string(token) }?;
-        let response = unsafe { string(response) }?;
-        let st = &mut unsafe { handle_mut(state) }?.inner;
-        let verdict = auth.verify_card(user, card, st, token, response, now)?;
-        outcome.set(verdict.outcome.into());
-        Ok(())
-    }
+        Ok(a.verify_card(user, card, st, token, response, now)?)
+    })
 }
 
 /// Verifies the answer to the user's pending card challenge without a token;
@@ -278,14 +257,30 @@ pub extern "C" fn matrixauth_authenticator_verify_card_pending(
     now: u64,
     outcome: *mut matrixauth_outcome,
 ) -> matrixauth_result {
+    verify_into(auth, user, state, response, outcome, |a, user, st, response| {
+        let card = &unsafe { handle(card) }?.inner;
+        Ok(a.verify_card_pending(user, card, st, response, now)?)
+    })
+}
+
+/// The shared shape of the four verify calls: checks the arguments they all
+/// take, runs `check` (which reads its own credential or card and token) on
+/// the user's state, and writes the outcome only on success.
+fn verify_into(
+    auth: *const matrixauth_authenticator,
+    user: *const c_char,
+    state: *mut matrixauth_state,
+    response: *const c_char,
+    outcome: *mut matrixauth_outcome,
+    check: impl FnOnce(&mx::Authenticator, &str, &mut mx::UserState, &str) -> Result<mx::Verdict, R>,
+) -> matrixauth_result {
     boundary! {
         let outcome = unsafe { out_value(outcome) }?;
         let auth = &unsafe { handle(auth) }?.inner;
         let user = unsafe { string(user) }?;
-        let card = &unsafe { handle(card) }?.inner;
         let response = unsafe { string(response) }?;
         let st = &mut unsafe { handle_mut(state) }?.inner;
-        let verdict = auth.verify_card_pending(user, card, st, response, now)?;
+        let verdict = check(auth, user, st, response)?;
         outcome.set(verdict.outcome.into());
         Ok(())
     }
