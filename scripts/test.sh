@@ -37,7 +37,7 @@ bash scripts/ct-count.sh
 step "C library: header, symbols, C tests under ASan/UBSan and valgrind, install + example"
 bash scripts/ffi-test.sh
 
-step "Python package: pip install ./python, pytest over the installed wheel, mypy --strict"
+step "Python package: maturin wheel in a fresh venv, pytest over the installed wheel, mypy --strict"
 bash scripts/python-test.sh
 
 step "WASM package: build, Node tests, wasm-bindgen-test in Node and headless Chromium"
