@@ -26,7 +26,7 @@ port, n = sys.argv[1], int(sys.argv[2])
 for i in range(n):
     body = {"user": f"u{i}", "cells": ["B2", "G3", "D5", "A8", "H1", "E6"], "fixed": "pw", "fixedAt": 2}
     req = urllib.request.Request(f"http://127.0.0.1:{port}/api/enroll", data=json.dumps(body).encode(),
-                                 headers={"content-type": "application/json"})
+                                 headers={"content-type": "application/json", "origin": f"http://127.0.0.1:{port}"})
     assert urllib.request.urlopen(req).status == 201
 PY
 target/release/radius_load "127.0.0.1:$radius" "$secret" u "$users" "$seconds"

@@ -65,7 +65,7 @@ import json, sys, urllib.request
 port, user = sys.argv[1:]
 body = {"user": user, "cells": ["B2", "G3", "D5", "A8", "H1", "E6"], "fixed": "pw", "fixedAt": 2}
 req = urllib.request.Request(f"http://127.0.0.1:{port}/api/enroll", data=json.dumps(body).encode(),
-                             headers={"content-type": "application/json"})
+                             headers={"content-type": "application/json", "origin": f"http://127.0.0.1:{port}"})
 assert urllib.request.urlopen(req).status == 201
 PY
 done

@@ -1,12 +1,14 @@
 // End to end: the demo server on a free 127.0.0.1 port with a temporary data folder, driven in
 // Debian's headless Chromium through playwright-core. Enrol by clicking cells, pass the practice
 // round, log in by reading the digits from the data-cell elements, follow the hand-off to /vpn,
-// then lock the user with five wrong answers and watch the lock end.
+// then lock the user with five wrong answers and watch the lock end. A page on another origin
+// then tries to lock the user through the visitor's browser, and must not.
 //
 //   MATRIXAUTH_BIN=target/debug/matrixauth node --test cli/e2e/login.e2e.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer, request } from 'node:http';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -163,4 +165,75 @@ test('enrol, log in, hand off to the VPN, lock and unlock', { timeout: 120000 },
 
   assert.deepEqual(errors, [], 'no script errors in the pages');
   console.log(`e2e: ${((Date.now() - started) / 1000).toFixed(1)} s in the browser (lock ${LOCK_SECONDS} s included)`);
+});
+
+/** POST as the portal's own pages do (Node, not the browser): the attacker's token. */
+function postJson(path, body) {
+  return new Promise((ok, fail) => {
+    const req = request(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: base },
+    }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => ok({ status: res.statusCode, body: JSON.parse(text) }));
+    });
+    req.on('error', fail);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** alice's failures since her last success, from `matrixauth users`. */
+function failuresOfAlice() {
+  const out = execFileSync(bin, ['users', '--data', data], { encoding: 'utf8' });
+  const row = out.split('\n').find((l) => l.startsWith('alice\t'));
+  assert.ok(row, out);
+  return { since: Number(row.split('\t')[3]), lock: row.split('\t')[4] };
+}
+
+test('another site cannot lock a user through a visitor\'s browser', { timeout: 60000 }, async () => {
+  const { status, body: ch } = await postJson('/api/challenge', { user: 'alice' });
+  assert.equal(status, 200);
+  const before = failuresOfAlice();
+  assert.equal(before.lock, '-');
+  // The attacker's page, on another origin (another port): six wrong answers by text/plain
+  // fetch (no CORS preflight needed) and a classic JSON-in-a-form CSRF post.
+  const wrong = (i) => JSON.stringify({ user: 'alice', token: ch.token, answer: `0${i}pw00000000` });
+  const page = `<!doctype html><meta charset="utf-8"><title>evil</title>
+<iframe name="sink"></iframe>
+<form id="f" method="post" enctype="text/plain" action="${base}/api/verify" target="sink">
+<input name='{"user":"alice","token":"${ch.token}","answer":"99pw00000000","x":"' value='"}'></form>
+<script>
+(async () => {
+  const results = [];
+  for (const body of ${JSON.stringify([0, 1, 2, 3, 4, 5].map(wrong))}) {
+    try {
+      const r = await fetch('${base}/api/verify', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body });
+      results.push(r.type);
+    } catch (e) { results.push(String(e)); }
+  }
+  document.getElementById('f').submit();
+  document.title = 'done:' + results.join(',');
+})();
+</script>`;
+  const evil = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(page);
+  });
+  await new Promise((ok) => evil.listen(0, '127.0.0.1', ok));
+  try {
+    const tab = await (await browser.newContext()).newPage();
+    const served = new Promise((ok) => tab.on('response', (r) => r.url().endsWith('/api/verify') && r.request().method() === 'POST' && r.status() !== 0 && ok(r)));
+    const refusals = [];
+    tab.on('response', (r) => r.url().endsWith('/api/verify') && refusals.push(r.status()));
+    await tab.goto(`http://127.0.0.1:${evil.address().port}/`);
+    await tab.waitForFunction(() => document.title.startsWith('done:'), null, { timeout: 20000 });
+    await served;
+    await tab.waitForTimeout(500); // the form post lands in the iframe
+    assert.ok(refusals.length >= 7, `the browser sent all seven posts: ${refusals}`);
+    assert.ok(refusals.every((s) => s === 415 || s === 403), `all refused: ${refusals}`);
+  } finally {
+    evil.close();
+  }
+  assert.deepEqual(failuresOfAlice(), before, 'nothing counted, no lock');
 });

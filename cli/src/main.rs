@@ -10,9 +10,11 @@ use matrixauth_cli::{DataDir, admin, keys};
 const USAGE: &str = "\
 usage:
   matrixauth serve [--port N] [--host ADDR] [--data DIR] [--lockout-seconds N] [--audience NAME] [--assets DIR]
-                   [--radius ADDR:PORT --radius-clients FILE] [--appliance-url URL]
+                   [--radius ADDR:PORT --radius-clients FILE] [--appliance-url URL] [--origin URL ...]
         the demo login on http://127.0.0.1:8080/ (data in ./matrixauth-data); with --radius, RADIUS
-        for SSL-VPN appliances on UDP too (clients in a TOML file, owner-only; docs/RADIUS.md)
+        for SSL-VPN appliances on UDP too (clients in a TOML file, owner-only; docs/RADIUS.md).
+        --origin: the address browsers use (https://vpn.example.lg.jp behind a proxy); repeatable;
+        default: the listening address (and localhost for a loopback one)
   matrixauth users [--data DIR]            enrolled users, counters and locks
   matrixauth unlock USER [--data DIR]      clear a user's locks (admin action, audited)
   matrixauth card USER [--data DIR]        issue a grid card to a new user; prints the card
@@ -30,6 +32,7 @@ struct Opts {
     radius: Option<String>,
     radius_clients: Option<PathBuf>,
     appliance_url: Option<String>,
+    origins: Vec<String>,
     positional: Vec<String>,
 }
 
@@ -45,6 +48,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         radius: None,
         radius_clients: None,
         appliance_url: None,
+        origins: Vec::new(),
         positional: Vec::new(),
     };
     let mut it = args.iter();
@@ -64,6 +68,11 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--radius" => o.radius = Some(value(a)?),
             "--radius-clients" => o.radius_clients = Some(PathBuf::from(value(a)?)),
             "--appliance-url" => o.appliance_url = Some(value(a)?),
+            "--origin" => {
+                let origin = value(a)?;
+                matrixauth_cli::server::parse_origin(&origin)?;
+                o.origins.push(origin);
+            }
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             s => o.positional.push(s.to_owned()),
         }
@@ -91,6 +100,28 @@ fn open(o: &Opts) -> Result<(DataDir, mx::Keyring, Store), String> {
     Ok((dir, keyring, store))
 }
 
+/// The origins browsers may use: `--origin`s, else the listening address
+/// (and `localhost` for a loopback one). On all addresses (`0.0.0.0`) the
+/// name browsers use cannot be guessed: `--origin` is then required.
+fn origins(o: &Opts, addr: std::net::SocketAddr) -> Result<Vec<String>, String> {
+    let mut list = o.origins.clone();
+    let port = addr.port();
+    if addr.ip().is_unspecified() {
+        if list.is_empty() {
+            return Err(format!(
+                "listening on all addresses ({addr}): say which address browsers use, e.g. \
+                 --origin http://192.0.2.10:{port} or --origin https://vpn.example.lg.jp"
+            ));
+        }
+        return Ok(list);
+    }
+    list.push(format!("http://{addr}"));
+    if addr.ip().is_loopback() {
+        list.push(format!("http://localhost:{port}"));
+    }
+    Ok(list)
+}
+
 fn serve(o: &Opts) -> Result<(), String> {
     let clients = match (&o.radius, &o.radius_clients) {
         (Some(_), Some(path)) => Some(matrixauth_cli::radius::load_clients(path)?),
@@ -98,16 +129,6 @@ fn serve(o: &Opts) -> Result<(), String> {
         _ => return Err("--radius and --radius-clients go together".to_owned()),
     };
     let (dir, keyring, store) = open(o)?;
-    let app = App::new(Config {
-        store,
-        keyring,
-        policy: policy(o),
-        audience: o.audience.clone(),
-        assets: o.assets.clone(),
-        clock: system_clock(),
-        appliance_url: o.appliance_url.clone(),
-    })
-    .map_err(|e| e.to_string())?;
     if !o.assets.join("matrixauth_bg.wasm").exists() {
         eprintln!(
             "warning: {} has no WASM build; the enrollment page needs it (run scripts/wasm-build.sh)",
@@ -120,6 +141,17 @@ fn serve(o: &Opts) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", o.host, o.port))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let app = App::new(Config {
+            store,
+            keyring,
+            policy: policy(o),
+            audience: o.audience.clone(),
+            assets: o.assets.clone(),
+            clock: system_clock(),
+            appliance_url: o.appliance_url.clone(),
+            origins: origins(o, addr)?,
+        })
+        .map_err(|e| e.to_string())?;
         if let (Some(radius_addr), Some(clients)) = (&o.radius, clients) {
             let socket = tokio::net::UdpSocket::bind(radius_addr.as_str())
                 .await

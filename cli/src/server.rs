@@ -52,6 +52,10 @@ pub struct App {
     appliance_url: Option<String>,
     /// The Content-Security-Policy, with the appliance's origin in `form-action`.
     csp: HeaderValue,
+    /// The origins the portal is served from (`scheme://host[:port]`, lower case).
+    origins: Vec<String>,
+    /// Their `host[:port]` parts: the only `Host` headers answered.
+    hosts: Vec<String>,
 }
 
 /// How to build an [`App`].
@@ -74,6 +78,33 @@ pub struct Config {
     /// query); the appliance checks the ticket over RADIUS. `None`: the
     /// built-in `/vpn` stand-in.
     pub appliance_url: Option<String>,
+    /// The origins browsers reach the portal at (`http://127.0.0.1:8080`,
+    /// `https://vpn.example.lg.jp`). A POST must carry one of them in
+    /// `Origin` (other sites cannot drive lock-outs through visitors'
+    /// browsers), and a request whose `Host` is none of theirs is refused
+    /// (DNS rebinding). At least one.
+    pub origins: Vec<String>,
+}
+
+/// Checks an origin (`http(s)://host[:port]`, no path, query or user info)
+/// and returns it in lower case with its `host[:port]` part.
+pub fn parse_origin(origin: &str) -> Result<(String, String), String> {
+    let lower = origin.trim_end_matches('/').to_ascii_lowercase();
+    let host = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(|| format!("origin {origin:?}: must start with http:// or https://"))?;
+    let bad = |c: char| !(c.is_ascii_alphanumeric() || "-.:[]".contains(c));
+    if host.is_empty() || host.len() > 255 || host.chars().any(bad) {
+        return Err(format!(
+            "origin {origin:?}: must be scheme://host[:port] without a path, user or query (e.g. https://vpn.example.lg.jp)"
+        ));
+    }
+    // Browsers leave the scheme's default port out of `Origin` and `Host`.
+    let default_port = if lower.starts_with("https://") { ":443" } else { ":80" };
+    let host = host.strip_suffix(default_port).unwrap_or(host).to_owned();
+    let scheme = if lower.starts_with("https://") { "https://" } else { "http://" };
+    Ok((format!("{scheme}{host}"), host))
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
@@ -107,6 +138,17 @@ impl App {
                     .map_err(|_| mx::Error::InvalidPolicy("the appliance URL does not fit a header"))?
             }
         };
+        if config.origins.is_empty() {
+            return Err(mx::Error::InvalidPolicy("the portal needs at least one origin"));
+        }
+        let mut origins = Vec::new();
+        let mut hosts = Vec::new();
+        for o in &config.origins {
+            let (origin, host) = parse_origin(o)
+                .map_err(|_| mx::Error::InvalidPolicy("an origin must be http(s)://host[:port]"))?;
+            origins.push(origin);
+            hosts.push(host);
+        }
         let store = Arc::new(config.store);
         // The appliance stand-in logs its redemptions and refusals (the core's events).
         let sink_store = Arc::clone(&store);
@@ -128,6 +170,8 @@ impl App {
             clock: config.clock,
             appliance_url: config.appliance_url,
             csp,
+            origins,
+            hosts,
         });
         Ok(app)
     }
@@ -528,8 +572,60 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/vpn", get(vpn))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), request_guard))
         .layer(axum::middleware::map_response_with_state(Arc::clone(&app), security_headers))
         .with_state(app)
+}
+
+/// Refuses, before any handler runs (so nothing is counted or stored):
+/// - a `Host` that is not one of the portal's origins (a DNS-rebinding page
+///   reaching a 127.0.0.1 server sends its own name);
+/// - a POST whose `Content-Type` is not `application/json` (the types a
+///   cross-site form or a no-CORS `fetch` may send without a preflight);
+/// - a POST without an `Origin` that is one of the portal's.
+async fn request_guard(
+    State(app): State<Arc<App>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = req.headers();
+    if let Some(host) = headers.get(header::HOST) {
+        let ok = host.to_str().is_ok_and(|h| app.hosts.iter().any(|a| a.eq_ignore_ascii_case(h)));
+        if !ok {
+            return ApiError::new(
+                StatusCode::MISDIRECTED_REQUEST,
+                "unknown_host",
+                "this server does not answer for that host name (add it with --origin)",
+            )
+            .into_response();
+        }
+    }
+    if req.method() == axum::http::Method::POST {
+        let json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+            v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json")
+        });
+        if !json {
+            return ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the request as Content-Type: application/json",
+            )
+            .into_response();
+        }
+        let same_origin = headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|o| app.origins.iter().any(|a| a.eq_ignore_ascii_case(o)));
+        if !same_origin {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "cross_origin",
+                "the request must come from the portal's own pages (Origin header missing or foreign)",
+            )
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 async fn security_headers(State(app): State<Arc<App>>, mut res: Response) -> Response {

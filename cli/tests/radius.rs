@@ -39,6 +39,7 @@ fn harness(flow: Flow, legacy: bool) -> H {
         assets: dir.path().join("none"),
         clock: Arc::new(move || c.load(Ordering::SeqCst)),
         appliance_url: None,
+        origins: vec!["http://127.0.0.1:8080".into()],
     })
     .unwrap();
     let cred = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();
@@ -326,6 +327,7 @@ fn card_holders_log_in_over_radius_and_the_portal_treats_them_as_unknown() {
             .method("POST")
             .uri("/api/challenge")
             .header("content-type", "application/json")
+            .header("origin", "http://127.0.0.1:8080")
             .body(axum::body::Body::from(r#"{"user":"erin"}"#))
             .unwrap();
         router.oneshot(req).await.unwrap()

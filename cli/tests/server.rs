@@ -48,10 +48,14 @@ fn harness_with(dir: tempfile::TempDir, now: u64, appliance_url: Option<&str>) -
         assets: dir.path().join("no-assets"),
         clock: Arc::new(move || c.load(Ordering::SeqCst)),
         appliance_url: appliance_url.map(str::to_owned),
+        origins: vec![ORIGIN.into()],
     })
     .unwrap();
     Harness { router: router(Arc::clone(&app)), app, clock, keyring, dir }
 }
+
+/// The portal's origin in these tests (what a browser on its pages sends).
+const ORIGIN: &str = "http://127.0.0.1:8080";
 
 async fn call(
     router: &Router,
@@ -63,6 +67,7 @@ async fn call(
         .method(method)
         .uri(uri)
         .header("content-type", "application/json")
+        .header("origin", ORIGIN)
         .body(body.into())
         .unwrap();
     let res = router.clone().oneshot(req).await.unwrap();
@@ -530,6 +535,7 @@ async fn the_portal_hands_off_to_the_appliance_by_post() {
         .method("POST")
         .uri("/api/verify")
         .header("content-type", "application/json")
+        .header("origin", ORIGIN)
         .body(Body::from(
             json!({"user": "alice", "token": ch["token"], "answer": answer(&ch["matrix"])}).to_string(),
         ))
@@ -561,7 +567,114 @@ async fn the_portal_hands_off_to_the_appliance_by_post() {
             assets: dir.path().to_owned(),
             clock: Arc::new(|| T0),
             appliance_url: Some(bad.to_owned()),
+            origins: vec![ORIGIN.into()],
         };
         assert!(App::new(config).is_err(), "{bad}");
+    }
+}
+
+/// Request headers, the status they must get, and what the case shows.
+type Case<'a> = (&'a [(&'a str, &'a str)], StatusCode, &'a str);
+
+/// Sends `body` to `uri` as POST with exactly these headers.
+async fn raw_post(h: &Harness, uri: &str, headers: &[(&str, &str)], body: String) -> (StatusCode, Value) {
+    let mut req = Request::builder().method("POST").uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = h.router.clone().oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// Another site cannot drive lock-outs through its visitors' browsers: a
+/// cross-site form or `text/plain` fetch (no CORS preflight), a foreign or
+/// missing `Origin`, and a DNS-rebinding `Host` are refused before anything
+/// is counted, stored or audited. Before the guard each wrong answer below
+/// counted, and five locked alice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_origin_posts_and_rebinding_hosts_are_refused_and_count_nothing() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    let wrong = json!({"user": "alice", "token": ch["token"], "answer": "00pw0000"}).to_string();
+    let lines = audit(&h).len();
+    let json_ct = ("content-type", "application/json");
+    let cases: [Case<'_>; 7] = [
+        (
+            &[("content-type", "text/plain"), ("origin", ORIGIN)],
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "text/plain",
+        ),
+        (
+            &[("content-type", "application/x-www-form-urlencoded"), ("origin", "https://evil.example")],
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "form post",
+        ),
+        (&[("origin", ORIGIN)], StatusCode::UNSUPPORTED_MEDIA_TYPE, "no content type"),
+        (&[json_ct, ("origin", "https://evil.example")], StatusCode::FORBIDDEN, "foreign origin"),
+        (&[json_ct, ("origin", "null")], StatusCode::FORBIDDEN, "sandboxed origin"),
+        (&[json_ct], StatusCode::FORBIDDEN, "no origin"),
+        (
+            &[json_ct, ("origin", "http://rebind.evil.example:8080"), ("host", "rebind.evil.example:8080")],
+            StatusCode::MISDIRECTED_REQUEST,
+            "DNS rebinding",
+        ),
+    ];
+    for _ in 0..3 {
+        for (headers, status, what) in &cases {
+            for uri in ["/api/verify", "/api/challenge", "/api/enroll"] {
+                let (s, v) = raw_post(&h, uri, headers, wrong.clone()).await;
+                assert_eq!(s, *status, "{what} {uri}: {v}");
+                assert!(v["error"].is_string(), "{what}: a JSON error, {v}");
+            }
+        }
+    }
+    let state = state_of(&h, "alice");
+    assert_eq!(state.failures_since_success(), 0, "nothing counted");
+    assert_eq!(state.locked_until(), 0, "not locked");
+    assert_eq!(audit(&h).len(), lines, "nothing audited");
+    // A rebinding page cannot read pages either; the portal's own names still work.
+    let get = |host: &'static str| {
+        let router = h.router.clone();
+        async move {
+            let req = Request::builder().uri("/api/policy").header("host", host).body(Body::empty()).unwrap();
+            router.oneshot(req).await.unwrap().status()
+        }
+    };
+    assert_eq!(get("rebind.evil.example:8080").await, StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(get("127.0.0.1:8080").await, StatusCode::OK);
+    // Parameters and case in the media type, and the portal's own origin: accepted and counted.
+    let (s, v) = raw_post(
+        &h,
+        "/api/verify",
+        &[
+            ("content-type", "Application/JSON; charset=utf-8"),
+            ("origin", ORIGIN),
+            ("host", "127.0.0.1:8080"),
+        ],
+        wrong,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["outcome"], "rejected");
+    assert_eq!(state_of(&h, "alice").failures_since_success(), 1);
+}
+
+#[test]
+fn origins_are_normalised_as_browsers_send_them() {
+    use matrixauth_cli::server::parse_origin;
+    let ok = |o: &str| parse_origin(o).unwrap();
+    assert_eq!(
+        ok("https://VPN.example.lg.jp:443/"),
+        ("https://vpn.example.lg.jp".into(), "vpn.example.lg.jp".into())
+    );
+    assert_eq!(ok("http://127.0.0.1:80"), ("http://127.0.0.1".into(), "127.0.0.1".into()));
+    assert_eq!(ok("https://[::1]:8443"), ("https://[::1]:8443".into(), "[::1]:8443".into()));
+    for bad in
+        ["vpn.example", "ftp://x", "https://", "https://a/b", "https://u@a", "https://a?x", "https://a b"]
+    {
+        assert!(parse_origin(bad).is_err(), "{bad}");
     }
 }
