@@ -1,13 +1,15 @@
 //! The `matrixauth` binary's library: the browser login demo server
 //! (`matrixauth serve`) and the admin commands over its data folder.
 //!
-//! The server is a demonstration of how a portal uses the core, not a
-//! hardened product: it has no TLS (put it behind a reverse proxy), no
-//! rate limiting beyond the core's lockout, and open self-enrollment.
-//! `docs/DEMO.md` has the details.
+//! The server shows how a portal uses the core. It refuses cross-origin
+//! posts and unknown host names and bounds connections and their timing
+//! ([`listen`]). It is not yet a finished product: it has no TLS (put it
+//! behind a reverse proxy), no per-address rate limit on the API beyond the
+//! core's lockout, and open self-enrollment. `docs/DEMO.md` has the details.
 
 pub mod admin;
 pub mod keys;
+pub mod listen;
 pub mod pages;
 pub mod radius;
 pub mod server;

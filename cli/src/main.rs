@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use matrixauth_cli::listen::Limits;
 use matrixauth_cli::server::{App, Config, router, system_clock};
 use matrixauth_cli::store::Store;
 use matrixauth_cli::{DataDir, admin, keys};
@@ -11,10 +12,13 @@ const USAGE: &str = "\
 usage:
   matrixauth serve [--port N] [--host ADDR] [--data DIR] [--lockout-seconds N] [--audience NAME] [--assets DIR]
                    [--radius ADDR:PORT --radius-clients FILE] [--appliance-url URL] [--origin URL ...]
+                   [--max-connections N (4096)] [--max-connections-per-address N (64)]
         the demo login on http://127.0.0.1:8080/ (data in ./matrixauth-data); with --radius, RADIUS
         for SSL-VPN appliances on UDP too (clients in a TOML file, owner-only; docs/RADIUS.md).
         --origin: the address browsers use (https://vpn.example.lg.jp behind a proxy); repeatable;
-        default: the listening address (and localhost for a loopback one)
+        default: the listening address (and localhost for a loopback one). A request head must
+        arrive within 10 s and a whole request within 30 s. Behind a reverse proxy every client has
+        the proxy's address: raise --max-connections-per-address there
   matrixauth users [--data DIR]            enrolled users, counters and locks
   matrixauth unlock USER [--data DIR]      clear a user's locks (admin action, audited)
   matrixauth card USER [--data DIR]        issue a grid card to a new user; prints the card
@@ -33,6 +37,8 @@ struct Opts {
     radius_clients: Option<PathBuf>,
     appliance_url: Option<String>,
     origins: Vec<String>,
+    max_connections: usize,
+    max_per_address: usize,
     positional: Vec<String>,
 }
 
@@ -49,6 +55,8 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         radius_clients: None,
         appliance_url: None,
         origins: Vec::new(),
+        max_connections: Limits::default().max_connections,
+        max_per_address: Limits::default().max_per_address,
         positional: Vec::new(),
     };
     let mut it = args.iter();
@@ -68,6 +76,17 @@ fn parse(args: &[String]) -> Result<Opts, String> {
             "--radius" => o.radius = Some(value(a)?),
             "--radius-clients" => o.radius_clients = Some(PathBuf::from(value(a)?)),
             "--appliance-url" => o.appliance_url = Some(value(a)?),
+            "--max-connections" | "--max-connections-per-address" => {
+                let n: usize = value(a)?.parse().map_err(|_| format!("{a} must be a number"))?;
+                if n == 0 || n > 1_000_000 {
+                    return Err(format!("{a} must be 1 to 1000000"));
+                }
+                if a == "--max-connections" {
+                    o.max_connections = n;
+                } else {
+                    o.max_per_address = n;
+                }
+            }
             "--origin" => {
                 let origin = value(a)?;
                 matrixauth_cli::server::parse_origin(&origin)?;
@@ -171,12 +190,16 @@ fn serve(o: &Opts) -> Result<(), String> {
         }
         println!("matrixauth demo login: http://{addr}/   (enrol a user at http://{addr}/enroll)");
         println!("data folder: {}   stop with Ctrl-C", dir.root.display());
-        axum::serve(listener, router(app))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| e.to_string())
+        let limits = Limits {
+            max_connections: o.max_connections,
+            max_per_address: o.max_per_address,
+            ..Limits::default()
+        };
+        matrixauth_cli::listen::serve(listener, router(app), limits, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+        Ok(())
     })
 }
 

@@ -30,6 +30,11 @@ pub fn system_clock() -> Clock {
     Arc::new(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()))
 }
 
+/// Time for a whole request: head, body and answer (a client dripping a
+/// body gets 408). The head alone has [`crate::listen::Limits`]'s shorter
+/// header-read timeout.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Largest request body accepted (bytes).
 pub const MAX_BODY: usize = 4096;
 
@@ -573,6 +578,7 @@ pub fn router(app: Arc<App>) -> Router {
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), request_guard))
+        .layer(axum::middleware::from_fn(request_timeout))
         .layer(axum::middleware::map_response_with_state(Arc::clone(&app), security_headers))
         .with_state(app)
 }
@@ -626,6 +632,16 @@ async fn request_guard(
         }
     }
     next.run(req).await
+}
+
+async fn request_timeout(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout", "the request took too long to arrive")
+                .into_response()
+        }
+    }
 }
 
 async fn security_headers(State(app): State<Arc<App>>, mut res: Response) -> Response {

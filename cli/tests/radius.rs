@@ -320,7 +320,7 @@ fn card_holders_log_in_over_radius_and_the_portal_treats_them_as_unknown() {
     // The web portal shows a card holder a (decoy) grid and leaves the account alone.
     let before = h.app.store().load("erin").unwrap().unwrap().state;
     let router = matrixauth_cli::server::router(Arc::clone(&h.app));
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let res = rt.block_on(async {
         use tower::ServiceExt;
         let req = axum::http::Request::builder()

@@ -1,0 +1,95 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+//! The listener's limits against a real socket flood (issue 15): half-open
+//! connections are closed after the header-read timeout, one address cannot
+//! hold the server, and a normal request is answered throughout. Before the
+//! listener (`axum::serve`) every half-open connection stayed open for good.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use matrixauth_cli::keys;
+use matrixauth_cli::listen::{Limits, serve};
+use matrixauth_cli::server::{App, Config, router};
+use matrixauth_cli::store::Store;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+
+const HEADER_TIMEOUT: Duration = Duration::from_secs(3);
+const PER_ADDRESS: usize = 50;
+const FLOOD: usize = 400;
+
+/// A GET of /api/policy from `source`; the status line.
+async fn get_policy(source: &str, port: u16) -> String {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    let mut s = socket.connect(format!("127.0.0.1:{port}").parse().unwrap()).await.unwrap();
+    let req = format!("GET /api/policy HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    // A liveness bound, not a measurement: without a response the test fails instead of hanging.
+    tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut out)).await.expect("no answer").unwrap();
+    String::from_utf8_lossy(&out).lines().next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn half_open_connections_are_closed_and_never_starve_a_normal_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
+    let store = Store::open(&dir.path().join("matrixauth.db"), keyring.clone()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = App::new(Config {
+        store,
+        keyring,
+        policy: mx::Policy::default(),
+        audience: "vpn.test".into(),
+        assets: dir.path().join("none"),
+        clock: Arc::new(|| 1_800_000_000),
+        appliance_url: None,
+        origins: vec![format!("http://127.0.0.1:{port}")],
+    })
+    .unwrap();
+    let limits =
+        Limits { header_read_timeout: HEADER_TIMEOUT, max_per_address: PER_ADDRESS, ..Limits::default() };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, router(app), limits, async {
+        let _ = stopped.await;
+    }));
+
+    // The flood: FLOOD connections from 127.0.0.1, each with an unfinished request head.
+    let mut flood = Vec::new();
+    for _ in 0..FLOOD {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        // A connection over the address limit may already be closed: its write may fail.
+        let _ = s.write_all(format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n").as_bytes()).await;
+        flood.push(s);
+    }
+    // Another address is answered while the flood holds its connections.
+    assert_eq!(get_policy("127.0.0.2", port).await, "HTTP/1.1 200 OK");
+
+    // Every flood connection is closed by the server: at once over the address limit, after the
+    // header-read timeout otherwise. (Before, none was ever closed: the read below timed out.)
+    let mut reads = tokio::task::JoinSet::new();
+    for mut s in flood {
+        reads.spawn(async move {
+            let mut buf = [0u8; 512];
+            tokio::time::timeout(HEADER_TIMEOUT * 4, async {
+                loop {
+                    match s.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {} // hyper may answer 408 before closing
+                    }
+                }
+            })
+            .await
+            .is_ok()
+        });
+    }
+    let closed = reads.join_all().await.into_iter().filter(|c| *c).count();
+    assert_eq!(closed, FLOOD, "every half-open connection closed by the server");
+    // And the flooding address is served again once its connections are gone.
+    assert_eq!(get_policy("127.0.0.1", port).await, "HTTP/1.1 200 OK");
+
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), server).await.expect("shutdown completes").unwrap();
+}
