@@ -2,16 +2,17 @@
 //! (`matrixauth serve`) and the admin commands over its data folder.
 //!
 //! The server shows how a portal uses the core. It refuses cross-origin
-//! posts and unknown host names and bounds connections and their timing
-//! ([`listen`]). It is not yet a finished product: it has no TLS (put it
-//! behind a reverse proxy), no per-address rate limit on the API beyond the
-//! core's lockout, and open self-enrollment. `docs/DEMO.md` has the details.
+//! posts and unknown host names, bounds connections and their timing
+//! ([`listen`]) and limits API posts per address ([`rate`]). It is not yet
+//! a finished product: it has no TLS (put it behind a reverse proxy) and
+//! its self-enrollment is open. `docs/DEMO.md` has the details.
 
 pub mod admin;
 pub mod keys;
 pub mod listen;
 pub mod pages;
 pub mod radius;
+pub mod rate;
 pub mod server;
 pub mod store;
 

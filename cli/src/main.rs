@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use matrixauth_cli::listen::Limits;
-use matrixauth_cli::server::{App, Config, router, system_clock};
+use matrixauth_cli::server::{ApiRate, App, Config, router, system_clock};
 use matrixauth_cli::store::Store;
 use matrixauth_cli::{DataDir, admin, keys};
 
@@ -13,6 +13,7 @@ usage:
   matrixauth serve [--port N] [--host ADDR] [--data DIR] [--lockout-seconds N] [--audience NAME] [--assets DIR]
                    [--radius ADDR:PORT --radius-clients FILE] [--appliance-url URL] [--origin URL ...]
                    [--max-connections N (4096)] [--max-connections-per-address N (64)]
+                   [--api-rate N (120 API posts a minute per address, half at once; 0: off)]
         the demo login on http://127.0.0.1:8080/ (data in ./matrixauth-data); with --radius, RADIUS
         for SSL-VPN appliances on UDP too (clients in a TOML file, owner-only; docs/RADIUS.md).
         --origin: the address browsers use (https://vpn.example.lg.jp behind a proxy); repeatable;
@@ -39,6 +40,7 @@ struct Opts {
     origins: Vec<String>,
     max_connections: usize,
     max_per_address: usize,
+    api_rate: ApiRate,
     positional: Vec<String>,
 }
 
@@ -57,6 +59,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         origins: Vec::new(),
         max_connections: Limits::default().max_connections,
         max_per_address: Limits::default().max_per_address,
+        api_rate: ApiRate::default(),
         positional: Vec::new(),
     };
     let mut it = args.iter();
@@ -86,6 +89,10 @@ fn parse(args: &[String]) -> Result<Opts, String> {
                 } else {
                     o.max_per_address = n;
                 }
+            }
+            "--api-rate" => {
+                let n: u32 = value(a)?.parse().map_err(|_| "--api-rate must be a number".to_owned())?;
+                o.api_rate = ApiRate { per_minute: n, burst: n.div_ceil(2) };
             }
             "--origin" => {
                 let origin = value(a)?;
@@ -169,6 +176,7 @@ fn serve(o: &Opts) -> Result<(), String> {
             clock: system_clock(),
             appliance_url: o.appliance_url.clone(),
             origins: origins(o, addr)?,
+            api_rate: o.api_rate,
         })
         .map_err(|e| e.to_string())?;
         if let (Some(radius_addr), Some(clients)) = (&o.radius, clients) {

@@ -61,6 +61,8 @@ pub struct App {
     origins: Vec<String>,
     /// Their `host[:port]` parts: the only `Host` headers answered.
     hosts: Vec<String>,
+    /// API POSTs per client address.
+    rate: crate::rate::RateLimiter,
 }
 
 /// How to build an [`App`].
@@ -89,6 +91,27 @@ pub struct Config {
     /// browsers), and a request whose `Host` is none of theirs is refused
     /// (DNS rebinding). At least one.
     pub origins: Vec<String>,
+    /// API POSTs (challenge, verify, enroll) per client address: a minute's
+    /// average and a burst; 0 turns the limit off. Applies to requests
+    /// that came through [`crate::listen::serve`], which records the
+    /// client's address.
+    pub api_rate: ApiRate,
+}
+
+/// A per-address limit on the API's POSTs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiRate {
+    /// Requests a minute, on average.
+    pub per_minute: u32,
+    /// Requests at once.
+    pub burst: u32,
+}
+
+impl Default for ApiRate {
+    /// 120 a minute, 60 at once: 60 logins a minute from one address.
+    fn default() -> Self {
+        ApiRate { per_minute: 120, burst: 60 }
+    }
 }
 
 /// Checks an origin (`http(s)://host[:port]`, no path, query or user info)
@@ -177,6 +200,7 @@ impl App {
             csp,
             origins,
             hosts,
+            rate: crate::rate::RateLimiter::new(config.api_rate.per_minute, config.api_rate.burst),
         });
         Ok(app)
     }
@@ -588,7 +612,8 @@ pub fn router(app: Arc<App>) -> Router {
 ///   reaching a 127.0.0.1 server sends its own name);
 /// - a POST whose `Content-Type` is not `application/json` (the types a
 ///   cross-site form or a no-CORS `fetch` may send without a preflight);
-/// - a POST without an `Origin` that is one of the portal's.
+/// - a POST without an `Origin` that is one of the portal's;
+/// - a POST over its client address's rate ([`Config::api_rate`]).
 async fn request_guard(
     State(app): State<Arc<App>>,
     req: axum::extract::Request,
@@ -629,6 +654,19 @@ async fn request_guard(
                 "the request must come from the portal's own pages (Origin header missing or foreign)",
             )
             .into_response();
+        }
+        let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        if let Some(axum::extract::ConnectInfo(peer)) = peer
+            && let Err(retry_after) = app.rate.check(peer.ip(), std::time::Instant::now())
+        {
+            let mut res = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests from this address; retry in {retry_after} s"),
+            )
+            .into_response();
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            return res;
         }
     }
     next.run(req).await

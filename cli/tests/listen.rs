@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use matrixauth_cli::keys;
 use matrixauth_cli::listen::{Limits, serve};
-use matrixauth_cli::server::{App, Config, router};
+use matrixauth_cli::server::{ApiRate, App, Config, router};
 use matrixauth_cli::store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -18,21 +18,35 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(3);
 const PER_ADDRESS: usize = 50;
 const FLOOD: usize = 400;
 
-/// A GET of /api/policy from `source`; the status line.
-async fn get_policy(source: &str, port: u16) -> String {
+/// One request from `source` (a loopback address), as a browser on the
+/// portal's page sends it; the whole response.
+async fn send(source: &str, port: u16, method: &str, path: &str, body: &str) -> String {
     let socket = TcpSocket::new_v4().unwrap();
     socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
     let mut s = socket.connect(format!("127.0.0.1:{port}").parse().unwrap()).await.unwrap();
-    let req = format!("GET /api/policy HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
     s.write_all(req.as_bytes()).await.unwrap();
     let mut out = Vec::new();
     // A liveness bound, not a measurement: without a response the test fails instead of hanging.
     tokio::time::timeout(Duration::from_secs(20), s.read_to_end(&mut out)).await.expect("no answer").unwrap();
-    String::from_utf8_lossy(&out).lines().next().unwrap_or_default().to_owned()
+    String::from_utf8_lossy(&out).into_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn half_open_connections_are_closed_and_never_starve_a_normal_request() {
+/// A GET of /api/policy from `source`; the status line.
+async fn get_policy(source: &str, port: u16) -> String {
+    send(source, port, "GET", "/api/policy", "").await.lines().next().unwrap_or_default().to_owned()
+}
+
+/// A server on a free 127.0.0.1 port with these limits; its port, the stop
+/// switch, the task and the data folder (kept while the server runs).
+async fn start(
+    limits: Limits,
+    api_rate: ApiRate,
+) -> (u16, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
     let store = Store::open(&dir.path().join("matrixauth.db"), keyring.clone()).unwrap();
@@ -47,14 +61,21 @@ async fn half_open_connections_are_closed_and_never_starve_a_normal_request() {
         clock: Arc::new(|| 1_800_000_000),
         appliance_url: None,
         origins: vec![format!("http://127.0.0.1:{port}")],
+        api_rate,
     })
     .unwrap();
-    let limits =
-        Limits { header_read_timeout: HEADER_TIMEOUT, max_per_address: PER_ADDRESS, ..Limits::default() };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(listener, router(app), limits, async {
         let _ = stopped.await;
     }));
+    (port, stop, server, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn half_open_connections_are_closed_and_never_starve_a_normal_request() {
+    let limits =
+        Limits { header_read_timeout: HEADER_TIMEOUT, max_per_address: PER_ADDRESS, ..Limits::default() };
+    let (port, stop, server, _dir) = start(limits, ApiRate::default()).await;
 
     // The flood: FLOOD connections from 127.0.0.1, each with an unfinished request head.
     let mut flood = Vec::new();
@@ -90,6 +111,33 @@ async fn half_open_connections_are_closed_and_never_starve_a_normal_request() {
     // And the flooding address is served again once its connections are gone.
     assert_eq!(get_policy("127.0.0.1", port).await, "HTTP/1.1 200 OK");
 
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), server).await.expect("shutdown completes").unwrap();
+}
+
+/// One address gets the burst and then 429 with Retry-After; another
+/// address is not affected. Before the limit every request was served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_posts_are_rate_limited_per_address() {
+    let (port, stop, server, _dir) = start(Limits::default(), ApiRate { per_minute: 6, burst: 3 }).await;
+    let challenge =
+        |source: &'static str| send(source, port, "POST", "/api/challenge", r#"{"user":"mallory"}"#);
+    for i in 0..3 {
+        let res = challenge("127.0.0.1").await;
+        assert!(res.starts_with("HTTP/1.1 200 OK"), "request {i}: {res}");
+    }
+    let res = challenge("127.0.0.1").await;
+    assert!(res.starts_with("HTTP/1.1 429 Too Many Requests"), "{res}");
+    let retry: u64 = res
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("retry-after: ").map(str::to_owned))
+        .expect("a Retry-After header")
+        .parse()
+        .unwrap();
+    assert!((1..=10).contains(&retry), "one token comes back within 10 s: {retry}");
+    assert!(res.contains(r#""error":"rate_limited""#), "{res}");
+    assert!(challenge("127.0.0.2").await.starts_with("HTTP/1.1 200 OK"), "another address");
+    assert_eq!(get_policy("127.0.0.1", port).await, "HTTP/1.1 200 OK", "pages are not limited");
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), server).await.expect("shutdown completes").unwrap();
 }

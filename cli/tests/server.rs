@@ -49,6 +49,7 @@ fn harness_with(dir: tempfile::TempDir, now: u64, appliance_url: Option<&str>) -
         clock: Arc::new(move || c.load(Ordering::SeqCst)),
         appliance_url: appliance_url.map(str::to_owned),
         origins: vec![ORIGIN.into()],
+        api_rate: matrixauth_cli::server::ApiRate::default(),
     })
     .unwrap();
     Harness { router: router(Arc::clone(&app)), app, clock, keyring, dir }
@@ -568,6 +569,7 @@ async fn the_portal_hands_off_to_the_appliance_by_post() {
             clock: Arc::new(|| T0),
             appliance_url: Some(bad.to_owned()),
             origins: vec![ORIGIN.into()],
+            api_rate: matrixauth_cli::server::ApiRate::default(),
         };
         assert!(App::new(config).is_err(), "{bad}");
     }
