@@ -57,6 +57,33 @@ pub fn unlock(
     }
 }
 
+/// Seconds in a day.
+const DAY: u64 = 86_400;
+
+/// Audit pruning: deletes the lines older than `days` days before `now`,
+/// and audits that it did (`{"event":"audit_pruned","removed":N,…}`).
+/// Returns that line. `quiet` (the server's hourly run): a run that
+/// removed nothing writes no line and returns `None`.
+pub fn prune_audit(store: &Store, days: u64, now: u64, quiet: bool) -> Result<Option<String>, String> {
+    let before = now.saturating_sub(days.saturating_mul(DAY));
+    let mut line = None;
+    store
+        .prune_audit(before, |removed| {
+            if quiet && removed == 0 {
+                return None;
+            }
+            let json = serde_json::json!({
+                "time": now, "user": null, "event": "audit_pruned", "removed": removed,
+                "before": before, "retention_days": days,
+            })
+            .to_string();
+            line = Some(json.clone());
+            Some(json)
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(line)
+}
+
 /// `matrixauth audit [--tail N]`: JSON lines, oldest first.
 pub fn audit(store: &Store, tail: Option<usize>) -> Result<String, String> {
     let mut out = String::new();

@@ -14,6 +14,7 @@ usage:
                    [--radius ADDR:PORT --radius-clients FILE] [--appliance-url URL] [--origin URL ...]
                    [--max-connections N (4096)] [--max-connections-per-address N (64)]
                    [--api-rate N (120 API posts a minute per address, half at once; 0: off)]
+                   [--audit-retention-days N (400; 0: keep for ever)]
         the demo login on http://127.0.0.1:8080/ (data in ./matrixauth-data); with --radius, RADIUS
         for SSL-VPN appliances on UDP too (clients in a TOML file, owner-only; docs/RADIUS.md).
         --origin: the address browsers use (https://vpn.example.lg.jp behind a proxy); repeatable;
@@ -24,7 +25,13 @@ usage:
   matrixauth unlock USER [--data DIR]      clear a user's locks (admin action, audited)
   matrixauth card USER [--data DIR]        issue a grid card to a new user; prints the card
   matrixauth audit [--tail N] [--data DIR] the audit log as JSON lines
+  matrixauth audit prune [--days N] [--data DIR]
+                                           delete lines older than N days (400), audited
 ";
+
+/// Audit lines are kept this many days by default (over a year: access
+/// logs are commonly kept one year).
+const DEFAULT_RETENTION_DAYS: u64 = 400;
 
 struct Opts {
     port: u16,
@@ -41,6 +48,7 @@ struct Opts {
     max_connections: usize,
     max_per_address: usize,
     api_rate: ApiRate,
+    retention_days: u64,
     positional: Vec<String>,
 }
 
@@ -60,6 +68,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         max_connections: Limits::default().max_connections,
         max_per_address: Limits::default().max_per_address,
         api_rate: ApiRate::default(),
+        retention_days: DEFAULT_RETENTION_DAYS,
         positional: Vec::new(),
     };
     let mut it = args.iter();
@@ -89,6 +98,9 @@ fn parse(args: &[String]) -> Result<Opts, String> {
                 } else {
                     o.max_per_address = n;
                 }
+            }
+            "--audit-retention-days" | "--days" => {
+                o.retention_days = value(a)?.parse().map_err(|_| format!("{a} must be a number of days"))?;
             }
             "--api-rate" => {
                 let n: u32 = value(a)?.parse().map_err(|_| "--api-rate must be a number".to_owned())?;
@@ -196,6 +208,24 @@ fn serve(o: &Opts) -> Result<(), String> {
                 }
             });
         }
+        if o.retention_days > 0 {
+            // Pruned at start and then hourly; the pruning itself is audited.
+            let (store, days) = (app.store_handle(), o.retention_days);
+            tokio::spawn(async move {
+                let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+                loop {
+                    hourly.tick().await;
+                    let store = std::sync::Arc::clone(&store);
+                    let pruned = tokio::task::spawn_blocking(move || {
+                        matrixauth_cli::admin::prune_audit(&store, days, now(), true)
+                    })
+                    .await;
+                    if let Ok(Err(e)) = pruned {
+                        eprintln!("matrixauth serve: cannot prune the audit log: {e}");
+                    }
+                }
+            });
+        }
         println!("matrixauth demo login: http://{addr}/   (enrol a user at http://{addr}/enroll)");
         println!("data folder: {}   stop with Ctrl-C", dir.root.display());
         let limits = Limits {
@@ -234,6 +264,14 @@ fn run(args: &[String]) -> Result<(), String> {
         ("audit", []) => {
             let (_, _, store) = open(&o)?;
             print!("{}", admin::audit(&store, o.tail)?);
+            Ok(())
+        }
+        ("audit", [p]) if p == "prune" => {
+            if o.retention_days == 0 {
+                return Err("--days must be at least 1".to_owned());
+            }
+            let (_, _, store) = open(&o)?;
+            println!("{}", admin::prune_audit(&store, o.retention_days, now(), false)?.unwrap_or_default());
             Ok(())
         }
         ("help" | "--help" | "-h", _) => {

@@ -215,6 +215,11 @@ impl App {
         &self.store
     }
 
+    /// The store, shared (background jobs such as audit pruning).
+    pub fn store_handle(&self) -> Arc<Store> {
+        Arc::clone(&self.store)
+    }
+
     /// The current time of the app's clock (Unix seconds).
     pub fn now(&self) -> u64 {
         (self.clock)()

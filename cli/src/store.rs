@@ -240,6 +240,30 @@ impl Store {
         })
     }
 
+    /// Deletes the audit lines whose `time` is before `before` (Unix
+    /// seconds), and appends the line `record` makes of the count (the
+    /// pruning's own line; `None`: none) in the same transaction. Returns
+    /// the count.
+    pub fn prune_audit(
+        &self,
+        before: u64,
+        record: impl FnOnce(usize) -> Option<String>,
+    ) -> StoreResult<usize> {
+        let before = i64::try_from(before).unwrap_or(i64::MAX);
+        self.with(|conn| {
+            let tx = conn.transaction()?;
+            let removed = tx.execute(
+                "DELETE FROM audit WHERE json_valid(line) AND json_extract(line, '$.time') < ?1",
+                params![before],
+            )?;
+            if let Some(line) = record(removed) {
+                insert_audit(&tx, &[line])?;
+            }
+            tx.commit()?;
+            Ok(removed)
+        })
+    }
+
     /// The last `tail` audit lines (all with `None`), oldest first.
     pub fn audit(&self, tail: Option<usize>) -> StoreResult<Vec<String>> {
         self.with(|conn| {

@@ -680,3 +680,37 @@ fn origins_are_normalised_as_browsers_send_them() {
         assert!(parse_origin(bad).is_err(), "{bad}");
     }
 }
+
+/// Audit lines older than the retention go; newer ones, lines of other
+/// shapes and the pruning's own audited line stay. Before, nothing was ever
+/// deleted: every stale, invalid and decoy request added a row for good.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_pruning_keeps_the_retention_and_audits_itself() {
+    let h = harness();
+    let day = 86_400;
+    let old: Vec<String> = (0..50)
+        .map(|i| json!({"time": T0 - 401 * day + i, "user": "x", "event": "stale"}).to_string())
+        .collect();
+    h.app.store().append_audit(&old).unwrap();
+    enroll(&h, "alice").await; // lines at T0
+    let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "nobody"})).await;
+    assert!(ch["token"].is_string());
+    let kept = audit(&h).len() - old.len();
+    assert!(kept > 0);
+    let line = admin::prune_audit(h.app.store(), 400, T0, true).unwrap().unwrap();
+    let v: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["event"], "audit_pruned");
+    assert_eq!(v["removed"], 50);
+    assert_eq!(v["before"], T0 - 400 * day);
+    let after = audit(&h);
+    assert_eq!(after.len(), kept + 1, "the 50 old lines went, the pruning's own line came");
+    assert!(after.iter().all(|l| l["time"].as_u64().unwrap() >= T0 - 400 * day));
+    assert_eq!(after.last().unwrap()["event"], "audit_pruned");
+    // Pruning again removes nothing: the server's quiet run writes nothing, an admin's says so.
+    assert_eq!(admin::prune_audit(h.app.store(), 400, T0, true).unwrap(), None);
+    assert_eq!(audit(&h).len(), kept + 1);
+    let again: Value =
+        serde_json::from_str(&admin::prune_audit(h.app.store(), 400, T0, false).unwrap().unwrap()).unwrap();
+    assert_eq!(again["removed"], 0);
+    assert_eq!(audit(&h).len(), kept + 2);
+}
