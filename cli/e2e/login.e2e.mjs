@@ -30,7 +30,9 @@ let data;
 before(async () => {
   mkdirSync(shots, { recursive: true });
   data = mkdtempSync(join(tmpdir(), 'matrixauth-e2e-'));
+  // Started outside the source tree: the pages and the WASM package come from the binary.
   server = spawn(bin, ['serve', '--port', '0', '--data', data, '--lockout-seconds', String(LOCK_SECONDS)], {
+    cwd: data,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   base = await new Promise((ok, fail) => {

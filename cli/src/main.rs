@@ -18,7 +18,8 @@ usage:
         the demo login on http://127.0.0.1:8080/ (data in ./matrixauth-data); with --radius, RADIUS
         for SSL-VPN appliances on UDP too (clients in a TOML file, owner-only; docs/RADIUS.md).
         --origin: the address browsers use (https://vpn.example.lg.jp behind a proxy); repeatable;
-        default: the listening address (and localhost for a loopback one). A request head must
+        default: the listening address (and localhost for a loopback one). The pages and the WASM
+        package are built in (--assets DIR: read the package from DIR instead). A request head must
         arrive within 10 s and a whole request within 30 s. Behind a reverse proxy every client has
         the proxy's address: raise --max-connections-per-address there
   matrixauth users [--data DIR]            enrolled users, counters and locks
@@ -39,7 +40,7 @@ struct Opts {
     data: PathBuf,
     lockout_seconds: Option<u64>,
     audience: String,
-    assets: PathBuf,
+    assets: Option<PathBuf>,
     tail: Option<usize>,
     radius: Option<String>,
     radius_clients: Option<PathBuf>,
@@ -59,7 +60,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         data: PathBuf::from("matrixauth-data"),
         lockout_seconds: None,
         audience: "vpn.demo.matrixauth".into(),
-        assets: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm/pkg/web")),
+        assets: None,
         tail: None,
         radius: None,
         radius_clients: None,
@@ -83,7 +84,7 @@ fn parse(args: &[String]) -> Result<Opts, String> {
                     Some(value(a)?.parse().map_err(|_| "--lockout-seconds must be a number".to_owned())?);
             }
             "--audience" => o.audience = value(a)?,
-            "--assets" => o.assets = PathBuf::from(value(a)?),
+            "--assets" => o.assets = Some(PathBuf::from(value(a)?)),
             "--tail" => o.tail = Some(value(a)?.parse().map_err(|_| "--tail must be a number".to_owned())?),
             "--radius" => o.radius = Some(value(a)?),
             "--radius-clients" => o.radius_clients = Some(PathBuf::from(value(a)?)),
@@ -167,11 +168,13 @@ fn serve(o: &Opts) -> Result<(), String> {
         _ => return Err("--radius and --radius-clients go together".to_owned()),
     };
     let (dir, keyring, store) = open(o)?;
-    if !o.assets.join("matrixauth_bg.wasm").exists() {
-        eprintln!(
-            "warning: {} has no WASM build; the enrollment page needs it (run scripts/wasm-build.sh)",
-            o.assets.display()
-        );
+    if let Some(assets) = &o.assets
+        && !assets.join("matrixauth_bg.wasm").exists()
+    {
+        return Err(format!(
+            "{} has no WASM build: run scripts/wasm-build.sh, or leave --assets out to use the built-in copy",
+            assets.display()
+        ));
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     rt.block_on(async {

@@ -51,7 +51,7 @@ pub struct App {
     verifier: mx::TicketVerifier,
     decoys: Mutex<HashMap<String, (u64, mx::UserState)>>,
     audience: String,
-    assets: PathBuf,
+    assets: Option<PathBuf>,
     clock: Clock,
     /// Where the portal hands an accepted login on (POST of user and ticket).
     appliance_url: Option<String>,
@@ -76,8 +76,11 @@ pub struct Config {
     pub policy: mx::Policy,
     /// The tickets' audience: the appliance's name.
     pub audience: String,
-    /// Directory of the browser build of the WASM package (`wasm/pkg/web`).
-    pub assets: PathBuf,
+    /// Where the browser build of the WASM package is read from on each
+    /// request (`wasm/pkg/web` after `scripts/wasm-build.sh`, for working on
+    /// it); `None`: the copy compiled into the binary, so the server works
+    /// from any directory and after `cargo install`.
+    pub assets: Option<PathBuf>,
     /// The clock.
     pub clock: Clock,
     /// The SSL-VPN appliance's login URL: after `accepted`, the portal posts
@@ -575,21 +578,30 @@ async fn pkg_file(
     State(app): State<Arc<App>>,
     axum::extract::Path(name): axum::extract::Path<String>,
 ) -> Response {
-    let content_type = match name.as_str() {
-        "matrixauth.js" => "text/javascript; charset=utf-8",
-        "matrixauth_bg.wasm" => "application/wasm",
-        "matrixauth.d.ts" => "text/plain; charset=utf-8",
+    let (content_type, embedded): (&str, &'static [u8]) = match name.as_str() {
+        "matrixauth.js" => ("text/javascript; charset=utf-8", EMBEDDED_JS),
+        "matrixauth_bg.wasm" => ("application/wasm", EMBEDDED_WASM),
+        "matrixauth.d.ts" => ("text/plain; charset=utf-8", EMBEDDED_DTS),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
-    match tokio::fs::read(app.assets.join(&name)).await {
+    let Some(dir) = &app.assets else {
+        return ([(header::CONTENT_TYPE, content_type)], embedded).into_response();
+    };
+    match tokio::fs::read(dir.join(&name)).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, content_type)], bytes).into_response(),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            "the WASM package is not built: run scripts/wasm-build.sh (scripts/demo.sh does it for you)",
+            "the --assets folder has no WASM build: run scripts/wasm-build.sh, or leave --assets out to use the built-in copy",
         )
             .into_response(),
     }
 }
+
+/// The browser build of the WASM package (`wasm/pkg/web`, committed and
+/// checked by CI to match its sources), compiled in.
+pub const EMBEDDED_WASM: &[u8] = include_bytes!("../../wasm/pkg/web/matrixauth_bg.wasm");
+const EMBEDDED_JS: &[u8] = include_bytes!("../../wasm/pkg/web/matrixauth.js");
+const EMBEDDED_DTS: &[u8] = include_bytes!("../../wasm/pkg/web/matrixauth.d.ts");
 
 /// The router: pages, API, appliance stand-in.
 pub fn router(app: Arc<App>) -> Router {

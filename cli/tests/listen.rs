@@ -57,7 +57,7 @@ async fn start(
         keyring,
         policy: mx::Policy::default(),
         audience: "vpn.test".into(),
-        assets: dir.path().join("none"),
+        assets: Some(dir.path().join("none")),
         clock: Arc::new(|| 1_800_000_000),
         appliance_url: None,
         origins: vec![format!("http://127.0.0.1:{port}")],

@@ -36,7 +36,7 @@ fn harness(flow: Flow, legacy: bool) -> H {
         keyring: keyring.clone(),
         policy: mx::Policy::default(),
         audience: "vpn1".into(),
-        assets: dir.path().join("none"),
+        assets: Some(dir.path().join("none")),
         clock: Arc::new(move || c.load(Ordering::SeqCst)),
         appliance_url: None,
         origins: vec!["http://127.0.0.1:8080".into()],

@@ -45,7 +45,7 @@ fn harness_with(dir: tempfile::TempDir, now: u64, appliance_url: Option<&str>) -
         keyring: keyring.clone(),
         policy: mx::Policy::default(),
         audience: "vpn.test".into(),
-        assets: dir.path().join("no-assets"),
+        assets: None,
         clock: Arc::new(move || c.load(Ordering::SeqCst)),
         appliance_url: appliance_url.map(str::to_owned),
         origins: vec![ORIGIN.into()],
@@ -565,7 +565,7 @@ async fn the_portal_hands_off_to_the_appliance_by_post() {
             keyring,
             policy: mx::Policy::default(),
             audience: "a".into(),
-            assets: dir.path().to_owned(),
+            assets: Some(dir.path().to_owned()),
             clock: Arc::new(|| T0),
             appliance_url: Some(bad.to_owned()),
             origins: vec![ORIGIN.into()],
@@ -713,4 +713,43 @@ async fn audit_pruning_keeps_the_retention_and_audits_itself() {
         serde_json::from_str(&admin::prune_audit(h.app.store(), 400, T0, false).unwrap().unwrap()).unwrap();
     assert_eq!(again["removed"], 0);
     assert_eq!(audit(&h).len(), kept + 2);
+}
+
+/// The browser build is compiled in: `/pkg` serves it without a source
+/// tree, byte for byte the committed `wasm/pkg/web`. `--assets DIR` reads a
+/// folder instead (503 if it has no build).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wasm_package_is_served_from_the_binary() {
+    let h = harness();
+    let req = Request::builder().uri("/pkg/matrixauth_bg.wasm").body(Body::empty()).unwrap();
+    let res = h.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/wasm");
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let committed =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../wasm/pkg/web/matrixauth_bg.wasm")).unwrap();
+    assert_eq!(bytes.as_ref(), committed.as_slice());
+    assert_eq!(&bytes[..4], b"\0asm");
+    let (s, _, _) = call(&h.router, "GET", "/pkg/matrixauth.js", Body::empty()).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = call(&h.router, "GET", "/pkg/other.js", Body::empty()).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let dir = tempfile::tempdir().unwrap();
+    let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
+    let store = Store::open(&dir.path().join("db"), keyring.clone()).unwrap();
+    let app = App::new(Config {
+        store,
+        keyring,
+        policy: mx::Policy::default(),
+        audience: "a".into(),
+        assets: Some(dir.path().join("empty")),
+        clock: Arc::new(|| T0),
+        appliance_url: None,
+        origins: vec![ORIGIN.into()],
+        api_rate: matrixauth_cli::server::ApiRate::default(),
+    })
+    .unwrap();
+    let (s, _, _) = call(&router(app), "GET", "/pkg/matrixauth_bg.wasm", Body::empty()).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
 }
