@@ -211,24 +211,28 @@ fn serve(o: &Opts) -> Result<(), String> {
                 }
             });
         }
-        if o.retention_days > 0 {
-            // Pruned at start and then hourly; the pruning itself is audited.
-            let (store, days) = (app.store_handle(), o.retention_days);
-            tokio::spawn(async move {
-                let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
-                loop {
-                    hourly.tick().await;
-                    let store = std::sync::Arc::clone(&store);
-                    let pruned = tokio::task::spawn_blocking(move || {
-                        matrixauth_cli::admin::prune_audit(&store, days, now(), true)
-                    })
-                    .await;
-                    if let Ok(Err(e)) = pruned {
-                        eprintln!("matrixauth serve: cannot prune the audit log: {e}");
+        // At start and then hourly: audit lines past the retention (the pruning is audited) and
+        // decoy states nobody touched for 30 days.
+        let (store, days) = (app.store_handle(), o.retention_days);
+        tokio::spawn(async move {
+            let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                hourly.tick().await;
+                let store = std::sync::Arc::clone(&store);
+                let pruned = tokio::task::spawn_blocking(move || {
+                    let now = now();
+                    if days > 0 {
+                        matrixauth_cli::admin::prune_audit(&store, days, now, true)?;
                     }
+                    let before = now.saturating_sub(matrixauth_cli::server::DECOY_KEEP_SECONDS);
+                    store.prune_decoys(before).map_err(|e| e.to_string())
+                })
+                .await;
+                if let Ok(Err(e)) = pruned {
+                    eprintln!("matrixauth serve: cannot prune the audit log or decoys: {e}");
                 }
-            });
-        }
+            }
+        });
         println!("matrixauth demo login: http://{addr}/   (enrol a user at http://{addr}/enroll)");
         println!("data folder: {}   stop with Ctrl-C", dir.root.display());
         let limits = Limits {

@@ -6,7 +6,6 @@
 //! [`Store::update`]'s compare-and-swap, with the call's audit events in the
 //! same transaction.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -38,10 +37,9 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// Largest request body accepted (bytes).
 pub const MAX_BODY: usize = 4096;
 
-/// Unknown users whose decoy state is remembered (a refresh shows the same
-/// grid and five failures lock, as for a real user); beyond this the
-/// oldest half is dropped.
-const MAX_DECOYS: usize = 10_000;
+/// A decoy state untouched this long is forgotten (the hourly job of
+/// `serve`): the only trace an unknown name leaves, bounded in time.
+pub const DECOY_KEEP_SECONDS: u64 = 30 * 86_400;
 
 /// Everything a request needs.
 pub struct App {
@@ -49,7 +47,6 @@ pub struct App {
     keyring: mx::Keyring,
     policy: mx::Policy,
     verifier: mx::TicketVerifier,
-    decoys: Mutex<HashMap<String, (u64, mx::UserState)>>,
     audience: String,
     assets: Option<PathBuf>,
     clock: Clock,
@@ -195,7 +192,6 @@ impl App {
             store,
             keyring: config.keyring,
             policy: config.policy,
-            decoys: Mutex::new(HashMap::new()),
             audience: config.audience,
             assets: config.assets,
             clock: config.clock,
@@ -208,9 +204,9 @@ impl App {
         Ok(app)
     }
 
-    /// Unknown users whose decoy state is remembered.
+    /// Unknown users whose decoy state is stored.
     pub fn decoys_remembered(&self) -> usize {
-        self.decoys.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.store.decoys().unwrap_or(0)
     }
 
     /// The store (admin commands and tests).
@@ -238,8 +234,8 @@ impl App {
     }
 
     /// Runs `f` with a fresh audited authenticator on the state of `user`:
-    /// the enrolled user's stored state (compare-and-swap), or the in-memory
-    /// decoy state of an unknown user. `f` gets the sealed credential (a
+    /// the enrolled user's stored state (compare-and-swap), or the stored
+    /// decoy state of an unknown user ([`Store::update_decoy`]). `f` gets the sealed credential (a
     /// pattern credential, or with `cards` a grid card too), or `None` for a
     /// decoy.
     ///
@@ -267,25 +263,12 @@ impl App {
             return Ok(out);
         }
         let (auth, events) = self.authenticator().map_err(ApiError::internal)?;
-        let out = {
-            let mut decoys = self.decoys.lock().unwrap_or_else(PoisonError::into_inner);
-            if decoys.len() >= MAX_DECOYS && !decoys.contains_key(user) {
-                let mut ages: Vec<u64> = decoys.values().map(|(t, _)| *t).collect();
-                ages.sort_unstable();
-                let cut = ages.get(ages.len() / 2).copied().unwrap_or(u64::MAX);
-                decoys.retain(|_, (t, _)| *t > cut);
-            }
-            let now = (self.clock)();
-            let mut state = decoys.get(user).map(|(_, s)| s.clone()).unwrap_or_default();
-            let out = f(&auth, None, &mut state);
-            // Only a well-formed user id earns a remembered decoy state: a refused id must not
-            // take a place in the map.
-            if !matches!(out, Err(mx::Error::InvalidUserId)) {
-                decoys.insert(user.to_owned(), (now, state));
-            }
-            out
-        };
-        self.store.append_audit(&events.take())?;
+        let out = self.store.update_decoy(user, (self.clock)(), |state| {
+            let out = f(&auth, None, state);
+            // Only a well-formed user id earns a stored decoy state.
+            let keep = !matches!(out, Err(mx::Error::InvalidUserId));
+            (out, events.take(), keep)
+        })?;
         Ok(out)
     }
 }

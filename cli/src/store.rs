@@ -85,6 +85,12 @@ CREATE TABLE IF NOT EXISTS users (
     version     INTEGER NOT NULL,
     created_at  INTEGER NOT NULL
 ) STRICT;
+CREATE TABLE IF NOT EXISTS decoys (
+    user        TEXT PRIMARY KEY NOT NULL,
+    state       BLOB NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS decoys_updated_at ON decoys (updated_at);
 CREATE TABLE IF NOT EXISTS audit (
     id    INTEGER PRIMARY KEY AUTOINCREMENT,
     line  TEXT NOT NULL
@@ -206,6 +212,58 @@ impl Store {
                 return Ok(Some(out));
             }
             Err(StoreError::Contended)
+        })
+    }
+
+    /// Runs `f` on the decoy state of the unknown user `user` (a default
+    /// state if there is none, or if the stored one does not authenticate)
+    /// and stores what it leaves with `now`, in one transaction with the
+    /// audit lines `f` returns; nothing is stored when `f` says not to keep
+    /// it. Decoys live in the store like users, so a flood of other names
+    /// cannot evict one (which would tell unknown users from real ones), a
+    /// restart keeps them, and every node sharing the store sees the same.
+    pub fn update_decoy<T>(
+        &self,
+        user: &str,
+        now: u64,
+        f: impl FnOnce(&mut mx::UserState) -> (T, Vec<String>, bool),
+    ) -> StoreResult<T> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let stored: Option<Vec<u8>> = tx
+                .query_row("SELECT state FROM decoys WHERE user = ?1", params![user], |r| r.get(0))
+                .optional()?;
+            let mut state = stored
+                .and_then(|b| mx::UserState::from_bytes(&self.keyring, user, &b).ok())
+                .unwrap_or_default();
+            let (out, audit, keep) = f(&mut state);
+            if keep {
+                let bytes = state.to_bytes(&self.keyring, user).map_err(StoreError::Encode)?;
+                tx.execute(
+                    "INSERT INTO decoys (user, state, updated_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (user) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                    params![user, bytes, to_i64(now)],
+                )?;
+            }
+            insert_audit(&tx, &audit)?;
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+
+    /// Forgets decoy states not touched since `before` (Unix seconds);
+    /// returns how many.
+    pub fn prune_decoys(&self, before: u64) -> StoreResult<usize> {
+        self.with(|conn| {
+            Ok(conn.execute("DELETE FROM decoys WHERE updated_at < ?1", params![to_i64(before)])?)
+        })
+    }
+
+    /// Decoy states stored.
+    pub fn decoys(&self) -> StoreResult<usize> {
+        self.with(|conn| {
+            let n: i64 = conn.query_row("SELECT COUNT(*) FROM decoys", [], |r| r.get(0))?;
+            Ok(usize::try_from(n).unwrap_or(0))
         })
     }
 

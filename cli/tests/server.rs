@@ -753,3 +753,45 @@ async fn the_wasm_package_is_served_from_the_binary() {
     let (s, _, _) = call(&router(app), "GET", "/pkg/matrixauth_bg.wasm", Body::empty()).await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+/// A flood of other unknown names cannot evict an unknown user's decoy
+/// (which would tell it from a real user, whose state is stored): after
+/// 10,001 other names and a restart, its pending challenge and its failures
+/// are still there, and five failures lock it. Before, decoys lived in memory
+/// (10,000 at most) and the flood gave "ghost" a fresh state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_of_other_names_does_not_evict_a_decoy() {
+    let h = harness();
+    let (_, first) = post(&h.router, "/api/challenge", &json!({"user": "ghost"})).await;
+    for i in 0..2 {
+        let (_, v) = post(
+            &h.router,
+            "/api/verify",
+            &json!({"user": "ghost", "token": first["token"], "answer": format!("{i}0pw0000")}),
+        )
+        .await;
+        assert_eq!(v["outcome"], "rejected");
+    }
+    for i in 0..10_001 {
+        let (st, _) = post(&h.router, "/api/challenge", &json!({"user": format!("flood{i}")})).await;
+        assert_eq!(st, StatusCode::OK);
+    }
+    assert_eq!(h.app.decoys_remembered(), 10_002);
+    // After the flood and a restart on the same folder, ghost's answered challenge and its two
+    // failures are still there: three more failures lock (five in all), as for a real user.
+    let h = harness_in(h.dir, T0);
+    for i in 2..5 {
+        let (_, v) = post(
+            &h.router,
+            "/api/verify",
+            &json!({"user": "ghost", "token": first["token"], "answer": format!("{i}0pw0000")}),
+        )
+        .await;
+        assert_eq!(v["outcome"], "rejected", "failure {i}: the decoy still knows its challenge");
+    }
+    let (s, _) = post(&h.router, "/api/challenge", &json!({"user": "ghost"})).await;
+    assert_eq!(s, StatusCode::LOCKED);
+    // Untouched decoys are forgotten after DECOY_KEEP_SECONDS.
+    let gone = h.app.store().prune_decoys(T0 + matrixauth_cli::server::DECOY_KEEP_SECONDS).unwrap();
+    assert_eq!(gone, 10_002);
+}
