@@ -22,6 +22,7 @@ usage:
         package are built in (--assets DIR: read the package from DIR instead). A request head must
         arrive within 10 s and a whole request within 30 s. Behind a reverse proxy every client has
         the proxy's address: raise --max-connections-per-address there
+  matrixauth init [--data DIR]             create a data folder (admin commands need an existing one)
   matrixauth users [--data DIR]            enrolled users, counters and locks
   matrixauth unlock USER [--data DIR]      clear a user's locks (admin action, audited)
   matrixauth card USER [--data DIR]        issue a grid card to a new user; prints the card
@@ -248,43 +249,66 @@ fn serve(o: &Opts) -> Result<(), String> {
     })
 }
 
+/// Writes `text` to standard output. A reader that went away (`| head`)
+/// is not an error: the command stops writing and succeeds.
+fn out(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the output: {e}")),
+        _ => Ok(()),
+    }
+}
+
+/// The data folder for an admin command: it must exist (a mistyped
+/// `--data` must not quietly start an empty one); `serve` and `init`
+/// create it.
+fn open_existing(o: &Opts) -> Result<(DataDir, mx::Keyring, Store), String> {
+    if !o.data.join("keyring").exists() {
+        return Err(format!(
+            "no data folder at {} (check --data; `matrixauth init` or `matrixauth serve` creates one)",
+            o.data.display()
+        ));
+    }
+    open(o)
+}
+
 fn run(args: &[String]) -> Result<(), String> {
     let (cmd, rest) = args.split_first().ok_or_else(|| USAGE.to_owned())?;
     let o = parse(rest)?;
     match (cmd.as_str(), o.positional.as_slice()) {
         ("serve", []) => serve(&o),
+        ("init", []) => {
+            let (dir, _, _) = open(&o)?;
+            out(&format!("data folder ready: {}\n", dir.root.display()))
+        }
         ("users", []) => {
-            let (_, _, store) = open(&o)?;
-            print!("{}", admin::users(&store, now())?);
-            Ok(())
+            let (_, _, store) = open_existing(&o)?;
+            out(&admin::users(&store, now())?)
         }
         ("unlock", [user]) => {
-            let (_, keyring, store) = open(&o)?;
-            println!("{}", admin::unlock(&store, &keyring, &policy(&o), user, now())?);
-            Ok(())
+            let (_, keyring, store) = open_existing(&o)?;
+            out(&format!("{}\n", admin::unlock(&store, &keyring, &policy(&o), user, now())?))
         }
         ("card", [user]) => {
-            let (_, keyring, store) = open(&o)?;
-            print!("{}", admin::issue_card(&store, &keyring, user, now())?);
-            Ok(())
+            let (_, keyring, store) = open_existing(&o)?;
+            out(&admin::issue_card(&store, &keyring, user, now())?)
         }
         ("audit", []) => {
-            let (_, _, store) = open(&o)?;
-            print!("{}", admin::audit(&store, o.tail)?);
-            Ok(())
+            let (_, _, store) = open_existing(&o)?;
+            out(&admin::audit(&store, o.tail)?)
         }
         ("audit", [p]) if p == "prune" => {
             if o.retention_days == 0 {
                 return Err("--days must be at least 1".to_owned());
             }
-            let (_, _, store) = open(&o)?;
-            println!("{}", admin::prune_audit(&store, o.retention_days, now(), false)?.unwrap_or_default());
-            Ok(())
+            let (_, _, store) = open_existing(&o)?;
+            out(&format!(
+                "{}\n",
+                admin::prune_audit(&store, o.retention_days, now(), false)?.unwrap_or_default()
+            ))
         }
-        ("help" | "--help" | "-h", _) => {
-            print!("{USAGE}");
-            Ok(())
-        }
+        ("help" | "--help" | "-h", _) => out(USAGE),
         _ => Err(USAGE.to_owned()),
     }
 }
