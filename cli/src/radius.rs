@@ -437,22 +437,9 @@ enum Decision {
     },
 }
 
-/// `YYYY-MM-DD HH:MM UTC` of Unix seconds.
-#[allow(clippy::many_single_char_names)] // the names of the published algorithm
+/// `YYYY-MM-DD HH:MM UTC` of Unix seconds (the date is the core's).
 fn utc(t: u64) -> String {
-    let days = t / 86_400;
-    let (h, m) = ((t % 86_400) / 3600, (t % 3600) / 60);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = i64::try_from(days).unwrap_or(0) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(mo <= 2);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02} UTC")
+    format!("{} {:02}:{:02} UTC", mx::utc_date(t), (t % 86_400) / 3600, (t % 3600) / 60)
 }
 
 /// Serves RADIUS on `socket` until the task is dropped. Each datagram is

@@ -297,7 +297,7 @@ impl GridCard {
         let mut out = Zeroizing::new(String::new());
         let _ = write!(out, "Grid card {}", self.serial);
         if let Some(e) = self.expires_at {
-            let _ = write!(out, "   expires {}", date(e));
+            let _ = write!(out, "   expires {}", utc_date(e));
         }
         out.push('\n');
         let width = self.cell_len().max(1);
@@ -351,7 +351,7 @@ impl GridCard {
                 s,
                 "<text x=\"{:.2}\" y=\"{header}\" font-size=\"2.6\" text-anchor=\"end\">expires {}</text>",
                 w - 3.0,
-                date(e)
+                utc_date(e)
             );
         }
         for c in 0..self.geometry.cols() {
@@ -504,8 +504,10 @@ pub(crate) fn choose(pool: &mut [u8], k: usize) -> Result<Vec<u8>> {
     Ok(chosen)
 }
 
-/// `YYYY-MM-DD` (UTC) of Unix seconds, for the printed expiry.
-fn date(unix: u64) -> String {
+/// `YYYY-MM-DD` (UTC) of Unix seconds: the printed card's expiry, and
+/// the date frontends show in lock messages (so every frontend prints the
+/// same calendar).
+pub fn utc_date(unix: u64) -> String {
     // At most u64::MAX / 86400 < 2^48 days: fits an i64.
     let days = i64::try_from(unix / 86_400).unwrap_or(i64::MAX / 2);
     // Howard Hinnant's civil_from_days.
@@ -596,9 +598,9 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(super::date(0), "1970-01-01");
-        assert_eq!(super::date(951_782_400), "2000-02-29");
-        assert_eq!(super::date(1_800_000_000), "2027-01-15");
-        assert_eq!(super::date(crate::MAX_TIME), "9999-12-31");
+        assert_eq!(super::utc_date(0), "1970-01-01");
+        assert_eq!(super::utc_date(951_782_400), "2000-02-29");
+        assert_eq!(super::utc_date(1_800_000_000), "2027-01-15");
+        assert_eq!(super::utc_date(crate::MAX_TIME), "9999-12-31");
     }
 }

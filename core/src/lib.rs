@@ -67,7 +67,9 @@ struct ReadmeDoctests;
 
 pub use audit::{AuditSink, Event, EventKind};
 pub use authenticator::{Authenticator, Challenge, Outcome, Verdict};
-pub use card::{Alphabet, CardChallenge, CardSpec, GridCard, MAX_CARD_CHALLENGE_CELLS, MAX_CELL_LEN};
+pub use card::{
+    Alphabet, CardChallenge, CardSpec, GridCard, MAX_CARD_CHALLENGE_CELLS, MAX_CELL_LEN, utc_date,
+};
 pub use codec::{MAX_TIME, Name};
 pub use error::{Error, PolicyViolation, Result, TicketError, Weakness};
 pub use fold::{MAX_TYPED_BYTES, fold};
