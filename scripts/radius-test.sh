@@ -21,9 +21,12 @@ fi
 cargo build -q --locked -p matrixauth-cli
 bin=$PWD/target/debug/matrixauth
 tmp=$(mktemp -d)
-pids=()
+# Server pids go to a file: `serve` runs in a process substitution (a subshell), where an
+# array would be lost and the servers would outlive the script.
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -f "$tmp/pids" ]; then
+    while read -r p; do kill "$p" 2>/dev/null || true; done < "$tmp/pids"
+  fi
   wait 2>/dev/null || true
   rm -rf "$tmp"
 }
@@ -51,7 +54,7 @@ TOML
   chmod 600 "$tmp/$name.toml"
   "$bin" serve --port "$http" --data "$tmp/data" --audience "$name" --radius "127.0.0.1:$radius" \
     --radius-clients "$tmp/$name.toml" > "$tmp/$name.log" 2>&1 &
-  pids+=($!)
+  echo $! >> "$tmp/pids"
   for _ in $(seq 100); do grep -q '^RADIUS: ' "$tmp/$name.log" 2>/dev/null && break; sleep 0.1; done
   grep -q '^RADIUS: ' "$tmp/$name.log" || { cat "$tmp/$name.log"; echo "server $name did not start"; exit 1; }
   echo "$http $radius"
