@@ -20,11 +20,15 @@ target/release/matrixauth serve --port "$http" --data "$tmp/data" --radius "127.
   --radius-clients "$tmp/c.toml" > "$tmp/log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q '^RADIUS: ' "$tmp/log" 2>/dev/null && break; sleep 0.1; done
-python3 - "$http" "$users" <<'PY'
+for i in $(seq 0 $((users - 1))); do
+  target/release/matrixauth users invite "u$i" --data "$tmp/data" --json
+done > "$tmp/links"
+python3 - "$http" "$tmp/links" <<'PY'
 import json, sys, urllib.request
-port, n = sys.argv[1], int(sys.argv[2])
-for i in range(n):
-    body = {"user": f"u{i}", "cells": ["B2", "G3", "D5", "A8", "H1", "E6"], "fixed": "pw", "fixedAt": 2}
+port = sys.argv[1]
+for line in open(sys.argv[2]):
+    invite = json.loads(line)["link"].split("#invite=")[1]
+    body = {"invite": invite, "cells": ["B2", "G3", "D5", "A8", "H1", "E6"], "fixed": "pw", "fixedAt": 2}
     req = urllib.request.Request(f"http://127.0.0.1:{port}/api/enroll", data=json.dumps(body).encode(),
                                  headers={"content-type": "application/json", "origin": f"http://127.0.0.1:{port}"})
     assert urllib.request.urlopen(req).status == 201

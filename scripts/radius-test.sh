@@ -63,10 +63,12 @@ TOML
 mkdir -m 700 "$tmp/data"
 read -r http_ch radius_ch < <(serve vpn-challenge challenge false false)
 for user in alice bob carol dave; do
-  python3 - "$http_ch" "$user" <<'PY'
+  # Enrollment needs the administrator's invitation: the token is the link's fragment.
+  link=$("$bin" users invite "$user" --data "$tmp/data" --json)
+  python3 - "$http_ch" "$link" <<'PY'
 import json, sys, urllib.request
-port, user = sys.argv[1:]
-body = {"user": user, "cells": ["B2", "G3", "D5", "A8", "H1", "E6"], "fixed": "pw", "fixedAt": 2}
+port, link = sys.argv[1], json.loads(sys.argv[2])["link"]
+body = {"invite": link.split("#invite=")[1], "cells": ["B2", "G3", "D5", "A8", "H1", "E6"], "fixed": "pw", "fixedAt": 2}
 req = urllib.request.Request(f"http://127.0.0.1:{port}/api/enroll", data=json.dumps(body).encode(),
                              headers={"content-type": "application/json", "origin": f"http://127.0.0.1:{port}"})
 assert urllib.request.urlopen(req).status == 201
@@ -79,4 +81,4 @@ read -r http_otp radius_otp < <(serve vpn-otp otp true false)
 read -r _ radius_pam < <(serve vpn-pam challenge false true "$pam_secret")
 
 CARD_FILE="$tmp/frank.card" python3 scripts/radius_peers.py "$radius_ch" "$radius_otp" "$http_ch" "$http_otp" "$secret" "$radius_pam" "$pam_secret"
-echo "audit lines written by the RADIUS side: $(grep -c '"event":"radius"' <("$bin" audit --data "$tmp/data"))"
+echo "audit lines written by the RADIUS side: $(grep -c '"event":"radius"' <("$bin" audit tail -n 1000000 --json --data "$tmp/data"))"

@@ -1,8 +1,10 @@
-// End to end: the demo server on a free 127.0.0.1 port with a temporary data folder, driven in
-// Debian's headless Chromium through playwright-core. Enrol by clicking cells, pass the practice
-// round, log in by reading the digits from the data-cell elements, follow the hand-off to /vpn,
-// then lock the user with five wrong answers and watch the lock end. A page on another origin
-// then tries to lock the user through the visitor's browser, and must not.
+// End to end: the server on a free 127.0.0.1 port with a temporary data folder, driven in
+// Debian's headless Chromium through playwright-core, and administered with the real binary. The
+// administrator invites alice; she enrols through the link by clicking cells and passing the
+// practice round, logs in by reading the digits from the data-cell elements, follows the hand-off
+// to /vpn, locks herself with five wrong answers, is unlocked by the administrator, and is
+// refused outside an approved access period. A page on another origin then tries to lock her
+// through the visitor's browser, and must not. Screenshots land in target/e2e/.
 //
 //   MATRIXAUTH_BIN=target/debug/matrixauth node --test cli/e2e/login.e2e.mjs
 import { test, before, after } from 'node:test';
@@ -31,7 +33,7 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   data = mkdtempSync(join(tmpdir(), 'matrixauth-e2e-'));
   // Started outside the source tree: the pages and the WASM package come from the binary.
-  server = spawn(bin, ['serve', '--port', '0', '--data', data, '--lockout-seconds', String(LOCK_SECONDS)], {
+  server = spawn(bin, ['serve', '--port', '0', '--data', data, '--lockout-seconds', String(LOCK_SECONDS), '--no-first-invitation'], {
     cwd: data,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -72,18 +74,32 @@ async function gridText(page) {
   return page.$$eval('#login td[data-cell]', (tds) => tds.map((td) => td.dataset.cell + td.textContent).join(' '));
 }
 
-test('enrol, log in, hand off to the VPN, lock and unlock', { timeout: 120000 }, async () => {
+/** An administrator's command on the server's data folder (the real binary, as a person runs it). */
+function admin(...args) {
+  return execFileSync(bin, [...args, '--data', data], { encoding: 'utf8', env: { ...process.env, TZ: 'Asia/Tokyo' } });
+}
+
+test('invitation, enrollment, login, lock, admin unlock, access period', { timeout: 120000 }, async () => {
   const started = Date.now();
   const context = await browser.newContext({ locale: 'ja-JP' });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  // 403 (the replayed ticket) and 423 (the lock) are answers this test provokes.
+  // 403 (the used invitation, the replayed ticket) and 423 (the lock) are answers this test provokes.
   page.on('console', (m) => m.type() === 'error' && !/status of (403|423)/.test(m.text()) && errors.push(m.text()));
 
-  // --- Enrollment: click cells, see the live checks, practise, save.
+  // --- Enrollment is never open: without an invitation the page says how to get one.
   await page.goto(`${base}/enroll`);
-  await page.fill('#user', 'alice');
+  await page.waitForSelector('#enroll[data-ready="no-invite"]');
+  assert.match(await page.textContent('#no-invite'), /管理者が発行した招待リンク/);
+  assert.equal(await page.isVisible('#select-grid'), false);
+
+  // --- The administrator invites alice; the link enrols alice, once.
+  const { link } = JSON.parse(admin('users', 'invite', 'alice', '--origin', base, '--json'));
+  assert.match(link, new RegExp(`^${base}/enroll#invite=[0-9a-f]{64}$`));
+  await page.goto(link);
+  await page.waitForSelector('#enroll[data-ready="yes"]');
+  assert.equal(await page.getAttribute('#invitee', 'data-user'), 'alice');
   for (const c of ['A1', 'B1', 'C1', 'D1', 'E1', 'F1']) await page.click(`#select-grid td[data-cell="${c}"]`);
   await page.waitForSelector('#warnings li');
   assert.match(await page.textContent('#warnings'), /一直線/, 'a straight line is flagged as weak');
@@ -91,10 +107,16 @@ test('enrol, log in, hand off to the VPN, lock and unlock', { timeout: 120000 },
   await page.click('#clear');
   for (const c of PATTERN) await page.click(`#select-grid td[data-cell="${c}"]`);
   assert.equal(await page.textContent('#select-grid td[data-cell="G3"]'), '2', 'order numbers are shown');
+  // A chosen cell beside the block gap stays inside its frame (its colour does not fill the gap).
+  assert.equal(await page.$eval('#select-grid td[data-cell="D5"]', (td) => getComputedStyle(td).backgroundClip), 'padding-box');
   await page.fill('#fixed', FIXED);
   await page.selectOption('#fixed-at', String(FIXED_AT));
   assert.equal(await page.getAttribute('#warnings', 'data-count'), '0');
-  assert.match(await page.textContent('#strength'), /1 \/ 1,000,000/);
+  // Strength in words people read, not 1.51e+5.
+  const strength = await page.textContent('#strength');
+  assert.match(strength, /100 万回に 1 回/);
+  assert.match(strength, /万通り/);
+  assert.doesNotMatch(strength, /e[+-]\d/);
   assert.equal(await page.isDisabled('#save'), true, 'saving needs the practice round');
   await page.click('#practice-start');
   await page.fill('#practice-answer', '0000000');
@@ -107,6 +129,13 @@ test('enrol, log in, hand off to the VPN, lock and unlock', { timeout: 120000 },
   await page.screenshot({ path: join(shots, 'enroll.png'), fullPage: true });
   await page.click('#save');
   await page.waitForSelector('#login-link');
+  assert.equal(new URL(page.url()).hash, '', 'the used link leaves the address bar');
+  // The same link again: refused, in the page's language.
+  const reuse = await context.newPage();
+  await reuse.goto(link);
+  await reuse.waitForSelector('#enroll[data-ready="no-invite"]');
+  assert.match(await reuse.textContent('#no-invite'), /この招待リンクは使えません/);
+  await reuse.close();
 
   // --- Login: the grid, a refresh shows the same grid, answer, hand-off.
   await page.click('#login-link');
@@ -115,6 +144,16 @@ test('enrol, log in, hand off to the VPN, lock and unlock', { timeout: 120000 },
   assert.equal(await page.getAttribute('#login input[name="answer"]', 'autocomplete'), 'one-time-code');
   assert.equal(await page.getAttribute('#login td[data-cell="B3"]', 'aria-label'), `列 B、行 3: ${await page.textContent('#login td[data-cell="B3"]')}`);
   assert.match(await page.textContent('.mx-countdown'), /残り [23]:\d\d/);
+  // The countdown is not read out every second: only a hidden region, at thresholds.
+  assert.equal(await page.getAttribute('.mx-countdown', 'aria-live'), null);
+  assert.equal(await page.getAttribute('.mx-countdown', 'aria-hidden'), 'true');
+  assert.equal(await page.getAttribute('.mx-sr-only', 'aria-live'), 'polite');
+  assert.equal(await page.textContent('.mx-sr-only'), '', 'nothing announced between thresholds');
+  // The block gap keeps every cell's frame: D1 (right of the gap) and A4 (above it).
+  for (const cell of ['D1', 'A4', 'D4']) {
+    const frame = await page.$eval(`#login td[data-cell="${cell}"]`, (td) => getComputedStyle(td).boxShadow);
+    assert.match(frame, /inset/, `${cell} keeps its frame inside the gap: ${frame}`);
+  }
   const first = await gridText(page);
   await page.screenshot({ path: join(shots, 'login.png'), fullPage: true });
   await page.reload();
@@ -127,14 +166,17 @@ test('enrol, log in, hand off to the VPN, lock and unlock', { timeout: 120000 },
   await Promise.all([page.waitForURL(/\/vpn\?ticket=/), page.click('#login button[type="submit"]')]);
   await page.waitForSelector('#greeting');
   assert.equal(await page.getAttribute('#greeting', 'data-user'), 'alice');
+  assert.equal(await page.getAttribute('html', 'lang'), 'ja');
   await page.screenshot({ path: join(shots, 'vpn.png'), fullPage: true });
   // The ticket is single use: the same URL again is refused.
   const vpnUrl = page.url();
   const again = await page.goto(vpnUrl);
   assert.equal(again.status(), 403);
   assert.equal(await page.getAttribute('#refused', 'data-reason'), 'replayed');
+  assert.match(await page.textContent('#refused'), /使用済み/);
+  assert.doesNotMatch(await page.textContent('body'), /replayed/, 'no English code in the Japanese page');
 
-  // --- Five wrong answers lock the user; no grid until the lock ends.
+  // --- Five wrong answers lock the user; no grid; the administrator unlocks.
   await page.goto(`${base}/?user=alice`);
   for (let i = 1; i <= 5; i++) {
     await page.waitForSelector('#login td[data-cell="H8"]');
@@ -145,28 +187,51 @@ test('enrol, log in, hand off to the VPN, lock and unlock', { timeout: 120000 },
   await page.waitForSelector('.mx-login.mx-locked');
   const lockedUntil = Number(await page.getAttribute('.mx-message', 'data-locked-until'));
   assert.ok(lockedUntil > Date.now() / 1000 - 2, 'the lock message carries its end time');
-  assert.match(await page.textContent('.mx-message'), /ロックされています。解除予定: \d{4}\/\d{1,2}\/\d{1,2}/);
+  assert.match(await page.textContent('.mx-message'), /ロックされています。解除予定: \d{4}\/\d{1,2}\/\d{1,2}.*管理者に依頼すれば/);
   assert.equal(await page.$$eval('#login td[data-cell]', (t) => t.length), 0, 'no grid while locked');
   await page.screenshot({ path: join(shots, 'locked.png'), fullPage: true });
-  await page.reload();
-  await page.waitForSelector('.mx-login.mx-locked');
-  assert.equal(await page.$$eval('#login td[data-cell]', (t) => t.length), 0, 'a refresh shows no grid either');
-  const wait = lockedUntil * 1000 - Date.now() + 500;
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  assert.match(JSON.parse(admin('users', 'show', 'alice', '--json')).lock.toString(), /^\d+$/);
+  assert.equal(admin('users', 'unlock', 'alice'), 'alice unlocked\n');
   await page.reload();
   await page.waitForSelector('#login td[data-cell="H8"]');
   await page.fill('#login input[name="answer"]', await answerFrom(page, '#login'));
   await Promise.all([page.waitForURL(/\/vpn\?ticket=/), page.click('#login button[type="submit"]')]);
   assert.equal(await page.getAttribute('#greeting', 'data-user'), 'alice');
 
-  // --- English for English browsers.
+  // --- An approved access period tomorrow: today, only the right answer learns it.
+  const tomorrow = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+  admin('users', 'window', 'add', 'alice', '--from', `${tomorrow} 09:00`, '--to', `${tomorrow} 17:00`);
+  await page.goto(`${base}/?user=alice`);
+  await page.waitForSelector('#login td[data-cell="H8"]');
+  await page.fill('#login input[name="answer"]', await answerFrom(page, '#login'));
+  await page.click('#login button[type="submit"]');
+  await page.waitForSelector('#login[data-outcome="outside_window"]');
+  assert.match(await page.textContent('.mx-message'), /承認された利用期間外です/);
+  assert.equal(await page.$$eval('#login td[data-cell]', (t) => t.length), 0);
+  await page.screenshot({ path: join(shots, 'outside-period.png'), fullPage: true });
+  admin('users', 'window', 'remove', 'alice', '1');
+
+  // --- English for English browsers, the appliance page included.
   const en = await (await browser.newContext({ locale: 'en-US' })).newPage();
+  en.on('pageerror', (e) => errors.push(e.message));
   await en.goto(`${base}/?user=alice`);
   await en.waitForSelector('#login td[data-cell="H8"]');
   assert.equal(await en.getAttribute('#login td[data-cell="C4"]', 'aria-label'), `column C, row 4: ${await en.textContent('#login td[data-cell="C4"]')}`);
+  await en.fill('#login input[name="answer"]', await answerFrom(en, '#login'));
+  await Promise.all([en.waitForURL(/\/vpn\?ticket=/), en.click('#login button[type="submit"]')]);
+  assert.equal(await en.getAttribute('html', 'lang'), 'en');
+  assert.match(await en.textContent('#greeting'), /^Welcome, alice\./);
+  await en.goto(`${base}/enroll#invite=${'0'.repeat(64)}`);
+  await en.waitForSelector('#enroll[data-ready="no-invite"]');
+  assert.match(await en.textContent('#no-invite'), /cannot be used/);
+
+  // --- Every admin action above is in the audit log, with who ran it.
+  const actions = admin('audit', 'tail', '-n', '200', '--json').trim().split('\n').map((l) => JSON.parse(l))
+    .filter((e) => e.event === 'admin').map((e) => e.action);
+  assert.deepEqual(actions, ['invite', 'unlock', 'window_add', 'window_remove']);
 
   assert.deepEqual(errors, [], 'no script errors in the pages');
-  console.log(`e2e: ${((Date.now() - started) / 1000).toFixed(1)} s in the browser (lock ${LOCK_SECONDS} s included)`);
+  console.log(`e2e: ${((Date.now() - started) / 1000).toFixed(1)} s in the browser`);
 });
 
 /** POST as the portal's own pages do (Node, not the browser): the attacker's token. */
@@ -185,19 +250,18 @@ function postJson(path, body) {
   });
 }
 
-/** alice's failures since her last success, from `matrixauth users`. */
+/** alice's failures since her last success and her lock, from `matrixauth users list --json`. */
 function failuresOfAlice() {
-  const out = execFileSync(bin, ['users', '--data', data], { encoding: 'utf8' });
-  const row = out.split('\n').find((l) => l.startsWith('alice\t'));
-  assert.ok(row, out);
-  return { since: Number(row.split('\t')[3]), lock: row.split('\t')[4] };
+  const row = JSON.parse(admin('users', 'list', '--json')).find((u) => u.user === 'alice');
+  assert.ok(row);
+  return { since: row.failuresSinceSuccess, lock: row.lock };
 }
 
 test('another site cannot lock a user through a visitor\'s browser', { timeout: 60000 }, async () => {
   const { status, body: ch } = await postJson('/api/challenge', { user: 'alice' });
   assert.equal(status, 200);
   const before = failuresOfAlice();
-  assert.equal(before.lock, '-');
+  assert.equal(before.lock, null);
   // The attacker's page, on another origin (another port): six wrong answers by text/plain
   // fetch (no CORS preflight needed) and a classic JSON-in-a-form CSRF post.
   const wrong = (i) => JSON.stringify({ user: 'alice', token: ch.token, answer: `0${i}pw00000000` });

@@ -78,3 +78,53 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
+
+/// `matrixauth keys rotate`: adds a fresh key as the signing key (the new
+/// first line) and keeps the old ones for verification, so existing sealed
+/// credentials, states and tickets stay valid; states move to the new key
+/// as they are next written. The file is replaced atomically (a temporary
+/// file, owner-only, synced, then renamed). Returns the new key id. Running
+/// servers keep the old signing key until restarted.
+pub fn rotate(path: &Path) -> Result<u32, String> {
+    check_permissions(path)?;
+    load_or_create(path)?; // refuses a damaged file before touching it
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+    );
+    let max_id = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(' ').and_then(|(id, _)| id.parse::<u32>().ok()))
+        .max()
+        .unwrap_or(0);
+    let id = max_id.checked_add(1).ok_or("no key id left")?;
+    let key = mx::Keyring::generate_key().map_err(|e| e.to_string())?;
+    let mut out = zeroize::Zeroizing::new(String::new());
+    out.push_str("# matrixauth keyring: <key id> <key>; first line signs. Keep secret.\n");
+    let _ = write!(out, "{id} ");
+    for b in key.iter() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out.push('\n');
+    for line in text.lines().filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')) {
+        out.push_str(line.trim());
+        out.push('\n');
+    }
+    let tmp = path.with_extension("rotating");
+    let _ = std::fs::remove_file(&tmp);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut file = opts.open(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+    file.write_all(out.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
+    load_or_create(path)?;
+    Ok(id)
+}

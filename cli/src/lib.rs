@@ -1,13 +1,32 @@
-//! The `matrixauth` binary's library: the browser login demo server
-//! (`matrixauth serve`) and the admin commands over its data folder.
+//! The `matrixauth` binary's library: the login server (`matrixauth serve`:
+//! the web portal and RADIUS) and the admin commands over its data folder.
 //!
-//! The server shows how a portal uses the core. It refuses cross-origin
-//! posts and unknown host names, bounds connections and their timing
-//! ([`listen`]) and limits API posts per address ([`rate`]). It is not yet
-//! a finished product: it has no TLS (put it behind a reverse proxy) and
-//! its self-enrollment is open. `docs/DEMO.md` has the details.
+//! The server refuses cross-origin posts and unknown host names, bounds
+//! connections and their timing ([`listen`]) and limits API posts per
+//! address ([`rate`]). Enrollment needs an administrator's invitation
+//! ([`invite`]). It has no TLS: put it behind a reverse proxy.
+//! `docs/SERVER.md` has the details.
+
+/// Writes a line for the operator to standard error, like `eprintln!`,
+/// but a closed standard error (a daemon's) drops the line instead of
+/// panicking the server.
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)*) => {
+        $crate::warn_line(&format!($($arg)*))
+    };
+}
+
+/// The function behind [`warn!`].
+pub fn warn_line(line: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "{line}");
+}
 
 pub mod admin;
+pub mod config;
+pub mod invite;
 pub mod keys;
 pub mod listen;
 pub mod pages;
@@ -15,6 +34,7 @@ pub mod radius;
 pub mod rate;
 pub mod server;
 pub mod store;
+pub mod when;
 
 use std::path::{Path, PathBuf};
 

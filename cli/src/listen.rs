@@ -123,7 +123,7 @@ pub async fn serve(
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(e) => {
-                    eprintln!("matrixauth serve: cannot accept a connection: {e}");
+                    crate::warn!("matrixauth serve: cannot accept a connection: {e}");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }

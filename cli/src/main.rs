@@ -1,157 +1,326 @@
-//! `matrixauth`: the browser login demo (`serve`) and admin commands.
+//! `matrixauth`: the login server (`serve`) and its administration.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use matrixauth_cli::config::{self, File};
 use matrixauth_cli::listen::Limits;
 use matrixauth_cli::server::{ApiRate, App, Config, router, system_clock};
-use matrixauth_cli::store::Store;
-use matrixauth_cli::{DataDir, admin, keys};
+use matrixauth_cli::store::{Migrate, Store};
+use matrixauth_cli::{DataDir, admin, keys, when};
 
-const USAGE: &str = "\
-usage:
-  matrixauth serve [--port N] [--host ADDR] [--data DIR] [--lockout-seconds N] [--audience NAME] [--assets DIR]
-                   [--radius ADDR:PORT --radius-clients FILE] [--appliance-url URL] [--origin URL ...]
-                   [--max-connections N (4096)] [--max-connections-per-address N (64)]
-                   [--api-rate N (120 API posts a minute per address, half at once; 0: off)]
-                   [--audit-retention-days N (400; 0: keep for ever)]
-        the demo login on http://127.0.0.1:8080/ (data in ./matrixauth-data); with --radius, RADIUS
-        for SSL-VPN appliances on UDP too (clients in a TOML file, owner-only; docs/RADIUS.md).
-        --origin: the address browsers use (https://vpn.example.lg.jp behind a proxy); repeatable;
-        default: the listening address (and localhost for a loopback one). The pages and the WASM
-        package are built in (--assets DIR: read the package from DIR instead). A request head must
-        arrive within 10 s and a whole request within 30 s. Behind a reverse proxy every client has
-        the proxy's address: raise --max-connections-per-address there
-  matrixauth init [--data DIR]             create a data folder (admin commands need an existing one)
-  matrixauth users [--data DIR]            enrolled users, counters and locks
-  matrixauth unlock USER [--data DIR]      clear a user's locks (admin action, audited)
-  matrixauth card USER [--data DIR]        issue a grid card to a new user; prints the card
-  matrixauth audit [--tail N] [--data DIR] the audit log as JSON lines
-  matrixauth audit prune [--days N] [--data DIR]
-                                           delete lines older than N days (400), audited
-";
+const EXIT_CODES: &str = "\
+Exit codes: 0 done; 1 refused (no such user, enrolled already, ...); 2 bad arguments or
+configuration; 3 the data folder, keyring or database is missing or unusable.
+Times are read and shown in the local time zone (TZ); --json gives Unix seconds.";
+
+/// Matrix authentication (マトリクス認証): the login server for SSL-VPN
+/// appliances (web portal and RADIUS), and its administration.
+#[derive(Parser)]
+#[command(name = "matrixauth", version, after_help = EXIT_CODES)]
+struct Cli {
+    /// The data folder: keyring and database [default: ./matrixauth-data, or `data` in --config]
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// A configuration file (TOML, docs/CONFIG.md); flags override it
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the login server: the web portal on http://127.0.0.1:8080/ and, with --radius, RADIUS
+    Serve(Box<ServeArgs>),
+    /// Create a data folder (the other admin commands need an existing one)
+    Init,
+    /// Users: list, show, invite, unlock, remove, access windows
+    Users {
+        #[command(subcommand)]
+        cmd: Option<UsersCmd>,
+    },
+    /// Issue a grid card to a new user and print it (card holders log in over RADIUS)
+    Card { user: String },
+    /// The keyring
+    Keys {
+        #[command(subcommand)]
+        cmd: KeysCmd,
+    },
+    /// The audit log: tail, prune, export
+    Audit {
+        #[command(subcommand)]
+        cmd: Option<AuditCmd>,
+    },
+    /// The database schema
+    Db {
+        #[command(subcommand)]
+        cmd: DbCmd,
+    },
+    /// Same as `users unlock USER`
+    #[command(hide = true)]
+    Unlock { user: String },
+}
+
+#[derive(Subcommand)]
+enum UsersCmd {
+    /// Enrolled users, their failures and locks
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One user: kind, failures, lock, pending challenge, access windows
+    Show {
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a single-use enrollment link for USER (a new user, or re-enrolment)
+    Invite {
+        user: String,
+        /// Hours the link stays valid (1 to 720)
+        #[arg(long, default_value_t = matrixauth_cli::invite::DEFAULT_HOURS)]
+        hours: u64,
+        /// The portal's address in the link [default: the first origin of --config, else http://127.0.0.1:8080]
+        #[arg(long, value_name = "URL")]
+        origin: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Clear a user's locks and failure counters
+    Unlock { user: String },
+    /// Remove a user with their access windows and invitations
+    Remove { user: String },
+    /// Approved access windows: a user with windows may log in only inside one
+    Window {
+        #[command(subcommand)]
+        cmd: WindowCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum WindowCmd {
+    /// Approve a period: `--from "2026-11-24 09:00" --to "2026-11-24 17:00"` (local time)
+    Add {
+        user: String,
+        #[arg(long, value_parser = when::parse)]
+        from: u64,
+        #[arg(long, value_parser = when::parse)]
+        to: u64,
+    },
+    /// A user's windows
+    List {
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove window ID (the number `list` shows)
+    Remove { user: String, id: i64 },
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Add a new signing key; old keys stay for verification (restart servers afterwards)
+    Rotate,
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// The last lines, oldest first
+    Tail {
+        /// How many lines
+        #[arg(short = 'n', long, default_value_t = 20)]
+        lines: usize,
+        /// JSON lines as stored
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete lines older than DAYS (audited)
+    Prune {
+        #[arg(long, default_value_t = DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(u64).range(1..))]
+        days: u64,
+    },
+    /// Export the lines of a period for submission (audited)
+    Export {
+        /// Start, inclusive: "2026-11-01" or "2026-11-01 09:00" (local time)
+        #[arg(long, value_parser = when::parse)]
+        from: u64,
+        /// End, exclusive
+        #[arg(long, value_parser = when::parse)]
+        to: u64,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+        /// Write to FILE (owner-only) instead of standard output
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Subcommand)]
+enum DbCmd {
+    /// Bring the database schema up to date (audited)
+    Migrate,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// HTTP port [default: 8080]
+    #[arg(long)]
+    port: Option<u16>,
+    /// HTTP address [default: 127.0.0.1]
+    #[arg(long)]
+    host: Option<String>,
+    /// The first lock's length in seconds
+    #[arg(long)]
+    lockout_seconds: Option<u64>,
+    /// The tickets' audience: the appliance's name [default: vpn.demo.matrixauth]
+    #[arg(long)]
+    audience: Option<String>,
+    /// Read the WASM package from DIR instead of the built-in copy
+    #[arg(long, value_name = "DIR")]
+    assets: Option<PathBuf>,
+    /// RADIUS on this UDP address (host:port); needs --radius-clients
+    #[arg(long, value_name = "ADDR:PORT")]
+    radius: Option<String>,
+    /// The RADIUS clients file (TOML, owner-only; docs/RADIUS.md)
+    #[arg(long, value_name = "FILE")]
+    radius_clients: Option<PathBuf>,
+    /// After a login, post user and ticket to the appliance at URL
+    #[arg(long, value_name = "URL")]
+    appliance_url: Option<String>,
+    /// An address browsers use (https://vpn.example.lg.jp); repeatable [default: the listening address]
+    #[arg(long, value_name = "URL", value_parser = check_origin)]
+    origin: Vec<String>,
+    /// Open connections at most [default: 4096]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: Option<u64>,
+    /// Open connections per client address at most [default: 64]; raise it behind a reverse proxy
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections_per_address: Option<u64>,
+    /// API posts a minute per address, half of them at once; 0: off [default: 120]
+    #[arg(long)]
+    api_rate: Option<u32>,
+    /// Days to keep audit lines; 0: for ever [default: 400]
+    #[arg(long)]
+    audit_retention_days: Option<u64>,
+    /// Do not print an enrollment link for user `demo` when there are no users
+    #[arg(long)]
+    no_first_invitation: bool,
+}
+
+fn check_origin(s: &str) -> Result<String, String> {
+    matrixauth_cli::server::parse_origin(s).map(|_| s.to_owned())
+}
 
 /// Audit lines are kept this many days by default (over a year: access
 /// logs are commonly kept one year).
 const DEFAULT_RETENTION_DAYS: u64 = 400;
 
-struct Opts {
-    port: u16,
-    host: String,
-    data: PathBuf,
-    lockout_seconds: Option<u64>,
-    audience: String,
-    assets: Option<PathBuf>,
-    tail: Option<usize>,
-    radius: Option<String>,
-    radius_clients: Option<PathBuf>,
-    appliance_url: Option<String>,
-    origins: Vec<String>,
-    max_connections: usize,
-    max_per_address: usize,
-    api_rate: ApiRate,
-    retention_days: u64,
-    positional: Vec<String>,
+/// A failure and its exit code.
+enum Fail {
+    /// 1: the action was refused.
+    Refused(String),
+    /// 2: bad arguments or configuration.
+    Usage(String),
+    /// 3: data folder, keyring or database.
+    Data(String),
 }
 
-fn parse(args: &[String]) -> Result<Opts, String> {
-    let mut o = Opts {
-        port: 8080,
-        host: "127.0.0.1".into(),
-        data: PathBuf::from("matrixauth-data"),
-        lockout_seconds: None,
-        audience: "vpn.demo.matrixauth".into(),
-        assets: None,
-        tail: None,
-        radius: None,
-        radius_clients: None,
-        appliance_url: None,
-        origins: Vec::new(),
-        max_connections: Limits::default().max_connections,
-        max_per_address: Limits::default().max_per_address,
-        api_rate: ApiRate::default(),
-        retention_days: DEFAULT_RETENTION_DAYS,
-        positional: Vec::new(),
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or_else(|| format!("{name} needs a value"));
-        match a.as_str() {
-            "--port" => o.port = value("--port")?.parse().map_err(|_| "--port must be 0-65535".to_owned())?,
-            "--host" => o.host = value("--host")?,
-            "--data" => o.data = PathBuf::from(value("--data")?),
-            "--lockout-seconds" => {
-                o.lockout_seconds =
-                    Some(value(a)?.parse().map_err(|_| "--lockout-seconds must be a number".to_owned())?);
-            }
-            "--audience" => o.audience = value(a)?,
-            "--assets" => o.assets = Some(PathBuf::from(value(a)?)),
-            "--tail" => o.tail = Some(value(a)?.parse().map_err(|_| "--tail must be a number".to_owned())?),
-            "--radius" => o.radius = Some(value(a)?),
-            "--radius-clients" => o.radius_clients = Some(PathBuf::from(value(a)?)),
-            "--appliance-url" => o.appliance_url = Some(value(a)?),
-            "--max-connections" | "--max-connections-per-address" => {
-                let n: usize = value(a)?.parse().map_err(|_| format!("{a} must be a number"))?;
-                if n == 0 || n > 1_000_000 {
-                    return Err(format!("{a} must be 1 to 1000000"));
-                }
-                if a == "--max-connections" {
-                    o.max_connections = n;
-                } else {
-                    o.max_per_address = n;
-                }
-            }
-            "--audit-retention-days" | "--days" => {
-                o.retention_days = value(a)?.parse().map_err(|_| format!("{a} must be a number of days"))?;
-            }
-            "--api-rate" => {
-                let n: u32 = value(a)?.parse().map_err(|_| "--api-rate must be a number".to_owned())?;
-                o.api_rate = ApiRate { per_minute: n, burst: n.div_ceil(2) };
-            }
-            "--origin" => {
-                let origin = value(a)?;
-                matrixauth_cli::server::parse_origin(&origin)?;
-                o.origins.push(origin);
-            }
-            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
-            s => o.positional.push(s.to_owned()),
-        }
-    }
-    Ok(o)
+type Res<T = ()> = Result<T, Fail>;
+
+fn refused(e: String) -> Fail {
+    Fail::Refused(e)
+}
+fn data(e: String) -> Fail {
+    Fail::Data(e)
 }
 
 fn now() -> u64 {
     system_clock()()
 }
 
-fn policy(o: &Opts) -> mx::Policy {
-    let mut p = mx::Policy::default();
-    if let Some(s) = o.lockout_seconds {
-        p.lockout_seconds = s;
-        p.max_lockout_seconds = p.max_lockout_seconds.max(s);
-    }
-    p
+/// The command line with the configuration file under it.
+struct Ctx {
+    data: PathBuf,
+    file: File,
 }
 
-fn open(o: &Opts) -> Result<(DataDir, mx::Keyring, Store), String> {
-    let dir = DataDir::open(&o.data)?;
-    let keyring = keys::load_or_create(&dir.keyring())?;
-    let store = Store::open(&dir.database(), keyring.clone()).map_err(|e| e.to_string())?;
-    Ok((dir, keyring, store))
+impl Ctx {
+    fn new(cli: &Cli) -> Res<Ctx> {
+        let file = match &cli.config {
+            Some(path) => File::load(path).map_err(Fail::Usage)?,
+            None => File::default(),
+        };
+        let data = cli.data.clone().or_else(|| file.data.clone()).unwrap_or_else(|| "matrixauth-data".into());
+        Ok(Ctx { data, file })
+    }
+
+    fn database(&self, dir: &DataDir) -> Res<PathBuf> {
+        match &self.file.database.url {
+            Some(url) => config::database_path(url, &dir.root).map_err(Fail::Usage),
+            None => Ok(dir.database()),
+        }
+    }
+
+    fn policy(&self, lockout_seconds: Option<u64>) -> mx::Policy {
+        let mut p = mx::Policy::default();
+        self.file.policy.apply(&mut p);
+        if let Some(s) = lockout_seconds {
+            p.lockout_seconds = s;
+            p.max_lockout_seconds = p.max_lockout_seconds.max(s);
+        }
+        p
+    }
+
+    /// Opens (creating if needed) the data folder.
+    fn open(&self, migrate: Migrate) -> Res<(DataDir, mx::Keyring, Store)> {
+        let dir = DataDir::open(&self.data).map_err(data)?;
+        let keyring = keys::load_or_create(&dir.keyring()).map_err(data)?;
+        let store =
+            Store::open(&self.database(&dir)?, keyring.clone(), migrate).map_err(|e| data(e.to_string()))?;
+        Ok((dir, keyring, store))
+    }
+
+    /// The data folder of an admin command: it must exist (a mistyped
+    /// `--data` must not quietly start an empty one).
+    fn open_existing(&self) -> Res<(DataDir, mx::Keyring, Store)> {
+        if !self.data.join("keyring").exists() {
+            return Err(Fail::Data(format!(
+                "no data folder at {} (check --data; `matrixauth init` or `matrixauth serve` creates one)",
+                self.data.display()
+            )));
+        }
+        self.open(Migrate::No)
+    }
+
+    /// The portal's address for links: the first configured origin.
+    fn origin(&self) -> String {
+        if let Some(o) = self.file.http.origins.as_ref().and_then(|o| o.first()) {
+            return o.clone();
+        }
+        let listen = self.file.http.listen.as_deref().unwrap_or("127.0.0.1:8080");
+        format!("http://{listen}")
+    }
 }
 
 /// The origins browsers may use: `--origin`s, else the listening address
 /// (and `localhost` for a loopback one). On all addresses (`0.0.0.0`) the
-/// name browsers use cannot be guessed: `--origin` is then required.
-fn origins(o: &Opts, addr: std::net::SocketAddr) -> Result<Vec<String>, String> {
-    let mut list = o.origins.clone();
+/// name browsers use cannot be guessed: an origin is then required.
+fn origins(mut list: Vec<String>, addr: std::net::SocketAddr) -> Res<Vec<String>> {
     let port = addr.port();
     if addr.ip().is_unspecified() {
         if list.is_empty() {
-            return Err(format!(
+            return Err(Fail::Usage(format!(
                 "listening on all addresses ({addr}): say which address browsers use, e.g. \
                  --origin http://192.0.2.10:{port} or --origin https://vpn.example.lg.jp"
-            ));
+            )));
         }
         return Ok(list);
     }
@@ -162,59 +331,116 @@ fn origins(o: &Opts, addr: std::net::SocketAddr) -> Result<Vec<String>, String> 
     Ok(list)
 }
 
-fn serve(o: &Opts) -> Result<(), String> {
-    let clients = match (&o.radius, &o.radius_clients) {
-        (Some(_), Some(path)) => Some(matrixauth_cli::radius::load_clients(path)?),
-        (None, None) => None,
-        _ => return Err("--radius and --radius-clients go together".to_owned()),
+#[allow(clippy::too_many_lines)]
+fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
+    let f = &ctx.file;
+    let (cfg_host, cfg_port) = match &f.http.listen {
+        Some(l) => {
+            let addr: std::net::SocketAddr =
+                l.parse().map_err(|_| Fail::Usage(format!("http.listen {l:?}")))?;
+            (addr.ip().to_string(), addr.port())
+        }
+        None => ("127.0.0.1".to_owned(), 8080),
     };
-    let (dir, keyring, store) = open(o)?;
-    if let Some(assets) = &o.assets
+    let host = a.host.clone().unwrap_or(cfg_host);
+    let port = a.port.unwrap_or(cfg_port);
+    let radius = match (&a.radius, &a.radius_clients, &f.radius) {
+        (Some(addr), Some(path), _) => Some((addr.clone(), matrixauth_cli::radius::load_clients(path))),
+        (None, None, Some(r)) => {
+            let clients = match &r.clients_file {
+                Some(path) => matrixauth_cli::radius::load_clients(path),
+                None => matrixauth_cli::radius::clients_from(&r.client),
+            };
+            Some((r.listen.clone(), clients))
+        }
+        (Some(addr), None, Some(r)) => Some((
+            addr.clone(),
+            r.clients_file.as_deref().map_or_else(
+                || matrixauth_cli::radius::clients_from(&r.client),
+                matrixauth_cli::radius::load_clients,
+            ),
+        )),
+        (None, None, None) => None,
+        _ => return Err(Fail::Usage("--radius and --radius-clients go together".to_owned())),
+    };
+    let radius = match radius {
+        Some((addr, clients)) => Some((addr, clients.map_err(Fail::Usage)?)),
+        None => None,
+    };
+    let policy = ctx.policy(a.lockout_seconds);
+    policy.validate().map_err(|e| Fail::Usage(format!("policy: {e}")))?;
+    let assets = a.assets.clone().or_else(|| f.http.assets.clone());
+    if let Some(assets) = &assets
         && !assets.join("matrixauth_bg.wasm").exists()
     {
-        return Err(format!(
+        return Err(Fail::Usage(format!(
             "{} has no WASM build: run scripts/wasm-build.sh, or leave --assets out to use the built-in copy",
             assets.display()
-        ));
+        )));
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let appliance_url = a.appliance_url.clone().or_else(|| f.appliance.url.clone());
+    let audience =
+        a.audience.clone().or_else(|| f.appliance.audience.clone()).unwrap_or("vpn.demo.matrixauth".into());
+    let api_rate = a.api_rate.or(f.http.api_rate).unwrap_or(ApiRate::default().per_minute);
+    let api_rate = ApiRate { per_minute: api_rate, burst: api_rate.div_ceil(2) };
+    let retention_days = a.audit_retention_days.or(f.audit.retention_days).unwrap_or(DEFAULT_RETENTION_DAYS);
+    let limits = Limits {
+        max_connections: a
+            .max_connections
+            .map(|n| n as usize)
+            .or(f.http.max_connections)
+            .unwrap_or(Limits::default().max_connections),
+        max_per_address: a
+            .max_connections_per_address
+            .map(|n| n as usize)
+            .or(f.http.max_connections_per_address)
+            .unwrap_or(Limits::default().max_per_address),
+        ..Limits::default()
+    };
+    let configured_origins =
+        if a.origin.is_empty() { f.http.origins.clone().unwrap_or_default() } else { a.origin.clone() };
+    let (dir, keyring, store) = ctx.open(Migrate::Yes)?;
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| data(e.to_string()))?;
     rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind((o.host.as_str(), o.port))
+        let listener = tokio::net::TcpListener::bind((host.as_str(), port))
             .await
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", o.host, o.port))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            .map_err(|e| Fail::Usage(format!("cannot listen on {host}:{port}: {e}")))?;
+        let addr = listener.local_addr().map_err(|e| data(e.to_string()))?;
+        let origins = origins(configured_origins, addr)?;
+        let first_origin = origins.first().cloned().unwrap_or_default();
         let app = App::new(Config {
             store,
             keyring,
-            policy: policy(o),
-            audience: o.audience.clone(),
-            assets: o.assets.clone(),
+            policy,
+            audience,
+            assets,
             clock: system_clock(),
-            appliance_url: o.appliance_url.clone(),
-            origins: origins(o, addr)?,
-            api_rate: o.api_rate,
+            appliance_url,
+            origins,
+            api_rate,
         })
-        .map_err(|e| e.to_string())?;
-        if let (Some(radius_addr), Some(clients)) = (&o.radius, clients) {
+        .map_err(|e| Fail::Usage(e.to_string()))?;
+        if let Some((radius_addr, clients)) = radius {
             let socket = tokio::net::UdpSocket::bind(radius_addr.as_str())
                 .await
-                .map_err(|e| format!("cannot listen on udp {radius_addr}: {e}"))?;
-            println!(
+                .map_err(|e| Fail::Usage(format!("cannot listen on udp {radius_addr}: {e}")))?;
+            say(&format!(
                 "RADIUS: udp://{}   ({} client{})",
-                socket.local_addr().map_err(|e| e.to_string())?,
+                socket.local_addr().map_err(|e| data(e.to_string()))?,
                 clients.len(),
                 if clients.len() == 1 { "" } else { "s" }
-            );
+            ));
             let radius = std::sync::Arc::new(matrixauth_cli::radius::Radius::new(app.clone(), clients));
             tokio::spawn(async move {
                 if let Err(e) = matrixauth_cli::radius::serve(socket, radius).await {
-                    eprintln!("matrixauth radius: the listener stopped: {e}");
+                    matrixauth_cli::warn!("matrixauth radius: the listener stopped: {e}");
                 }
             });
         }
         // At start and then hourly: audit lines past the retention (the pruning is audited) and
         // decoy states nobody touched for 30 days.
-        let (store, days) = (app.store_handle(), o.retention_days);
+        let store = app.store_handle();
         tokio::spawn(async move {
             let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
             loop {
@@ -222,25 +448,23 @@ fn serve(o: &Opts) -> Result<(), String> {
                 let store = std::sync::Arc::clone(&store);
                 let pruned = tokio::task::spawn_blocking(move || {
                     let now = now();
-                    if days > 0 {
-                        matrixauth_cli::admin::prune_audit(&store, days, now, true)?;
+                    if retention_days > 0 {
+                        admin::prune_audit(&store, retention_days, now, true)?;
                     }
                     let before = now.saturating_sub(matrixauth_cli::server::DECOY_KEEP_SECONDS);
                     store.prune_decoys(before).map_err(|e| e.to_string())
                 })
                 .await;
                 if let Ok(Err(e)) = pruned {
-                    eprintln!("matrixauth serve: cannot prune the audit log or decoys: {e}");
+                    matrixauth_cli::warn!("matrixauth serve: cannot prune the audit log or decoys: {e}");
                 }
             }
         });
-        println!("matrixauth demo login: http://{addr}/   (enrol a user at http://{addr}/enroll)");
-        println!("data folder: {}   stop with Ctrl-C", dir.root.display());
-        let limits = Limits {
-            max_connections: o.max_connections,
-            max_per_address: o.max_per_address,
-            ..Limits::default()
-        };
+        say(&format!("matrixauth login portal: http://{addr}/"));
+        say(&format!("data folder: {}   stop with Ctrl-C", dir.root.display()));
+        if !a.no_first_invitation {
+            first_invitation(app.store(), &first_origin);
+        }
         matrixauth_cli::listen::serve(listener, router(app), limits, async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -249,77 +473,180 @@ fn serve(o: &Opts) -> Result<(), String> {
     })
 }
 
+/// With no users and no open invitation (a first start), prints an
+/// enrollment link for user `demo`, so the portal can be tried at once.
+fn first_invitation(store: &Store, origin: &str) {
+    let now = now();
+    let empty =
+        store.users().is_ok_and(|u| u.is_empty()) && store.open_invitations(now).is_ok_and(|i| i.is_empty());
+    if !empty {
+        return;
+    }
+    match admin::invite(store, "demo", matrixauth_cli::invite::DEFAULT_HOURS, origin, now, false) {
+        Ok(text) => say(&format!("no users yet: {text}(more: `matrixauth users invite USER`)")),
+        Err(e) => matrixauth_cli::warn!("matrixauth serve: cannot make a first invitation: {e}"),
+    }
+}
+
+/// A line for the server's operator on standard output. A server whose
+/// output was closed (a daemon, a reader that went away) keeps serving: the
+/// line is dropped, never a panic.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
+}
+
 /// Writes `text` to standard output. A reader that went away (`| head`)
 /// is not an error: the command stops writing and succeeds.
-fn out(text: &str) -> Result<(), String> {
+fn out(text: &str) -> Res {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the output: {e}")),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Fail::Data(format!("cannot write the output: {e}")))
+        }
         _ => Ok(()),
     }
 }
 
-/// The data folder for an admin command: it must exist (a mistyped
-/// `--data` must not quietly start an empty one); `serve` and `init`
-/// create it.
-fn open_existing(o: &Opts) -> Result<(DataDir, mx::Keyring, Store), String> {
-    if !o.data.join("keyring").exists() {
-        return Err(format!(
-            "no data folder at {} (check --data; `matrixauth init` or `matrixauth serve` creates one)",
-            o.data.display()
-        ));
+fn write_private(path: &Path, text: &str) -> Res {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
     }
-    open(o)
+    opts.open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|()| f.sync_all()))
+        .map_err(|e| refused(format!("cannot write {}: {e}", path.display())))
 }
 
-fn run(args: &[String]) -> Result<(), String> {
-    let (cmd, rest) = args.split_first().ok_or_else(|| USAGE.to_owned())?;
-    let o = parse(rest)?;
-    match (cmd.as_str(), o.positional.as_slice()) {
-        ("serve", []) => serve(&o),
-        ("init", []) => {
-            let (dir, _, _) = open(&o)?;
-            out(&format!("data folder ready: {}\n", dir.root.display()))
+fn users(ctx: &Ctx, cmd: Option<UsersCmd>) -> Res {
+    let (_, keyring, store) = ctx.open_existing()?;
+    let now = now();
+    match cmd.unwrap_or(UsersCmd::List { json: false }) {
+        UsersCmd::List { json } => out(&admin::users(&store, now, json).map_err(data)?),
+        UsersCmd::Show { user, json } => match admin::show(&store, &user, now, json).map_err(data)? {
+            Some(text) => out(&text),
+            None => Err(refused(format!("no enrolled user {user:?}"))),
+        },
+        UsersCmd::Invite { user, hours, origin, json } => {
+            let origin = match origin {
+                Some(o) => matrixauth_cli::server::parse_origin(&o).map_err(Fail::Usage)?.0,
+                None => ctx.origin(),
+            };
+            out(&admin::invite(&store, &user, hours, &origin, now, json).map_err(refused)?)
         }
-        ("users", []) => {
-            let (_, _, store) = open_existing(&o)?;
-            out(&admin::users(&store, now())?)
+        UsersCmd::Unlock { user } => {
+            out(&admin::unlock(&store, &keyring, &ctx.policy(None), &user, now).map_err(refused)?)
         }
-        ("unlock", [user]) => {
-            let (_, keyring, store) = open_existing(&o)?;
-            out(&format!("{}\n", admin::unlock(&store, &keyring, &policy(&o), user, now())?))
-        }
-        ("card", [user]) => {
-            let (_, keyring, store) = open_existing(&o)?;
-            out(&admin::issue_card(&store, &keyring, user, now())?)
-        }
-        ("audit", []) => {
-            let (_, _, store) = open_existing(&o)?;
-            out(&admin::audit(&store, o.tail)?)
-        }
-        ("audit", [p]) if p == "prune" => {
-            if o.retention_days == 0 {
-                return Err("--days must be at least 1".to_owned());
+        UsersCmd::Remove { user } => out(&admin::remove(&store, &user, now).map_err(refused)?),
+        UsersCmd::Window { cmd } => match cmd {
+            WindowCmd::Add { user, from, to } => {
+                out(&admin::window_add(&store, &user, from, to, now).map_err(refused)?)
             }
-            let (_, _, store) = open_existing(&o)?;
+            WindowCmd::List { user, json } => {
+                out(&admin::window_list(&store, &user, now, json).map_err(data)?)
+            }
+            WindowCmd::Remove { user, id } => {
+                out(&admin::window_remove(&store, &user, id, now).map_err(refused)?)
+            }
+        },
+    }
+}
+
+fn audit(ctx: &Ctx, cmd: Option<AuditCmd>) -> Res {
+    let (_, _, store) = ctx.open_existing()?;
+    let now = now();
+    match cmd.unwrap_or(AuditCmd::Tail { lines: 20, json: false }) {
+        AuditCmd::Tail { lines, json } => out(&admin::audit(&store, Some(lines), json).map_err(data)?),
+        AuditCmd::Prune { days } => out(&format!(
+            "{}\n",
+            admin::prune_audit(&store, days, now, false).map_err(data)?.unwrap_or_default()
+        )),
+        AuditCmd::Export { from, to, format, output } => {
+            let format = match format {
+                Format::Csv => admin::ExportFormat::Csv,
+                Format::Jsonl => admin::ExportFormat::Jsonl,
+            };
+            let (text, n) = admin::export(&store, from, to, format, now).map_err(refused)?;
+            match output {
+                None => out(&text),
+                Some(path) => {
+                    write_private(&path, &text)?;
+                    matrixauth_cli::warn!(
+                        "{n} lines from {} to {} written to {}",
+                        when::local(from),
+                        when::local(to),
+                        path.display()
+                    );
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> Res {
+    let ctx = Ctx::new(&cli)?;
+    match cli.cmd {
+        Cmd::Serve(a) => serve(&ctx, &a),
+        Cmd::Init => {
+            let (dir, _, store) = ctx.open(Migrate::Yes)?;
+            let v = store.schema_version().map_err(|e| data(e.to_string()))?;
+            out(&format!("data folder ready: {} (schema {v})\n", dir.root.display()))
+        }
+        Cmd::Users { cmd } => users(&ctx, cmd),
+        Cmd::Unlock { user } => users(&ctx, Some(UsersCmd::Unlock { user })),
+        Cmd::Card { user } => {
+            let (_, keyring, store) = ctx.open_existing()?;
+            out(&admin::issue_card(&store, &keyring, &user, now()).map_err(refused)?)
+        }
+        Cmd::Keys { cmd: KeysCmd::Rotate } => {
+            let (dir, _, store) = ctx.open_existing()?;
+            let id = keys::rotate(&dir.keyring()).map_err(data)?;
+            let line = admin::admin_line(now(), "keys_rotate", None, serde_json::json!({"keyId": id}));
+            store.append_audit(&[line]).map_err(|e| data(e.to_string()))?;
             out(&format!(
-                "{}\n",
-                admin::prune_audit(&store, o.retention_days, now(), false)?.unwrap_or_default()
+                "key {id} now signs; the older keys still verify. Restart running servers to sign with it.\n"
             ))
         }
-        ("help" | "--help" | "-h", _) => out(USAGE),
-        _ => Err(USAGE.to_owned()),
+        Cmd::Audit { cmd } => audit(&ctx, cmd),
+        Cmd::Db { cmd: DbCmd::Migrate } => {
+            if !ctx.data.join("keyring").exists() {
+                return ctx.open_existing().map(|_| ());
+            }
+            let dir = DataDir::open(&ctx.data).map_err(data)?;
+            let keyring = keys::load_or_create(&dir.keyring()).map_err(data)?;
+            let path = ctx.database(&dir)?;
+            let before = Store::open(&path, keyring.clone(), Migrate::No).ok().map(|s| s.schema_version());
+            let store = Store::open(&path, keyring, Migrate::Yes).map_err(|e| data(e.to_string()))?;
+            let v = store.schema_version().map_err(|e| data(e.to_string()))?;
+            if let Some(Ok(b)) = before {
+                return out(&format!("schema {b}: up to date\n"));
+            }
+            let line = admin::admin_line(now(), "db_migrate", None, serde_json::json!({"schema": v}));
+            store.append_audit(&[line]).map_err(|e| data(e.to_string()))?;
+            out(&format!("schema migrated to {v}\n"))
+        }
     }
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let cli = Cli::parse();
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("matrixauth: {}", e.trim_end());
-            ExitCode::FAILURE
+        Err(fail) => {
+            let (code, msg) = match fail {
+                Fail::Refused(m) => (1, m),
+                Fail::Usage(m) => (2, m),
+                Fail::Data(m) => (3, m),
+            };
+            matrixauth_cli::warn!("matrixauth: {}", msg.trim_end());
+            ExitCode::from(code)
         }
     }
 }

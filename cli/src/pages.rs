@@ -49,38 +49,99 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn page(title: &str, body: &str) -> String {
+/// A page's language: `ja` or `en`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// Japanese.
+    Ja,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The language the login page used (`?lang=`), else the browser's
+    /// first choice of Japanese or English (`Accept-Language`), else Japanese
+    /// (as the login page's `pickLang`).
+    pub fn pick(query: Option<&str>, accept_language: Option<&str>) -> Lang {
+        match query {
+            Some("en") => return Lang::En,
+            Some("ja") => return Lang::Ja,
+            _ => {}
+        }
+        for tag in accept_language.unwrap_or("").split(',') {
+            let tag = tag.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            if tag == "ja" || tag.starts_with("ja-") {
+                return Lang::Ja;
+            }
+            if tag == "en" || tag.starts_with("en-") {
+                return Lang::En;
+            }
+        }
+        Lang::Ja
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+}
+
+fn page(lang: Lang, title: &str, body: &str) -> String {
     format!(
-        "<!doctype html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
+        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title}</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
-         <body><main class=\"card vpn\">{body}</main></body></html>\n"
+         <body><main class=\"card vpn\">{body}</main></body></html>\n",
+        lang.code()
     )
 }
 
 /// The appliance stand-in's greeting after a redeemed ticket.
-pub fn vpn_welcome(user: &str) -> String {
+pub fn vpn_welcome(user: &str, lang: Lang) -> String {
     let user = escape(user);
+    let (text, back) = match lang {
+        Lang::Ja => {
+            (format!("ようこそ、{user} さん。VPN に接続しました（デモ用の装置）。"), "ログイン画面へ")
+        }
+        Lang::En => (
+            format!("Welcome, {user}. You are connected to the VPN (demo appliance)."),
+            "Back to the login page",
+        ),
+    };
     page(
+        lang,
         "SSL-VPN",
         &format!(
-            "<h1>SSL-VPN</h1><p id=\"greeting\" data-user=\"{user}\">ようこそ、{user} さん。VPN に接続しました。</p>\
-             <p lang=\"en\">Welcome, {user}. You are connected to the VPN (demo appliance).</p>\
-             <p><a href=\"/\">ログイン画面へ / Back to the login page</a></p>"
+            "<h1>SSL-VPN</h1><p id=\"greeting\" data-user=\"{user}\">{text}</p>\
+             <p><a href=\"/\">{back}</a></p>"
         ),
     )
 }
 
-/// The appliance stand-in's refusal.
-pub fn vpn_refused(reason: &str) -> String {
+/// The appliance stand-in's refusal; `reason` is the ticket error's code.
+pub fn vpn_refused(reason: &str, lang: Lang) -> String {
+    let (why, back) = match (lang, reason) {
+        (Lang::Ja, "replayed") => ("このログインは使用済みです。", "ログイン画面へ"),
+        (Lang::Ja, "expired") => ("ログインの有効期限が切れました。", "ログイン画面へ"),
+        (Lang::Ja, _) => ("ログインを確認できませんでした。", "ログイン画面へ"),
+        (Lang::En, "replayed") => ("This login was already used.", "Back to the login page"),
+        (Lang::En, "expired") => ("This login has expired.", "Back to the login page"),
+        (Lang::En, _) => ("This login could not be confirmed.", "Back to the login page"),
+    };
+    let again = match lang {
+        Lang::Ja => "もう一度ログインしてください。",
+        Lang::En => "Please log in again.",
+    };
     let reason = escape(reason);
     page(
+        lang,
         "SSL-VPN",
         &format!(
-            "<h1>SSL-VPN</h1><p id=\"refused\" data-reason=\"{reason}\">チケットが無効です（{reason}）。\
-             もう一度ログインしてください。</p>\
-             <p lang=\"en\">The login ticket was refused ({reason}). Please log in again.</p>\
-             <p><a href=\"/\">ログイン画面へ / Back to the login page</a></p>"
+            "<h1>SSL-VPN</h1><p id=\"refused\" data-reason=\"{reason}\">{why}{sep}{again}</p>\
+             <p><a href=\"/\">{back}</a></p>",
+            sep = if lang == Lang::En { " " } else { "" }
         ),
     )
 }

@@ -65,17 +65,51 @@ struct ClientsFile {
     client: Vec<ClientEntry>,
 }
 
+/// One `[[client]]` table of a clients file (or `[[radius.client]]` of the
+/// configuration file).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ClientEntry {
+pub struct ClientEntry {
     name: String,
     address: String,
-    secret: String,
+    secret: Zeroizing<String>,
     flow: Flow,
     #[serde(default)]
     legacy: bool,
     #[serde(default)]
     tickets: bool,
+}
+
+impl std::fmt::Debug for ClientEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientEntry").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// Refuses a file that group or others can read (it holds secrets).
+pub fn check_owner_only(path: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode =
+            std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(format!("{} is readable by others: chmod 600 it", path.display()));
+        }
+    }
+    Ok(())
+}
+
+/// Clients from their tables; the error names the client and the problem.
+pub fn clients_from(entries: &[ClientEntry]) -> Result<Vec<Client>, String> {
+    let clients: Vec<Client> = entries
+        .iter()
+        .map(|c| Client::new(&c.name, &c.address, &c.secret, c.flow, c.legacy, c.tickets))
+        .collect::<Result<_, _>>()?;
+    if clients.is_empty() {
+        return Err("no RADIUS clients".to_owned());
+    }
+    Ok(clients)
 }
 
 impl Client {
@@ -143,26 +177,13 @@ impl Client {
 /// (`"challenge"` or `"otp"`), and optionally `legacy` and `tickets`). The
 /// file holds shared secrets: one that group or others can read is refused.
 pub fn load_clients(path: &Path) -> Result<Vec<Client>, String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode =
-            std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?.permissions().mode();
-        if mode & 0o077 != 0 {
-            return Err(format!("{} is readable by others: chmod 600 it", path.display()));
-        }
-    }
+    check_owner_only(path)?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let file: ClientsFile = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let clients: Vec<Client> = file
-        .client
-        .iter()
-        .map(|c| Client::new(&c.name, &c.address, &c.secret, c.flow, c.legacy, c.tickets))
-        .collect::<Result<_, _>>()?;
-    if clients.is_empty() {
+    if file.client.is_empty() {
         return Err(format!("{}: no [[client]] entries", path.display()));
     }
-    Ok(clients)
+    clients_from(&file.client).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Replies are remembered this long for retransmissions (RFC 5080 §2.2.2).
@@ -215,7 +236,7 @@ impl Radius {
             let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             // Logged, but a flood cannot flood the log: the first 20, then every 1000th.
             if n < 20 || n.is_multiple_of(1000) {
-                eprintln!(
+                crate::warn!(
                     "matrixauth radius: dropped a datagram from {from}: {reason} ({} dropped so far)",
                     n + 1
                 );
@@ -311,8 +332,8 @@ impl Radius {
         }
         let decision = match (client.flow, state) {
             (Flow::Challenge, None) => self.challenge(user, now),
-            (Flow::Challenge, Some(token)) => self.answer(user, Some(token), password, now),
-            (Flow::Otp, _) => self.answer(user, None, password, now),
+            (Flow::Challenge, Some(token)) => self.answer(client, user, Some(token), password, now),
+            (Flow::Otp, _) => self.answer(client, user, None, password, now),
         };
         self.decide(client, request, user, decision, now)
     }
@@ -346,7 +367,9 @@ impl Radius {
         }
     }
 
-    fn answer(&self, user: &str, token: Option<&str>, answer: &str, now: u64) -> Decision {
+    fn answer(&self, client: &Client, user: &str, token: Option<&str>, answer: &str, now: u64) -> Decision {
+        // The store cannot be read: a reject, never an accept.
+        let Ok(in_window) = self.app.store().in_window(user, now) else { return Decision::Reject };
         let out = self.app.with_user(user, true, |auth, sealed, state| {
             let verdict = match (Secret::open(auth, user, sealed)?, token) {
                 (Secret::Pattern(c), Some(token)) => auth.verify(user, &c, state, token, answer, now)?,
@@ -360,6 +383,10 @@ impl Radius {
             Ok((verdict.outcome == mx::Outcome::Accepted && sealed.is_some(), state.lock_at(now)))
         });
         match out {
+            Ok(Ok((true, _))) if !in_window => {
+                self.app.audit_outside_window(user, now, &format!("radius:{}", client.name));
+                Decision::OutsideWindow
+            }
             Ok(Ok((true, _))) => Decision::Accept,
             Ok(Ok((false, Some(until)))) => Decision::Locked(until),
             _ => Decision::Reject,
@@ -378,6 +405,14 @@ impl Radius {
                 Code::AccessReject,
                 "reject",
                 Attribute::text(attr::REPLY_MESSAGE, "Login failed / ログインできません"),
+            ),
+            Decision::OutsideWindow => (
+                Code::AccessReject,
+                "reject_outside_window",
+                Attribute::text(
+                    attr::REPLY_MESSAGE,
+                    "Outside your approved access period / 承認された利用期間外です",
+                ),
             ),
             Decision::Locked(until) => {
                 let text = match until {
@@ -399,7 +434,7 @@ impl Radius {
         let line =
             json!({"time": now, "user": user, "event": "radius", "client": client.name, "decision": label});
         if let Err(e) = self.app.store().append_audit(&[line.to_string()]) {
-            eprintln!("matrixauth radius: cannot write the audit log: {e}");
+            crate::warn!("matrixauth radius: cannot write the audit log: {e}");
         }
         request.reply(code, attributes)
     }
@@ -428,6 +463,8 @@ impl Secret {
 enum Decision {
     Accept,
     Reject,
+    /// A right answer outside the user's approved access windows.
+    OutsideWindow,
     /// A locked user: until when (`None`: until an administrator unlocks).
     Locked(Option<u64>),
     Challenge {

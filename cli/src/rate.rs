@@ -45,7 +45,7 @@ impl RateLimiter {
                 *tokens + now.saturating_duration_since(*at).as_secs_f64() * rate < burst
             });
             if map.len() >= MAX_ADDRESSES {
-                eprintln!(
+                crate::warn!(
                     "matrixauth serve: {MAX_ADDRESSES} addresses at their rate limit; the table is cleared"
                 );
                 map.clear();

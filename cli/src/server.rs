@@ -34,6 +34,9 @@ pub fn system_clock() -> Clock {
 /// header-read timeout.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// The outcome of a right answer outside the user's approved access windows.
+pub const OUTSIDE_WINDOW: &str = "outside_window";
+
 /// Largest request body accepted (bytes).
 pub const MAX_BODY: usize = 4096;
 
@@ -152,6 +155,13 @@ fn appliance_origin(url: &str) -> Option<&str> {
     url.get(..url.len() - rest.len() + host_len)
 }
 
+/// Checks an appliance hand-off URL (`Config::appliance_url`).
+pub fn check_appliance_url(url: &str) -> Result<(), String> {
+    appliance_origin(url)
+        .map(|_| ())
+        .ok_or_else(|| format!("{url:?}: an absolute http(s) URL without quotes, spaces or ;"))
+}
+
 impl App {
     /// Builds the app; fails if the policy is invalid.
     pub fn new(config: Config) -> Result<Arc<App>, mx::Error> {
@@ -182,7 +192,7 @@ impl App {
         let sink_store = Arc::clone(&store);
         let sink: mx::AuditSink = Arc::new(move |e: &mx::Event| {
             if let Err(err) = sink_store.append_audit(&[e.to_json()]) {
-                eprintln!("matrixauth serve: cannot write the audit log: {err}");
+                crate::warn!("matrixauth serve: cannot write the audit log: {err}");
             }
         });
         let verifier = mx::TicketVerifier::new(config.keyring.clone(), mx::TicketVerifier::DEFAULT_CAPACITY)
@@ -222,6 +232,15 @@ impl App {
     /// The current time of the app's clock (Unix seconds).
     pub fn now(&self) -> u64 {
         (self.clock)()
+    }
+
+    /// Audits a right answer refused outside the user's access windows
+    /// (`via`: `http`, or the RADIUS client).
+    pub(crate) fn audit_outside_window(&self, user: &str, now: u64, via: &str) {
+        let line = json!({"time": now, "user": user, "event": "outside_window", "via": via});
+        if let Err(e) = self.store.append_audit(&[line.to_string()]) {
+            crate::warn!("matrixauth serve: cannot write the audit log: {e}");
+        }
     }
 
     /// The ticket verifier (its replay cache is shared by HTTP and RADIUS).
@@ -331,7 +350,7 @@ impl ApiError {
     }
 
     fn internal(e: impl std::fmt::Display) -> Self {
-        eprintln!("matrixauth serve: internal error: {e}");
+        crate::warn!("matrixauth serve: internal error: {e}");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
     }
 }
@@ -404,9 +423,15 @@ struct VerifyReq {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvitationReq {
+    invite: String,
+}
+
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct EnrollReq {
-    user: String,
+    invite: String,
     cells: Vec<String>,
     #[serde(default)]
     fixed: String,
@@ -450,6 +475,7 @@ async fn api_verify(
     let req: VerifyReq = parse(body)?;
     blocking(move || {
         let now = (app.clock)();
+        let in_window = app.store.in_window(&req.user, now)?;
         let out = app.with_user(&req.user, false, |auth, sealed, state| {
             let credential = if let Some(sealed) = sealed {
                 mx::PatternCredential::open(auth.keyring(), &req.user, sealed)?
@@ -457,19 +483,26 @@ async fn api_verify(
                 auth.decoy_credential()?
             };
             let verdict = auth.verify(&req.user, &credential, state, &req.token, &req.answer, now)?;
-            // A decoy can never log in, even if a guess matched the random decoy.
-            let ticket = if verdict.accepted() && sealed.is_some() {
+            // A decoy can never log in, even if a guess matched the random decoy. A right answer
+            // outside the user's approved access windows gets no ticket (and counted no failure).
+            let ticket = if verdict.accepted() && sealed.is_some() && in_window {
                 Some(auth.issue_ticket(&req.user, &app.audience, now)?)
             } else {
                 None
             };
-            let outcome =
-                if verdict.accepted() && sealed.is_none() { mx::Outcome::Rejected } else { verdict.outcome };
+            let outcome = match (verdict.accepted(), sealed.is_some(), in_window) {
+                (true, false, _) => mx::Outcome::Rejected.as_str(),
+                (true, true, false) => OUTSIDE_WINDOW,
+                _ => verdict.outcome.as_str(),
+            };
             Ok((outcome, verdict.event, ticket))
         })?;
         let (outcome, event, ticket) = out.map_err(|e| ApiError::core(&e))?;
+        if outcome == OUTSIDE_WINDOW {
+            app.audit_outside_window(&req.user, now, "http");
+        }
         let mut body = json!({
-            "outcome": outcome.as_str(),
+            "outcome": outcome,
             "lockedUntil": event.locked_until,
             "permanentlyLocked": event.permanently_locked,
         });
@@ -485,6 +518,35 @@ async fn api_verify(
     .await
 }
 
+/// `POST /api/invitation {invite}`: whom a valid invitation enrols, so the
+/// page can show it. Any other token gets the same 403.
+async fn api_invitation(
+    State(app): State<Arc<App>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let req: InvitationReq = parse(body)?;
+    blocking(move || {
+        let now = (app.clock)();
+        let inv =
+            app.store.invitation(&crate::invite::hash(&req.invite), now)?.ok_or_else(invitation_invalid)?;
+        let body = json!({ "user": inv.user, "expiresAt": inv.expires_at });
+        Ok((no_store(), axum::Json(body)).into_response())
+    })
+    .await
+}
+
+fn invitation_invalid() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "invitation_invalid",
+        "this enrollment link is not valid: it was used, it expired or it was replaced; ask your administrator for a new one",
+    )
+}
+
+/// `POST /api/enroll {invite, cells, fixed, fixedAt}`: enrols the user the
+/// invitation names (never a user id from the request, so no reply tells
+/// whether some other id exists) and uses the invitation up, in one
+/// transaction. A pattern the policy refuses leaves the invitation unused.
 async fn api_enroll(
     State(app): State<Arc<App>>,
     body: Result<Bytes, BytesRejection>,
@@ -495,14 +557,15 @@ async fn api_enroll(
         let credential = mx::PatternCredential::from_names(&req.cells, &req.fixed, req.fixed_at)
             .map_err(|e| ApiError::core(&e))?;
         app.policy.check_credential(&credential).map_err(|e| ApiError::core(&e))?;
-        let sealed = credential.seal(&app.keyring, &req.user).map_err(|e| ApiError::core(&e))?;
-        let line = json!({ "time": now, "user": req.user, "event": "enrolled" }).to_string();
-        if !app.store.create_user(&req.user, &sealed, &mx::UserState::new(), now, &[line])? {
-            return Err(ApiError::new(StatusCode::CONFLICT, "exists", "that user id is already enrolled"));
-        }
+        let enrolled = app.store.enroll(&crate::invite::hash(&req.invite), now, |user| {
+            let sealed = credential.seal(&app.keyring, user)?;
+            let line = json!({ "time": now, "user": user, "event": "enrolled", "via": "invitation" });
+            Ok::<_, mx::Error>((sealed, vec![line.to_string()]))
+        })?;
+        let inv = enrolled.ok_or_else(invitation_invalid)?.map_err(|e| ApiError::core(&e))?;
         let s = mx::Strength::for_length(&app.policy, credential.pattern_len());
         let body = json!({
-            "user": req.user,
+            "user": inv.user,
             "patternSpaceBits": s.pattern_space_bits,
             "guessProbability": s.guess_probability,
         });
@@ -530,21 +593,26 @@ async fn api_policy(State(app): State<Arc<App>>) -> Response {
 #[derive(Deserialize)]
 struct VpnQuery {
     ticket: Option<String>,
+    lang: Option<String>,
 }
 
 async fn vpn(
     State(app): State<Arc<App>>,
+    headers: axum::http::HeaderMap,
     query: Result<Query<VpnQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let ticket = query.ok().and_then(|q| q.0.ticket).unwrap_or_default();
+    let (ticket, lang) = query.ok().map(|q| (q.0.ticket, q.0.lang)).unwrap_or_default();
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let lang = crate::pages::Lang::pick(lang.as_deref(), accept);
+    let ticket = ticket.unwrap_or_default();
     let result = blocking(move || {
         let now = (app.clock)();
         Ok(app.verifier.redeem(&ticket, &app.audience, now))
     })
     .await;
     let (status, html) = match result {
-        Ok(Ok(user)) => (StatusCode::OK, crate::pages::vpn_welcome(&user)),
-        Ok(Err(e)) => (StatusCode::FORBIDDEN, crate::pages::vpn_refused(ticket_reason(&e))),
+        Ok(Ok(user)) => (StatusCode::OK, crate::pages::vpn_welcome(&user, lang)),
+        Ok(Err(e)) => (StatusCode::FORBIDDEN, crate::pages::vpn_refused(ticket_reason(&e), lang)),
         Err(e) => return e.into_response(),
     };
     (status, no_store(), Html(html)).into_response()
@@ -597,6 +665,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/policy", get(api_policy))
         .route("/api/challenge", post(api_challenge))
         .route("/api/verify", post(api_verify))
+        .route("/api/invitation", post(api_invitation))
         .route("/api/enroll", post(api_enroll))
         .route("/vpn", get(vpn))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page") })

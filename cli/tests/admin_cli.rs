@@ -2,7 +2,8 @@
 //! The admin commands as a person runs them: the real binary, its exit
 //! status and its output (issue 15, item 2).
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 
 use matrixauth_cli::keys;
@@ -18,7 +19,7 @@ fn a_mistyped_data_folder_is_an_error_and_creates_nothing() {
     let typo = dir.path().join("matrixauth-dta");
     for args in [&["users"][..], &["audit"], &["audit", "prune"], &["unlock", "alice"], &["card", "bob"]] {
         let res = Command::new(BIN).args(args).arg("--data").arg(&typo).output().unwrap();
-        assert!(!res.status.success(), "{args:?}");
+        assert_eq!(res.status.code(), Some(3), "{args:?}: exit 3, data folder missing");
         let err = String::from_utf8_lossy(&res.stderr);
         assert!(err.contains("no data folder at"), "{args:?}: {err}");
         assert!(!typo.exists(), "{args:?} created {}", typo.display());
@@ -27,7 +28,7 @@ fn a_mistyped_data_folder_is_an_error_and_creates_nothing() {
     assert!(res.status.success());
     let res = Command::new(BIN).args(["users", "--data"]).arg(&typo).output().unwrap();
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
-    assert!(String::from_utf8_lossy(&res.stdout).starts_with("user\t"));
+    assert!(String::from_utf8_lossy(&res.stdout).starts_with("USER\t"));
 }
 
 /// `matrixauth audit | head -1`: the reader goes away, the command stops
@@ -39,14 +40,15 @@ fn a_closed_pipe_is_not_a_panic() {
     assert!(Command::new(BIN).args(["init", "--data"]).arg(&data).status().unwrap().success());
     {
         let keyring = keys::load_or_create(&data.join("keyring")).unwrap();
-        let store = Store::open(&data.join("matrixauth.db"), keyring).unwrap();
+        let store =
+            Store::open(&data.join("matrixauth.db"), keyring, matrixauth_cli::store::Migrate::Yes).unwrap();
         let lines: Vec<String> = (0..20_000)
             .map(|i| format!(r#"{{"time":{i},"user":null,"event":"filler","pad":"{}"}}"#, "x".repeat(64)))
             .collect();
         store.append_audit(&lines).unwrap();
     }
     let mut child = Command::new(BIN)
-        .args(["audit", "--data"])
+        .args(["audit", "tail", "-n", "20000", "--json", "--data"])
         .arg(&data)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -59,4 +61,202 @@ fn a_closed_pipe_is_not_a_panic() {
     let err = String::from_utf8_lossy(&res.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert!(res.status.success(), "exit {:?}: {err}", res.status);
+}
+
+fn run(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env("TZ", "Asia/Tokyo")
+        .env("USER", "tanaka")
+        .env_remove("SUDO_USER")
+        .output()
+        .unwrap()
+}
+
+fn ok(data: &std::path::Path, args: &[&str]) -> String {
+    let res = run(data, args);
+    assert!(res.status.success(), "{args:?}: {}", String::from_utf8_lossy(&res.stderr));
+    String::from_utf8(res.stdout).unwrap()
+}
+
+/// Issue 15, item 2: subcommands, local times, `--json`, every action
+/// audited with who ran it, documented exit codes.
+#[test]
+fn admin_commands_speak_local_time_and_json_and_audit_every_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["init"]);
+    let card = ok(&data, &["card", "bob"]);
+    assert!(card.contains('A') && card.lines().count() > 8, "{card}");
+    let link =
+        ok(&data, &["users", "invite", "carol", "--hours", "24", "--origin", "https://vpn.example.lg.jp"]);
+    assert!(link.contains("https://vpn.example.lg.jp/enroll#invite="), "{link}");
+    assert!(link.contains(" JST"), "valid until, in local time: {link}");
+    let list = ok(&data, &["users", "list"]);
+    assert!(
+        list.starts_with("USER\tENROLLED\t") && list.contains("bob\t20") && list.contains(" JST\t"),
+        "{list}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&ok(&data, &["users", "list", "--json"])).unwrap();
+    assert!(json[0]["enrolledAt"].as_u64().unwrap() > 1_700_000_000);
+    assert_eq!(json[0]["lock"], serde_json::Value::Null);
+    let added = ok(
+        &data,
+        &["users", "window", "add", "bob", "--from", "2030-01-01 09:00", "--to", "2030-01-01T17:30"],
+    );
+    assert!(added.contains("2030-01-01 09:00:00 JST → 2030-01-01 17:30:00 JST"), "{added}");
+    let windows: serde_json::Value =
+        serde_json::from_str(&ok(&data, &["users", "window", "list", "bob", "--json"])).unwrap();
+    assert_eq!(windows[0]["from"], 1_893_456_000u64, "09:00 in Tokyo is 00:00 UTC");
+    let show = ok(&data, &["users", "show", "bob"]);
+    assert!(show.contains("kind:              card") && show.contains("may log in now: no"), "{show}");
+    let tail = ok(&data, &["audit", "tail", "-n", "1"]);
+    assert!(tail.contains(" JST  admin") && tail.contains("window_add"), "{tail}");
+    // Export for submission: owner-only file, local ISO times.
+    let out = dir.path().join("export.csv");
+    let res = run(
+        &data,
+        &["audit", "export", "--from", "2000-01-01", "--to", "2100-01-01", "-o", out.to_str().unwrap()],
+    );
+    assert!(res.status.success());
+    assert_eq!(std::fs::metadata(&out).unwrap().permissions().mode() & 0o777, 0o600);
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.starts_with("local_time,unix_time,event,user,details\r\n"));
+    assert!(csv.contains("+09:00\","), "{csv}");
+    // Keys: a new signing key; the existing records still load.
+    assert!(ok(&data, &["keys", "rotate"]).starts_with("key 2 now signs"));
+    let keyring = std::fs::read_to_string(data.join("keyring")).unwrap();
+    assert_eq!(keyring.lines().filter(|l| !l.starts_with('#')).count(), 2);
+    assert!(keyring.lines().nth(1).unwrap().starts_with("2 "), "the new key signs: first line");
+    assert!(ok(&data, &["users", "list"]).contains("bob\t"));
+    assert_eq!(ok(&data, &["db", "migrate"]), "schema 2: up to date\n");
+    assert!(ok(&data, &["users", "remove", "bob"]).starts_with("bob removed"));
+    // Every action above, audited with the operator, and no invitation token anywhere.
+    let lines: Vec<serde_json::Value> = ok(&data, &["audit", "tail", "-n", "100", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let actions: Vec<&str> = lines.iter().filter_map(|l| l["action"].as_str()).collect();
+    assert_eq!(actions, ["card_issued", "invite", "window_add", "audit_export", "keys_rotate", "remove"]);
+    assert!(lines.iter().filter(|l| l["event"] == "admin").all(|l| l["operator"] == "tanaka"));
+    let token = link.trim().rsplit_once("#invite=").unwrap().1;
+    assert!(!lines.iter().any(|l| l.to_string().contains(token)));
+}
+
+/// The exit codes `matrixauth --help` documents: 1 refused, 2 usage or
+/// configuration, 3 data folder.
+#[test]
+fn exit_codes_tell_refusals_usage_and_data_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["init"]);
+    let code = |args: &[&str]| run(&data, args).status.code();
+    assert_eq!(code(&["users", "unlock", "nobody"]), Some(1));
+    assert_eq!(code(&["users", "show", "nobody"]), Some(1));
+    assert_eq!(
+        code(&["users", "window", "add", "nobody", "--from", "2030-01-01", "--to", "2030-01-02"]),
+        Some(1)
+    );
+    assert_eq!(
+        code(&["users", "window", "add", "x", "--from", "next tuesday", "--to", "2030-01-02"]),
+        Some(2)
+    );
+    assert_eq!(code(&["users", "frobnicate"]), Some(2));
+    assert_eq!(code(&["audit", "prune", "--days", "0"]), Some(2));
+    assert_eq!(code(&["users", "invite", "a\u{7}b"]), Some(1));
+    let missing = dir.path().join("missing");
+    assert_eq!(run(&missing, &["users", "list"]).status.code(), Some(3));
+    let help = Command::new(BIN).arg("--help").output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Exit codes: 0 done; 1 refused"));
+}
+
+fn config_error(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("matrixauth.toml");
+    std::fs::write(&path, text).unwrap();
+    let res = Command::new(BIN).args(["serve", "--config"]).arg(&path).output().unwrap();
+    assert_eq!(res.status.code(), Some(2), "{text}");
+    String::from_utf8(res.stderr).unwrap()
+}
+
+/// Issue 15, item 3: an invalid configuration file is refused before the
+/// server listens, with the key and the problem.
+#[test]
+fn a_bad_configuration_file_names_the_key() {
+    let e = config_error("[http]\nlisen = \"127.0.0.1:1\"\n");
+    assert!(e.contains("unknown field `lisen`") && e.contains("line 2"), "{e}");
+    let e = config_error("[http]\nlisten = \"127.0.0.1\"\n");
+    assert!(e.contains("http.listen = \"127.0.0.1\": expected host:port"), "{e}");
+    let e = config_error("[http]\norigins = [\"vpn.example.lg.jp\"]\n");
+    assert!(e.contains("http.origins") && e.contains("http://"), "{e}");
+    let e = config_error("[policy]\nretry_window = 999\n");
+    assert!(e.contains("[policy]") && e.contains("retry"), "{e}");
+    let e = config_error("[policy]\nlockout_seconds = \"ten\"\n");
+    assert!(e.contains("lockout_seconds") && e.contains("expected u64"), "{e}");
+    let e = config_error("[radius]\nlisten = \"127.0.0.1:1812\"\n");
+    assert!(e.contains("clients_file or [[radius.client]]"), "{e}");
+    let e = config_error("[database]\nurl = \"postgres://db/matrixauth\"\n");
+    assert!(e.contains("database.url") && e.contains("PostgreSQL"), "{e}");
+    let e = config_error("[appliance]\nurl = \"javascript:alert(1)\"\n");
+    assert!(e.contains("appliance.url"), "{e}");
+    // Inline RADIUS secrets need an owner-only file.
+    let e = config_error(
+        "[radius]\nlisten = \"127.0.0.1:0\"\n[[radius.client]]\nname = \"a\"\naddress = \"127.0.0.1\"\n\
+         secret = \"0123456789abcdef\"\nflow = \"otp\"\n",
+    );
+    assert!(e.contains("readable by others"), "{e}");
+}
+
+/// The example in docs/CONFIG.md is a valid file.
+#[test]
+fn the_documented_example_configuration_loads() {
+    let doc = include_str!("../../docs/CONFIG.md");
+    let block = doc.split("```toml\n").nth(1).unwrap().split("```").next().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("matrixauth.toml");
+    std::fs::write(&path, block).unwrap();
+    let f = matrixauth_cli::config::File::load(&path).unwrap();
+    assert_eq!(f.data.as_deref(), Some(std::path::Path::new("/srv/matrixauth")));
+    assert_eq!(f.radius.unwrap().clients_file.unwrap(), dir.path().join("radius-clients.toml"));
+}
+
+/// Issue 15, item 3: the file's settings reach the running server, and
+/// flags override them.
+#[test]
+fn configuration_settings_reach_the_server_and_flags_override_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("matrixauth.toml");
+    std::fs::write(
+        &path,
+        "data = \"state\"\n[http]\nlisten = \"127.0.0.1:0\"\n[policy]\nlockout_seconds = 120\nmin_pattern_len = 8\n\
+         [appliance]\naudience = \"fortigate-1\"\n",
+    )
+    .unwrap();
+    for (flags, lockout) in [(&[][..], 120), (&["--lockout-seconds", "77"][..], 77)] {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--no-first-invitation", "--config"])
+            .arg(&path)
+            .args(flags)
+            .current_dir(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+        let addr = url.trim_start_matches("http://").trim_end_matches('/');
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        write!(s, "GET /api/policy HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let body: serde_json::Value = serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+        assert_eq!(body["lockoutSeconds"], lockout, "{flags:?}");
+        assert_eq!(body["minPatternLen"], 8);
+        assert!(dir.path().join("state/keyring").exists(), "data is relative to the file's folder");
+    }
 }

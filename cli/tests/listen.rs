@@ -49,7 +49,9 @@ async fn start(
 ) -> (u16, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-    let store = Store::open(&dir.path().join("matrixauth.db"), keyring.clone()).unwrap();
+    let store =
+        Store::open(&dir.path().join("matrixauth.db"), keyring.clone(), matrixauth_cli::store::Migrate::Yes)
+            .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let app = App::new(Config {

@@ -28,7 +28,9 @@ struct H {
 fn harness(flow: Flow, legacy: bool) -> H {
     let dir = tempfile::tempdir().unwrap();
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-    let store = Store::open(&dir.path().join("matrixauth.db"), keyring.clone()).unwrap();
+    let store =
+        Store::open(&dir.path().join("matrixauth.db"), keyring.clone(), matrixauth_cli::store::Migrate::Yes)
+            .unwrap();
     let clock = Arc::new(AtomicU64::new(T0));
     let c = Arc::clone(&clock);
     let app = App::new(Config {
@@ -335,4 +337,34 @@ fn card_holders_log_in_over_radius_and_the_portal_treats_them_as_unknown() {
     });
     assert_eq!(res.status(), axum::http::StatusCode::OK);
     assert_eq!(h.app.store().load("erin").unwrap().unwrap().state, before);
+}
+
+/// Issue 15, item 6, over RADIUS: outside the user's access windows a wrong
+/// answer is an ordinary counted reject; a right one is a reject saying
+/// why, with no failure counted; inside, an accept.
+#[test]
+fn access_windows_apply_over_radius_too() {
+    let h = harness(Flow::Challenge, false);
+    matrixauth_cli::admin::window_add(h.app.store(), "alice", T0 + 3600, T0 + 7200, T0).unwrap();
+    let c = h.login("alice", "", None);
+    let state = c.get(attr::STATE).unwrap().to_vec();
+    let wrong = h.login("alice", "00pw0000", Some(&state));
+    assert_eq!(wrong.code, Code::AccessReject);
+    assert!(!text(&wrong).contains("approved"), "a wrong answer learns nothing: {}", text(&wrong));
+    assert_eq!(h.failures("alice"), 1);
+    let c = h.login("alice", "", None);
+    let state = c.get(attr::STATE).unwrap().to_vec();
+    let right = h.login("alice", &answer_from(&text(&c)), Some(&state));
+    assert_eq!(right.code, Code::AccessReject);
+    assert_eq!(text(&right), "Outside your approved access period / 承認された利用期間外です");
+    assert_eq!(h.failures("alice"), 0, "no failure counted");
+    let audit = h.app.store().audit(None).unwrap().join("\n");
+    assert!(
+        audit.contains(r#""event":"outside_window""#) && audit.contains(r#""via":"radius:vpn1""#),
+        "{audit}"
+    );
+    h.clock.store(T0 + 3600, Ordering::SeqCst);
+    let c = h.login("alice", "", None);
+    let state = c.get(attr::STATE).unwrap().to_vec();
+    assert_eq!(h.login("alice", &answer_from(&text(&c)), Some(&state)).code, Code::AccessAccept);
 }

@@ -37,7 +37,9 @@ fn harness_in(dir: tempfile::TempDir, now: u64) -> Harness {
 
 fn harness_with(dir: tempfile::TempDir, now: u64, appliance_url: Option<&str>) -> Harness {
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-    let store = Store::open(&dir.path().join("matrixauth.db"), keyring.clone()).unwrap();
+    let store =
+        Store::open(&dir.path().join("matrixauth.db"), keyring.clone(), matrixauth_cli::store::Migrate::Yes)
+            .unwrap();
     let clock = Arc::new(AtomicU64::new(now));
     let c = Arc::clone(&clock);
     let app = App::new(Config {
@@ -83,11 +85,26 @@ async fn post(router: &Router, uri: &str, body: &Value) -> (StatusCode, Value) {
     (s, v)
 }
 
+/// An administrator's invitation for `user`: the token of the link.
+fn invite(h: &Harness, user: &str) -> String {
+    let now = h.clock.load(Ordering::SeqCst);
+    let out = admin::invite(h.app.store(), user, 72, ORIGIN, now, true).unwrap();
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let link = v["link"].as_str().unwrap();
+    assert!(link.starts_with("http://127.0.0.1:8080/enroll#invite="), "{link}");
+    link.rsplit_once("#invite=").unwrap().1.to_owned()
+}
+
 async fn enroll(h: &Harness, user: &str) {
-    let (s, v) =
-        post(&h.router, "/api/enroll", &json!({"user": user, "cells": CELLS, "fixed": "pw", "fixedAt": 2}))
-            .await;
+    let invite = invite(h, user);
+    let (s, v) = post(
+        &h.router,
+        "/api/enroll",
+        &json!({"invite": invite, "cells": CELLS, "fixed": "pw", "fixedAt": 2}),
+    )
+    .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["user"], user);
 }
 
 fn answer(matrix: &Value) -> String {
@@ -157,6 +174,7 @@ async fn login_hand_off_and_replayed_ticket() {
     assert_eq!(
         kinds,
         [
+            "admin",
             "enrolled",
             "challenge_issued",
             "challenge_reissued",
@@ -244,9 +262,11 @@ async fn privacyidea_inc_failcount_fifty_concurrent_wrong_answers_count_exactly_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::too_many_lines)] // one table of cases
 async fn hostile_requests_get_4xx_and_change_nothing() {
     let h = harness();
     enroll(&h, "alice").await;
+    let bob = invite(&h, "bob");
     let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
     let state = state_of(&h, "alice").to_bytes(&h.keyring, "alice").unwrap();
     let lines = audit(&h).len();
@@ -295,37 +315,43 @@ async fn hostile_requests_get_4xx_and_change_nothing() {
         ),
         (
             "/api/enroll",
-            json!({"user": "alice", "cells": CELLS, "fixed": "pw", "fixedAt": 2}).to_string(),
-            StatusCode::CONFLICT,
-            "already enrolled",
+            json!({"invite": "0".repeat(64), "cells": CELLS, "fixed": "pw", "fixedAt": 2}).to_string(),
+            StatusCode::FORBIDDEN,
+            "not valid",
         ),
         (
             "/api/enroll",
-            json!({"user": "bob", "cells": ["A1", "B1", "C1", "D1", "E1", "F1"]}).to_string(),
+            json!({"user": "bob", "cells": CELLS, "fixed": "pw", "fixedAt": 2}).to_string(),
+            StatusCode::BAD_REQUEST,
+            "unknown field `user`",
+        ),
+        (
+            "/api/enroll",
+            json!({"invite": bob, "cells": ["A1", "B1", "C1", "D1", "E1", "F1"]}).to_string(),
             StatusCode::BAD_REQUEST,
             "weak pattern",
         ),
         (
             "/api/enroll",
-            json!({"user": "bob", "cells": ["A1", "Z99"]}).to_string(),
+            json!({"invite": bob, "cells": ["A1", "Z99"]}).to_string(),
             StatusCode::BAD_REQUEST,
             "invalid cell name",
         ),
         (
             "/api/enroll",
-            json!({"user": "bob", "cells": CELLS, "fixed": "ｐｗ\u{7}"}).to_string(),
+            json!({"invite": bob, "cells": CELLS, "fixed": "ｐｗ\u{7}"}).to_string(),
             StatusCode::BAD_REQUEST,
             "fixed string",
         ),
         (
             "/api/enroll",
-            json!({"user": "bob", "cells": CELLS, "fixedAt": 99}).to_string(),
+            json!({"invite": bob, "cells": CELLS, "fixedAt": 99}).to_string(),
             StatusCode::BAD_REQUEST,
             "position",
         ),
         (
             "/api/enroll",
-            json!({"user": "bob", "cells": CELLS, "fixedAt": -1}).to_string(),
+            json!({"invite": bob, "cells": CELLS, "fixedAt": -1}).to_string(),
             StatusCode::BAD_REQUEST,
             "wrong type",
         ),
@@ -345,6 +371,11 @@ async fn hostile_requests_get_4xx_and_change_nothing() {
     assert_eq!(audit(&h).len(), lines, "nothing audited: no event happened");
     assert!(h.app.store().load("bob").unwrap().is_none(), "no user created");
     assert_eq!(h.app.decoys_remembered(), 0, "refused user ids are not remembered as decoys");
+    // A refused pattern leaves the invitation unused.
+    let (s, v) =
+        post(&h.router, "/api/enroll", &json!({"invite": bob, "cells": CELLS, "fixed": "pw", "fixedAt": 2}))
+            .await;
+    assert_eq!((s, v["user"].as_str()), (StatusCode::CREATED, Some("bob")), "{v}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -391,15 +422,18 @@ async fn lock_ends_on_time_and_admin_unlock_is_audited() {
     h.clock.store(T0 + 900, Ordering::SeqCst);
     let (s, _) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
     assert_eq!(s, StatusCode::OK, "the lock ends at locked_until");
-    let table = admin::users(h.app.store(), T0 + 900).unwrap();
+    let table = admin::users(h.app.store(), T0 + 900, false).unwrap();
     assert!(table.contains("alice\t"), "{table}");
-    let line = admin::unlock(h.app.store(), &h.keyring, &mx::Policy::default(), "alice", T0 + 901).unwrap();
-    assert!(line.contains("\"event\":\"unlock\""));
+    let text = admin::unlock(h.app.store(), &h.keyring, &mx::Policy::default(), "alice", T0 + 901).unwrap();
+    assert_eq!(text, "alice unlocked\n");
     assert_eq!(state_of(&h, "alice").failures_since_success(), 0);
     assert!(admin::unlock(h.app.store(), &h.keyring, &mx::Policy::default(), "nobody", T0).is_err());
-    let tail = admin::audit(h.app.store(), Some(1)).unwrap();
-    assert_eq!(tail.lines().count(), 1);
-    assert!(tail.contains("\"event\":\"unlock\""));
+    // The core's unlock event, then the admin line with who ran it, in one transaction.
+    let tail = admin::audit(h.app.store(), Some(2), true).unwrap();
+    let lines: Vec<Value> = tail.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["event"], "unlock");
+    assert_eq!((lines[1]["event"].as_str(), lines[1]["action"].as_str()), (Some("admin"), Some("unlock")));
+    assert!(lines[1]["operator"].is_string());
 }
 
 #[test]
@@ -519,7 +553,7 @@ async fn a_database_writer_cannot_clear_a_lock() {
     let stored: Vec<u8> =
         db.query_row("SELECT state FROM users WHERE user = 'alice'", [], |r| r.get(0)).unwrap();
     assert_eq!(stored, forged, "the corrupt row is left as it is");
-    let table = admin::users(h.app.store(), T0).unwrap();
+    let table = admin::users(h.app.store(), T0, false).unwrap();
     assert!(table.contains("alice\t") && table.contains("corrupt state"), "{table}");
 }
 
@@ -559,7 +593,8 @@ async fn the_portal_hands_off_to_the_appliance_by_post() {
     for bad in ["javascript:alert(1)", "https://x.example/\"onload", "https://a b", "ftp://x", "https://"] {
         let dir = tempfile::tempdir().unwrap();
         let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-        let store = Store::open(&dir.path().join("db"), keyring.clone()).unwrap();
+        let store = Store::open(&dir.path().join("db"), keyring.clone(), matrixauth_cli::store::Migrate::Yes)
+            .unwrap();
         let config = Config {
             store,
             keyring,
@@ -737,7 +772,8 @@ async fn the_wasm_package_is_served_from_the_binary() {
 
     let dir = tempfile::tempdir().unwrap();
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-    let store = Store::open(&dir.path().join("db"), keyring.clone()).unwrap();
+    let store =
+        Store::open(&dir.path().join("db"), keyring.clone(), matrixauth_cli::store::Migrate::Yes).unwrap();
     let app = App::new(Config {
         store,
         keyring,
@@ -794,4 +830,171 @@ async fn a_flood_of_other_names_does_not_evict_a_decoy() {
     // Untouched decoys are forgotten after DECOY_KEEP_SECONDS.
     let gone = h.app.store().prune_decoys(T0 + matrixauth_cli::server::DECOY_KEEP_SECONDS).unwrap();
     assert_eq!(gone, 10_002);
+}
+
+/// Issue 15, item 1: enrollment needs an administrator's invitation. Before,
+/// `/api/enroll` took any user id, answered 409 for an enrolled one and 201
+/// (claiming it) for a new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrollment_needs_a_single_use_invitation_and_reveals_no_ids() {
+    let h = harness();
+    let body =
+        |invite: &str, cells: &[&str]| json!({"invite": invite, "cells": cells, "fixed": "pw", "fixedAt": 2});
+    // No invitation, a forged one: the same 403, whatever the token.
+    let (s, v) = post(&h.router, "/api/enroll", &json!({"cells": CELLS})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s1, forged) = post(&h.router, "/api/enroll", &body(&"a".repeat(64), &CELLS)).await;
+    let (s2, junk) = post(&h.router, "/api/enroll", &body("alice", &CELLS)).await;
+    assert_eq!((s1, s2), (StatusCode::FORBIDDEN, StatusCode::FORBIDDEN));
+    assert_eq!(forged, junk);
+    assert_eq!(forged["error"], "invitation_invalid");
+    // The page learns whom the link enrols; the link works once.
+    let token = invite(&h, "alice");
+    let (s, v) = post(&h.router, "/api/invitation", &json!({"invite": token})).await;
+    assert_eq!((s, v["user"].as_str()), (StatusCode::OK, Some("alice")), "{v}");
+    assert_eq!(v["expiresAt"].as_u64(), Some(T0 + 72 * 3600));
+    let (s, v) = post(&h.router, "/api/enroll", &body(&token, &CELLS)).await;
+    assert_eq!((s, v["user"].as_str()), (StatusCode::CREATED, Some("alice")), "{v}");
+    let (s, used) = post(&h.router, "/api/enroll", &body(&token, &CELLS)).await;
+    assert_eq!((s, &used), (StatusCode::FORBIDDEN, &forged), "a used link answers like a forged one");
+    let (s, _) = post(&h.router, "/api/invitation", &json!({"invite": token})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // Neither the database nor the audit log holds a usable token.
+    let db = std::fs::read(h.dir.path().join("matrixauth.db")).unwrap();
+    assert!(!db.windows(64).any(|w| w == token.as_bytes()), "the token is stored hashed");
+    assert!(audit(&h).iter().all(|l| !l.to_string().contains(&token)));
+    // Expiry, and a newer invitation replaces an unused older one.
+    let old = invite(&h, "bob");
+    let newer = invite(&h, "bob");
+    let (s, v) = post(&h.router, "/api/enroll", &body(&old, &CELLS)).await;
+    assert_eq!((s, &v), (StatusCode::FORBIDDEN, &forged));
+    h.clock.store(T0 + 72 * 3600, Ordering::SeqCst);
+    let (s, v) = post(&h.router, "/api/enroll", &body(&newer, &CELLS)).await;
+    assert_eq!((s, &v), (StatusCode::FORBIDDEN, &forged), "expired at 72 h");
+    assert!(h.app.store().load("bob").unwrap().is_none());
+    // Re-enrolment: a new pattern; the lock and counters stay.
+    for _ in 0..5 {
+        let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+        post(&h.router, "/api/verify", &json!({"user": "alice", "token": ch["token"], "answer": "1"})).await;
+    }
+    let locked = state_of(&h, "alice");
+    assert!(locked.lock_at(h.app.now()).is_some());
+    let token = invite(&h, "alice");
+    let other = ["C3", "F2", "A6", "H7", "E4", "B8"];
+    let (s, v) = post(&h.router, "/api/enroll", &body(&token, &other)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let after = state_of(&h, "alice");
+    assert_eq!(after.to_bytes(&h.keyring, "alice").unwrap(), locked.to_bytes(&h.keyring, "alice").unwrap());
+    let kinds: Vec<String> = audit(&h)
+        .iter()
+        .filter(|e| e["event"] == "enrolled" || e["action"] == "invite")
+        .map(|e| format!("{}:{}", e["event"].as_str().unwrap(), e["user"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["admin:alice", "enrolled:alice", "admin:bob", "admin:bob", "admin:alice", "enrolled:alice"]
+    );
+}
+
+/// Issue 15, item 6: a user with access windows logs in only inside one;
+/// outside, only a right answer learns it, gets no ticket, counts no failure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_windows_refuse_only_a_right_answer_and_count_nothing() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    let login = |answer_right: bool| {
+        let h = &h;
+        async move {
+            let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+            let answer = if answer_right { answer(&ch["matrix"]) } else { "00000000".into() };
+            post(&h.router, "/api/verify", &json!({"user": "alice", "token": ch["token"], "answer": answer}))
+                .await
+                .1
+        }
+    };
+    let id = admin::window_add(h.app.store(), "alice", T0 + 3600, T0 + 7200, T0).unwrap();
+    assert!(id.starts_with("window #1 for alice"), "{id}");
+    // Before the window: a wrong answer is an ordinary, counted failure.
+    let v = login(false).await;
+    assert_eq!(v["outcome"], "rejected");
+    assert_eq!(state_of(&h, "alice").consecutive_failures(), 1);
+    // A right answer is refused without a ticket and without a failure.
+    let v = login(true).await;
+    assert_eq!(v["outcome"], "outside_window", "{v}");
+    assert!(v.get("redirect").is_none() && v.get("handoff").is_none(), "no ticket: {v}");
+    assert_eq!(state_of(&h, "alice").consecutive_failures(), 0);
+    assert_eq!(state_of(&h, "alice").failures_since_success(), 0);
+    let last = audit(&h).pop().unwrap();
+    assert_eq!((last["event"].as_str(), last["via"].as_str()), (Some("outside_window"), Some("http")));
+    // Inside: a normal login. At the end (exclusive): refused again.
+    h.clock.store(T0 + 3600, Ordering::SeqCst);
+    assert_eq!(login(true).await["outcome"], "accepted");
+    h.clock.store(T0 + 7200, Ordering::SeqCst);
+    assert_eq!(login(true).await["outcome"], "outside_window");
+    // Without windows: any time again.
+    admin::window_remove(h.app.store(), "alice", 1, T0 + 7200).unwrap();
+    assert!(admin::window_remove(h.app.store(), "alice", 1, T0 + 7200).is_err());
+    assert_eq!(login(true).await["outcome"], "accepted");
+    assert!(admin::window_add(h.app.store(), "alice", T0, T0 - 1, T0).is_err(), "to before from");
+    assert!(admin::window_add(h.app.store(), "nobody", T0, T0 + 1, T0).is_err(), "unknown user");
+    let actions: Vec<String> =
+        audit(&h).iter().filter_map(|e| e["action"].as_str().map(str::to_owned)).collect();
+    assert_eq!(actions, ["invite", "window_add", "window_remove"]);
+}
+
+/// Issue 15, item 6: the audit log of a period, for submission.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_export_gives_a_period_as_csv_or_json_lines_and_is_audited() {
+    let h = harness();
+    enroll(&h, "alice").await; // T0
+    h.clock.store(T0 + 100, Ordering::SeqCst);
+    post(&h.router, "/api/challenge", &json!({"user": "=cmd|' /C calc'!A0"})).await; // a hostile name
+    h.clock.store(T0 + 200, Ordering::SeqCst);
+    post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    let (csv, n) =
+        admin::export(h.app.store(), T0 + 100, T0 + 200, admin::ExportFormat::Csv, T0 + 300).unwrap();
+    assert_eq!(n, 1, "[from, to): the line at `to` is outside");
+    let rows: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(rows[0], "local_time,unix_time,event,user,details");
+    assert!(rows[1].contains(&format!(",{},\"challenge_issued\",\"'=cmd", T0 + 100)), "{}", rows[1]);
+    let (jsonl, n) =
+        admin::export(h.app.store(), T0, T0 + 201, admin::ExportFormat::Jsonl, T0 + 300).unwrap();
+    assert_eq!(n, 4);
+    for line in jsonl.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert!(v["local_time"].as_str().unwrap().starts_with("20"), "{v}");
+    }
+    let last = audit(&h).pop().unwrap();
+    assert_eq!((last["action"].as_str(), last["lines"].as_u64()), (Some("audit_export"), Some(4)));
+    assert!(admin::export(h.app.store(), T0, T0, admin::ExportFormat::Csv, T0).is_err());
+}
+
+/// A database of the release before versioning is refused by the admin
+/// commands until migrated, and keeps its users through the migration.
+#[test]
+fn an_old_schema_is_refused_until_migrated_and_keeps_its_rows() {
+    use matrixauth_cli::store::{Migrate, SCHEMA_VERSION};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE users (user TEXT PRIMARY KEY NOT NULL, credential BLOB NOT NULL, state BLOB NOT NULL,
+               version INTEGER NOT NULL, created_at INTEGER NOT NULL) STRICT;
+             CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, line TEXT NOT NULL) STRICT;
+             INSERT INTO audit (line) VALUES ('{\"time\":1,\"event\":\"old\"}');",
+        )
+        .unwrap();
+    }
+    let err = Store::open(&path, keyring.clone(), Migrate::No).err().unwrap().to_string();
+    assert!(err.contains("matrixauth db migrate"), "{err}");
+    let store = Store::open(&path, keyring.clone(), Migrate::Yes).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.audit(None).unwrap(), ["{\"time\":1,\"event\":\"old\"}"]);
+    drop(store);
+    Store::open(&path, keyring.clone(), Migrate::No).unwrap();
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    let err = Store::open(&path, keyring, Migrate::Yes).err().unwrap().to_string();
+    assert!(err.contains("newer than this build"), "{err}");
 }

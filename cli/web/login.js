@@ -4,9 +4,28 @@ import { LoginWidget, pickLang } from '/static/matrixauth-widget.js';
 const lang = pickLang();
 document.documentElement.lang = lang;
 const T = {
-  ja: { title: 'マトリクス認証ログイン', userLabel: 'ユーザー ID', next: '次へ', enrollLink: 'パターンを登録する', otherUser: '別のユーザーでログイン', who: (u) => `ユーザー: ${u}`, error: 'エラー: ' },
-  en: { title: 'Matrix login', userLabel: 'User ID', next: 'Next', enrollLink: 'Enrol a pattern', otherUser: 'Log in as someone else', who: (u) => `User: ${u}`, error: 'Error: ' },
+  ja: {
+    title: 'マトリクス認証ログイン', userLabel: 'ユーザー ID', next: '次へ', otherUser: '別のユーザーでログイン',
+    enrollHelp: 'パターンの登録には、管理者が発行する招待リンクを使います。', who: (u) => `ユーザー: ${u}`,
+    errors: {
+      invalid_user_id: 'ユーザー ID が正しくありません（255 バイトまで、制御文字は使えません）。',
+      rate_limited: '操作が多すぎます。しばらく待ってからもう一度お試しください。',
+      internal: 'サーバーでエラーが発生しました。管理者に連絡してください。',
+    },
+    error: (code) => `エラーが発生しました（${code}）。ページを再読み込みしてください。`,
+  },
+  en: {
+    title: 'Matrix login', userLabel: 'User ID', next: 'Next', otherUser: 'Log in as someone else',
+    enrollHelp: 'To enrol a pattern, use the invitation link your administrator sends you.', who: (u) => `User: ${u}`,
+    errors: {
+      invalid_user_id: 'That user ID is not valid (up to 255 bytes, no control characters).',
+      rate_limited: 'Too many requests. Please wait a moment and try again.',
+      internal: 'The server had an error. Please tell your administrator.',
+    },
+    error: (code) => `Something went wrong (${code}). Please reload the page.`,
+  },
 }[lang];
+const errorText = (body) => T.errors[body.error] ?? T.error(body.error ?? 'error');
 for (const e of document.querySelectorAll('[data-t]')) e.textContent = T[e.dataset.t];
 
 const userForm = document.getElementById('user-form');
@@ -17,7 +36,7 @@ let user = new URLSearchParams(location.search).get('user');
 
 async function post(path, body) {
   const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: await res.json().catch(() => ({})) };
 }
 
 const widget = new LoginWidget(root, {
@@ -26,10 +45,14 @@ const widget = new LoginWidget(root, {
   onSubmit: async (answer, challenge) => {
     const { status, body } = await post('/api/verify', { user, token: challenge.token, answer });
     if (status !== 200) {
-      widget.showMessage(T.error + body.message, 'error');
+      widget.showMessage(errorText(body), 'error');
       return;
     }
     root.dataset.outcome = body.outcome;
+    if (body.outcome === 'outside_window') {
+      widget.showStop(widget.outcomeText('outside_window'));
+      return;
+    }
     if (body.outcome === 'accepted' && body.handoff) {
       // Hand the login on to the SSL-VPN appliance: a POST, so the ticket never sits in a URL.
       widget.showMessage(widget.outcomeText('accepted'), 'ok');
@@ -49,7 +72,7 @@ const widget = new LoginWidget(root, {
     }
     if (body.outcome === 'accepted' && body.redirect) {
       widget.showMessage(widget.outcomeText('accepted'), 'ok');
-      location.assign(body.redirect);
+      location.assign(`${body.redirect}&lang=${lang}`);
       return;
     }
     if (body.outcome === 'locked' || body.lockedUntil || body.permanentlyLocked) {
@@ -71,8 +94,7 @@ async function loadChallenge() {
     return;
   }
   if (status !== 200) {
-    widget.showLocked(undefined);
-    widget.showMessage(T.error + body.message, 'error');
+    widget.showStop(errorText(body));
     return;
   }
   widget.show(body);

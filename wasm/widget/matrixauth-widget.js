@@ -17,9 +17,10 @@ export const MESSAGES = {
     answerHint: '全角でも入力できます。',
     submit: 'ログイン',
     remaining: (m, s) => `残り ${m}:${String(s).padStart(2, '0')}`,
+    announce: (left) => (left >= 60 ? `残り ${Math.round(left / 60)} 分です。` : `残り ${left} 秒です。`),
     expired: '有効期限が切れました。新しい表を表示します。',
     newGrid: '新しい表を表示',
-    locked: (t) => `アカウントはロックされています。解除予定: ${t}`,
+    locked: (t) => `アカウントはロックされています。解除予定: ${t}。管理者に依頼すれば、それより前に解除できます。`,
     lockedPermanent: 'アカウントはロックされています。管理者に解除を依頼してください。',
     outcomes: {
       accepted: '認証に成功しました。VPN へ移動します…',
@@ -29,6 +30,7 @@ export const MESSAGES = {
       duplicate: 'この回答は既に受け付けました。',
       stale: 'この表は使用済みです。新しい表で入力してください。',
       invalid: '表が無効です。ページを再読み込みしてください。',
+      outside_window: '承認された利用期間外です。利用期間内にログインするか、管理者に利用を申請してください。',
     },
   },
   en: {
@@ -38,9 +40,10 @@ export const MESSAGES = {
     answerHint: 'Full-width characters are fine.',
     submit: 'Log in',
     remaining: (m, s) => `${m}:${String(s).padStart(2, '0')} left`,
+    announce: (left) => (left >= 60 ? `${Math.round(left / 60)} minute${left >= 120 ? 's' : ''} left.` : `${left} seconds left.`),
     expired: 'This grid has expired. Showing a new one.',
     newGrid: 'Show a new grid',
-    locked: (t) => `The account is locked until ${t}.`,
+    locked: (t) => `The account is locked until ${t}. An administrator can unlock it sooner.`,
     lockedPermanent: 'The account is locked. Ask an administrator to unlock it.',
     outcomes: {
       accepted: 'Logged in. Taking you to the VPN…',
@@ -50,6 +53,7 @@ export const MESSAGES = {
       duplicate: 'That answer was already received.',
       stale: 'This grid was already used. Answer the new one.',
       invalid: 'This grid is not valid. Reload the page.',
+      outside_window: 'Outside your approved access period. Log in during your period, or ask your administrator for one.',
     },
   },
 };
@@ -66,6 +70,39 @@ export function pickLang(languages = globalThis.navigator?.languages ?? []) {
 /** The name of a cell: column letter and 1-based row ("B3"). */
 export function cellName(row, col) {
   return String.fromCharCode(65 + col) + String(row + 1);
+}
+
+/** Seconds left at which the countdown is read out (not every second). */
+export const ANNOUNCE_AT = [120, 60, 30, 10];
+
+/**
+ * A large count for people: 約 15 万 (ja), about 150 thousand (en). Exact
+ * values below 10,000 are written out.
+ */
+export function humanCount(n, lang = 'ja') {
+  if (!Number.isFinite(n)) return String(n);
+  const units = lang === 'ja'
+    ? [[1e16, '京'], [1e12, '兆'], [1e8, '億'], [1e4, '万']]
+    : [[1e12, 'trillion'], [1e9, 'billion'], [1e6, 'million'], [1e3, 'thousand']];
+  for (const [size, name] of units) {
+    if (n >= size) {
+      const v = n / size;
+      const shown = v >= 100 ? Math.round(v) : Number(v.toPrecision(2));
+      const exact = shown * size === n;
+      const num = shown.toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-US');
+      return lang === 'ja' ? `${exact ? '' : '約 '}${num} ${name}` : `${exact ? '' : 'about '}${num} ${name}`;
+    }
+  }
+  const r = Math.round(n);
+  return `${r === n ? '' : lang === 'ja' ? '約 ' : 'about '}${r.toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-US')}`;
+}
+
+/** A small probability for people: 100 万回に 1 回 (ja), 1 in 1 million (en). */
+export function humanOdds(p, lang = 'ja') {
+  if (!(p > 0)) return lang === 'ja' ? 'ほぼ 0' : 'practically none';
+  if (p >= 1) return lang === 'ja' ? '必ず' : 'certain';
+  const n = humanCount(1 / p, lang);
+  return lang === 'ja' ? `${n}回に 1 回` : `1 in ${n}`;
 }
 
 /** A Unix time as local date and time text. */
@@ -149,7 +186,10 @@ export class LoginWidget {
     this.timer = null;
     this.root.classList.add('mx-login');
     this.gridBox = el('div', { class: 'mx-grid-box' });
-    this.countdown = el('p', { class: 'mx-countdown', 'aria-live': 'polite' });
+    // The visible countdown is not a live region (it would be read out every second); the
+    // hidden one below is told only at ANNOUNCE_AT thresholds and at expiry.
+    this.countdown = el('p', { class: 'mx-countdown', 'aria-hidden': 'true' });
+    this.live = el('p', { class: 'mx-sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' });
     this.form = el('form', { class: 'mx-form', autocomplete: 'off' });
     const id = `mx-answer-${Math.random().toString(36).slice(2)}`;
     this.form.append(el('label', { for: id }, this.t.answerLabel));
@@ -169,7 +209,7 @@ export class LoginWidget {
     this.button = el('button', { type: 'submit' }, this.t.submit);
     this.form.append(this.button);
     this.message = el('p', { class: 'mx-message', role: 'status', 'aria-live': 'assertive' });
-    this.root.replaceChildren(this.gridBox, this.countdown, this.form, this.message);
+    this.root.replaceChildren(this.gridBox, this.countdown, this.live, this.form, this.message);
     this.form.addEventListener('submit', async (e) => {
       e.preventDefault();
       if (!this.challenge || !this.onSubmit) return;
@@ -190,6 +230,8 @@ export class LoginWidget {
     renderGrid(this.gridBox, { ...challenge, lang: this.lang });
     // The server's clock decides; count down from its `now`.
     this.skew = challenge.now !== undefined ? challenge.now - Date.now() / 1000 : 0;
+    this.live.textContent = '';
+    this.lastLeft = undefined;
     this.tick();
     clearInterval(this.timer);
     this.timer = setInterval(() => this.tick(), 1000);
@@ -202,26 +244,40 @@ export class LoginWidget {
     if (left <= 0) {
       clearInterval(this.timer);
       this.countdown.textContent = this.t.expired;
+      this.live.textContent = this.t.expired;
       this.countdown.classList.add('mx-expired');
       if (this.onExpire) this.onExpire();
       return;
     }
     this.countdown.classList.remove('mx-expired');
     this.countdown.textContent = this.t.remaining(Math.floor(left / 60), left % 60);
+    // Crossing a threshold since the last tick (a tick may be late in a background tab).
+    const crossed = ANNOUNCE_AT.find((a) => left <= a && (this.lastLeft === undefined ? false : this.lastLeft > a));
+    if (crossed !== undefined) {
+      this.live.textContent = this.t.announce(left);
+      this.live.dataset.announced = String(crossed);
+    }
+    this.lastLeft = left;
   }
 
   showLocked(lockedUntil) {
-    clearInterval(this.timer);
-    this.challenge = null;
-    this.root.classList.add('mx-locked');
-    this.gridBox.replaceChildren();
-    this.countdown.textContent = '';
-    this.form.hidden = true;
     const text = lockedUntil === null || lockedUntil === undefined
       ? this.t.lockedPermanent
       : this.t.locked(formatTime(lockedUntil, this.lang));
-    this.showMessage(text, 'error');
+    this.showStop(text);
+    this.root.classList.add('mx-locked');
     this.message.dataset.lockedUntil = lockedUntil ?? 'permanent';
+  }
+
+  /** Hides the grid and the form and shows why (a lock, a refusal outside the access period). */
+  showStop(text) {
+    clearInterval(this.timer);
+    this.challenge = null;
+    this.gridBox.replaceChildren();
+    this.countdown.textContent = '';
+    this.live.textContent = '';
+    this.form.hidden = true;
+    this.showMessage(text, 'error');
   }
 
   showMessage(text, kind = 'info') {

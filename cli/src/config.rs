@@ -1,0 +1,235 @@
+//! The configuration file of `matrixauth serve --config FILE` (TOML;
+//! `docs/CONFIG.md` lists every key). Flags given on the command line
+//! override the file; the file overrides the built-in defaults.
+//!
+//! Every key is checked when the file is read, and an error names the key
+//! and what is wrong with it, with its line.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The whole file. Relative paths in it are relative to the file's folder.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    /// The data folder (keyring and SQLite database).
+    pub data: Option<PathBuf>,
+    /// The web portal.
+    #[serde(default)]
+    pub http: Http,
+    /// RADIUS for appliances.
+    pub radius: Option<Radius>,
+    /// The database.
+    #[serde(default)]
+    pub database: Database,
+    /// The login policy.
+    #[serde(default)]
+    pub policy: Policy,
+    /// The appliance behind the portal.
+    #[serde(default)]
+    pub appliance: Appliance,
+    /// The audit log.
+    #[serde(default)]
+    pub audit: Audit,
+}
+
+/// `[http]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Http {
+    /// `host:port` to listen on.
+    pub listen: Option<String>,
+    /// The origins browsers use.
+    pub origins: Option<Vec<String>>,
+    /// Open connections at most.
+    pub max_connections: Option<usize>,
+    /// Open connections per client address at most.
+    pub max_connections_per_address: Option<usize>,
+    /// API posts a minute per address (0: off).
+    pub api_rate: Option<u32>,
+    /// A folder to read the WASM package from instead of the built-in copy.
+    pub assets: Option<PathBuf>,
+}
+
+/// `[radius]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Radius {
+    /// `host:port` (UDP).
+    pub listen: String,
+    /// A clients file (`docs/RADIUS.md`).
+    pub clients_file: Option<PathBuf>,
+    /// Clients written here (`[[radius.client]]`); the file must then be
+    /// owner-only, as it holds their secrets.
+    #[serde(default)]
+    pub client: Vec<crate::radius::ClientEntry>,
+}
+
+/// `[database]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// `sqlite:PATH` or a path (default: `matrixauth.db` in the data folder).
+    pub url: Option<String>,
+}
+
+/// `[policy]`: the keys of the core's `Policy` an administrator sets.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct Policy {
+    pub challenge_ttl: Option<u64>,
+    pub retry_window: Option<u64>,
+    pub min_pattern_len: Option<usize>,
+    pub max_pattern_len: Option<usize>,
+    pub require_every_block: Option<bool>,
+    pub allow_repeated_cells: Option<bool>,
+    pub reject_weak_patterns: Option<bool>,
+    pub max_consecutive_failures: Option<u32>,
+    pub lockout_seconds: Option<u64>,
+    pub max_lockout_seconds: Option<u64>,
+    pub max_total_failures: Option<u32>,
+    pub ticket_ttl: Option<u64>,
+    pub card_challenge_cells: Option<usize>,
+    pub card_single_use: Option<bool>,
+}
+
+/// `[appliance]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Appliance {
+    /// The appliance's login URL for the hand-off.
+    pub url: Option<String>,
+    /// The tickets' audience.
+    pub audience: Option<String>,
+}
+
+/// `[audit]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audit {
+    /// Days to keep audit lines (0: for ever).
+    pub retention_days: Option<u64>,
+}
+
+impl File {
+    /// Reads and checks the file at `path`; relative paths in it become
+    /// relative to its folder.
+    pub fn load(path: &Path) -> Result<File, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut file: File = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let rebase = |p: &mut Option<PathBuf>| {
+            if let Some(p) = p.as_mut()
+                && p.is_relative()
+            {
+                *p = base.join(&*p);
+            }
+        };
+        rebase(&mut file.data);
+        rebase(&mut file.http.assets);
+        if let Some(r) = file.radius.as_mut() {
+            rebase(&mut r.clients_file);
+            if !r.client.is_empty() {
+                crate::radius::check_owner_only(path)
+                    .map_err(|e| format!("{e} (it holds [[radius.client]] secrets)"))?;
+            }
+        }
+        if let Some(url) = file.database.url.as_mut()
+            && !url.contains("://")
+        {
+            let rest = url.strip_prefix("sqlite:").unwrap_or(url);
+            if !rest.is_empty() && Path::new(rest).is_relative() {
+                *url = format!("sqlite:{}", base.join(rest).display());
+            }
+        }
+        file.check().map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(file)
+    }
+
+    /// Checks values serde cannot: each error names its key.
+    fn check(&self) -> Result<(), String> {
+        if let Some(l) = &self.http.listen {
+            l.parse::<std::net::SocketAddr>()
+                .map_err(|_| format!("http.listen = {l:?}: expected host:port, e.g. \"127.0.0.1:8080\""))?;
+        }
+        for o in self.http.origins.iter().flatten() {
+            crate::server::parse_origin(o).map_err(|e| format!("http.origins: {e}"))?;
+        }
+        for (key, v) in [
+            ("http.max_connections", self.http.max_connections),
+            ("http.max_connections_per_address", self.http.max_connections_per_address),
+        ] {
+            if let Some(n) = v
+                && !(1..=1_000_000).contains(&n)
+            {
+                return Err(format!("{key} = {n}: must be 1 to 1000000"));
+            }
+        }
+        if let Some(r) = &self.radius {
+            r.listen.parse::<std::net::SocketAddr>().map_err(|_| {
+                format!("radius.listen = {:?}: expected host:port, e.g. \"0.0.0.0:1812\"", r.listen)
+            })?;
+            if r.clients_file.is_none() && r.client.is_empty() {
+                return Err("[radius] needs clients_file or [[radius.client]] entries".to_owned());
+            }
+            if r.clients_file.is_some() && !r.client.is_empty() {
+                return Err("[radius]: give clients_file or [[radius.client]], not both".to_owned());
+            }
+        }
+        if let Some(url) = &self.database.url {
+            database_path(url, Path::new(".")).map_err(|e| format!("database.url: {e}"))?;
+        }
+        if let Some(url) = &self.appliance.url {
+            crate::server::check_appliance_url(url).map_err(|e| format!("appliance.url: {e}"))?;
+        }
+        if let Some(a) = &self.appliance.audience
+            && (a.is_empty() || a.len() > 255)
+        {
+            return Err("appliance.audience: 1 to 255 characters".to_owned());
+        }
+        let mut policy = mx::Policy::default();
+        self.policy.apply(&mut policy);
+        policy.validate().map_err(|e| format!("[policy]: {e}"))?;
+        Ok(())
+    }
+}
+
+impl Policy {
+    /// Sets the keys given here on `p`.
+    pub fn apply(&self, p: &mut mx::Policy) {
+        macro_rules! set {
+            ($($k:ident),*) => { $( if let Some(v) = self.$k { p.$k = v; } )* };
+        }
+        set!(
+            challenge_ttl,
+            retry_window,
+            min_pattern_len,
+            max_pattern_len,
+            require_every_block,
+            allow_repeated_cells,
+            reject_weak_patterns,
+            max_consecutive_failures,
+            lockout_seconds,
+            max_lockout_seconds,
+            max_total_failures,
+            ticket_ttl,
+            card_challenge_cells,
+            card_single_use
+        );
+    }
+}
+
+/// The SQLite file a `database.url` names: `sqlite:PATH` or a plain path.
+/// PostgreSQL is not built yet and is refused with a clear message.
+pub fn database_path(url: &str, data: &Path) -> Result<PathBuf, String> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err("PostgreSQL is not supported by this build yet; use sqlite:PATH".to_owned());
+    }
+    let path = url.strip_prefix("sqlite:").unwrap_or(url);
+    if path.is_empty() || url.contains("://") {
+        return Err(format!("{url:?}: expected sqlite:PATH"));
+    }
+    Ok(data.join(path))
+}
