@@ -70,7 +70,8 @@ pub struct Radius {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Database {
-    /// `sqlite:PATH` or a path (default: `matrixauth.db` in the data folder).
+    /// `postgres://user@host/database`, `sqlite:PATH` or a path (default:
+    /// `matrixauth.db` in the data folder).
     pub url: Option<String>,
 }
 
@@ -136,6 +137,16 @@ impl File {
                     .map_err(|e| format!("{e} (it holds [[radius.client]] secrets)"))?;
             }
         }
+        if let Some(url) = &file.database.url
+            && url.starts_with("postgres")
+            && url
+                .split_once("://")
+                .and_then(|(_, rest)| rest.split_once('@'))
+                .is_some_and(|(who, _)| who.contains(':'))
+        {
+            crate::radius::check_owner_only(path)
+                .map_err(|e| format!("{e} (database.url holds a password)"))?;
+        }
         if let Some(url) = file.database.url.as_mut()
             && !url.contains("://")
         {
@@ -179,7 +190,7 @@ impl File {
             }
         }
         if let Some(url) = &self.database.url {
-            database_path(url, Path::new(".")).map_err(|e| format!("database.url: {e}"))?;
+            database_url(url, Path::new(".")).map_err(|e| format!("database.url: {e}"))?;
         }
         if let Some(url) = &self.appliance.url {
             crate::server::check_appliance_url(url).map_err(|e| format!("appliance.url: {e}"))?;
@@ -221,15 +232,16 @@ impl Policy {
     }
 }
 
-/// The SQLite file a `database.url` names: `sqlite:PATH` or a plain path.
-/// PostgreSQL is not built yet and is refused with a clear message.
-pub fn database_path(url: &str, data: &Path) -> Result<PathBuf, String> {
+/// The database a `database.url` (or `--database`) names, as
+/// [`crate::store::Store::connect`] takes it: `postgres://…` as it is, and
+/// `sqlite:PATH` or a plain path relative to `data` when relative.
+pub fn database_url(url: &str, data: &Path) -> Result<String, String> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err("PostgreSQL is not supported by this build yet; use sqlite:PATH".to_owned());
+        return Ok(url.to_owned());
     }
     let path = url.strip_prefix("sqlite:").unwrap_or(url);
     if path.is_empty() || url.contains("://") {
-        return Err(format!("{url:?}: expected sqlite:PATH"));
+        return Err(format!("{url:?}: expected sqlite:PATH or postgres://user@host/database"));
     }
-    Ok(data.join(path))
+    Ok(format!("sqlite:{}", data.join(path).display()))
 }

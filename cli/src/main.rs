@@ -26,6 +26,9 @@ struct Cli {
     /// A configuration file (TOML, docs/CONFIG.md); flags override it
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The database: postgres://user@host/db (nodes sharing one), or sqlite:PATH [default: matrixauth.db in the data folder]
+    #[arg(long, global = true, value_name = "URL", env = "MATRIXAUTH_DATABASE")]
+    database: Option<String>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -213,6 +216,10 @@ struct ServeArgs {
     /// Do not print an enrollment link for user `demo` when there are no users
     #[arg(long)]
     no_first_invitation: bool,
+    /// Bring a PostgreSQL schema up to date at start (SQLite is always brought up to date;
+    /// on a shared database, `matrixauth db migrate` once is the usual way)
+    #[arg(long)]
+    migrate: bool,
 }
 
 fn check_origin(s: &str) -> Result<String, String> {
@@ -249,6 +256,7 @@ fn now() -> u64 {
 /// The command line with the configuration file under it.
 struct Ctx {
     data: PathBuf,
+    database: Option<String>,
     file: File,
 }
 
@@ -259,13 +267,14 @@ impl Ctx {
             None => File::default(),
         };
         let data = cli.data.clone().or_else(|| file.data.clone()).unwrap_or_else(|| "matrixauth-data".into());
-        Ok(Ctx { data, file })
+        let database = cli.database.clone().or_else(|| file.database.url.clone());
+        Ok(Ctx { data, database, file })
     }
 
-    fn database(&self, dir: &DataDir) -> Res<PathBuf> {
-        match &self.file.database.url {
-            Some(url) => config::database_path(url, &dir.root).map_err(Fail::Usage),
-            None => Ok(dir.database()),
+    fn database(&self, dir: &DataDir) -> Res<String> {
+        match &self.database {
+            Some(url) => config::database_url(url, &dir.root).map_err(Fail::Usage),
+            None => Ok(format!("sqlite:{}", dir.database().display())),
         }
     }
 
@@ -283,8 +292,8 @@ impl Ctx {
     fn open(&self, migrate: Migrate) -> Res<(DataDir, mx::Keyring, Store)> {
         let dir = DataDir::open(&self.data).map_err(data)?;
         let keyring = keys::load_or_create(&dir.keyring()).map_err(data)?;
-        let store =
-            Store::open(&self.database(&dir)?, keyring.clone(), migrate).map_err(|e| data(e.to_string()))?;
+        let store = Store::connect(&self.database(&dir)?, keyring.clone(), migrate)
+            .map_err(|e| data(e.to_string()))?;
         Ok((dir, keyring, store))
     }
 
@@ -399,7 +408,10 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
     };
     let configured_origins =
         if a.origin.is_empty() { f.http.origins.clone().unwrap_or_default() } else { a.origin.clone() };
-    let (dir, keyring, store) = ctx.open(Migrate::Yes)?;
+    // The embedded database is this node's own: always brought up to date. A shared one is
+    // migrated once, on purpose (`db migrate`, or `serve --migrate`), not by whichever node starts.
+    let shared = ctx.database.as_deref().is_some_and(|u| u.starts_with("postgres"));
+    let (dir, keyring, store) = ctx.open(if shared && !a.migrate { Migrate::No } else { Migrate::Yes })?;
     let rt =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| data(e.to_string()))?;
     rt.block_on(async {
@@ -452,18 +464,22 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
                         admin::prune_audit(&store, retention_days, now, true)?;
                     }
                     let before = now.saturating_sub(matrixauth_cli::server::DECOY_KEEP_SECONDS);
+                    store.prune_tickets(now).map_err(|e| e.to_string())?;
                     store.prune_decoys(before).map_err(|e| e.to_string())
                 })
                 .await;
                 if let Ok(Err(e)) = pruned {
-                    matrixauth_cli::warn!("matrixauth serve: cannot prune the audit log or decoys: {e}");
+                    matrixauth_cli::warn!(
+                        "matrixauth serve: cannot prune the audit log, tickets or decoys: {e}"
+                    );
                 }
             }
         });
         say(&format!("matrixauth login portal: http://{addr}/"));
         say(&format!("data folder: {}   stop with Ctrl-C", dir.root.display()));
         if !a.no_first_invitation {
-            first_invitation(app.store(), &first_origin);
+            // The store's calls block (the PostgreSQL client runs its own loop): off this task.
+            tokio::task::block_in_place(|| first_invitation(app.store(), &first_origin));
         }
         matrixauth_cli::listen::serve(listener, router(app), limits, async {
             let _ = tokio::signal::ctrl_c().await;
@@ -622,8 +638,8 @@ fn run(cli: Cli) -> Res {
             let dir = DataDir::open(&ctx.data).map_err(data)?;
             let keyring = keys::load_or_create(&dir.keyring()).map_err(data)?;
             let path = ctx.database(&dir)?;
-            let before = Store::open(&path, keyring.clone(), Migrate::No).ok().map(|s| s.schema_version());
-            let store = Store::open(&path, keyring, Migrate::Yes).map_err(|e| data(e.to_string()))?;
+            let before = Store::connect(&path, keyring.clone(), Migrate::No).ok().map(|s| s.schema_version());
+            let store = Store::connect(&path, keyring, Migrate::Yes).map_err(|e| data(e.to_string()))?;
             let v = store.schema_version().map_err(|e| data(e.to_string()))?;
             if let Some(Ok(b)) = before {
                 return out(&format!("schema {b}: up to date\n"));

@@ -286,9 +286,13 @@ impl Radius {
         }
         let reply = if request.code == Code::StatusServer {
             let text = Attribute::new(attr::REPLY_MESSAGE, b"matrixauth ok").ok();
-            request.reply(Code::AccessAccept, text.into_iter().collect())
+            Some(request.reply(Code::AccessAccept, text.into_iter().collect()))
         } else {
             self.access_request(client, &request, now)
+        };
+        let Some(reply) = reply else {
+            self.remembered.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
+            return Action::Drop("the database is unavailable");
         };
         let Ok(bytes) = reply.encode_response(&client.secret, &request.authenticator) else {
             self.remembered.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
@@ -301,8 +305,9 @@ impl Radius {
         Action::Reply(bytes)
     }
 
-    /// The login decision for an authentic Access-Request, as a reply packet.
-    fn access_request(&self, client: &Client, request: &Packet, now: u64) -> Packet {
+    /// The login decision for an authentic Access-Request, as a reply packet
+    /// (`None`: the store is unreachable; send nothing).
+    fn access_request(&self, client: &Client, request: &Packet, now: u64) -> Option<Packet> {
         let user = request.get(attr::USER_NAME).and_then(|u| std::str::from_utf8(u).ok()).unwrap_or("");
         let state = request.get(attr::STATE).and_then(|s| std::str::from_utf8(s).ok());
         // The first request of the challenge flow carries whatever the appliance sends as the
@@ -317,6 +322,9 @@ impl Radius {
             Err(_) if request.get(attr::USER_PASSWORD).is_some_and(<[u8]>::is_empty) => {
                 Zeroizing::new(Vec::new())
             }
+            // No User-Password at all (radclient with `User-Password = ""`): the first request
+            // of the challenge flow needs none, also on a client that accepts tickets.
+            Ok(None) if client.flow == Flow::Challenge && state.is_none() => Zeroizing::new(Vec::new()),
             _ => return self.decide(client, request, user, Decision::Reject, now),
         };
         let Ok(password) = std::str::from_utf8(&password) else {
@@ -324,8 +332,9 @@ impl Radius {
         };
         // A login ticket: far longer than any matrix answer (at most 48 characters after folding).
         if client.tickets && password.len() > 64 {
-            let decision = match self.app.verifier().redeem(password, &client.name, now) {
-                Ok(owner) if owner == user => Decision::Accept,
+            let decision = match self.app.redeem(password, &client.name, now) {
+                Ok(Ok(owner)) if owner == user => Decision::Accept,
+                Err(crate::store::StoreError::Unavailable(_)) => Decision::Unavailable,
                 _ => Decision::Reject,
             };
             return self.decide(client, request, user, decision, now);
@@ -363,13 +372,17 @@ impl Radius {
                 Decision::Challenge { state: token, text, timeout: expires_at.saturating_sub(now) }
             }
             Ok(Err(mx::Error::Locked { locked_until })) => Decision::Locked(locked_until),
+            Err(e) if e.is_unavailable() => Decision::Unavailable,
             _ => Decision::Reject,
         }
     }
 
     fn answer(&self, client: &Client, user: &str, token: Option<&str>, answer: &str, now: u64) -> Decision {
-        // The store cannot be read: a reject, never an accept.
-        let Ok(in_window) = self.app.store().in_window(user, now) else { return Decision::Reject };
+        let in_window = match self.app.store().in_window(user, now) {
+            Ok(w) => w,
+            Err(crate::store::StoreError::Unavailable(_)) => return Decision::Unavailable,
+            Err(_) => return Decision::Reject,
+        };
         let out = self.app.with_user(user, true, |auth, sealed, state| {
             let verdict = match (Secret::open(auth, user, sealed)?, token) {
                 (Secret::Pattern(c), Some(token)) => auth.verify(user, &c, state, token, answer, now)?,
@@ -389,13 +402,22 @@ impl Radius {
             }
             Ok(Ok((true, _))) => Decision::Accept,
             Ok(Ok((false, Some(until)))) => Decision::Locked(until),
+            Err(e) if e.is_unavailable() => Decision::Unavailable,
             _ => Decision::Reject,
         }
     }
 
     /// Builds the reply and audits the decision with the client's name.
-    fn decide(&self, client: &Client, request: &Packet, user: &str, decision: Decision, now: u64) -> Packet {
+    fn decide(
+        &self,
+        client: &Client,
+        request: &Packet,
+        user: &str,
+        decision: Decision,
+        now: u64,
+    ) -> Option<Packet> {
         let (code, label, attributes) = match decision {
+            Decision::Unavailable => return None,
             Decision::Accept => (
                 Code::AccessAccept,
                 "accept",
@@ -436,7 +458,7 @@ impl Radius {
         if let Err(e) = self.app.store().append_audit(&[line.to_string()]) {
             crate::warn!("matrixauth radius: cannot write the audit log: {e}");
         }
-        request.reply(code, attributes)
+        Some(request.reply(code, attributes))
     }
 }
 
@@ -465,6 +487,9 @@ enum Decision {
     Reject,
     /// A right answer outside the user's approved access windows.
     OutsideWindow,
+    /// The store cannot be reached: no reply at all, so the appliance
+    /// retries or fails over to another server; never an accept.
+    Unavailable,
     /// A locked user: until when (`None`: until an administrator unlocks).
     Locked(Option<u64>),
     Challenge {

@@ -19,6 +19,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use sha2::Digest as _;
+
 use crate::store::{Store, StoreError};
 
 /// Unix seconds; injectable so tests can move time.
@@ -36,6 +38,11 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 
 /// The outcome of a right answer outside the user's approved access windows.
 pub const OUTSIDE_WINDOW: &str = "outside_window";
+
+/// How long a redeemed ticket's replay row is kept: longer than any ticket
+/// the verifier admits (lifetime at most `TicketVerifier::DEFAULT_MAX_LIFETIME`,
+/// 300 s, plus 30 s of clock skew).
+pub const TICKET_ROW_SECONDS: u64 = 2 * 3600;
 
 /// Largest request body accepted (bytes).
 pub const MAX_BODY: usize = 4096;
@@ -243,9 +250,29 @@ impl App {
         }
     }
 
-    /// The ticket verifier (its replay cache is shared by HTTP and RADIUS).
-    pub fn verifier(&self) -> &mx::TicketVerifier {
-        &self.verifier
+    /// Redeems a login ticket for `audience`: the core's checks (MAC,
+    /// audience, lifetime, this process's replay cache), then a replay row in
+    /// the store, so a ticket is redeemed once across every node sharing it.
+    /// A store that cannot be reached refuses (`Err`), never accepts.
+    pub fn redeem(
+        &self,
+        ticket: &str,
+        audience: &str,
+        now: u64,
+    ) -> Result<Result<String, mx::Error>, StoreError> {
+        let user = match self.verifier.redeem(ticket, audience, now) {
+            Ok(user) => user,
+            Err(e) => return Ok(Err(e)),
+        };
+        let id: [u8; 32] = sha2::Sha256::digest(ticket.as_bytes()).into();
+        // Kept past any lifetime the verifier admits (its maximum lifetime plus clock skew).
+        if self.store.claim_ticket(&id, now.saturating_add(TICKET_ROW_SECONDS))? {
+            return Ok(Ok(user));
+        }
+        let line = json!({"time": now, "user": user, "event": "ticket_refused", "reason": "replayed",
+                          "audience": audience, "scope": "store"});
+        self.store.append_audit(&[line.to_string()])?;
+        Ok(Err(mx::Error::Ticket(mx::TicketError::Replayed)))
     }
 
     fn authenticator(&self) -> Result<(mx::Authenticator, Events), mx::Error> {
@@ -349,6 +376,12 @@ impl ApiError {
         err
     }
 
+    /// Whether the store could not be reached (503): RADIUS then drops the
+    /// request so the appliance retries or fails over.
+    pub fn is_unavailable(&self) -> bool {
+        self.status == StatusCode::SERVICE_UNAVAILABLE
+    }
+
     fn internal(e: impl std::fmt::Display) -> Self {
         crate::warn!("matrixauth serve: internal error: {e}");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
@@ -357,6 +390,14 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Unavailable(_) = e {
+            crate::warn!("matrixauth serve: {e}");
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the login service is temporarily unavailable; try again shortly",
+            );
+        }
         ApiError::internal(e)
     }
 }
@@ -607,7 +648,7 @@ async fn vpn(
     let ticket = ticket.unwrap_or_default();
     let result = blocking(move || {
         let now = (app.clock)();
-        Ok(app.verifier.redeem(&ticket, &app.audience, now))
+        Ok(app.redeem(&ticket, &app.audience, now)?)
     })
     .await;
     let (status, html) = match result {

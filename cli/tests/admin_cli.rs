@@ -131,7 +131,7 @@ fn admin_commands_speak_local_time_and_json_and_audit_every_action() {
     assert_eq!(keyring.lines().filter(|l| !l.starts_with('#')).count(), 2);
     assert!(keyring.lines().nth(1).unwrap().starts_with("2 "), "the new key signs: first line");
     assert!(ok(&data, &["users", "list"]).contains("bob\t"));
-    assert_eq!(ok(&data, &["db", "migrate"]), "schema 2: up to date\n");
+    assert_eq!(ok(&data, &["db", "migrate"]), "schema 3: up to date\n");
     assert!(ok(&data, &["users", "remove", "bob"]).starts_with("bob removed"));
     // Every action above, audited with the operator, and no invitation token anywhere.
     let lines: Vec<serde_json::Value> = ok(&data, &["audit", "tail", "-n", "100", "--json"])
@@ -197,8 +197,10 @@ fn a_bad_configuration_file_names_the_key() {
     assert!(e.contains("lockout_seconds") && e.contains("expected u64"), "{e}");
     let e = config_error("[radius]\nlisten = \"127.0.0.1:1812\"\n");
     assert!(e.contains("clients_file or [[radius.client]]"), "{e}");
-    let e = config_error("[database]\nurl = \"postgres://db/matrixauth\"\n");
-    assert!(e.contains("database.url") && e.contains("PostgreSQL"), "{e}");
+    let e = config_error("[database]\nurl = \"mysql://db/matrixauth\"\n");
+    assert!(e.contains("database.url") && e.contains("postgres://"), "{e}");
+    let e = config_error("[database]\nurl = \"postgres://app:secret@db/matrixauth\"\n");
+    assert!(e.contains("readable by others") && e.contains("password"), "{e}");
     let e = config_error("[appliance]\nurl = \"javascript:alert(1)\"\n");
     assert!(e.contains("appliance.url"), "{e}");
     // Inline RADIUS secrets need an owner-only file.

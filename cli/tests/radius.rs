@@ -368,3 +368,17 @@ fn access_windows_apply_over_radius_too() {
     let state = c.get(attr::STATE).unwrap().to_vec();
     assert_eq!(h.login("alice", &answer_from(&text(&c)), Some(&state)).code, Code::AccessAccept);
 }
+
+/// A client that accepts tickets still gets the grid for a first request
+/// without any User-Password (radclient leaves an empty one out). Found by
+/// the cluster test: it got Access-Reject.
+#[test]
+fn a_first_request_without_a_password_gets_the_grid_on_a_ticket_client() {
+    let h = harness(Flow::Challenge, false);
+    let (_, wire) = h.request("alice", "", None, Vec::new());
+    let mut p = Packet::decode(&wire).unwrap();
+    p.attributes.retain(|a| a.kind != attr::USER_PASSWORD && a.kind != attr::MESSAGE_AUTHENTICATOR);
+    let wire = p.encode_request(SECRET.as_bytes()).unwrap();
+    let reply = h.send(&wire).unwrap();
+    assert_eq!(reply.code, Code::AccessChallenge, "{}", text(&reply));
+}

@@ -1,0 +1,547 @@
+//! The server's store: sealed credentials and cards, user states, the audit
+//! log, invitations, access windows, ticket replay rows and decoy states.
+//!
+//! [`Store`] holds the rules; a [`Backend`] holds the rows. Two backends
+//! implement it: SQLite ([`sqlite`], the embedded default) and PostgreSQL
+//! ([`postgres`], for several nodes sharing one database). Both pass the one
+//! conformance suite (`cli/tests/store_conformance.rs`).
+//!
+//! Every change of a user's state is a compare-and-swap on the state's
+//! `version` (SPEC §5), in one transaction with the audit lines of the same
+//! call: a request that lost a race writes nothing and is re-run on the
+//! fresh state, so concurrent attempts (on one node or several) never lose a
+//! counted failure and the log never records an event that did not happen.
+
+pub mod postgres;
+pub mod sqlite;
+
+use std::path::Path;
+
+/// A store error.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The database failed (a query, a constraint, a full disk).
+    Sql(String),
+    /// The database cannot be reached (PostgreSQL down, connection lost):
+    /// the server answers 503 and RADIUS drops the request, never an accept.
+    Unavailable(String),
+    /// A stored state does not decode or authenticate (the record is left
+    /// as it is): altered, moved from another user, or written without the key.
+    Corrupt(mx::Error),
+    /// A state could not be encoded (an invalid user id).
+    Encode(mx::Error),
+    /// A compare-and-swap kept losing (over 100 tries).
+    Contended,
+    /// The database's schema is not this build's (`matrixauth db migrate`).
+    Schema(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Sql(e) => write!(f, "database error: {e}"),
+            StoreError::Unavailable(e) => write!(f, "the database is unavailable: {e}"),
+            StoreError::Corrupt(e) => write!(f, "stored user state is corrupt: {e}"),
+            StoreError::Encode(e) => write!(f, "cannot encode a user state: {e}"),
+            StoreError::Contended => f.write_str("too many concurrent updates of one user"),
+            StoreError::Schema(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Result with [`StoreError`].
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One enrolled user as the store holds it.
+pub struct UserRecord {
+    /// The sealed credential (bound to the user id).
+    pub sealed_credential: Vec<u8>,
+    /// The user's state.
+    pub state: mx::UserState,
+}
+
+/// A row of `matrixauth users`.
+#[derive(Debug)]
+pub struct UserSummary {
+    /// The user id.
+    pub user: String,
+    /// Unix seconds of enrollment.
+    pub created_at: u64,
+    /// The decoded state (or why it does not decode).
+    pub state: Result<mx::UserState, mx::Error>,
+}
+
+/// An approved access window of a user (Unix seconds, `[starts_at, ends_at)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Its number, for `users window remove`.
+    pub id: i64,
+    /// Start, inclusive.
+    pub starts_at: u64,
+    /// End, exclusive.
+    pub ends_at: u64,
+}
+
+/// What an invitation lookup found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invitation {
+    /// The user id the invitation enrols.
+    pub user: String,
+    /// When it expires (Unix seconds).
+    pub expires_at: u64,
+}
+
+/// The rows an enrollment writes.
+pub struct EnrollRows {
+    /// The sealed credential.
+    pub credential: Vec<u8>,
+    /// A fresh state (used only for a new user) and its version.
+    pub state: Vec<u8>,
+    /// The fresh state's version.
+    pub version: u64,
+    /// Audit lines.
+    pub audit: Vec<String>,
+}
+
+/// The schema version this build writes (both backends).
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// Whether opening a store may bring an older schema up to date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Migrate {
+    /// Apply missing steps (`matrixauth serve`, `matrixauth db migrate`).
+    Yes,
+    /// Refuse an older schema with a message naming `matrixauth db migrate`
+    /// (the admin commands: they never change the schema behind a server's back).
+    No,
+}
+
+/// The rows of a store. Methods are single transactions; the rules (state
+/// decoding, compare-and-swap loops) live in [`Store`]. Times are Unix
+/// seconds.
+pub trait Backend: Send + Sync {
+    /// The schema version of the database.
+    fn schema_version(&self) -> StoreResult<u32>;
+    /// Adds a user; `false` if the id is taken (nothing changes).
+    fn create_user(
+        &self,
+        user: &str,
+        credential: &[u8],
+        state: &[u8],
+        version: u64,
+        now: u64,
+        audit: &[String],
+    ) -> StoreResult<bool>;
+    /// The user's sealed credential and state bytes.
+    fn load_user(&self, user: &str) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>>;
+    /// Writes `new` (state bytes and version) if the stored version is still
+    /// `before` (with `new == None`: checks that it is), with `audit`, in one
+    /// transaction. `false`: another writer won; nothing was written.
+    fn cas_user(
+        &self,
+        user: &str,
+        before: u64,
+        new: Option<(&[u8], u64)>,
+        audit: &[String],
+    ) -> StoreResult<bool>;
+    /// A decoy's state bytes and row version.
+    fn load_decoy(&self, user: &str) -> StoreResult<Option<(Vec<u8>, u64)>>;
+    /// Writes a decoy state if its row version is still `before` (`None`:
+    /// there is no row yet), with `audit`. `false`: another writer won.
+    fn cas_decoy(
+        &self,
+        user: &str,
+        before: Option<u64>,
+        state: &[u8],
+        now: u64,
+        audit: &[String],
+    ) -> StoreResult<bool>;
+    /// Deletes decoys not written since `before`; how many.
+    fn prune_decoys(&self, before: u64) -> StoreResult<usize>;
+    /// How many decoys are stored.
+    fn decoys(&self) -> StoreResult<usize>;
+    /// Appends audit lines.
+    fn append_audit(&self, lines: &[String]) -> StoreResult<()>;
+    /// Every user: id, state bytes, enrollment time.
+    fn users(&self) -> StoreResult<Vec<(String, Vec<u8>, u64)>>;
+    /// Deletes audit lines before `before` and appends what `record` makes of
+    /// the count, in one transaction.
+    fn prune_audit(&self, before: u64, record: &mut dyn FnMut(usize) -> Option<String>)
+    -> StoreResult<usize>;
+    /// The last `tail` lines (all with `None`), oldest first.
+    fn audit(&self, tail: Option<usize>) -> StoreResult<Vec<String>>;
+    /// The lines with `time` in `[from, to)`, oldest first.
+    fn audit_between(&self, from: u64, to: u64) -> StoreResult<Vec<String>>;
+    /// Stores an invitation, revoking the user's unused ones.
+    fn create_invitation(
+        &self,
+        user: &str,
+        token_hash: &[u8; 32],
+        now: u64,
+        expires_at: u64,
+        audit: &[String],
+    ) -> StoreResult<()>;
+    /// The unused, unexpired invitation with this hash.
+    fn invitation(&self, token_hash: &[u8; 32], now: u64) -> StoreResult<Option<Invitation>>;
+    /// In one transaction: finds the unused, unexpired invitation (else
+    /// `None`), asks `rows` for what to write (`None`: write nothing), then
+    /// adds or re-enrols the user (a re-enrolment keeps the state), uses the
+    /// invitation and appends the audit lines.
+    fn enroll(
+        &self,
+        token_hash: &[u8; 32],
+        now: u64,
+        rows: &mut dyn FnMut(&str) -> Option<EnrollRows>,
+    ) -> StoreResult<Option<Invitation>>;
+    /// Unused, unexpired invitations: (user, created, expires), by expiry.
+    fn open_invitations(&self, now: u64) -> StoreResult<Vec<(String, u64, u64)>>;
+    /// Removes a user with their windows and invitations; `false`: no such user.
+    fn remove_user(&self, user: &str, audit: &[String]) -> StoreResult<bool>;
+    /// When the user enrolled.
+    fn enrolled_at(&self, user: &str) -> StoreResult<Option<u64>>;
+    /// Adds a window; returns its number.
+    fn add_window(
+        &self,
+        user: &str,
+        starts_at: u64,
+        ends_at: u64,
+        now: u64,
+        audit: &mut dyn FnMut(i64) -> String,
+    ) -> StoreResult<i64>;
+    /// The user's windows, by start.
+    fn windows(&self, user: &str) -> StoreResult<Vec<Window>>;
+    /// Removes window `id` of `user`; `false`: none.
+    fn remove_window(&self, user: &str, id: i64, audit: &[String]) -> StoreResult<bool>;
+    /// True without windows, else whether one holds `now`.
+    fn in_window(&self, user: &str, now: u64) -> StoreResult<bool>;
+    /// Records a redeemed ticket; `false` if it was recorded before (a replay,
+    /// perhaps on another node).
+    fn claim_ticket(&self, id: &[u8; 32], expires_at: u64) -> StoreResult<bool>;
+    /// Forgets ticket rows that expired before `before`; how many.
+    fn prune_tickets(&self, before: u64) -> StoreResult<usize>;
+}
+
+/// Tries of one compare-and-swap before giving up.
+const CAS_TRIES: usize = 100;
+
+/// The store: a backend and the keyring that authenticates user states
+/// (SPEC §5): a row edited in the database, or copied from another user,
+/// does not load.
+pub struct Store {
+    backend: Box<dyn Backend>,
+    keyring: mx::Keyring,
+}
+
+impl Store {
+    /// Opens (creating if needed) the SQLite database at `path`.
+    pub fn open(path: &Path, keyring: mx::Keyring, migrate: Migrate) -> StoreResult<Store> {
+        Ok(Store { backend: Box::new(sqlite::Sqlite::open(path, migrate)?), keyring })
+    }
+
+    /// Opens the database a URL names: `postgres://…` / `postgresql://…`
+    /// (PostgreSQL), `sqlite:PATH` or a plain path (SQLite).
+    pub fn connect(url: &str, keyring: mx::Keyring, migrate: Migrate) -> StoreResult<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Store { backend: Box::new(postgres::Postgres::connect(url, migrate)?), keyring });
+        }
+        Store::open(Path::new(url.strip_prefix("sqlite:").unwrap_or(url)), keyring, migrate)
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> StoreResult<u32> {
+        self.backend.schema_version()
+    }
+
+    /// Adds a user; `Ok(false)` if the id is taken (nothing changes).
+    pub fn create_user(
+        &self,
+        user: &str,
+        sealed_credential: &[u8],
+        state: &mx::UserState,
+        now: u64,
+        audit: &[String],
+    ) -> StoreResult<bool> {
+        let bytes = state.to_bytes(&self.keyring, user).map_err(StoreError::Encode)?;
+        self.backend.create_user(user, sealed_credential, &bytes, state.version(), now, audit)
+    }
+
+    /// The user's record, or `None` if not enrolled.
+    pub fn load(&self, user: &str) -> StoreResult<Option<UserRecord>> {
+        if !plausible(user) {
+            return Ok(None);
+        }
+        let Some((sealed_credential, state)) = self.backend.load_user(user)? else { return Ok(None) };
+        let state = mx::UserState::from_bytes(&self.keyring, user, &state).map_err(StoreError::Corrupt)?;
+        Ok(Some(UserRecord { sealed_credential, state }))
+    }
+
+    /// Runs `f` on the user's current record and stores the state it leaves
+    /// with a compare-and-swap on `version`, together with the audit lines it
+    /// returns; on a lost race, re-runs `f` on the fresh record. `None` if
+    /// the user is not enrolled.
+    pub fn update<T>(
+        &self,
+        user: &str,
+        mut f: impl FnMut(&mut UserRecord) -> (T, Vec<String>),
+    ) -> StoreResult<Option<T>> {
+        for _ in 0..CAS_TRIES {
+            let Some(mut record) = self.load(user)? else { return Ok(None) };
+            let before = record.state.version();
+            let (out, audit) = f(&mut record);
+            let after = record.state.version();
+            let bytes = if after == before {
+                None
+            } else {
+                Some(record.state.to_bytes(&self.keyring, user).map_err(StoreError::Encode)?)
+            };
+            if self.backend.cas_user(user, before, bytes.as_deref().map(|b| (b, after)), &audit)? {
+                return Ok(Some(out));
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// Runs `f` on the decoy state of the unknown user `user` (a default
+    /// state if there is none, or if the stored one does not authenticate)
+    /// and stores what it leaves with `now`, with the audit lines `f`
+    /// returns, by compare-and-swap (re-running `f` on a lost race); nothing
+    /// is stored when `f` says not to keep it. Decoys live in the store like
+    /// users, so a flood of other names cannot evict one (which would tell
+    /// unknown users from real ones), a restart keeps them, and every node
+    /// sharing the store sees the same.
+    pub fn update_decoy<T>(
+        &self,
+        user: &str,
+        now: u64,
+        mut f: impl FnMut(&mut mx::UserState) -> (T, Vec<String>, bool),
+    ) -> StoreResult<T> {
+        if !plausible(user) {
+            // Never stored: the core refuses the id, and the caller says not to keep it.
+            let (out, audit, _) = f(&mut mx::UserState::default());
+            self.append_audit(&audit)?;
+            return Ok(out);
+        }
+        for _ in 0..CAS_TRIES {
+            let stored = self.backend.load_decoy(user)?;
+            let before = stored.as_ref().map(|(_, v)| *v);
+            let mut state = stored
+                .and_then(|(b, _)| mx::UserState::from_bytes(&self.keyring, user, &b).ok())
+                .unwrap_or_default();
+            let (out, audit, keep) = f(&mut state);
+            if !keep {
+                self.backend.append_audit(&audit)?;
+                return Ok(out);
+            }
+            let bytes = state.to_bytes(&self.keyring, user).map_err(StoreError::Encode)?;
+            if self.backend.cas_decoy(user, before, &bytes, now, &audit)? {
+                return Ok(out);
+            }
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// Forgets decoy states not touched since `before`; returns how many.
+    pub fn prune_decoys(&self, before: u64) -> StoreResult<usize> {
+        self.backend.prune_decoys(before)
+    }
+
+    /// Decoy states stored.
+    pub fn decoys(&self) -> StoreResult<usize> {
+        self.backend.decoys()
+    }
+
+    /// Appends audit lines on their own (events with no user record).
+    pub fn append_audit(&self, lines: &[String]) -> StoreResult<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        self.backend.append_audit(lines)
+    }
+
+    /// Every user, by id.
+    pub fn users(&self) -> StoreResult<Vec<UserSummary>> {
+        Ok(self
+            .backend
+            .users()?
+            .into_iter()
+            .map(|(user, state, created_at)| UserSummary {
+                state: mx::UserState::from_bytes(&self.keyring, &user, &state),
+                user,
+                created_at,
+            })
+            .collect())
+    }
+
+    /// Deletes the audit lines whose `time` is before `before`, and appends
+    /// the line `record` makes of the count (the pruning's own line; `None`:
+    /// none) in the same transaction. Returns the count.
+    pub fn prune_audit(
+        &self,
+        before: u64,
+        record: impl FnOnce(usize) -> Option<String>,
+    ) -> StoreResult<usize> {
+        let mut record = Some(record);
+        self.backend.prune_audit(before, &mut |n| record.take().and_then(|r| r(n)))
+    }
+
+    /// The last `tail` audit lines (all with `None`), oldest first.
+    pub fn audit(&self, tail: Option<usize>) -> StoreResult<Vec<String>> {
+        self.backend.audit(tail)
+    }
+
+    /// The audit lines whose `time` is in `[from, to)`, oldest first.
+    pub fn audit_between(&self, from: u64, to: u64) -> StoreResult<Vec<String>> {
+        self.backend.audit_between(from, to)
+    }
+
+    /// Stores an enrollment invitation for `user` (only the SHA-256 of its
+    /// token), revoking the user's earlier unused ones, with `audit`.
+    pub fn create_invitation(
+        &self,
+        user: &str,
+        token_hash: &[u8; 32],
+        now: u64,
+        expires_at: u64,
+        audit: &[String],
+    ) -> StoreResult<()> {
+        self.backend.create_invitation(user, token_hash, now, expires_at, audit)
+    }
+
+    /// The unused, unexpired invitation with this token hash, if any.
+    pub fn invitation(&self, token_hash: &[u8; 32], now: u64) -> StoreResult<Option<Invitation>> {
+        self.backend.invitation(token_hash, now)
+    }
+
+    /// Enrols the holder of an invitation, in one transaction: the
+    /// invitation must still be unused and unexpired; `seal` gets its user id
+    /// and returns the sealed credential and the audit lines (or an error,
+    /// which changes nothing). A new user starts with a fresh state; an
+    /// enrolled one (re-enrolment) gets the new credential and keeps the
+    /// state, locks and counters included. The invitation is then used.
+    /// `Ok(None)`: no such invitation (or used, or expired).
+    pub fn enroll<E>(
+        &self,
+        token_hash: &[u8; 32],
+        now: u64,
+        seal: impl FnOnce(&str) -> Result<(Vec<u8>, Vec<String>), E>,
+    ) -> StoreResult<Option<Result<Invitation, E>>> {
+        let mut seal = Some(seal);
+        let mut refused: Option<E> = None;
+        let mut encode: Option<StoreError> = None;
+        let keyring = &self.keyring;
+        let found = self.backend.enroll(token_hash, now, &mut |user| {
+            let (credential, audit) = match seal.take()?(user) {
+                Ok(v) => v,
+                Err(e) => {
+                    refused = Some(e);
+                    return None;
+                }
+            };
+            let state = mx::UserState::new();
+            match state.to_bytes(keyring, user) {
+                Ok(bytes) => Some(EnrollRows { credential, state: bytes, version: state.version(), audit }),
+                Err(e) => {
+                    encode = Some(StoreError::Encode(e));
+                    None
+                }
+            }
+        })?;
+        if let Some(e) = encode {
+            return Err(e);
+        }
+        Ok(found.map(|inv| refused.map_or(Ok(inv), Err)))
+    }
+
+    /// Invitations not used yet: (user, created, expires), by expiry.
+    pub fn open_invitations(&self, now: u64) -> StoreResult<Vec<(String, u64, u64)>> {
+        self.backend.open_invitations(now)
+    }
+
+    /// Removes a user: the record, windows and invitations, with `audit`.
+    /// `false` if there was no such user (nothing changes).
+    pub fn remove_user(&self, user: &str, audit: &[String]) -> StoreResult<bool> {
+        if !plausible(user) {
+            return Ok(false);
+        }
+        self.backend.remove_user(user, audit)
+    }
+
+    /// Whether `user` is enrolled, and when.
+    pub fn enrolled_at(&self, user: &str) -> StoreResult<Option<u64>> {
+        if !plausible(user) {
+            return Ok(None);
+        }
+        self.backend.enrolled_at(user)
+    }
+
+    /// Adds an access window for `user`, with the audit line `audit` makes
+    /// of its number; returns the number.
+    pub fn add_window(
+        &self,
+        user: &str,
+        starts_at: u64,
+        ends_at: u64,
+        now: u64,
+        audit: impl FnOnce(i64) -> String,
+    ) -> StoreResult<i64> {
+        let mut audit = Some(audit);
+        self.backend.add_window(user, starts_at, ends_at, now, &mut |id| {
+            audit.take().map(|a| a(id)).unwrap_or_default()
+        })
+    }
+
+    /// The access windows of `user`, by start.
+    pub fn windows(&self, user: &str) -> StoreResult<Vec<Window>> {
+        if !plausible(user) {
+            return Ok(Vec::new());
+        }
+        self.backend.windows(user)
+    }
+
+    /// Removes window `id` of `user`, with `audit`; `false` if there is none.
+    pub fn remove_window(&self, user: &str, id: i64, audit: &[String]) -> StoreResult<bool> {
+        if !plausible(user) {
+            return Ok(false);
+        }
+        self.backend.remove_window(user, id, audit)
+    }
+
+    /// Whether `user` may log in at `now`: true without windows, else
+    /// whether one holds `now`.
+    pub fn in_window(&self, user: &str, now: u64) -> StoreResult<bool> {
+        if !plausible(user) {
+            return Ok(true);
+        }
+        self.backend.in_window(user, now)
+    }
+
+    /// Records a redeemed ticket (by the SHA-256 of its text) until
+    /// `expires_at`; `false` if it was redeemed before, on any node.
+    pub fn claim_ticket(&self, id: &[u8; 32], expires_at: u64) -> StoreResult<bool> {
+        self.backend.claim_ticket(id, expires_at)
+    }
+
+    /// Forgets ticket rows that expired before `before`.
+    pub fn prune_tickets(&self, before: u64) -> StoreResult<usize> {
+        self.backend.prune_tickets(before)
+    }
+}
+
+/// Whether `user` can be a user id at all (the core's rule, SPEC §3: 1 to
+/// 255 bytes, no control characters). Others never reach a backend: no
+/// user has them, and PostgreSQL's text cannot even hold a NUL.
+fn plausible(user: &str) -> bool {
+    !user.is_empty() && user.len() <= 255 && !user.chars().any(char::is_control)
+}
+
+/// Times and versions in the databases' signed 64-bit integers.
+pub(crate) fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Times read back: never negative.
+pub(crate) fn from_i64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}

@@ -1,0 +1,617 @@
+//! The PostgreSQL backend: several server nodes share one database
+//! (`--database postgres://…`, SPEC §12).
+//!
+//! The driver is the `postgres` crate (rust-postgres' blocking client over
+//! `tokio-postgres`): the store is called from the server's blocking pool and
+//! from the admin commands, both synchronous, exactly as SQLite is.
+//! Connections are pooled here; one that fails is dropped and the next call
+//! opens a new one, so a restarted database is reconnected without restarting
+//! the nodes. Until then calls fail with [`StoreError::Unavailable`] (the
+//! server answers 503; RADIUS drops the request).
+//!
+//! Compare-and-swap is an `UPDATE … WHERE version = $before` under READ
+//! COMMITTED: a concurrent writer's committed update makes it match no row,
+//! and the caller re-runs on the fresh state.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use std::collections::HashMap;
+
+use postgres::types::ToSql;
+use postgres::{Client, GenericClient, NoTls, Row, Statement, Transaction};
+
+use super::{
+    Backend, EnrollRows, Invitation, Migrate, SCHEMA_VERSION, StoreError, StoreResult, Window, from_i64,
+    to_i64,
+};
+
+/// The schema, one step per version (table `matrixauth_schema`). Steps are
+/// applied under an advisory lock, so nodes starting together migrate once.
+const MIGRATIONS: &[&str] = &[
+    // 1: users, decoys, audit.
+    "
+CREATE TABLE users (
+    user_id     TEXT PRIMARY KEY,
+    credential  BYTEA NOT NULL,
+    state       BYTEA NOT NULL,
+    version     BIGINT NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+CREATE TABLE decoys (
+    user_id     TEXT PRIMARY KEY,
+    state       BYTEA NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
+CREATE INDEX decoys_updated_at ON decoys (updated_at);
+CREATE TABLE audit (
+    id    BIGSERIAL PRIMARY KEY,
+    time  BIGINT,
+    line  TEXT NOT NULL
+);
+CREATE INDEX audit_time ON audit (time);
+",
+    // 2: enrollment invitations (SHA-256 of the token) and access windows.
+    "
+CREATE TABLE invitations (
+    token_hash  BYTEA PRIMARY KEY,
+    user_id     TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    used_at     BIGINT
+);
+CREATE INDEX invitations_user ON invitations (user_id);
+CREATE TABLE windows (
+    id          BIGSERIAL PRIMARY KEY,
+    user_id     TEXT NOT NULL,
+    starts_at   BIGINT NOT NULL,
+    ends_at     BIGINT NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX windows_user ON windows (user_id);
+",
+    // 3: ticket replay rows shared by every node; decoys get a row version.
+    "
+CREATE TABLE tickets (
+    id          BYTEA PRIMARY KEY,
+    expires_at  BIGINT NOT NULL
+);
+CREATE INDEX tickets_expires_at ON tickets (expires_at);
+ALTER TABLE decoys ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+",
+];
+
+/// The advisory lock key of migrations ("mxau").
+const MIGRATION_LOCK: i64 = 0x6d78_6175;
+
+/// Connections kept open per process.
+const POOL: usize = 16;
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        // An error the server reported about a statement is a database error; anything else
+        // (refused, reset, closed, timed out, the server shutting down) means it is unreachable.
+        match e.as_db_error() {
+            Some(db) if !db.code().code().starts_with("57") && !db.code().code().starts_with("08") => {
+                StoreError::Sql(format!("{} ({})", db.message(), db.code().code()))
+            }
+            _ => StoreError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+/// The PostgreSQL backend.
+pub struct Postgres {
+    config: postgres::Config,
+    pool: Mutex<Vec<Conn>>,
+}
+
+/// A pooled connection and the statements prepared on it: a statement is
+/// parsed once per connection, so each later use is one round trip.
+struct Conn {
+    client: Client,
+    q: Stmts,
+}
+
+/// Prepared statements by their text.
+#[derive(Default)]
+struct Stmts(HashMap<&'static str, Statement>);
+
+impl Stmts {
+    fn get(&mut self, c: &mut impl GenericClient, sql: &'static str) -> StoreResult<Statement> {
+        if let Some(s) = self.0.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = c.prepare(sql)?;
+        self.0.insert(sql, s.clone());
+        Ok(s)
+    }
+}
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+fn execute_c(
+    c: &mut impl GenericClient,
+    q: &mut Stmts,
+    sql: &'static str,
+    params: Params<'_>,
+) -> StoreResult<u64> {
+    let s = q.get(c, sql)?;
+    Ok(c.execute(&s, params)?)
+}
+
+fn query_c(
+    c: &mut impl GenericClient,
+    q: &mut Stmts,
+    sql: &'static str,
+    params: Params<'_>,
+) -> StoreResult<Vec<Row>> {
+    let s = q.get(c, sql)?;
+    Ok(c.query(&s, params)?)
+}
+
+fn query_opt_c(
+    c: &mut impl GenericClient,
+    q: &mut Stmts,
+    sql: &'static str,
+    params: Params<'_>,
+) -> StoreResult<Option<Row>> {
+    let s = q.get(c, sql)?;
+    Ok(c.query_opt(&s, params)?)
+}
+
+fn query_one_c(
+    c: &mut impl GenericClient,
+    q: &mut Stmts,
+    sql: &'static str,
+    params: Params<'_>,
+) -> StoreResult<Row> {
+    let s = q.get(c, sql)?;
+    Ok(c.query_one(&s, params)?)
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password.
+        f.debug_struct("Postgres").finish_non_exhaustive()
+    }
+}
+
+impl Postgres {
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/db`, or
+    /// with `?host=/run/postgresql` for a Unix socket) and checks or brings
+    /// up to date the schema as [`Migrate`] says.
+    pub fn connect(url: &str, migrate: Migrate) -> StoreResult<Postgres> {
+        let mut config: postgres::Config =
+            url.parse().map_err(|e| StoreError::Schema(format!("the database URL is not valid: {e}")))?;
+        config.connect_timeout(Duration::from_secs(5));
+        config.application_name("matrixauth");
+        let store = Postgres { config, pool: Mutex::new(Vec::new()) };
+        store.with(|c, _| {
+            let mut tx = c.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+            // Created only when missing: a least-privilege runtime role may not create tables.
+            let exists: bool =
+                tx.query_one("SELECT to_regclass('matrixauth_schema') IS NOT NULL", &[])?.get(0);
+            if !exists {
+                tx.batch_execute("CREATE TABLE matrixauth_schema (version INTEGER NOT NULL)")?;
+            }
+            let version: i32 =
+                tx.query_opt("SELECT version FROM matrixauth_schema", &[])?.map_or(0, |r| r.get(0));
+            let version = u32::try_from(version).unwrap_or(0);
+            let fresh = version == 0;
+            super::sqlite::check_version(version, fresh, migrate)?;
+            for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                tx.batch_execute(step)?;
+                let v = i32::try_from(i + 1).unwrap_or(i32::MAX);
+                tx.execute("DELETE FROM matrixauth_schema", &[])?;
+                tx.execute("INSERT INTO matrixauth_schema (version) VALUES ($1)", &[&v])?;
+            }
+            tx.commit()?;
+            Ok(())
+        })?;
+        debug_assert_eq!(MIGRATIONS.len(), SCHEMA_VERSION as usize);
+        Ok(store)
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Client, &mut Stmts) -> StoreResult<T>) -> StoreResult<T> {
+        let pooled = self.pool.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let mut conn = match pooled {
+            Some(c) if !c.client.is_closed() => c,
+            _ => Conn { client: self.config.connect(NoTls)?, q: Stmts::default() },
+        };
+        let out = f(&mut conn.client, &mut conn.q);
+        // A connection that failed is dropped, and so are the pooled ones (after a database
+        // restart they are all dead): the next call opens a fresh one.
+        if matches!(out, Err(StoreError::Unavailable(_))) {
+            self.pool.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        } else if !conn.client.is_closed() {
+            let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+            if pool.len() < POOL {
+                pool.push(conn);
+            }
+        }
+        out
+    }
+
+    /// Runs `f` in a transaction, committed when `f` returns `Ok((true, _))`.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>, &mut Stmts) -> StoreResult<(bool, T)>,
+    ) -> StoreResult<T> {
+        self.with(|c, q| {
+            let mut tx = c.transaction()?;
+            let (commit, out) = f(&mut tx, q)?;
+            if commit {
+                tx.commit()?;
+            }
+            Ok(out)
+        })
+    }
+}
+
+fn insert_audit(tx: &mut Transaction<'_>, q: &mut Stmts, lines: &[String]) -> StoreResult<()> {
+    for line in lines {
+        let time = serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| v.get("time")?.as_i64());
+        execute_c(tx, q, "INSERT INTO audit (time, line) VALUES ($1, $2)", &[&time, line])?;
+    }
+    Ok(())
+}
+
+fn invitation_in(
+    tx: &mut Transaction<'_>,
+    q: &mut Stmts,
+    token_hash: &[u8; 32],
+    now: u64,
+    lock: bool,
+) -> StoreResult<Option<Invitation>> {
+    let sql = if lock {
+        "SELECT user_id, expires_at FROM invitations
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 FOR UPDATE"
+    } else {
+        "SELECT user_id, expires_at FROM invitations
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2"
+    };
+    let row = query_opt_c(tx, q, sql, &[&&token_hash[..], &to_i64(now)])?;
+    Ok(row.map(|r| Invitation { user: r.get(0), expires_at: from_i64(r.get(1)) }))
+}
+
+fn count(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+impl Backend for Postgres {
+    fn schema_version(&self) -> StoreResult<u32> {
+        self.with(|c, q| {
+            let v: i32 =
+                query_opt_c(c, q, "SELECT version FROM matrixauth_schema", &[])?.map_or(0, |r| r.get(0));
+            Ok(u32::try_from(v).unwrap_or(0))
+        })
+    }
+
+    fn create_user(
+        &self,
+        user: &str,
+        credential: &[u8],
+        state: &[u8],
+        version: u64,
+        now: u64,
+        audit: &[String],
+    ) -> StoreResult<bool> {
+        self.write(|tx, q| {
+            let n = execute_c(tx, q,
+                "INSERT INTO users (user_id, credential, state, version, created_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (user_id) DO NOTHING",
+                &[&user, &credential, &state, &to_i64(version), &to_i64(now)],
+            )?;
+            if n == 0 {
+                return Ok((false, false));
+            }
+            insert_audit(tx, q, audit)?;
+            Ok((true, true))
+        })
+    }
+
+    fn load_user(&self, user: &str) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>> {
+        self.with(|c, q| {
+            let row = query_opt_c(c, q, "SELECT credential, state FROM users WHERE user_id = $1", &[&user])?;
+            Ok(row.map(|r| (r.get(0), r.get(1))))
+        })
+    }
+
+    fn cas_user(
+        &self,
+        user: &str,
+        before: u64,
+        new: Option<(&[u8], u64)>,
+        audit: &[String],
+    ) -> StoreResult<bool> {
+        self.write(|tx, q| {
+            let won = match new {
+                // Nothing to write: the answer must still be from the current state, which stays
+                // so until this transaction ends (FOR SHARE holds off writers).
+                None => {
+                    let row = query_opt_c(
+                        tx,
+                        q,
+                        "SELECT version FROM users WHERE user_id = $1 FOR SHARE",
+                        &[&user],
+                    )?;
+                    row.map(|r| r.get::<_, i64>(0)) == Some(to_i64(before))
+                }
+                Some((bytes, version)) => {
+                    execute_c(
+                        tx,
+                        q,
+                        "UPDATE users SET state = $1, version = $2 WHERE user_id = $3 AND version = $4",
+                        &[&bytes, &to_i64(version), &user, &to_i64(before)],
+                    )? == 1
+                }
+            };
+            if won {
+                insert_audit(tx, q, audit)?;
+            }
+            Ok((won, won))
+        })
+    }
+
+    fn load_decoy(&self, user: &str) -> StoreResult<Option<(Vec<u8>, u64)>> {
+        self.with(|c, q| {
+            let row = query_opt_c(c, q, "SELECT state, version FROM decoys WHERE user_id = $1", &[&user])?;
+            Ok(row.map(|r| (r.get(0), from_i64(r.get(1)))))
+        })
+    }
+
+    fn cas_decoy(
+        &self,
+        user: &str,
+        before: Option<u64>,
+        state: &[u8],
+        now: u64,
+        audit: &[String],
+    ) -> StoreResult<bool> {
+        self.write(|tx, q| {
+            let n = match before {
+                None => execute_c(
+                    tx,
+                    q,
+                    "INSERT INTO decoys (user_id, state, updated_at, version) VALUES ($1, $2, $3, 0)
+                     ON CONFLICT (user_id) DO NOTHING",
+                    &[&user, &state, &to_i64(now)],
+                )?,
+                Some(v) => execute_c(
+                    tx,
+                    q,
+                    "UPDATE decoys SET state = $1, updated_at = $2, version = version + 1
+                     WHERE user_id = $3 AND version = $4",
+                    &[&state, &to_i64(now), &user, &to_i64(v)],
+                )?,
+            };
+            if n == 1 {
+                insert_audit(tx, q, audit)?;
+            }
+            Ok((n == 1, n == 1))
+        })
+    }
+
+    fn prune_decoys(&self, before: u64) -> StoreResult<usize> {
+        self.with(|c, q| {
+            Ok(count(execute_c(c, q, "DELETE FROM decoys WHERE updated_at < $1", &[&to_i64(before)])?))
+        })
+    }
+
+    fn decoys(&self) -> StoreResult<usize> {
+        self.with(|c, q| {
+            let n: i64 = query_one_c(c, q, "SELECT COUNT(*) FROM decoys", &[])?.get(0);
+            Ok(usize::try_from(n).unwrap_or(0))
+        })
+    }
+
+    fn append_audit(&self, lines: &[String]) -> StoreResult<()> {
+        self.write(|tx, q| {
+            insert_audit(tx, q, lines)?;
+            Ok((true, ()))
+        })
+    }
+
+    fn users(&self) -> StoreResult<Vec<(String, Vec<u8>, u64)>> {
+        self.with(|c, q| {
+            let rows = query_c(c, q, "SELECT user_id, state, created_at FROM users ORDER BY user_id", &[])?;
+            Ok(rows.iter().map(|r| (r.get(0), r.get(1), from_i64(r.get(2)))).collect())
+        })
+    }
+
+    fn prune_audit(
+        &self,
+        before: u64,
+        record: &mut dyn FnMut(usize) -> Option<String>,
+    ) -> StoreResult<usize> {
+        self.write(|tx, q| {
+            let removed = count(execute_c(tx, q, "DELETE FROM audit WHERE time < $1", &[&to_i64(before)])?);
+            if let Some(line) = record(removed) {
+                insert_audit(tx, q, &[line])?;
+            }
+            Ok((true, removed))
+        })
+    }
+
+    fn audit(&self, tail: Option<usize>) -> StoreResult<Vec<String>> {
+        self.with(|c, q| {
+            let limit = tail.map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX));
+            let rows = query_c(
+                c,
+                q,
+                "SELECT line FROM (SELECT id, line FROM audit ORDER BY id DESC LIMIT $1) t ORDER BY id",
+                &[&limit],
+            )?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+    }
+
+    fn audit_between(&self, from: u64, to: u64) -> StoreResult<Vec<String>> {
+        self.with(|c, q| {
+            let rows = query_c(
+                c,
+                q,
+                "SELECT line FROM audit WHERE time >= $1 AND time < $2 ORDER BY id",
+                &[&to_i64(from), &to_i64(to)],
+            )?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+    }
+
+    fn create_invitation(
+        &self,
+        user: &str,
+        token_hash: &[u8; 32],
+        now: u64,
+        expires_at: u64,
+        audit: &[String],
+    ) -> StoreResult<()> {
+        self.write(|tx, q| {
+            execute_c(tx, q, "DELETE FROM invitations WHERE user_id = $1 AND used_at IS NULL", &[&user])?;
+            execute_c(tx, q,
+                "INSERT INTO invitations (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                &[&&token_hash[..], &user, &to_i64(now), &to_i64(expires_at)],
+            )?;
+            insert_audit(tx, q, audit)?;
+            Ok((true, ()))
+        })
+    }
+
+    fn invitation(&self, token_hash: &[u8; 32], now: u64) -> StoreResult<Option<Invitation>> {
+        self.write(|tx, q| Ok((false, invitation_in(tx, q, token_hash, now, false)?)))
+    }
+
+    fn enroll(
+        &self,
+        token_hash: &[u8; 32],
+        now: u64,
+        rows: &mut dyn FnMut(&str) -> Option<EnrollRows>,
+    ) -> StoreResult<Option<Invitation>> {
+        self.write(|tx, q| {
+            // FOR UPDATE: two nodes enrolling with one link at once: the second waits, then finds
+            // it used.
+            let Some(invitation) = invitation_in(tx, q, token_hash, now, true)? else { return Ok((false, None)) };
+            let Some(r) = rows(&invitation.user) else { return Ok((false, Some(invitation))) };
+            execute_c(tx, q,
+                "INSERT INTO users (user_id, credential, state, version, created_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (user_id) DO UPDATE SET credential = EXCLUDED.credential",
+                &[&invitation.user, &r.credential, &r.state, &to_i64(r.version), &to_i64(now)],
+            )?;
+            execute_c(tx, q, "UPDATE invitations SET used_at = $1 WHERE token_hash = $2", &[&to_i64(now), &&token_hash[..]])?;
+            insert_audit(tx, q, &r.audit)?;
+            Ok((true, Some(invitation)))
+        })
+    }
+
+    fn open_invitations(&self, now: u64) -> StoreResult<Vec<(String, u64, u64)>> {
+        self.with(|c, q| {
+            let rows = query_c(
+                c,
+                q,
+                "SELECT user_id, created_at, expires_at FROM invitations
+                 WHERE used_at IS NULL AND expires_at > $1 ORDER BY expires_at",
+                &[&to_i64(now)],
+            )?;
+            Ok(rows.iter().map(|r| (r.get(0), from_i64(r.get(1)), from_i64(r.get(2)))).collect())
+        })
+    }
+
+    fn remove_user(&self, user: &str, audit: &[String]) -> StoreResult<bool> {
+        self.write(|tx, q| {
+            if execute_c(tx, q, "DELETE FROM users WHERE user_id = $1", &[&user])? == 0 {
+                return Ok((false, false));
+            }
+            execute_c(tx, q, "DELETE FROM windows WHERE user_id = $1", &[&user])?;
+            execute_c(tx, q, "DELETE FROM invitations WHERE user_id = $1", &[&user])?;
+            insert_audit(tx, q, audit)?;
+            Ok((true, true))
+        })
+    }
+
+    fn enrolled_at(&self, user: &str) -> StoreResult<Option<u64>> {
+        self.with(|c, q| {
+            let row = query_opt_c(c, q, "SELECT created_at FROM users WHERE user_id = $1", &[&user])?;
+            Ok(row.map(|r| from_i64(r.get(0))))
+        })
+    }
+
+    fn add_window(
+        &self,
+        user: &str,
+        starts_at: u64,
+        ends_at: u64,
+        now: u64,
+        audit: &mut dyn FnMut(i64) -> String,
+    ) -> StoreResult<i64> {
+        self.write(|tx, q| {
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO windows (user_id, starts_at, ends_at, created_at) VALUES ($1, $2, $3, $4)
+                     RETURNING id",
+                    &[&user, &to_i64(starts_at), &to_i64(ends_at), &to_i64(now)],
+                )?
+                .get(0);
+            insert_audit(tx, q, &[audit(id)])?;
+            Ok((true, id))
+        })
+    }
+
+    fn windows(&self, user: &str) -> StoreResult<Vec<Window>> {
+        self.with(|c, q| {
+            let rows = query_c(
+                c,
+                q,
+                "SELECT id, starts_at, ends_at FROM windows WHERE user_id = $1 ORDER BY starts_at, id",
+                &[&user],
+            )?;
+            Ok(rows
+                .iter()
+                .map(|r| Window { id: r.get(0), starts_at: from_i64(r.get(1)), ends_at: from_i64(r.get(2)) })
+                .collect())
+        })
+    }
+
+    fn remove_window(&self, user: &str, id: i64, audit: &[String]) -> StoreResult<bool> {
+        self.write(|tx, q| {
+            if execute_c(tx, q, "DELETE FROM windows WHERE user_id = $1 AND id = $2", &[&user, &id])? == 0 {
+                return Ok((false, false));
+            }
+            insert_audit(tx, q, audit)?;
+            Ok((true, true))
+        })
+    }
+
+    fn in_window(&self, user: &str, now: u64) -> StoreResult<bool> {
+        self.with(|c, q| {
+            let r = query_one_c(
+                c,
+                q,
+                "SELECT COUNT(*) > 0, COALESCE(bool_or(starts_at <= $2 AND $2 < ends_at), false)
+                 FROM windows WHERE user_id = $1",
+                &[&user, &to_i64(now)],
+            )?;
+            let (any, inside): (bool, bool) = (r.get(0), r.get(1));
+            Ok(!any || inside)
+        })
+    }
+
+    fn claim_ticket(&self, id: &[u8; 32], expires_at: u64) -> StoreResult<bool> {
+        self.with(|c, q| {
+            let n = execute_c(
+                c,
+                q,
+                "INSERT INTO tickets (id, expires_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+                &[&&id[..], &to_i64(expires_at)],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    fn prune_tickets(&self, before: u64) -> StoreResult<usize> {
+        self.with(|c, q| {
+            Ok(count(execute_c(c, q, "DELETE FROM tickets WHERE expires_at < $1", &[&to_i64(before)])?))
+        })
+    }
+}

@@ -1,0 +1,536 @@
+//! The SQLite backend: the embedded default. One file, WAL mode, a small
+//! pool of connections so requests run in parallel; every write is a
+//! `BEGIN IMMEDIATE` transaction.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{
+    Backend, EnrollRows, Invitation, Migrate, SCHEMA_VERSION, StoreError, StoreResult, Window, from_i64,
+    to_i64,
+};
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sql(e.to_string())
+    }
+}
+
+/// The schema, one step per version (`PRAGMA user_version`). A step is
+/// applied once, in a transaction with the version bump; steps are never
+/// edited once released, only appended.
+const MIGRATIONS: &[&str] = &[
+    // 1: users, decoys, audit (the tables of 0.1 before versioning, hence IF NOT EXISTS).
+    "
+CREATE TABLE IF NOT EXISTS users (
+    user        TEXT PRIMARY KEY NOT NULL,
+    credential  BLOB NOT NULL,
+    state       BLOB NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS decoys (
+    user        TEXT PRIMARY KEY NOT NULL,
+    state       BLOB NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS decoys_updated_at ON decoys (updated_at);
+CREATE TABLE IF NOT EXISTS audit (
+    id    INTEGER PRIMARY KEY AUTOINCREMENT,
+    line  TEXT NOT NULL
+) STRICT;
+",
+    // 2: enrollment invitations (SHA-256 of the token, never the token) and access windows.
+    "
+CREATE TABLE invitations (
+    token_hash  BLOB PRIMARY KEY NOT NULL,
+    user        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER
+) STRICT;
+CREATE INDEX invitations_user ON invitations (user);
+CREATE TABLE windows (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    user        TEXT NOT NULL,
+    starts_at   INTEGER NOT NULL,
+    ends_at     INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX windows_user ON windows (user);
+",
+    // 3: ticket replay rows shared by every process on the database; decoys get a row version
+    // for compare-and-swap.
+    "
+CREATE TABLE tickets (
+    id          BLOB PRIMARY KEY NOT NULL,
+    expires_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX tickets_expires_at ON tickets (expires_at);
+ALTER TABLE decoys ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+",
+];
+
+/// The SQLite backend.
+pub struct Sqlite {
+    path: PathBuf,
+    pool: Mutex<Vec<Connection>>,
+}
+
+type Tx<'a> = rusqlite::Transaction<'a>;
+
+impl Sqlite {
+    /// Opens (creating if needed) the database at `path`, owner-only.
+    ///
+    /// A new database gets the current schema. An older one is brought up
+    /// to date with [`Migrate::Yes`] and refused with [`Migrate::No`]; a
+    /// newer one (written by a later release) is always refused.
+    pub fn open(path: &Path, migrate: Migrate) -> StoreResult<Sqlite> {
+        debug_assert_eq!(MIGRATIONS.len(), SCHEMA_VERSION as usize);
+        let store = Sqlite { path: path.to_owned(), pool: Mutex::new(Vec::new()) };
+        let mut conn = store.connect()?;
+        let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let fresh: bool =
+            conn.query_row("SELECT COUNT(*) = 0 FROM sqlite_schema WHERE type = 'table'", [], |r| r.get(0))?;
+        check_version(version, fresh, migrate)?;
+        migrate_in(&mut conn, version)?;
+        restrict_permissions(path);
+        store.put(conn);
+        Ok(store)
+    }
+
+    fn connect(&self) -> StoreResult<Connection> {
+        let conn = Connection::open(&self.path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        Ok(conn)
+    }
+
+    fn take(&self) -> StoreResult<Connection> {
+        let pooled = self.pool.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        match pooled {
+            Some(c) => Ok(c),
+            None => self.connect(),
+        }
+    }
+
+    fn put(&self, conn: Connection) {
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if pool.len() < 16 {
+            pool.push(conn);
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.take()?;
+        let out = f(&mut conn);
+        self.put(conn);
+        out
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction, committed when `f`
+    /// returns `Ok((true, _))` and rolled back otherwise.
+    fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> StoreResult<(bool, T)>) -> StoreResult<T> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let (commit, out) = f(&tx)?;
+            if commit {
+                tx.commit()?;
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Refuses a schema this build cannot use as it is.
+pub(crate) fn check_version(version: u32, fresh: bool, migrate: Migrate) -> StoreResult<()> {
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Schema(format!(
+            "the database has schema version {version}, newer than this build's {SCHEMA_VERSION}: \
+             run the matching matrixauth release"
+        )));
+    }
+    if version < SCHEMA_VERSION && !fresh && migrate == Migrate::No {
+        return Err(StoreError::Schema(format!(
+            "the database has schema version {version}, this build needs {SCHEMA_VERSION}: \
+             run `matrixauth db migrate` (or `matrixauth serve --migrate`)"
+        )));
+    }
+    Ok(())
+}
+
+/// Applies the steps after `from`, each in one transaction with its
+/// version bump (an interrupted migration leaves the last complete step).
+fn migrate_in(conn: &mut Connection, from: u32) -> StoreResult<()> {
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Another process may have migrated meanwhile.
+        let now: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if now as usize > i {
+            continue;
+        }
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", to_i64(i as u64 + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn insert_audit(tx: &Tx<'_>, lines: &[String]) -> StoreResult<()> {
+    let mut stmt = tx.prepare_cached("INSERT INTO audit (line) VALUES (?1)")?;
+    for line in lines {
+        stmt.execute(params![line])?;
+    }
+    Ok(())
+}
+
+fn invitation_in(conn: &Connection, token_hash: &[u8; 32], now: u64) -> StoreResult<Option<Invitation>> {
+    let row: Option<(String, i64)> = conn
+        .query_row(
+            "SELECT user, expires_at FROM invitations
+             WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+            params![&token_hash[..], to_i64(now)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(row.map(|(user, expires)| Invitation { user, expires_at: from_i64(expires) }))
+}
+
+impl Backend for Sqlite {
+    fn schema_version(&self) -> StoreResult<u32> {
+        self.with(|conn| Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+    }
+
+    fn create_user(
+        &self,
+        user: &str,
+        credential: &[u8],
+        state: &[u8],
+        version: u64,
+        now: u64,
+        audit: &[String],
+    ) -> StoreResult<bool> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO users (user, credential, state, version, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![user, credential, state, to_i64(version), to_i64(now)],
+            )?;
+            if n == 0 {
+                return Ok((false, false));
+            }
+            insert_audit(tx, audit)?;
+            Ok((true, true))
+        })
+    }
+
+    fn load_user(&self, user: &str) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>> {
+        self.with(|conn| {
+            Ok(conn
+                .query_row("SELECT credential, state FROM users WHERE user = ?1", params![user], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?)
+        })
+    }
+
+    fn cas_user(
+        &self,
+        user: &str,
+        before: u64,
+        new: Option<(&[u8], u64)>,
+        audit: &[String],
+    ) -> StoreResult<bool> {
+        self.write(|tx| {
+            let won = match new {
+                // Nothing to write, but the answer must still be from the current state.
+                None => {
+                    let current: Option<i64> = tx
+                        .query_row("SELECT version FROM users WHERE user = ?1", params![user], |r| r.get(0))
+                        .optional()?;
+                    current == Some(to_i64(before))
+                }
+                Some((bytes, version)) => {
+                    tx.execute(
+                        "UPDATE users SET state = ?1, version = ?2 WHERE user = ?3 AND version = ?4",
+                        params![bytes, to_i64(version), user, to_i64(before)],
+                    )? == 1
+                }
+            };
+            if won {
+                insert_audit(tx, audit)?;
+            }
+            Ok((won, won))
+        })
+    }
+
+    fn load_decoy(&self, user: &str) -> StoreResult<Option<(Vec<u8>, u64)>> {
+        self.with(|conn| {
+            let row: Option<(Vec<u8>, i64)> = conn
+                .query_row("SELECT state, version FROM decoys WHERE user = ?1", params![user], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            Ok(row.map(|(s, v)| (s, from_i64(v))))
+        })
+    }
+
+    fn cas_decoy(
+        &self,
+        user: &str,
+        before: Option<u64>,
+        state: &[u8],
+        now: u64,
+        audit: &[String],
+    ) -> StoreResult<bool> {
+        self.write(|tx| {
+            let n = match before {
+                None => tx.execute(
+                    "INSERT OR IGNORE INTO decoys (user, state, updated_at, version) VALUES (?1, ?2, ?3, 0)",
+                    params![user, state, to_i64(now)],
+                )?,
+                Some(v) => tx.execute(
+                    "UPDATE decoys SET state = ?1, updated_at = ?2, version = version + 1
+                     WHERE user = ?3 AND version = ?4",
+                    params![state, to_i64(now), user, to_i64(v)],
+                )?,
+            };
+            if n == 1 {
+                insert_audit(tx, audit)?;
+            }
+            Ok((n == 1, n == 1))
+        })
+    }
+
+    fn prune_decoys(&self, before: u64) -> StoreResult<usize> {
+        self.with(|conn| {
+            Ok(conn.execute("DELETE FROM decoys WHERE updated_at < ?1", params![to_i64(before)])?)
+        })
+    }
+
+    fn decoys(&self) -> StoreResult<usize> {
+        self.with(|conn| {
+            let n: i64 = conn.query_row("SELECT COUNT(*) FROM decoys", [], |r| r.get(0))?;
+            Ok(usize::try_from(n).unwrap_or(0))
+        })
+    }
+
+    fn append_audit(&self, lines: &[String]) -> StoreResult<()> {
+        self.write(|tx| {
+            insert_audit(tx, lines)?;
+            Ok((true, ()))
+        })
+    }
+
+    fn users(&self) -> StoreResult<Vec<(String, Vec<u8>, u64)>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare("SELECT user, state, created_at FROM users ORDER BY user")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, from_i64(r.get(2)?))))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn prune_audit(
+        &self,
+        before: u64,
+        record: &mut dyn FnMut(usize) -> Option<String>,
+    ) -> StoreResult<usize> {
+        self.write(|tx| {
+            let removed = tx.execute(
+                "DELETE FROM audit WHERE json_valid(line) AND json_extract(line, '$.time') < ?1",
+                params![to_i64(before)],
+            )?;
+            if let Some(line) = record(removed) {
+                insert_audit(tx, &[line])?;
+            }
+            Ok((true, removed))
+        })
+    }
+
+    fn audit(&self, tail: Option<usize>) -> StoreResult<Vec<String>> {
+        self.with(|conn| {
+            let limit = tail.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+            let mut stmt = conn.prepare(
+                "SELECT line FROM (SELECT id, line FROM audit ORDER BY id DESC LIMIT ?1) ORDER BY id",
+            )?;
+            let rows = stmt.query_map(params![limit], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn audit_between(&self, from: u64, to: u64) -> StoreResult<Vec<String>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT line FROM audit WHERE json_valid(line)
+                 AND json_extract(line, '$.time') >= ?1 AND json_extract(line, '$.time') < ?2 ORDER BY id",
+            )?;
+            let rows = stmt.query_map(params![to_i64(from), to_i64(to)], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn create_invitation(
+        &self,
+        user: &str,
+        token_hash: &[u8; 32],
+        now: u64,
+        expires_at: u64,
+        audit: &[String],
+    ) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.execute("DELETE FROM invitations WHERE user = ?1 AND used_at IS NULL", params![user])?;
+            tx.execute(
+                "INSERT INTO invitations (token_hash, user, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![&token_hash[..], user, to_i64(now), to_i64(expires_at)],
+            )?;
+            insert_audit(tx, audit)?;
+            Ok((true, ()))
+        })
+    }
+
+    fn invitation(&self, token_hash: &[u8; 32], now: u64) -> StoreResult<Option<Invitation>> {
+        self.with(|conn| invitation_in(conn, token_hash, now))
+    }
+
+    fn enroll(
+        &self,
+        token_hash: &[u8; 32],
+        now: u64,
+        rows: &mut dyn FnMut(&str) -> Option<EnrollRows>,
+    ) -> StoreResult<Option<Invitation>> {
+        self.write(|tx| {
+            let Some(invitation) = invitation_in(tx, token_hash, now)? else { return Ok((false, None)) };
+            let Some(r) = rows(&invitation.user) else { return Ok((false, Some(invitation))) };
+            tx.execute(
+                "INSERT INTO users (user, credential, state, version, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (user) DO UPDATE SET credential = excluded.credential",
+                params![invitation.user, r.credential, r.state, to_i64(r.version), to_i64(now)],
+            )?;
+            tx.execute(
+                "UPDATE invitations SET used_at = ?1 WHERE token_hash = ?2",
+                params![to_i64(now), &token_hash[..]],
+            )?;
+            insert_audit(tx, &r.audit)?;
+            Ok((true, Some(invitation)))
+        })
+    }
+
+    fn open_invitations(&self, now: u64) -> StoreResult<Vec<(String, u64, u64)>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT user, created_at, expires_at FROM invitations
+                 WHERE used_at IS NULL AND expires_at > ?1 ORDER BY expires_at",
+            )?;
+            let rows = stmt.query_map(params![to_i64(now)], |r| {
+                Ok((r.get::<_, String>(0)?, from_i64(r.get(1)?), from_i64(r.get(2)?)))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn remove_user(&self, user: &str, audit: &[String]) -> StoreResult<bool> {
+        self.write(|tx| {
+            if tx.execute("DELETE FROM users WHERE user = ?1", params![user])? == 0 {
+                return Ok((false, false));
+            }
+            tx.execute("DELETE FROM windows WHERE user = ?1", params![user])?;
+            tx.execute("DELETE FROM invitations WHERE user = ?1", params![user])?;
+            insert_audit(tx, audit)?;
+            Ok((true, true))
+        })
+    }
+
+    fn enrolled_at(&self, user: &str) -> StoreResult<Option<u64>> {
+        self.with(|conn| {
+            let t: Option<i64> = conn
+                .query_row("SELECT created_at FROM users WHERE user = ?1", params![user], |r| r.get(0))
+                .optional()?;
+            Ok(t.map(from_i64))
+        })
+    }
+
+    fn add_window(
+        &self,
+        user: &str,
+        starts_at: u64,
+        ends_at: u64,
+        now: u64,
+        audit: &mut dyn FnMut(i64) -> String,
+    ) -> StoreResult<i64> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO windows (user, starts_at, ends_at, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![user, to_i64(starts_at), to_i64(ends_at), to_i64(now)],
+            )?;
+            let id = tx.last_insert_rowid();
+            insert_audit(tx, &[audit(id)])?;
+            Ok((true, id))
+        })
+    }
+
+    fn windows(&self, user: &str) -> StoreResult<Vec<Window>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, starts_at, ends_at FROM windows WHERE user = ?1 ORDER BY starts_at, id",
+            )?;
+            let rows = stmt.query_map(params![user], |r| {
+                Ok(Window { id: r.get(0)?, starts_at: from_i64(r.get(1)?), ends_at: from_i64(r.get(2)?) })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn remove_window(&self, user: &str, id: i64, audit: &[String]) -> StoreResult<bool> {
+        self.write(|tx| {
+            if tx.execute("DELETE FROM windows WHERE user = ?1 AND id = ?2", params![user, id])? == 0 {
+                return Ok((false, false));
+            }
+            insert_audit(tx, audit)?;
+            Ok((true, true))
+        })
+    }
+
+    fn in_window(&self, user: &str, now: u64) -> StoreResult<bool> {
+        self.with(|conn| {
+            let (any, inside): (bool, bool) = conn.query_row(
+                "SELECT COUNT(*) > 0, COALESCE(SUM(starts_at <= ?2 AND ?2 < ends_at), 0) > 0
+                 FROM windows WHERE user = ?1",
+                params![user, to_i64(now)],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok(!any || inside)
+        })
+    }
+
+    fn claim_ticket(&self, id: &[u8; 32], expires_at: u64) -> StoreResult<bool> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO tickets (id, expires_at) VALUES (?1, ?2)",
+                params![&id[..], to_i64(expires_at)],
+            )?;
+            Ok((true, n == 1))
+        })
+    }
+
+    fn prune_tickets(&self, before: u64) -> StoreResult<usize> {
+        self.with(|conn| {
+            Ok(conn.execute("DELETE FROM tickets WHERE expires_at < ?1", params![to_i64(before)])?)
+        })
+    }
+}
+
+/// Owner-only permissions on a file the store created (Unix).
+pub(crate) fn restrict_permissions(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for p in [path.to_owned(), path.with_extension("db-wal"), path.with_extension("db-shm")] {
+            if p.exists() {
+                let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+}

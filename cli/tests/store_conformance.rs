@@ -1,0 +1,380 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+//! One conformance suite for both stores (issue 14): every test below runs
+//! against SQLite and against a real PostgreSQL. The PostgreSQL half needs
+//! `MATRIXAUTH_TEST_DATABASE_URL` (a role that may create databases);
+//! `scripts/cluster-test.sh` starts a throw-away cluster, sets it and runs
+//! this file, so CI runs both halves. Each PostgreSQL test gets a database
+//! of its own, dropped at the end.
+
+use std::sync::Arc;
+
+use matrixauth_cli::server::audited_authenticator;
+use matrixauth_cli::store::{Migrate, Store, StoreError};
+
+const T0: u64 = 1_800_000_000;
+const CELLS: [&str; 6] = ["B2", "G3", "D5", "A8", "H1", "E6"];
+
+/// A database both halves can open several handles on (several nodes).
+enum Db {
+    Sqlite(tempfile::TempDir, mx::Keyring),
+    Postgres { url: String, admin: String, name: String, keyring: mx::Keyring },
+}
+
+impl Db {
+    fn open(&self) -> Store {
+        match self {
+            Db::Sqlite(dir, k) => Store::open(&dir.path().join("db"), k.clone(), Migrate::Yes).unwrap(),
+            Db::Postgres { url, keyring, .. } => Store::connect(url, keyring.clone(), Migrate::Yes).unwrap(),
+        }
+    }
+
+    fn keyring(&self) -> &mx::Keyring {
+        match self {
+            Db::Sqlite(_, k) | Db::Postgres { keyring: k, .. } => k,
+        }
+    }
+
+    /// Overwrites a user's state column with bytes that do not authenticate.
+    fn corrupt(&self, user: &str) {
+        match self {
+            Db::Sqlite(dir, _) => {
+                let c = rusqlite::Connection::open(dir.path().join("db")).unwrap();
+                c.execute("UPDATE users SET state = x'00ff00ff' WHERE user = ?1", [user]).unwrap();
+            }
+            Db::Postgres { url, .. } => {
+                let mut c = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+                c.execute("UPDATE users SET state = '\\x00ff00ff'::bytea WHERE user_id = $1", &[&user])
+                    .unwrap();
+            }
+        }
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Db::Postgres { admin, name, .. } = self
+            && let Ok(mut c) = ::postgres::Client::connect(admin, ::postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+fn keyring() -> mx::Keyring {
+    mx::Keyring::new(&mx::Keyring::generate_key().unwrap()[..], 1).unwrap()
+}
+
+fn sqlite_db() -> Db {
+    Db::Sqlite(tempfile::tempdir().unwrap(), keyring())
+}
+
+/// A fresh database on the server `MATRIXAUTH_TEST_DATABASE_URL` names.
+fn postgres_db() -> Option<Db> {
+    let admin = std::env::var("MATRIXAUTH_TEST_DATABASE_URL").ok()?;
+    let mut c = ::postgres::Client::connect(&admin, ::postgres::NoTls).unwrap();
+    let mut suffix = [0u8; 8];
+    getrandom::fill(&mut suffix).unwrap();
+    let name = format!("mx_{:016x}", u64::from_le_bytes(suffix));
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    let query = admin.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+    let url = format!("{base}/{name}{query}");
+    Some(Db::Postgres { url, admin, name, keyring: keyring() })
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(&super::sqlite_db()); } )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    let Some(db) = super::postgres_db() else {
+                        eprintln!("skipped: MATRIXAUTH_TEST_DATABASE_URL is not set (scripts/cluster-test.sh sets it)");
+                        return;
+                    };
+                    super::$name(&db);
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    compare_and_swap_conflicts_rerun_and_a_losing_writer_logs_nothing,
+    concurrent_wrong_answers_from_several_handles_count_exactly,
+    decoys_are_stored_counted_exactly_and_pruned,
+    tickets_are_redeemed_once_across_handles,
+    corrupt_rows_are_reported_and_left_as_they_are,
+    invitations_are_single_use_expire_and_are_replaced,
+    windows_users_and_the_audit_log,
+);
+
+fn enrol(store: &Store, db: &Db, user: &str) {
+    let sealed =
+        mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap().seal(db.keyring(), user).unwrap();
+    assert!(
+        store
+            .create_user(user, &sealed, &mx::UserState::new(), T0, &["{\"time\":1,\"event\":\"x\"}".into()])
+            .unwrap()
+    );
+    assert!(!store.create_user(user, &sealed, &mx::UserState::new(), T0, &[]).unwrap(), "taken");
+}
+
+fn audit_events(store: &Store) -> Vec<serde_json::Value> {
+    store.audit(None).unwrap().iter().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn compare_and_swap_conflicts_rerun_and_a_losing_writer_logs_nothing(db: &Db) {
+    let (a, b) = (db.open(), db.open());
+    enrol(&a, db, "alice");
+    let policy = mx::Policy::default();
+    let mut runs = 0;
+    let out = b
+        .update("alice", |r| {
+            runs += 1;
+            let (auth, events) = audited_authenticator(db.keyring(), &policy).unwrap();
+            if runs == 1 {
+                // Another node changes the state between this run's read and its write.
+                a.update("alice", |r2| {
+                    let (auth2, ev2) = audited_authenticator(db.keyring(), &policy).unwrap();
+                    auth2.issue_challenge("alice", &mut r2.state, T0).unwrap();
+                    ((), ev2.take())
+                })
+                .unwrap()
+                .unwrap();
+            }
+            let ch = auth.issue_challenge("alice", &mut r.state, T0 + 1).unwrap();
+            (ch.is_reissue(), events.take())
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(runs, 2, "the lost run was re-run on the fresh state");
+    assert!(out, "the re-run saw the other node's pending challenge");
+    let kinds: Vec<String> = audit_events(&a)
+        .iter()
+        .filter(|e| e["event"].as_str().unwrap().starts_with("challenge"))
+        .map(|e| format!("{}@{}", e["event"].as_str().unwrap(), e["time"]))
+        .collect();
+    // The lost run issued a new challenge at T0+1 on the stale state: that line was dropped with it.
+    assert_eq!(kinds, [format!("challenge_issued@{T0}"), format!("challenge_reissued@{}", T0 + 1)]);
+    assert!(b.update("nobody", |_| ((), Vec::new())).unwrap().is_none());
+}
+
+fn concurrent_wrong_answers_from_several_handles_count_exactly(db: &Db) {
+    let first = db.open();
+    enrol(&first, db, "alice");
+    let handles: Vec<Arc<Store>> = (0..4).map(|_| Arc::new(db.open())).collect();
+    let policy = mx::Policy::default();
+    let threads: Vec<_> = handles
+        .iter()
+        .enumerate()
+        .map(|(i, store)| {
+            let store = Arc::clone(store);
+            let keyring = db.keyring().clone();
+            let policy = policy.clone();
+            std::thread::spawn(move || {
+                let mut rejected = 0;
+                let cred = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();
+                for n in 0..6 {
+                    let now = T0 + n * 10 + i as u64;
+                    let token = store
+                        .update("alice", |r| {
+                            let (auth, ev) = audited_authenticator(&keyring, &policy).unwrap();
+                            (auth.issue_challenge("alice", &mut r.state, now).map(|c| c.token), ev.take())
+                        })
+                        .unwrap()
+                        .unwrap();
+                    let Ok(token) = token else { break }; // locked
+                    let outcome = store
+                        .update("alice", |r| {
+                            let (auth, ev) = audited_authenticator(&keyring, &policy).unwrap();
+                            let v = auth.verify(
+                                "alice",
+                                &cred,
+                                &mut r.state,
+                                &token,
+                                &format!("0{i}pw{n}000"),
+                                now,
+                            );
+                            (v.map(|v| v.outcome), ev.take())
+                        })
+                        .unwrap()
+                        .unwrap();
+                    if outcome == Ok(mx::Outcome::Rejected) {
+                        rejected += 1;
+                    }
+                }
+                rejected
+            })
+        })
+        .collect();
+    let rejected: u32 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    let state = first.load("alice").unwrap().unwrap().state;
+    assert_eq!(state.failures_since_success(), rejected, "every rejected reply is a stored failure");
+    assert!(rejected >= 5 && state.lock_at(T0 + 60).is_some(), "{rejected} failures, locked");
+    let lines =
+        audit_events(&first).iter().filter(|e| e["event"] == "verify" && e["outcome"] == "rejected").count();
+    assert_eq!(lines, rejected as usize, "one audit line per counted failure, none from lost runs");
+}
+
+fn decoys_are_stored_counted_exactly_and_pruned(db: &Db) {
+    let handles: Vec<Arc<Store>> = (0..4).map(|_| Arc::new(db.open())).collect();
+    let policy = mx::Policy::default();
+    let threads: Vec<_> = handles
+        .iter()
+        .map(|store| {
+            let store = Arc::clone(store);
+            let keyring = db.keyring().clone();
+            let policy = policy.clone();
+            std::thread::spawn(move || {
+                let mut rejected = 0;
+                for n in 0..4 {
+                    let out = store
+                        .update_decoy("mallory", T0 + n, |state| {
+                            let (auth, ev) = audited_authenticator(&keyring, &policy).unwrap();
+                            let cred = auth.decoy_credential().unwrap();
+                            let r = auth.issue_challenge("mallory", state, T0 + n).and_then(|c| {
+                                auth.verify("mallory", &cred, state, &c.token, "00pw0000", T0 + n)
+                            });
+                            (r.map(|v| v.outcome), ev.take(), true)
+                        })
+                        .unwrap();
+                    if out == Ok(mx::Outcome::Rejected) {
+                        rejected += 1;
+                    }
+                }
+                rejected
+            })
+        })
+        .collect();
+    let rejected: u32 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(rejected, 5, "a decoy locks after five counted failures, like a user");
+    let store = db.open();
+    assert_eq!(store.decoys().unwrap(), 1);
+    let lines =
+        audit_events(&store).iter().filter(|e| e["event"] == "verify" && e["outcome"] == "rejected").count();
+    assert_eq!(lines, 5);
+    // An id the core refuses is not stored.
+    store.update_decoy("bad\u{0}", T0, |_| ((), Vec::new(), false)).unwrap();
+    assert_eq!(store.decoys().unwrap(), 1);
+    assert_eq!(store.prune_decoys(T0).unwrap(), 0, "touched at T0..T0+3");
+    assert_eq!(store.prune_decoys(T0 + 100).unwrap(), 1);
+    assert_eq!(store.decoys().unwrap(), 0);
+}
+
+fn tickets_are_redeemed_once_across_handles(db: &Db) {
+    let (a, b) = (db.open(), db.open());
+    let id = [7u8; 32];
+    assert!(a.claim_ticket(&id, T0 + 300).unwrap());
+    assert!(!b.claim_ticket(&id, T0 + 300).unwrap(), "the other node sees the replay");
+    assert!(!a.claim_ticket(&id, T0 + 300).unwrap());
+    assert!(b.claim_ticket(&[8u8; 32], T0 + 300).unwrap());
+    assert_eq!(a.prune_tickets(T0 + 300).unwrap(), 0, "kept until its expiry");
+    assert_eq!(a.prune_tickets(T0 + 301).unwrap(), 2);
+}
+
+fn corrupt_rows_are_reported_and_left_as_they_are(db: &Db) {
+    let store = db.open();
+    enrol(&store, db, "alice");
+    enrol(&store, db, "bob");
+    db.corrupt("alice");
+    assert!(matches!(store.load("alice"), Err(StoreError::Corrupt(_))));
+    let r = store.update::<()>("alice", |_| panic!("never run on a corrupt record"));
+    assert!(matches!(r, Err(StoreError::Corrupt(_))));
+    let users = store.users().unwrap();
+    assert!(users.iter().find(|u| u.user == "alice").unwrap().state.is_err());
+    assert!(users.iter().find(|u| u.user == "bob").unwrap().state.is_ok(), "the others load");
+    assert!(matches!(store.load("alice"), Err(StoreError::Corrupt(_))), "left as it is");
+    // A state moved to another user does not load either (it is bound to its user).
+    let bob = store.load("bob").unwrap().unwrap();
+    let bytes = bob.state.to_bytes(db.keyring(), "bob").unwrap();
+    assert!(mx::UserState::from_bytes(db.keyring(), "alice", &bytes).is_err());
+}
+
+fn invitations_are_single_use_expire_and_are_replaced(db: &Db) {
+    let (a, b) = (db.open(), db.open());
+    let seal = |user: &str| -> Result<(Vec<u8>, Vec<String>), String> {
+        let sealed =
+            mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap().seal(db.keyring(), user).unwrap();
+        Ok((sealed, vec![format!("{{\"time\":{T0},\"user\":\"{user}\",\"event\":\"enrolled\"}}")]))
+    };
+    let (h1, h2, h3) = ([1u8; 32], [2u8; 32], [3u8; 32]);
+    a.create_invitation("carol", &h1, T0, T0 + 100, &[]).unwrap();
+    assert_eq!(b.invitation(&h1, T0).unwrap().unwrap().user, "carol");
+    assert_eq!(b.open_invitations(T0).unwrap().len(), 1);
+    // A refused pattern leaves it unused.
+    let r = b.enroll(&h1, T0, |_| Err::<(Vec<u8>, Vec<String>), _>("weak".to_owned())).unwrap();
+    assert_eq!(r, Some(Err("weak".to_owned())));
+    assert!(b.load("carol").unwrap().is_none());
+    // Two nodes enrolling with one link at once: exactly one wins.
+    let (sa, sb) = (Arc::new(db.open()), Arc::new(db.open()));
+    let wins: Vec<bool> = [sa, sb]
+        .into_iter()
+        .map(|s| {
+            let keyring = db.keyring().clone();
+            std::thread::spawn(move || {
+                s.enroll(&h1, T0 + 1, |user| {
+                    let c = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();
+                    Ok::<_, String>((c.seal(&keyring, user).unwrap(), Vec::new()))
+                })
+                .unwrap()
+                .is_some()
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(wins.iter().filter(|w| **w).count(), 1, "{wins:?}");
+    assert!(a.load("carol").unwrap().is_some());
+    assert_eq!(a.enroll(&h1, T0 + 2, seal).unwrap(), None, "used");
+    // A newer invitation replaces an unused older one; expiry is exclusive.
+    a.create_invitation("dave", &h2, T0, T0 + 100, &[]).unwrap();
+    a.create_invitation("dave", &h3, T0, T0 + 100, &[]).unwrap();
+    assert_eq!(b.invitation(&h2, T0).unwrap(), None);
+    assert_eq!(b.enroll(&h3, T0 + 100, seal).unwrap(), None, "expired at T0+100");
+    let ok = b.enroll(&h3, T0 + 99, seal).unwrap().unwrap().unwrap();
+    assert_eq!(ok.user, "dave");
+    assert!(audit_events(&a).iter().any(|e| e["event"] == "enrolled" && e["user"] == "dave"));
+    // Re-enrolment keeps the state.
+    let before = a.load("dave").unwrap().unwrap().state.to_bytes(db.keyring(), "dave").unwrap();
+    let h4 = [4u8; 32];
+    a.create_invitation("dave", &h4, T0, T0 + 100, &[]).unwrap();
+    b.enroll(&h4, T0 + 5, seal).unwrap().unwrap().unwrap();
+    assert_eq!(a.load("dave").unwrap().unwrap().state.to_bytes(db.keyring(), "dave").unwrap(), before);
+}
+
+fn windows_users_and_the_audit_log(db: &Db) {
+    let (a, b) = (db.open(), db.open());
+    enrol(&a, db, "alice");
+    assert!(b.in_window("alice", T0).unwrap(), "no windows: any time");
+    let id = a
+        .add_window("alice", T0 + 10, T0 + 20, T0, |id| format!("{{\"time\":{T0},\"window\":{id}}}"))
+        .unwrap();
+    assert!(!b.in_window("alice", T0).unwrap());
+    assert!(b.in_window("alice", T0 + 10).unwrap());
+    assert!(!b.in_window("alice", T0 + 20).unwrap(), "the end is exclusive");
+    assert_eq!(b.windows("alice").unwrap().len(), 1);
+    assert!(!b.remove_window("alice", id + 1, &[]).unwrap());
+    assert!(b.remove_window("alice", id, &[]).unwrap());
+    assert_eq!(a.enrolled_at("alice").unwrap(), Some(T0));
+    assert!(b.remove_user("alice", &[format!("{{\"time\":{},\"event\":\"removed\"}}", T0 + 500)]).unwrap());
+    assert!(!b.remove_user("alice", &[]).unwrap());
+    assert!(a.load("alice").unwrap().is_none());
+    // The audit log: ranges by `time`, tail, pruning with its own line in the same transaction.
+    a.append_audit(&[format!("{{\"time\":{},\"event\":\"late\"}}", T0 + 1000)]).unwrap();
+    let between = b.audit_between(T0, T0 + 1000).unwrap();
+    assert_eq!(between.len(), 2, "the window's line and the removal; `to` is exclusive: {between:?}");
+    assert_eq!(b.audit(Some(1)).unwrap().len(), 1);
+    let removed = a
+        .prune_audit(T0 + 600, |n| Some(format!("{{\"time\":{},\"event\":\"pruned\",\"n\":{n}}}", T0 + 600)))
+        .unwrap();
+    assert_eq!(removed, 3, "enrol's line (time 1), the window's (T0) and the removal (T0+500)");
+    let left: Vec<String> = b.audit(None).unwrap();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left[1].contains("pruned"));
+    assert_eq!(b.schema_version().unwrap(), matrixauth_cli::store::SCHEMA_VERSION);
+}
