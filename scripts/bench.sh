@@ -41,6 +41,9 @@ fi
 echo "=== RADIUS: complete logins per second on loopback (SQLite store)" >&2
 bash scripts/radius-bench.sh 8 10 | tee -a "$peers" >&2
 
+echo "=== clusters: one node on SQLite, one and two nodes on one PostgreSQL" >&2
+bash scripts/cluster-bench.sh 8 10 | tee -a "$peers" >&2
+
 echo
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(rustc --version)"
 python3 benches/peers/table.py target/criterion "$peers"

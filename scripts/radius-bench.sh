@@ -23,14 +23,5 @@ for _ in $(seq 100); do grep -q '^RADIUS: ' "$tmp/log" 2>/dev/null && break; sle
 for i in $(seq 0 $((users - 1))); do
   target/release/matrixauth users invite "u$i" --data "$tmp/data" --json
 done > "$tmp/links"
-python3 - "$http" "$tmp/links" <<'PY'
-import json, sys, urllib.request
-port = sys.argv[1]
-for line in open(sys.argv[2]):
-    invite = json.loads(line)["link"].split("#invite=")[1]
-    body = {"invite": invite, "cells": ["B2", "G3", "D5", "A8", "H1", "E6"], "fixed": "pw", "fixedAt": 2}
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/enroll", data=json.dumps(body).encode(),
-                                 headers={"content-type": "application/json", "origin": f"http://127.0.0.1:{port}"})
-    assert urllib.request.urlopen(req).status == 201
-PY
+python3 scripts/mxtest.py enrol "$http" "$tmp/links"
 target/release/radius_load "127.0.0.1:$radius" "$secret" u "$users" "$seconds"

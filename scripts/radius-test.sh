@@ -62,18 +62,11 @@ TOML
 
 mkdir -m 700 "$tmp/data"
 read -r http_ch radius_ch < <(serve vpn-challenge challenge false false)
+# Enrollment needs the administrator's invitation: the token is the link's fragment.
 for user in alice bob carol dave; do
-  # Enrollment needs the administrator's invitation: the token is the link's fragment.
-  link=$("$bin" users invite "$user" --data "$tmp/data" --json)
-  python3 - "$http_ch" "$link" <<'PY'
-import json, sys, urllib.request
-port, link = sys.argv[1], json.loads(sys.argv[2])["link"]
-body = {"invite": link.split("#invite=")[1], "cells": ["B2", "G3", "D5", "A8", "H1", "E6"], "fixed": "pw", "fixedAt": 2}
-req = urllib.request.Request(f"http://127.0.0.1:{port}/api/enroll", data=json.dumps(body).encode(),
-                             headers={"content-type": "application/json", "origin": f"http://127.0.0.1:{port}"})
-assert urllib.request.urlopen(req).status == 201
-PY
-done
+  "$bin" users invite "$user" --data "$tmp/data" --json
+done > "$tmp/links"
+python3 scripts/mxtest.py enrol "$http_ch" "$tmp/links"
 # A grid-card holder, issued by the administrator's command (it prints the card).
 "$bin" card frank --data "$tmp/data" > "$tmp/frank.card"
 read -r http_otp radius_otp < <(serve vpn-otp otp true false)

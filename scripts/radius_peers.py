@@ -18,9 +18,11 @@ import sys
 import tempfile
 import urllib.request
 
+import mxtest
+from mxtest import CELLS, answer, http, reply_text, rows_from_text, state_of
+
 CH_PORT, OTP_PORT, HTTP_CH, HTTP_OTP, SECRET = sys.argv[1:6]
 PAM_PORT, PAM_SECRET = (sys.argv[6], sys.argv[7]) if len(sys.argv) > 7 else (None, None)
-CELLS = ["B2", "G3", "D5", "A8", "H1", "E6"]
 passed = failed = 0
 
 
@@ -34,44 +36,8 @@ def check(name, ok, detail=""):
         print(f"FAIL {name}\n{detail}")
 
 
-def http(port, path, body):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(),
-                                 headers={"content-type": "application/json", "origin": f"http://127.0.0.1:{port}"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
-
-
-def answer(rows):
-    """The answer for CELLS, fixed string 'pw' after two digits, from rows of digits."""
-    digits = [str(rows[int(c[1:]) - 1][ord(c[0]) - 65]) for c in CELLS]
-    return "".join(digits[:2]) + "pw" + "".join(digits[2:])
-
-
-def rows_from_text(text):
-    return [[int(d) for d in line.split()[1:]] for line in text.splitlines()
-            if re.fullmatch(r"\s*\d+( \d)+\s*", line)]
-
-
 def radclient(port, attrs, code="auth", secret=SECRET, timeout=2):
-    """Sends one request with radclient; returns (reply code or None, reply attribute lines)."""
-    p = subprocess.run(["radclient", "-x", "-t", str(timeout), "-r", "1", f"127.0.0.1:{port}", code, secret],
-                       input=attrs, capture_output=True, text=True, timeout=30)
-    m = re.search(r"^Received (\S+) Id", p.stdout, re.M)
-    reply = p.stdout[m.end():] if m else ""
-    return (m.group(1) if m else None), reply, p.stdout + p.stderr
-
-
-def reply_text(reply):
-    parts = re.findall(r'Reply-Message = "((?:[^"\\]|\\.)*)"', reply)
-    return "".join(bytes(s, "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8") for s in parts)
-
-
-def state_of(reply):
-    m = re.search(r"State = 0x([0-9a-f]+)", reply)
-    return m.group(1) if m else None
+    return mxtest.radclient(port, attrs, secret, code=code, timeout=timeout)
 
 
 MA = "Message-Authenticator = 0x00"

@@ -8,11 +8,17 @@ import sys
 crit = pathlib.Path(sys.argv[1])
 peers = {}
 radius_run = None
+clusters = []
+cluster_cpu = None
 for line in pathlib.Path(sys.argv[2]).read_text().splitlines():
     if line.startswith("{"):
         d = json.loads(line)
         if d["name"] == "radius_logins":
             radius_run = d
+        elif d["name"] == "cluster_pg-2_cpu":
+            cluster_cpu = d
+        elif d["name"].startswith("cluster_"):
+            clusters.append(d)
         else:
             peers[d["name"]] = d["ns_per_op"]
 
@@ -88,3 +94,16 @@ if radius_run:
     print("|---|---|---|---|---|---|")
     print(f"| challenge + answer + accept | {r['logins_per_second']} | {r['p50_ms']} ms | {r['p99_ms']} ms "
           f"| {r['concurrency']} | {r['logins']} in {r['seconds']} s |")
+
+if clusters:
+    print()
+    print("| deployment (RADIUS logins, loopback) | nodes | logins/s | p50 | p99 | concurrent users |")
+    print("|---|---|---|---|---|---|")
+    names = {"cluster_sqlite": "one node, SQLite", "cluster_pg-1": "one node, PostgreSQL",
+             "cluster_pg-2": "two nodes, one PostgreSQL"}
+    for c in clusters:
+        print(f"| {names.get(c['name'], c['name'])} | {c['nodes']} | {c['logins_per_second']} | {c['p50_ms']} ms "
+              f"| {c['p99_ms']} ms | {c['users']} |")
+    if cluster_cpu:
+        print(f"\nDuring the two-node run ({cluster_cpu['seconds']} s on {cluster_cpu['cores']} cores): PostgreSQL "
+              f"used {cluster_cpu['postgres_cpu_seconds']} CPU-seconds, the two nodes {cluster_cpu['nodes_cpu_seconds']}.")
