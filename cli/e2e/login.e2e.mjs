@@ -154,6 +154,20 @@ test('invitation, enrollment, login, lock, admin unlock, access period', { timeo
     const frame = await page.$eval(`#login td[data-cell="${cell}"]`, (td) => getComputedStyle(td).boxShadow);
     assert.match(frame, /inset/, `${cell} keeps its frame inside the gap: ${frame}`);
   }
+  // With the page's clock driven: read out at 2 minutes and at 1 minute left, not in between.
+  const timed = await context.newPage();
+  await timed.clock.install();
+  await timed.goto(`${base}/?user=alice`);
+  await timed.waitForSelector('#login td[data-cell="H8"]');
+  await timed.clock.fastForward('00:30');
+  assert.equal(await timed.textContent('.mx-sr-only'), '', 'nothing at 2:30 left');
+  await timed.clock.fastForward('00:31');
+  assert.equal(await timed.textContent('.mx-sr-only'), '残り 2 分です。');
+  await timed.clock.fastForward('00:30');
+  assert.equal(await timed.textContent('.mx-sr-only'), '残り 2 分です。', 'unchanged between thresholds');
+  await timed.clock.fastForward('00:30');
+  assert.equal(await timed.textContent('.mx-sr-only'), '残り 1 分です。');
+  await timed.close();
   const first = await gridText(page);
   await page.screenshot({ path: join(shots, 'login.png'), fullPage: true });
   await page.reload();

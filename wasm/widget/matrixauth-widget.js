@@ -254,7 +254,7 @@ export class LoginWidget {
     // Crossing a threshold since the last tick (a tick may be late in a background tab).
     const crossed = ANNOUNCE_AT.find((a) => left <= a && (this.lastLeft === undefined ? false : this.lastLeft > a));
     if (crossed !== undefined) {
-      this.live.textContent = this.t.announce(left);
+      this.live.textContent = this.t.announce(crossed);
       this.live.dataset.announced = String(crossed);
     }
     this.lastLeft = left;
