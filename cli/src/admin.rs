@@ -12,11 +12,18 @@ use crate::server::{audited_authenticator, is_sealed_card};
 use crate::store::Store;
 use crate::when;
 
-/// Who ran the command: the login behind `sudo`, else the user.
+/// Who ran the command: the login behind `sudo`, else the user, else (no
+/// such variable, as under some service managers) the numeric user id.
 pub fn operator() -> String {
     ["SUDO_USER", "USER", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .or_else(|| {
+            let status = std::fs::read_to_string("/proc/self/status").ok()?;
+            let uid =
+                status.lines().find_map(|l| l.strip_prefix("Uid:"))?.split_whitespace().next()?.to_owned();
+            Some(format!("uid {uid}"))
+        })
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
