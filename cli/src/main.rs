@@ -369,6 +369,7 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
                 matrixauth_cli::radius::load_clients,
             ),
         )),
+        (None, Some(path), Some(r)) => Some((r.listen.clone(), matrixauth_cli::radius::load_clients(path))),
         (None, None, None) => None,
         _ => return Err(Fail::Usage("--radius and --radius-clients go together".to_owned())),
     };
