@@ -39,6 +39,12 @@ pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// The outcome of a right answer outside the user's approved access windows.
 pub const OUTSIDE_WINDOW: &str = "outside_window";
 
+thread_local! {
+    /// The ticket verifier's audit events of the current call (its sink is
+    /// called synchronously, on the caller's thread).
+    static TICKET_EVENTS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// How long a redeemed ticket's replay row is kept: longer than any ticket
 /// the verifier admits (lifetime at most `TicketVerifier::DEFAULT_MAX_LIFETIME`,
 /// 300 s, plus 30 s of clock skew).
@@ -195,12 +201,10 @@ impl App {
             hosts.push(host);
         }
         let store = Arc::new(config.store);
-        // The appliance stand-in logs its redemptions and refusals (the core's events).
-        let sink_store = Arc::clone(&store);
-        let sink: mx::AuditSink = Arc::new(move |e: &mx::Event| {
-            if let Err(err) = sink_store.append_audit(&[e.to_json()]) {
-                crate::warn!("matrixauth serve: cannot write the audit log: {err}");
-            }
+        // Redemptions and refusals are the core's events, collected per call on the calling
+        // thread and written by `App::redeem` once the store has had its say.
+        let sink: mx::AuditSink = Arc::new(|e: &mx::Event| {
+            TICKET_EVENTS.with(|events| events.borrow_mut().push(e.to_json()));
         });
         let verifier = mx::TicketVerifier::new(config.keyring.clone(), mx::TicketVerifier::DEFAULT_CAPACITY)
             .with_audit_sink(sink);
@@ -253,26 +257,37 @@ impl App {
     /// Redeems a login ticket for `audience`: the core's checks (MAC,
     /// audience, lifetime, this process's replay cache), then a replay row in
     /// the store, so a ticket is redeemed once across every node sharing it.
-    /// A store that cannot be reached refuses (`Err`), never accepts.
+    /// The audit log gets one line: the core's `ticket_redeemed` or
+    /// `ticket_refused`, or, for a ticket another node redeemed first,
+    /// `ticket_refused` with `"reason":"replayed","scope":"store"` (never a
+    /// `ticket_redeemed` for a ticket that was refused). A store that cannot
+    /// be reached refuses (`Err`), never accepts.
     pub fn redeem(
         &self,
         ticket: &str,
         audience: &str,
         now: u64,
     ) -> Result<Result<String, mx::Error>, StoreError> {
-        let user = match self.verifier.redeem(ticket, audience, now) {
-            Ok(user) => user,
-            Err(e) => return Ok(Err(e)),
+        TICKET_EVENTS.with(|events| events.borrow_mut().clear());
+        let verdict = self.verifier.redeem(ticket, audience, now);
+        let mut lines = TICKET_EVENTS.with(|events| std::mem::take(&mut *events.borrow_mut()));
+        let out = match verdict {
+            Err(e) => Err(e),
+            Ok(user) => {
+                let id: [u8; 32] = sha2::Sha256::digest(ticket.as_bytes()).into();
+                // Kept past any lifetime the verifier admits (its maximum plus clock skew).
+                if self.store.claim_ticket(&id, now.saturating_add(TICKET_ROW_SECONDS))? {
+                    Ok(user)
+                } else {
+                    let line = json!({"time": now, "user": user, "event": "ticket_refused",
+                                      "reason": "replayed", "audience": audience, "scope": "store"});
+                    lines = vec![line.to_string()];
+                    Err(mx::Error::Ticket(mx::TicketError::Replayed))
+                }
+            }
         };
-        let id: [u8; 32] = sha2::Sha256::digest(ticket.as_bytes()).into();
-        // Kept past any lifetime the verifier admits (its maximum lifetime plus clock skew).
-        if self.store.claim_ticket(&id, now.saturating_add(TICKET_ROW_SECONDS))? {
-            return Ok(Ok(user));
-        }
-        let line = json!({"time": now, "user": user, "event": "ticket_refused", "reason": "replayed",
-                          "audience": audience, "scope": "store"});
-        self.store.append_audit(&[line.to_string()])?;
-        Ok(Err(mx::Error::Ticket(mx::TicketError::Replayed)))
+        self.store.append_audit(&lines)?;
+        Ok(out)
     }
 
     fn authenticator(&self) -> Result<(mx::Authenticator, Events), mx::Error> {
@@ -391,7 +406,12 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         if let StoreError::Unavailable(_) = e {
-            crate::warn!("matrixauth serve: {e}");
+            // An outage fails every request: the first 20 and then every 1000th are logged.
+            static SEEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if n < 20 || n.is_multiple_of(1000) {
+                crate::warn!("matrixauth serve: {e} ({} requests refused so far)", n + 1);
+            }
             return ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",

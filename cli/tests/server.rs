@@ -998,3 +998,53 @@ fn an_old_schema_is_refused_until_migrated_and_keeps_its_rows() {
     let err = Store::open(&path, keyring, Migrate::Yes).err().unwrap().to_string();
     assert!(err.contains("newer than this build"), "{err}");
 }
+
+/// Issue 14: two nodes on one database (here two apps on one SQLite file):
+/// a ticket redeemed on one is refused on the other, which has never seen
+/// it, and the log holds one `ticket_redeemed`, never one for the refusal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_is_redeemed_once_across_nodes_and_the_log_says_so() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    let store = Store::open(
+        &h.dir.path().join("matrixauth.db"),
+        h.keyring.clone(),
+        matrixauth_cli::store::Migrate::Yes,
+    )
+    .unwrap();
+    let c = Arc::clone(&h.clock);
+    let node_b = App::new(Config {
+        store,
+        keyring: h.keyring.clone(),
+        policy: mx::Policy::default(),
+        audience: "vpn.test".into(),
+        assets: None,
+        clock: Arc::new(move || c.load(Ordering::SeqCst)),
+        appliance_url: None,
+        origins: vec![ORIGIN.into()],
+        api_rate: matrixauth_cli::server::ApiRate::default(),
+    })
+    .unwrap();
+    let router_b = router(node_b);
+    let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    let (_, v) = post(
+        &h.router,
+        "/api/verify",
+        &json!({"user": "alice", "token": ch["token"], "answer": answer(&ch["matrix"])}),
+    )
+    .await;
+    let redirect = v["redirect"].as_str().unwrap();
+    let (s, _, page) = call(&router_b, "GET", redirect, Body::empty()).await;
+    assert_eq!(s, StatusCode::OK, "redeemed on node B: {page}");
+    let (s, _, page) = call(&h.router, "GET", redirect, Body::empty()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "node A never saw it, the store did");
+    assert!(page.contains("data-reason=\"replayed\""));
+    let tickets: Vec<Value> =
+        audit(&h).into_iter().filter(|e| e["event"].as_str().unwrap().starts_with("ticket_re")).collect();
+    assert_eq!(tickets.len(), 2, "{tickets:?}");
+    assert_eq!(tickets[0]["event"], "ticket_redeemed");
+    assert_eq!(
+        (tickets[1]["event"].as_str(), tickets[1]["scope"].as_str()),
+        (Some("ticket_refused"), Some("store"))
+    );
+}
