@@ -50,6 +50,9 @@ pub struct Http {
     pub api_rate: Option<u32>,
     /// A folder to read the WASM package from instead of the built-in copy.
     pub assets: Option<PathBuf>,
+    /// Reverse proxies (addresses or CIDRs) trusted to name the client in
+    /// `X-Forwarded-For`.
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 /// `[radius]`.
@@ -168,6 +171,9 @@ impl File {
         for o in self.http.origins.iter().flatten() {
             crate::server::parse_origin(o).map_err(|e| format!("http.origins: {e}"))?;
         }
+        for c in self.http.trusted_proxies.iter().flatten() {
+            cidr(c)?;
+        }
         for (key, v) in [
             ("http.max_connections", self.http.max_connections),
             ("http.max_connections_per_address", self.http.max_connections_per_address),
@@ -244,4 +250,9 @@ pub fn database_url(url: &str, data: &Path) -> Result<String, String> {
         return Err(format!("{url:?}: expected sqlite:PATH or postgres://user@host/database"));
     }
     Ok(format!("sqlite:{}", data.join(path).display()))
+}
+
+/// An `http.trusted_proxies` entry.
+pub fn cidr(text: &str) -> Result<crate::net::Cidr, String> {
+    crate::net::Cidr::parse(text).map_err(|e| format!("http.trusted_proxies: {e}"))
 }

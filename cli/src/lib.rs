@@ -29,6 +29,7 @@ pub mod config;
 pub mod invite;
 pub mod keys;
 pub mod listen;
+pub mod net;
 pub mod pages;
 pub mod radius;
 pub mod rate;

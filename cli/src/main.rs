@@ -210,6 +210,10 @@ struct ServeArgs {
     /// API posts a minute per address, half of them at once; 0: off [default: 120]
     #[arg(long)]
     api_rate: Option<u32>,
+    /// A reverse proxy (address or CIDR) whose X-Forwarded-For names the client for the rate
+    /// limit; repeatable [default: none]
+    #[arg(long, value_name = "CIDR", value_parser = matrixauth_cli::net::Cidr::parse)]
+    trusted_proxy: Vec<matrixauth_cli::net::Cidr>,
     /// Days to keep audit lines; 0: for ever [default: 400]
     #[arg(long)]
     audit_retention_days: Option<u64>,
@@ -407,6 +411,17 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
             .unwrap_or(Limits::default().max_per_address),
         ..Limits::default()
     };
+    let trusted_proxies = if a.trusted_proxy.is_empty() {
+        f.http
+            .trusted_proxies
+            .iter()
+            .flatten()
+            .map(|c| config::cidr(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Fail::Usage)?
+    } else {
+        a.trusted_proxy.clone()
+    };
     let configured_origins =
         if a.origin.is_empty() { f.http.origins.clone().unwrap_or_default() } else { a.origin.clone() };
     // The embedded database is this node's own: always brought up to date. A shared one is
@@ -432,6 +447,7 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
             appliance_url,
             origins,
             api_rate,
+            trusted_proxies,
         })
         .map_err(|e| Fail::Usage(e.to_string()))?;
         if let Some((radius_addr, clients)) = radius {

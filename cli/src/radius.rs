@@ -35,8 +35,7 @@ pub enum Flow {
 pub struct Client {
     /// The client's name: the audience of the login tickets it redeems.
     pub name: String,
-    network: IpAddr,
-    prefix: u8,
+    network: crate::net::Cidr,
     secret: Zeroizing<Vec<u8>>,
     /// How its users log in.
     pub flow: Flow,
@@ -51,7 +50,7 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("name", &self.name)
-            .field("network", &format!("{}/{}", self.network, self.prefix))
+            .field("network", &self.network.to_string())
             .field("flow", &self.flow)
             .field("legacy", &self.legacy)
             .field("tickets", &self.tickets)
@@ -128,21 +127,10 @@ impl Client {
         if secret.chars().count() < 16 {
             return Err(format!("client {name}: the shared secret must be at least 16 characters"));
         }
-        let (ip, prefix) = match address.split_once('/') {
-            Some((ip, bits)) => {
-                (ip, bits.parse::<u8>().map_err(|_| format!("client {name}: bad prefix in {address:?}"))?)
-            }
-            None => (address, if address.contains(':') { 128 } else { 32 }),
-        };
-        let network: IpAddr =
-            ip.parse().map_err(|_| format!("client {name}: {address:?} is not an address or CIDR"))?;
-        if prefix > if network.is_ipv4() { 32 } else { 128 } {
-            return Err(format!("client {name}: prefix /{prefix} too long"));
-        }
+        let network = crate::net::Cidr::parse(address).map_err(|e| format!("client {name}: {e}"))?;
         Ok(Client {
             name: name.to_owned(),
             network,
-            prefix,
             secret: Zeroizing::new(secret.as_bytes().to_vec()),
             flow,
             legacy,
@@ -152,23 +140,7 @@ impl Client {
 
     /// Whether `ip` lies in this client's network.
     pub fn matches(&self, ip: IpAddr) -> bool {
-        fn bits(ip: IpAddr) -> u128 {
-            match ip {
-                IpAddr::V4(v4) => u128::from(u32::from(v4)),
-                IpAddr::V6(v6) => u128::from(v6),
-            }
-        }
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 @ IpAddr::V4(_) => v4,
-        };
-        if ip.is_ipv4() != self.network.is_ipv4() {
-            return false;
-        }
-        let width = if ip.is_ipv4() { 32 } else { 128 };
-        let shift = width - u32::from(self.prefix);
-        let (a, b) = (bits(ip), bits(self.network));
-        shift >= width || (a >> shift) == (b >> shift)
+        self.network.contains(ip)
     }
 }
 

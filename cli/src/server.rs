@@ -76,6 +76,8 @@ pub struct App {
     hosts: Vec<String>,
     /// API POSTs per client address.
     rate: crate::rate::RateLimiter,
+    /// Reverse proxies trusted to name the client.
+    trusted_proxies: Vec<crate::net::Cidr>,
 }
 
 /// How to build an [`App`].
@@ -112,6 +114,10 @@ pub struct Config {
     /// that came through [`crate::listen::serve`], which records the
     /// client's address.
     pub api_rate: ApiRate,
+    /// Reverse proxies whose `X-Forwarded-For` names the client for the
+    /// rate limit ([`crate::net::client_address`]). Empty: the TCP peer is
+    /// the client.
+    pub trusted_proxies: Vec<crate::net::Cidr>,
 }
 
 /// A per-address limit on the API's POSTs.
@@ -221,6 +227,7 @@ impl App {
             origins,
             hosts,
             rate: crate::rate::RateLimiter::new(config.api_rate.per_minute, config.api_rate.burst),
+            trusted_proxies: config.trusted_proxies,
         });
         Ok(app)
     }
@@ -743,7 +750,8 @@ pub fn router(app: Arc<App>) -> Router {
 /// - a POST whose `Content-Type` is not `application/json` (the types a
 ///   cross-site form or a no-CORS `fetch` may send without a preflight);
 /// - a POST without an `Origin` that is one of the portal's;
-/// - a POST over its client address's rate ([`Config::api_rate`]).
+/// - a POST over its client address's rate ([`Config::api_rate`]; behind a
+///   trusted proxy, the address `X-Forwarded-For` names).
 async fn request_guard(
     State(app): State<Arc<App>>,
     req: axum::extract::Request,
@@ -786,8 +794,10 @@ async fn request_guard(
             .into_response();
         }
         let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
         if let Some(axum::extract::ConnectInfo(peer)) = peer
-            && let Err(retry_after) = app.rate.check(peer.ip(), std::time::Instant::now())
+            && let client = crate::net::client_address(peer.ip(), forwarded, &app.trusted_proxies)
+            && let Err(retry_after) = app.rate.check(client, std::time::Instant::now())
         {
             let mut res = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,

@@ -21,12 +21,17 @@ const FLOOD: usize = 400;
 /// One request from `source` (a loopback address), as a browser on the
 /// portal's page sends it; the whole response.
 async fn send(source: &str, port: u16, method: &str, path: &str, body: &str) -> String {
+    send_with(source, port, method, path, body, "").await
+}
+
+/// [`send`] with more header lines (each ending in `\r\n`).
+async fn send_with(source: &str, port: u16, method: &str, path: &str, body: &str, headers: &str) -> String {
     let socket = TcpSocket::new_v4().unwrap();
     socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
     let mut s = socket.connect(format!("127.0.0.1:{port}").parse().unwrap()).await.unwrap();
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n{headers}\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).await.unwrap();
@@ -46,6 +51,7 @@ async fn get_policy(source: &str, port: u16) -> String {
 async fn start(
     limits: Limits,
     api_rate: ApiRate,
+    trusted_proxies: Vec<matrixauth_cli::net::Cidr>,
 ) -> (u16, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
@@ -64,6 +70,7 @@ async fn start(
         appliance_url: None,
         origins: vec![format!("http://127.0.0.1:{port}")],
         api_rate,
+        trusted_proxies,
     })
     .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -77,7 +84,7 @@ async fn start(
 async fn half_open_connections_are_closed_and_never_starve_a_normal_request() {
     let limits =
         Limits { header_read_timeout: HEADER_TIMEOUT, max_per_address: PER_ADDRESS, ..Limits::default() };
-    let (port, stop, server, _dir) = start(limits, ApiRate::default()).await;
+    let (port, stop, server, _dir) = start(limits, ApiRate::default(), Vec::new()).await;
 
     // The flood: FLOOD connections from 127.0.0.1, each with an unfinished request head.
     let mut flood = Vec::new();
@@ -121,7 +128,8 @@ async fn half_open_connections_are_closed_and_never_starve_a_normal_request() {
 /// address is not affected. Before the limit every request was served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_posts_are_rate_limited_per_address() {
-    let (port, stop, server, _dir) = start(Limits::default(), ApiRate { per_minute: 6, burst: 3 }).await;
+    let (port, stop, server, _dir) =
+        start(Limits::default(), ApiRate { per_minute: 6, burst: 3 }, Vec::new()).await;
     let challenge =
         |source: &'static str| send(source, port, "POST", "/api/challenge", r#"{"user":"mallory"}"#);
     for i in 0..3 {
@@ -140,6 +148,41 @@ async fn api_posts_are_rate_limited_per_address() {
     assert!(res.contains(r#""error":"rate_limited""#), "{res}");
     assert!(challenge("127.0.0.2").await.starts_with("HTTP/1.1 200 OK"), "another address");
     assert_eq!(get_policy("127.0.0.1", port).await, "HTTP/1.1 200 OK", "pages are not limited");
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), server).await.expect("shutdown completes").unwrap();
+}
+
+/// Behind a trusted reverse proxy (here 127.0.0.1) the rate limit counts
+/// the address `X-Forwarded-For` names, so one client's burst does not
+/// lock out everyone behind the proxy; a peer that is not a trusted proxy
+/// (127.0.0.2) cannot escape its own limit by writing the header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_rate_limit_counts_each_client() {
+    let proxy = vec![matrixauth_cli::net::Cidr::parse("127.0.0.1").unwrap()];
+    let (port, stop, server, _dir) =
+        start(Limits::default(), ApiRate { per_minute: 6, burst: 3 }, proxy).await;
+    let challenge = |source: &'static str, client: String| async move {
+        let xff = format!("X-Forwarded-For: {client}\r\n");
+        send_with(source, port, "POST", "/api/challenge", r#"{"user":"mallory"}"#, &xff).await
+    };
+    for i in 0..3 {
+        let res = challenge("127.0.0.1", "203.0.113.7".into()).await;
+        assert!(res.starts_with("HTTP/1.1 200 OK"), "request {i}: {res}");
+    }
+    let res = challenge("127.0.0.1", "203.0.113.7".into()).await;
+    assert!(res.starts_with("HTTP/1.1 429"), "the client behind the proxy is limited: {res}");
+    let res = challenge("127.0.0.1", "203.0.113.8".into()).await;
+    assert!(res.starts_with("HTTP/1.1 200 OK"), "another client behind the same proxy is not: {res}");
+    // A client that forges the header in front of the proxy's entry is still itself.
+    let res = challenge("127.0.0.1", "198.51.100.1, 203.0.113.7".into()).await;
+    assert!(res.starts_with("HTTP/1.1 429"), "{res}");
+    // An untrusted peer's header is ignored.
+    for i in 0..3 {
+        let res = challenge("127.0.0.2", format!("198.51.100.{i}")).await;
+        assert!(res.starts_with("HTTP/1.1 200 OK"), "request {i}: {res}");
+    }
+    let res = challenge("127.0.0.2", "198.51.100.99".into()).await;
+    assert!(res.starts_with("HTTP/1.1 429"), "spoofed X-Forwarded-For from an untrusted peer: {res}");
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), server).await.expect("shutdown completes").unwrap();
 }

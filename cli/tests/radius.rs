@@ -43,6 +43,7 @@ fn harness(flow: Flow, legacy: bool) -> H {
         appliance_url: None,
         origins: vec!["http://127.0.0.1:8080".into()],
         api_rate: matrixauth_cli::server::ApiRate::default(),
+        trusted_proxies: Vec::new(),
     })
     .unwrap();
     let cred = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();

@@ -52,6 +52,7 @@ fn harness_with(dir: tempfile::TempDir, now: u64, appliance_url: Option<&str>) -
         appliance_url: appliance_url.map(str::to_owned),
         origins: vec![ORIGIN.into()],
         api_rate: matrixauth_cli::server::ApiRate::default(),
+        trusted_proxies: Vec::new(),
     })
     .unwrap();
     Harness { router: router(Arc::clone(&app)), app, clock, keyring, dir }
@@ -605,6 +606,7 @@ async fn the_portal_hands_off_to_the_appliance_by_post() {
             appliance_url: Some(bad.to_owned()),
             origins: vec![ORIGIN.into()],
             api_rate: matrixauth_cli::server::ApiRate::default(),
+            trusted_proxies: Vec::new(),
         };
         assert!(App::new(config).is_err(), "{bad}");
     }
@@ -784,6 +786,7 @@ async fn the_wasm_package_is_served_from_the_binary() {
         appliance_url: None,
         origins: vec![ORIGIN.into()],
         api_rate: matrixauth_cli::server::ApiRate::default(),
+        trusted_proxies: Vec::new(),
     })
     .unwrap();
     let (s, _, _) = call(&router(app), "GET", "/pkg/matrixauth_bg.wasm", Body::empty()).await;
@@ -1023,6 +1026,7 @@ async fn a_ticket_is_redeemed_once_across_nodes_and_the_log_says_so() {
         appliance_url: None,
         origins: vec![ORIGIN.into()],
         api_rate: matrixauth_cli::server::ApiRate::default(),
+        trusted_proxies: Vec::new(),
     })
     .unwrap();
     let router_b = router(node_b);
