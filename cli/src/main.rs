@@ -27,7 +27,7 @@ struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     /// The database: postgres://user@host/db (nodes sharing one), or sqlite:PATH [default: matrixauth.db in the data folder]
-    #[arg(long, global = true, value_name = "URL", env = "MATRIXAUTH_DATABASE")]
+    #[arg(long, global = true, value_name = "URL", env = "MATRIXAUTH_DATABASE", hide_env_values = true)]
     database: Option<String>,
     #[command(subcommand)]
     cmd: Cmd,

@@ -168,7 +168,12 @@ fn exit_codes_tell_refusals_usage_and_data_apart() {
     assert_eq!(code(&["users", "invite", "a\u{7}b"]), Some(1));
     let missing = dir.path().join("missing");
     assert_eq!(run(&missing, &["users", "list"]).status.code(), Some(3));
-    let help = Command::new(BIN).arg("--help").output().unwrap();
+    let help = Command::new(BIN)
+        .arg("--help")
+        .env("MATRIXAUTH_DATABASE", "postgres://app:SECRETPW@db/m")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&help.stdout).contains("SECRETPW"), "help never shows the database URL");
     assert!(String::from_utf8_lossy(&help.stdout).contains("Exit codes: 0 done; 1 refused"));
 }
 

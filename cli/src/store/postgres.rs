@@ -95,7 +95,12 @@ impl From<postgres::Error> for StoreError {
             Some(db) if !db.code().code().starts_with("57") && !db.code().code().starts_with("08") => {
                 StoreError::Sql(format!("{} ({})", db.message(), db.code().code()))
             }
-            _ => StoreError::Unavailable(e.to_string()),
+            _ => {
+                // "error connecting to server" alone does not say why: add the cause (refused,
+                // timed out, a name that does not resolve). Neither holds the URL's password.
+                let cause = std::error::Error::source(&e).map(|c| format!(": {c}")).unwrap_or_default();
+                StoreError::Unavailable(format!("{e}{cause}"))
+            }
         }
     }
 }
