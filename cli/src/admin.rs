@@ -170,8 +170,7 @@ pub fn invite(
     now: u64,
     json_out: bool,
 ) -> Result<String, String> {
-    // The core's rule for user ids (SPEC §3): 1 to 255 bytes, no control characters.
-    if user.is_empty() || user.len() > 255 || user.chars().any(char::is_control) {
+    if !mx::is_valid_user_id(user) {
         return Err(format!("user id {user:?}: 1 to 255 bytes without control characters"));
     }
     if hours == 0 || hours > crate::invite::MAX_HOURS {

@@ -74,6 +74,21 @@ pub(crate) fn is_valid_name(s: &str) -> bool {
     !s.is_empty() && s.len() <= 255 && !s.chars().any(char::is_control)
 }
 
+/// Whether `user` is a user id the core accepts (1 to 255 bytes of UTF-8,
+/// no control characters; otherwise [`crate::Error::InvalidUserId`]).
+/// Hosts check ids with it before they store or look anything up, instead
+/// of writing the rule again.
+///
+/// ```
+/// assert!(matrixauth::is_valid_user_id("山田.taro@example.lg.jp"));
+/// assert!(!matrixauth::is_valid_user_id(""));
+/// assert!(!matrixauth::is_valid_user_id("a\u{0}b"));
+/// assert!(!matrixauth::is_valid_user_id(&"x".repeat(256)));
+/// ```
+pub fn is_valid_user_id(user: &str) -> bool {
+    is_valid_name(user)
+}
+
 /// A user id, audience or card serial held inline (1..=255 bytes of UTF-8,
 /// no control characters), so that audit events and challenge bodies need
 /// no heap allocation. Reads as a `&str`.

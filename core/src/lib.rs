@@ -70,7 +70,7 @@ pub use authenticator::{Authenticator, Challenge, Outcome, Verdict};
 pub use card::{
     Alphabet, CardChallenge, CardSpec, GridCard, MAX_CARD_CHALLENGE_CELLS, MAX_CELL_LEN, utc_date,
 };
-pub use codec::{MAX_TIME, Name};
+pub use codec::{MAX_TIME, Name, is_valid_user_id};
 pub use error::{Error, PolicyViolation, Result, TicketError, Weakness};
 pub use fold::{MAX_TYPED_BYTES, fold};
 pub use grid::{Cell, Geometry, MAX_CELLS, MAX_SIDE, MIN_SIDE, Matrix};

@@ -529,11 +529,30 @@ impl Store {
     }
 }
 
-/// Whether `user` can be a user id at all (the core's rule, SPEC §3: 1 to
-/// 255 bytes, no control characters). Others never reach a backend: no
-/// user has them, and PostgreSQL's text cannot even hold a NUL.
+/// Whether `user` can be a user id at all ([`mx::is_valid_user_id`]).
+/// Others never reach a backend: no user has them, and PostgreSQL's text
+/// cannot even hold a NUL.
 fn plausible(user: &str) -> bool {
-    !user.is_empty() && user.len() <= 255 && !user.chars().any(char::is_control)
+    mx::is_valid_user_id(user)
+}
+
+/// Refuses a schema this build cannot use as it is: newer than
+/// [`SCHEMA_VERSION`] always, older unless it may be migrated (or the
+/// database is fresh).
+pub(crate) fn check_version(version: u32, fresh: bool, migrate: Migrate) -> StoreResult<()> {
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Schema(format!(
+            "the database has schema version {version}, newer than this build's {SCHEMA_VERSION}: \
+             run the matching matrixauth release"
+        )));
+    }
+    if version < SCHEMA_VERSION && !fresh && migrate == Migrate::No {
+        return Err(StoreError::Schema(format!(
+            "the database has schema version {version}, this build needs {SCHEMA_VERSION}: \
+             run `matrixauth db migrate` (or `matrixauth serve --migrate`)"
+        )));
+    }
+    Ok(())
 }
 
 /// Times and versions in the databases' signed 64-bit integers.

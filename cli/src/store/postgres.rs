@@ -205,7 +205,7 @@ impl Postgres {
                 tx.query_opt("SELECT version FROM matrixauth_schema", &[])?.map_or(0, |r| r.get(0));
             let version = u32::try_from(version).unwrap_or(0);
             let fresh = version == 0;
-            super::sqlite::check_version(version, fresh, migrate)?;
+            super::check_version(version, fresh, migrate)?;
             for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
                 tx.batch_execute(step)?;
                 let v = i32::try_from(i + 1).unwrap_or(i32::MAX);

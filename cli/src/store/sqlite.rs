@@ -8,8 +8,8 @@ use std::sync::{Mutex, PoisonError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    Backend, EnrollRows, Invitation, Migrate, SCHEMA_VERSION, StoreError, StoreResult, Window, from_i64,
-    to_i64,
+    Backend, EnrollRows, Invitation, Migrate, SCHEMA_VERSION, StoreError, StoreResult, Window, check_version,
+    from_i64, to_i64,
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -143,23 +143,6 @@ impl Sqlite {
             Ok(out)
         })
     }
-}
-
-/// Refuses a schema this build cannot use as it is.
-pub(crate) fn check_version(version: u32, fresh: bool, migrate: Migrate) -> StoreResult<()> {
-    if version > SCHEMA_VERSION {
-        return Err(StoreError::Schema(format!(
-            "the database has schema version {version}, newer than this build's {SCHEMA_VERSION}: \
-             run the matching matrixauth release"
-        )));
-    }
-    if version < SCHEMA_VERSION && !fresh && migrate == Migrate::No {
-        return Err(StoreError::Schema(format!(
-            "the database has schema version {version}, this build needs {SCHEMA_VERSION}: \
-             run `matrixauth db migrate` (or `matrixauth serve --migrate`)"
-        )));
-    }
-    Ok(())
 }
 
 /// Applies the steps after `from`, each in one transaction with its
