@@ -487,7 +487,8 @@ struct UserReq {
 struct VerifyReq {
     user: String,
     token: String,
-    answer: String,
+    /// Holds the fixed string in the clear: wiped on drop.
+    answer: zeroize::Zeroizing<String>,
 }
 
 #[derive(Deserialize)]
@@ -499,12 +500,13 @@ struct InvitationReq {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct EnrollReq {
-    invite: String,
-    cells: Vec<String>,
+    invite: zeroize::Zeroizing<String>,
+    /// The pattern, the fixed string and its position: wiped on drop.
+    cells: zeroize::Zeroizing<Vec<String>>,
     #[serde(default)]
-    fixed: String,
+    fixed: zeroize::Zeroizing<String>,
     #[serde(default)]
-    fixed_at: usize,
+    fixed_at: zeroize::Zeroizing<usize>,
 }
 
 async fn api_challenge(
@@ -622,7 +624,7 @@ async fn api_enroll(
     let req: EnrollReq = parse(body)?;
     blocking(move || {
         let now = (app.clock)();
-        let credential = mx::PatternCredential::from_names(&req.cells, &req.fixed, req.fixed_at)
+        let credential = mx::PatternCredential::from_names(&req.cells, &req.fixed, *req.fixed_at)
             .map_err(|e| ApiError::core(&e))?;
         app.policy.check_credential(&credential).map_err(|e| ApiError::core(&e))?;
         let enrolled = app.store.enroll(&crate::invite::hash(&req.invite), now, |user| {
