@@ -197,12 +197,12 @@ impl Postgres {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
             // Created only when missing: a least-privilege runtime role may not create tables.
             let exists: bool =
-                tx.query_one("SELECT to_regclass('matrixauth_schema') IS NOT NULL", &[])?.get(0);
+                col(&tx.query_one("SELECT to_regclass('matrixauth_schema') IS NOT NULL", &[])?, 0)?;
             if !exists {
                 tx.batch_execute("CREATE TABLE matrixauth_schema (version INTEGER NOT NULL)")?;
             }
             let version: i32 =
-                tx.query_opt("SELECT version FROM matrixauth_schema", &[])?.map_or(0, |r| r.get(0));
+                tx.query_opt("SELECT version FROM matrixauth_schema", &[])?.map_or(Ok(0), |r| col(&r, 0))?;
             let version = u32::try_from(version).unwrap_or(0);
             let fresh = version == 0;
             super::check_version(version, fresh, migrate)?;
@@ -278,7 +278,13 @@ fn invitation_in(
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2"
     };
     let row = query_opt_c(tx, q, sql, &[&&token_hash[..], &to_i64(now)])?;
-    Ok(row.map(|r| Invitation { user: r.get(0), expires_at: from_i64(r.get(1)) }))
+    row.map(|r| Ok(Invitation { user: col(&r, 0)?, expires_at: from_i64(col(&r, 1)?) })).transpose()
+}
+
+/// Column `i` of a row; a value of an unexpected type or NULL (a schema
+/// changed behind the server's back) is an error, not a panic.
+fn col<'a, T: postgres::types::FromSql<'a>>(row: &'a Row, i: usize) -> StoreResult<T> {
+    row.try_get(i).map_err(|e| StoreError::Sql(format!("unexpected value in column {i}: {e}")))
 }
 
 fn count(n: u64) -> usize {
@@ -288,8 +294,8 @@ fn count(n: u64) -> usize {
 impl Backend for Postgres {
     fn schema_version(&self) -> StoreResult<u32> {
         self.with(|c, q| {
-            let v: i32 =
-                query_opt_c(c, q, "SELECT version FROM matrixauth_schema", &[])?.map_or(0, |r| r.get(0));
+            let v: i32 = query_opt_c(c, q, "SELECT version FROM matrixauth_schema", &[])?
+                .map_or(Ok(0), |r| col(&r, 0))?;
             Ok(u32::try_from(v).unwrap_or(0))
         })
     }
@@ -320,7 +326,7 @@ impl Backend for Postgres {
     fn load_user(&self, user: &str) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>> {
         self.with(|c, q| {
             let row = query_opt_c(c, q, "SELECT credential, state FROM users WHERE user_id = $1", &[&user])?;
-            Ok(row.map(|r| (r.get(0), r.get(1))))
+            row.map(|r| Ok((col(&r, 0)?, col(&r, 1)?))).transpose()
         })
     }
 
@@ -363,7 +369,7 @@ impl Backend for Postgres {
     fn load_decoy(&self, user: &str) -> StoreResult<Option<(Vec<u8>, u64)>> {
         self.with(|c, q| {
             let row = query_opt_c(c, q, "SELECT state, version FROM decoys WHERE user_id = $1", &[&user])?;
-            Ok(row.map(|r| (r.get(0), from_i64(r.get(1)))))
+            row.map(|r| Ok((col(&r, 0)?, from_i64(col(&r, 1)?)))).transpose()
         })
     }
 
@@ -407,7 +413,7 @@ impl Backend for Postgres {
 
     fn decoys(&self) -> StoreResult<usize> {
         self.with(|c, q| {
-            let n: i64 = query_one_c(c, q, "SELECT COUNT(*) FROM decoys", &[])?.get(0);
+            let n: i64 = col(&query_one_c(c, q, "SELECT COUNT(*) FROM decoys", &[])?, 0)?;
             Ok(usize::try_from(n).unwrap_or(0))
         })
     }
@@ -422,7 +428,7 @@ impl Backend for Postgres {
     fn users(&self) -> StoreResult<Vec<(String, Vec<u8>, u64)>> {
         self.with(|c, q| {
             let rows = query_c(c, q, "SELECT user_id, state, created_at FROM users ORDER BY user_id", &[])?;
-            Ok(rows.iter().map(|r| (r.get(0), r.get(1), from_i64(r.get(2)))).collect())
+            rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?, from_i64(col(r, 2)?)))).collect()
         })
     }
 
@@ -449,7 +455,7 @@ impl Backend for Postgres {
                 "SELECT line FROM (SELECT id, line FROM audit ORDER BY id DESC LIMIT $1) t ORDER BY id",
                 &[&limit],
             )?;
-            Ok(rows.iter().map(|r| r.get(0)).collect())
+            rows.iter().map(|r| col(r, 0)).collect()
         })
     }
 
@@ -461,7 +467,7 @@ impl Backend for Postgres {
                 "SELECT line FROM audit WHERE time >= $1 AND time < $2 ORDER BY id",
                 &[&to_i64(from), &to_i64(to)],
             )?;
-            Ok(rows.iter().map(|r| r.get(0)).collect())
+            rows.iter().map(|r| col(r, 0)).collect()
         })
     }
 
@@ -519,7 +525,7 @@ impl Backend for Postgres {
                  WHERE used_at IS NULL AND expires_at > $1 ORDER BY expires_at",
                 &[&to_i64(now)],
             )?;
-            Ok(rows.iter().map(|r| (r.get(0), from_i64(r.get(1)), from_i64(r.get(2)))).collect())
+            rows.iter().map(|r| Ok((col(r, 0)?, from_i64(col(r, 1)?), from_i64(col(r, 2)?)))).collect()
         })
     }
 
@@ -538,7 +544,7 @@ impl Backend for Postgres {
     fn enrolled_at(&self, user: &str) -> StoreResult<Option<u64>> {
         self.with(|c, q| {
             let row = query_opt_c(c, q, "SELECT created_at FROM users WHERE user_id = $1", &[&user])?;
-            Ok(row.map(|r| from_i64(r.get(0))))
+            row.map(|r| Ok(from_i64(col(&r, 0)?))).transpose()
         })
     }
 
@@ -551,13 +557,14 @@ impl Backend for Postgres {
         audit: &mut dyn FnMut(i64) -> String,
     ) -> StoreResult<i64> {
         self.write(|tx, q| {
-            let id: i64 = tx
-                .query_one(
-                    "INSERT INTO windows (user_id, starts_at, ends_at, created_at) VALUES ($1, $2, $3, $4)
-                     RETURNING id",
-                    &[&user, &to_i64(starts_at), &to_i64(ends_at), &to_i64(now)],
-                )?
-                .get(0);
+            let row = query_one_c(
+                tx,
+                q,
+                "INSERT INTO windows (user_id, starts_at, ends_at, created_at) VALUES ($1, $2, $3, $4)
+                 RETURNING id",
+                &[&user, &to_i64(starts_at), &to_i64(ends_at), &to_i64(now)],
+            )?;
+            let id: i64 = col(&row, 0)?;
             insert_audit(tx, q, &[audit(id)])?;
             Ok((true, id))
         })
@@ -571,10 +578,15 @@ impl Backend for Postgres {
                 "SELECT id, starts_at, ends_at FROM windows WHERE user_id = $1 ORDER BY starts_at, id",
                 &[&user],
             )?;
-            Ok(rows
-                .iter()
-                .map(|r| Window { id: r.get(0), starts_at: from_i64(r.get(1)), ends_at: from_i64(r.get(2)) })
-                .collect())
+            rows.iter()
+                .map(|r| {
+                    Ok(Window {
+                        id: col(r, 0)?,
+                        starts_at: from_i64(col(r, 1)?),
+                        ends_at: from_i64(col(r, 2)?),
+                    })
+                })
+                .collect()
         })
     }
 
@@ -597,7 +609,7 @@ impl Backend for Postgres {
                  FROM windows WHERE user_id = $1",
                 &[&user, &to_i64(now)],
             )?;
-            let (any, inside): (bool, bool) = (r.get(0), r.get(1));
+            let (any, inside): (bool, bool) = (col(&r, 0)?, col(&r, 1)?);
             Ok(!any || inside)
         })
     }
