@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::server::{audited_authenticator, is_sealed_card};
+use crate::server::audited_authenticator;
 use crate::store::Store;
 use crate::when;
 
@@ -56,7 +56,7 @@ fn lock_json(lock: Option<Option<u64>>) -> Value {
 }
 
 fn kind(sealed: &[u8]) -> &'static str {
-    if is_sealed_card(sealed) { "card" } else { "pattern" }
+    if mx::GridCard::is_sealed_card(sealed) { "card" } else { "pattern" }
 }
 
 /// `matrixauth users list`.

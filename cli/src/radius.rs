@@ -445,7 +445,7 @@ impl Secret {
     /// Opens the user's sealed record.
     fn open(auth: &mx::Authenticator, user: &str, sealed: Option<&[u8]>) -> Result<Self, mx::Error> {
         match sealed {
-            Some(s) if crate::server::is_sealed_card(s) => {
+            Some(s) if mx::GridCard::is_sealed_card(s) => {
                 Ok(Secret::Card(mx::GridCard::open(auth.keyring(), user, s)?))
             }
             Some(s) => Ok(Secret::Pattern(mx::PatternCredential::open(auth.keyring(), user, s)?)),

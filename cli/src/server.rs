@@ -317,7 +317,7 @@ impl App {
         mut f: impl FnMut(&mx::Authenticator, Option<&[u8]>, &mut mx::UserState) -> Result<T, mx::Error>,
     ) -> Result<Result<T, mx::Error>, ApiError> {
         let known = self.store.update(user, |record| {
-            if !cards && is_sealed_card(&record.sealed_credential) {
+            if !cards && mx::GridCard::is_sealed_card(&record.sealed_credential) {
                 return (None, Vec::new());
             }
             let (auth, events) = match self.authenticator() {
@@ -339,12 +339,6 @@ impl App {
         })?;
         Ok(out)
     }
-}
-
-/// Whether a sealed record holds a grid card: its second byte names the kind
-/// (`docs/FORMATS.md`, "Sealed record": 1 pattern credential, 2 grid card).
-pub(crate) fn is_sealed_card(sealed: &[u8]) -> bool {
-    sealed.get(1) == Some(&2)
 }
 
 /// Audit lines collected during one attempt of one request.

@@ -456,6 +456,26 @@ impl GridCard {
         let plain = crate::seal::open(keyring, user, crate::seal::RecordKind::GridCard, sealed)?;
         Self::from_bytes(&plain)
     }
+
+    /// Whether a sealed record says it holds a grid card (rather than a
+    /// pattern credential), from its header: a host that stores both kinds
+    /// picks the right `open` with it. Nothing is authenticated here; the
+    /// `open` that follows does that.
+    ///
+    /// ```
+    /// use matrixauth::{CardSpec, GridCard, Keyring, PatternCredential};
+    /// let keyring = Keyring::new(&Keyring::generate_key()?[..], 1)?;
+    /// let card = GridCard::generate(&CardSpec::default())?.seal(&keyring, "frank")?;
+    /// let pattern = PatternCredential::from_names(&["B2", "G3", "D5", "A8", "H1", "E6"], "pw", 2)?
+    ///     .seal(&keyring, "alice")?;
+    /// assert!(GridCard::is_sealed_card(&card));
+    /// assert!(!GridCard::is_sealed_card(&pattern));
+    /// assert!(!GridCard::is_sealed_card(&[9, 2]));
+    /// # Ok::<(), matrixauth::Error>(())
+    /// ```
+    pub fn is_sealed_card(sealed: &[u8]) -> bool {
+        crate::seal::kind_of(sealed) == Some(crate::seal::RecordKind::GridCard)
+    }
 }
 
 /// A card challenge to show the user: which cells to type, in order.

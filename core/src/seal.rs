@@ -28,6 +28,19 @@ pub(crate) enum RecordKind {
     GridCard = 2,
 }
 
+/// The kind a sealed record's header names (`None`: not a sealed record of
+/// this format). Not authenticated: `open` checks the kind again under the MAC.
+pub(crate) fn kind_of(sealed: &[u8]) -> Option<RecordKind> {
+    if sealed.first() != Some(&SEAL_FORMAT) {
+        return None;
+    }
+    match sealed.get(1) {
+        Some(1) => Some(RecordKind::PatternCredential),
+        Some(2) => Some(RecordKind::GridCard),
+        _ => None,
+    }
+}
+
 fn aad(kind: RecordKind, key_id: u32, user: &str) -> Vec<u8> {
     let mut aad = Vec::with_capacity(32 + user.len());
     aad.extend_from_slice(b"matrixauth/v1/seal");
