@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/pg.sh
 users=${1:-8}
 seconds=${2:-10}
-cargo build -q --release --locked -p matrixauth-cli -p matrixauth-benches --bin matrixauth --bin radius_load
+cargo build -q --release --locked -p matrixauth-server -p matrixauth-benches --bin matrixauth --bin radius_load
 bin=target/release/matrixauth
 tmp=$(mktemp -d)
 cleanup() {

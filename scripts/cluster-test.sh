@@ -17,7 +17,7 @@ if [ ! -x "${PG_BIN:-/nonexistent}/initdb" ]; then
   PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 fi
 command -v radclient > /dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q freeradius-utils > /dev/null
-cargo build --locked -q -p matrixauth-cli
+cargo build --locked -q -p matrixauth-server
 bin="$PWD/target/debug/matrixauth"
 tmp=$(mktemp -d)
 cleanup() {
@@ -30,7 +30,7 @@ pg_start "$tmp"
 echo "--- PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT (cluster in $tmp/pg, run as $( [ "$(id -u)" = 0 ] && echo postgres || id -un))"
 
 echo "--- the store conformance suite: SQLite and PostgreSQL"
-MATRIXAUTH_TEST_DATABASE_URL="$PG_URL" cargo test --locked -q -p matrixauth-cli --test store_conformance 2>&1 | tail -3
+MATRIXAUTH_TEST_DATABASE_URL="$PG_URL" cargo test --locked -q -p matrixauth-server --test store_conformance 2>&1 | tail -3
 
 echo "--- two nodes on one PostgreSQL"
 port() { python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_$1); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }

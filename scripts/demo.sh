@@ -13,7 +13,7 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # A line of progress every 20 crates; the whole log only if the build fails.
-if ! cargo build --locked --release -p matrixauth-cli 2> >(tee "$log" | awk '
+if ! cargo build --locked --release -p matrixauth-server 2> >(tee "$log" | awk '
   /^ *Compiling/ { n++; if (n % 20 == 1) { printf "  compiling: %d crates done, now %s\n", n - 1, $2; fflush() } }
   /^ *Finished/ { sub(/^ */, ""); print "  " $0; fflush() }' >&2); then
   cat "$log" >&2

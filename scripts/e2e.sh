@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ -f wasm/pkg/web/matrixauth_bg.wasm ] || bash scripts/wasm-build.sh
-cargo build --locked -q -p matrixauth-cli
-if [ ! -d cli/e2e/node_modules/playwright-core ]; then
-  (cd cli/e2e && npm ci --no-audit --no-fund)
+cargo build --locked -q -p matrixauth-server
+if [ ! -d server/e2e/node_modules/playwright-core ]; then
+  (cd server/e2e && npm ci --no-audit --no-fund)
 fi
 start=$(date +%s)
-MATRIXAUTH_BIN="$PWD/target/debug/matrixauth" node --test cli/e2e/login.e2e.mjs
+MATRIXAUTH_BIN="$PWD/target/debug/matrixauth" node --test server/e2e/login.e2e.mjs
 echo "e2e: $(( $(date +%s) - start )) s including server start and browser launch"

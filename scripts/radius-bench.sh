@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 users=${1:-32}
 seconds=${2:-10}
-cargo build -q --release --locked -p matrixauth-cli -p matrixauth-benches --bin matrixauth --bin radius_load
+cargo build -q --release --locked -p matrixauth-server -p matrixauth-benches --bin matrixauth --bin radius_load
 tmp=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT

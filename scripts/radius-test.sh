@@ -18,7 +18,7 @@ if [ -n "$need" ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
 fi
 
-cargo build -q --locked -p matrixauth-cli
+cargo build -q --locked -p matrixauth-server
 bin=$PWD/target/debug/matrixauth
 tmp=$(mktemp -d)
 # Server pids go to a file: `serve` runs in a process substitution (a subshell), where an

@@ -22,8 +22,8 @@ use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row, Statement, Transaction};
 
 use super::{
-    Backend, EnrollRows, Invitation, Migrate, SCHEMA_VERSION, StoreError, StoreResult, Window, from_i64,
-    to_i64,
+    Backend, EnrollRows, Invitation, LoadedUser, Migrate, SCHEMA_VERSION, StoreError, StoreResult, UserRow,
+    Window, from_i64, to_i64,
 };
 
 /// The schema, one step per version (table `matrixauth_schema`). Steps are
@@ -78,6 +78,10 @@ CREATE TABLE tickets (
 );
 CREATE INDEX tickets_expires_at ON tickets (expires_at);
 ALTER TABLE decoys ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
+",
+    // 4: suspension (issue 20): a user refused at every door until resumed.
+    "
+ALTER TABLE users ADD COLUMN suspended_at BIGINT;
 ",
 ];
 
@@ -323,10 +327,22 @@ impl Backend for Postgres {
         })
     }
 
-    fn load_user(&self, user: &str) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>> {
+    fn load_user(&self, user: &str) -> StoreResult<Option<LoadedUser>> {
         self.with(|c, q| {
-            let row = query_opt_c(c, q, "SELECT credential, state FROM users WHERE user_id = $1", &[&user])?;
-            row.map(|r| Ok((col(&r, 0)?, col(&r, 1)?))).transpose()
+            let row = query_opt_c(
+                c,
+                q,
+                "SELECT credential, state, suspended_at FROM users WHERE user_id = $1",
+                &[&user],
+            )?;
+            row.map(|r| {
+                Ok(LoadedUser {
+                    credential: col(&r, 0)?,
+                    state: col(&r, 1)?,
+                    suspended: col::<Option<i64>>(&r, 2)?.is_some(),
+                })
+            })
+            .transpose()
         })
     }
 
@@ -425,10 +441,63 @@ impl Backend for Postgres {
         })
     }
 
-    fn users(&self) -> StoreResult<Vec<(String, Vec<u8>, u64)>> {
+    fn users(&self) -> StoreResult<Vec<UserRow>> {
         self.with(|c, q| {
-            let rows = query_c(c, q, "SELECT user_id, state, created_at FROM users ORDER BY user_id", &[])?;
-            rows.iter().map(|r| Ok((col(r, 0)?, col(r, 1)?, from_i64(col(r, 2)?)))).collect()
+            let rows = query_c(
+                c,
+                q,
+                "SELECT user_id, credential, state, created_at, suspended_at FROM users ORDER BY user_id",
+                &[],
+            )?;
+            rows.iter()
+                .map(|r| {
+                    Ok(UserRow {
+                        user: col(r, 0)?,
+                        credential: col(r, 1)?,
+                        state: col(r, 2)?,
+                        created_at: from_i64(col(r, 3)?),
+                        suspended_at: col::<Option<i64>>(r, 4)?.map(from_i64),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn set_suspended(
+        &self,
+        user: Option<&str>,
+        at: Option<u64>,
+        audit: &mut dyn FnMut(usize) -> Vec<String>,
+    ) -> StoreResult<usize> {
+        self.write(|tx, q| {
+            let at = at.map(to_i64);
+            // Only rows that change: suspending a suspended user keeps the first time.
+            let n = match (user, at) {
+                (Some(u), Some(t)) => execute_c(
+                    tx,
+                    q,
+                    "UPDATE users SET suspended_at = $1 WHERE user_id = $2 AND suspended_at IS NULL",
+                    &[&t, &u],
+                )?,
+                (Some(u), None) => execute_c(
+                    tx,
+                    q,
+                    "UPDATE users SET suspended_at = NULL WHERE user_id = $1 AND suspended_at IS NOT NULL",
+                    &[&u],
+                )?,
+                (None, Some(t)) => {
+                    execute_c(tx, q, "UPDATE users SET suspended_at = $1 WHERE suspended_at IS NULL", &[&t])?
+                }
+                (None, None) => execute_c(
+                    tx,
+                    q,
+                    "UPDATE users SET suspended_at = NULL WHERE suspended_at IS NOT NULL",
+                    &[],
+                )?,
+            };
+            let n = count(n);
+            insert_audit(tx, q, &audit(n))?;
+            Ok((true, n))
         })
     }
 

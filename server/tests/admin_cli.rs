@@ -6,8 +6,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 
-use matrixauth_cli::keys;
-use matrixauth_cli::store::Store;
+use matrixauth_server::keys;
+use matrixauth_server::store::Store;
 
 const BIN: &str = env!("CARGO_BIN_EXE_matrixauth");
 
@@ -40,8 +40,8 @@ fn a_closed_pipe_is_not_a_panic() {
     assert!(Command::new(BIN).args(["init", "--data"]).arg(&data).status().unwrap().success());
     {
         let keyring = keys::load_or_create(&data.join("keyring")).unwrap();
-        let store =
-            Store::open(&data.join("matrixauth.db"), keyring, matrixauth_cli::store::Migrate::Yes).unwrap();
+        let store = Store::open(&data.join("matrixauth.db"), keyring, matrixauth_server::store::Migrate::Yes)
+            .unwrap();
         let lines: Vec<String> = (0..20_000)
             .map(|i| format!(r#"{{"time":{i},"user":null,"event":"filler","pad":"{}"}}"#, "x".repeat(64)))
             .collect();
@@ -96,7 +96,9 @@ fn admin_commands_speak_local_time_and_json_and_audit_every_action() {
     assert!(link.contains(" JST"), "valid until, in local time: {link}");
     let list = ok(&data, &["users", "list"]);
     assert!(
-        list.starts_with("USER\tENROLLED\t") && list.contains("bob\t20") && list.contains(" JST\t"),
+        list.starts_with("USER\tKIND\tENROLLED\t")
+            && list.contains("bob\tcard\t20")
+            && list.contains(" JST\t"),
         "{list}"
     );
     let json: serde_json::Value = serde_json::from_str(&ok(&data, &["users", "list", "--json"])).unwrap();
@@ -131,7 +133,20 @@ fn admin_commands_speak_local_time_and_json_and_audit_every_action() {
     assert_eq!(keyring.lines().filter(|l| !l.starts_with('#')).count(), 2);
     assert!(keyring.lines().nth(1).unwrap().starts_with("2 "), "the new key signs: first line");
     assert!(ok(&data, &["users", "list"]).contains("bob\t"));
-    assert_eq!(ok(&data, &["db", "migrate"]), "schema 3: up to date\n");
+    assert_eq!(ok(&data, &["db", "migrate"]), "schema 4: up to date\n");
+    // Suspension: shown, idempotent, and given back.
+    assert!(ok(&data, &["users", "suspend", "bob"]).starts_with("bob suspended"));
+    assert!(ok(&data, &["users", "suspend", "bob"]).contains("suspended already"));
+    assert!(ok(&data, &["users", "show", "bob"]).contains("suspended:         yes"));
+    let json: serde_json::Value = serde_json::from_str(&ok(&data, &["users", "list", "--json"])).unwrap();
+    assert!(json[0]["suspendedAt"].as_u64().is_some(), "{json}");
+    assert!(ok(&data, &["users", "resume", "bob"]).starts_with("bob may log in again"));
+    assert!(ok(&data, &["users", "resume", "bob"]).contains("was not suspended"));
+    assert_eq!(
+        ok(&data, &["users", "suspend", "--all"]),
+        "1 user suspended (`matrixauth users resume USER` gives access back)\n"
+    );
+    assert!(!ok(&data, &["users", "show", "bob", "--json"]).contains("\"mayLogInNow\":true"));
     assert!(ok(&data, &["users", "remove", "bob"]).starts_with("bob removed"));
     // Every action above, audited with the operator, and no invitation token anywhere.
     let lines: Vec<serde_json::Value> = ok(&data, &["audit", "tail", "-n", "100", "--json"])
@@ -139,7 +154,20 @@ fn admin_commands_speak_local_time_and_json_and_audit_every_action() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let actions: Vec<&str> = lines.iter().filter_map(|l| l["action"].as_str()).collect();
-    assert_eq!(actions, ["card_issued", "invite", "window_add", "audit_export", "keys_rotate", "remove"]);
+    assert_eq!(
+        actions,
+        [
+            "card_issued",
+            "invite",
+            "window_add",
+            "audit_export",
+            "keys_rotate",
+            "suspend",
+            "resume",
+            "suspend_all",
+            "remove"
+        ]
+    );
     assert!(lines.iter().filter(|l| l["event"] == "admin").all(|l| l["operator"] == "tanaka"));
     let token = link.trim().rsplit_once("#invite=").unwrap().1;
     assert!(!lines.iter().any(|l| l.to_string().contains(token)));
@@ -154,6 +182,10 @@ fn exit_codes_tell_refusals_usage_and_data_apart() {
     ok(&data, &["init"]);
     let code = |args: &[&str]| run(&data, args).status.code();
     assert_eq!(code(&["users", "unlock", "nobody"]), Some(1));
+    assert_eq!(code(&["users", "suspend", "nobody"]), Some(1));
+    assert_eq!(code(&["users", "resume", "nobody"]), Some(1));
+    assert_eq!(code(&["users", "suspend"]), Some(2), "a user or --all");
+    assert_eq!(code(&["users", "suspend", "bob", "--all"]), Some(2));
     assert_eq!(code(&["users", "show", "nobody"]), Some(1));
     assert_eq!(
         code(&["users", "window", "add", "nobody", "--from", "2030-01-01", "--to", "2030-01-02"]),
@@ -224,7 +256,7 @@ fn the_documented_example_configuration_loads() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("matrixauth.toml");
     std::fs::write(&path, block).unwrap();
-    let f = matrixauth_cli::config::File::load(&path).unwrap();
+    let f = matrixauth_server::config::File::load(&path).unwrap();
     assert_eq!(f.data.as_deref(), Some(std::path::Path::new("/srv/matrixauth")));
     assert_eq!(f.radius.unwrap().clients_file.unwrap(), dir.path().join("radius-clients.toml"));
 }

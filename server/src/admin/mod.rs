@@ -1,15 +1,14 @@
-//! Admin commands over a data folder. Each returns what it prints: text for
-//! people (local times) or, with `json`, JSON for scripts (Unix seconds).
-//! Every action that changes something writes an audit line
+//! Admin commands over a data folder, beside the doors: every change goes
+//! through the login service ([`Login`]), which writes its audit line
 //! (`{"event":"admin","action":…,"operator":…}`) in the same transaction
-//! as the change.
+//! as the change. Each command returns what it prints: text for people
+//! (local times) or, with `json`, JSON for scripts (Unix seconds).
 
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::server::audited_authenticator;
-use crate::store::Store;
+use crate::login::{AdminAction, Login};
 use crate::when;
 
 /// Who ran the command: the login behind `sudo`, else the user, else (no
@@ -25,16 +24,6 @@ pub fn operator() -> String {
             Some(format!("uid {uid}"))
         })
         .unwrap_or_else(|| "unknown".to_owned())
-}
-
-/// The audit line of an admin action.
-pub fn admin_line(now: u64, action: &str, user: Option<&str>, extra: Value) -> String {
-    let mut v =
-        json!({"time": now, "user": user, "event": "admin", "action": action, "operator": operator()});
-    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), extra) {
-        obj.extend(more);
-    }
-    v.to_string()
 }
 
 #[allow(clippy::option_option)] // the core's lock_at: none, permanent, until
@@ -59,35 +48,43 @@ fn kind(sealed: &[u8]) -> &'static str {
     if mx::GridCard::is_sealed_card(sealed) { "card" } else { "pattern" }
 }
 
+fn suspended_text(at: Option<u64>) -> String {
+    at.map_or_else(|| "-".to_owned(), |t| format!("since {}", when::local(t)))
+}
+
 /// `matrixauth users list`.
-pub fn users(store: &Store, now: u64, json_out: bool) -> Result<String, String> {
-    let rows = store.users().map_err(|e| e.to_string())?;
+pub fn users(login: &Login, json_out: bool) -> Result<String, String> {
+    let now = login.now();
+    let rows = login.store().users().map_err(|e| e.to_string())?;
     if json_out {
         let list: Vec<Value> = rows
             .iter()
             .map(|u| match &u.state {
                 Ok(s) => json!({
-                    "user": u.user, "enrolledAt": u.created_at,
+                    "user": u.user, "kind": if u.card { "card" } else { "pattern" }, "enrolledAt": u.created_at,
                     "consecutiveFailures": s.consecutive_failures(),
                     "failuresSinceSuccess": s.failures_since_success(), "lock": lock_json(s.lock_at(now)),
+                    "suspendedAt": u.suspended_at,
                 }),
                 Err(e) => json!({"user": u.user, "enrolledAt": u.created_at, "corrupt": e.to_string()}),
             })
             .collect();
         return Ok(format!("{}\n", Value::Array(list)));
     }
-    let mut out = String::from("USER\tENROLLED\tFAILURES\tSINCE SUCCESS\tLOCK\n");
+    let mut out = String::from("USER\tKIND\tENROLLED\tFAILURES\tSINCE SUCCESS\tLOCK\tSUSPENDED\n");
     for u in &rows {
         match &u.state {
             Ok(s) => {
                 let _ = writeln!(
                     out,
-                    "{}\t{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     u.user,
+                    if u.card { "card" } else { "pattern" },
                     when::local(u.created_at),
                     s.consecutive_failures(),
                     s.failures_since_success(),
-                    lock_text(s.lock_at(now))
+                    lock_text(s.lock_at(now)),
+                    suspended_text(u.suspended_at),
                 );
             }
             Err(e) => {
@@ -102,7 +99,8 @@ pub fn users(store: &Store, now: u64, json_out: bool) -> Result<String, String> 
 }
 
 /// `matrixauth users show USER`. `Ok(None)`: no such user.
-pub fn show(store: &Store, user: &str, now: u64, json_out: bool) -> Result<Option<String>, String> {
+pub fn show(login: &Login, user: &str, json_out: bool) -> Result<Option<String>, String> {
+    let (store, now) = (login.store(), login.now());
     let Some(enrolled_at) = store.enrolled_at(user).map_err(|e| e.to_string())? else { return Ok(None) };
     let record = store.load(user).map_err(|e| e.to_string())?.ok_or("the user was removed meanwhile")?;
     let s = &record.state;
@@ -114,6 +112,7 @@ pub fn show(store: &Store, user: &str, now: u64, json_out: bool) -> Result<Optio
         .filter(|(u, _, _)| u == user)
         .collect();
     let allowed = store.in_window(user, now).map_err(|e| e.to_string())?;
+    let suspended = record.suspended;
     if json_out {
         let body = json!({
             "user": user, "kind": kind(&record.sealed_credential), "enrolledAt": enrolled_at,
@@ -121,7 +120,7 @@ pub fn show(store: &Store, user: &str, now: u64, json_out: bool) -> Result<Optio
             "lockLevel": s.lock_level(), "lock": lock_json(s.lock_at(now)),
             "pendingChallengeExpiresAt": s.pending_expires_at(),
             "windows": windows.iter().map(|w| json!({"id": w.id, "from": w.starts_at, "to": w.ends_at})).collect::<Vec<_>>(),
-            "mayLogInNow": allowed,
+            "mayLogInNow": allowed && !suspended, "suspended": suspended,
             "openInvitationExpiresAt": invitations.first().map(|i| i.2),
         });
         return Ok(Some(format!("{body}\n")));
@@ -137,6 +136,10 @@ pub fn show(store: &Store, user: &str, now: u64, json_out: bool) -> Result<Optio
         s.failures_since_success()
     );
     let _ = writeln!(out, "lock:              {}", lock_text(s.lock_at(now)));
+    if suspended {
+        let _ =
+            writeln!(out, "suspended:         yes: refused at every door (`matrixauth users resume {user}`)");
+    }
     if let Some(t) = s.pending_expires_at().filter(|t| *t > now) {
         let _ = writeln!(out, "pending challenge: expires {}", when::local(t));
     }
@@ -162,27 +165,9 @@ pub fn show(store: &Store, user: &str, now: u64, json_out: bool) -> Result<Optio
 /// `matrixauth users invite USER`: stores a single-use invitation and
 /// returns the link (with `json`: link, user and expiry). The token is in
 /// the link only: neither the store nor the audit line holds it.
-pub fn invite(
-    store: &Store,
-    user: &str,
-    hours: u64,
-    origin: &str,
-    now: u64,
-    json_out: bool,
-) -> Result<String, String> {
-    if !mx::is_valid_user_id(user) {
-        return Err(format!("user id {user:?}: 1 to 255 bytes without control characters"));
-    }
-    if hours == 0 || hours > crate::invite::MAX_HOURS {
-        return Err(format!("--hours must be 1 to {}", crate::invite::MAX_HOURS));
-    }
-    let (token, hash) = crate::invite::new_token()?;
-    let expires_at = now + hours * 3600;
-    let reenrol = store.enrolled_at(user).map_err(|e| e.to_string())?.is_some();
-    let line =
-        admin_line(now, "invite", Some(user), json!({"expiresAt": expires_at, "reenrolment": reenrol}));
-    store.create_invitation(user, &hash, now, expires_at, &[line]).map_err(|e| e.to_string())?;
-    let link = crate::invite::link(origin, &token);
+pub fn invite(login: &Login, user: &str, hours: u64, origin: &str, json_out: bool) -> Result<String, String> {
+    let (token, expires_at, reenrol) = login.invite(user, hours, &operator())?;
+    let link = crate::login::invite::link(origin, &token);
     if json_out {
         return Ok(format!("{}\n", json!({"user": user, "link": link, "expiresAt": expires_at})));
     }
@@ -194,36 +179,52 @@ pub fn invite(
 }
 
 /// `matrixauth users unlock USER`: the core's `unlock`, stored with
-/// compare-and-swap and audited. Returns the audit line.
-pub fn unlock(
-    store: &Store,
-    keyring: &mx::Keyring,
-    policy: &mx::Policy,
-    user: &str,
-    now: u64,
-) -> Result<String, String> {
-    let (auth, events) = audited_authenticator(keyring, policy).map_err(|e| e.to_string())?;
-    let out = store
-        .update(user, |record| {
-            let r = auth.unlock(user, &mut record.state, now);
-            let mut lines = events.take();
-            if r.is_ok() {
-                lines.push(admin_line(now, "unlock", Some(user), json!({})));
-            }
-            (r, lines)
-        })
-        .map_err(|e| e.to_string())?;
-    match out {
-        None => Err(format!("no enrolled user {user:?}")),
-        Some(Err(e)) => Err(e.to_string()),
-        Some(Ok(_)) => Ok(format!("{user} unlocked\n")),
+/// compare-and-swap and audited.
+pub fn unlock(login: &Login, user: &str) -> Result<String, String> {
+    if login.unlock(user, &operator())? {
+        Ok(format!("{user} unlocked\n"))
+    } else {
+        Err(format!("no enrolled user {user:?}"))
     }
 }
 
+/// `matrixauth users suspend USER` (or `--all`, `user == None`): refused at
+/// every door, on every node, from the next request on.
+pub fn suspend(login: &Login, user: Option<&str>) -> Result<String, String> {
+    let Some(user) = user else {
+        let n = login.suspend_all(&operator())?;
+        return Ok(format!(
+            "{n} user{} suspended (`matrixauth users resume USER` gives access back)\n",
+            plural(n)
+        ));
+    };
+    if login.suspend(user, &operator())? {
+        Ok(format!("{user} suspended: refused at every door until `matrixauth users resume {user}`\n"))
+    } else if login.store().enrolled_at(user).map_err(|e| e.to_string())?.is_some() {
+        Ok(format!("{user} was suspended already\n"))
+    } else {
+        Err(format!("no enrolled user {user:?}"))
+    }
+}
+
+/// `matrixauth users resume USER`.
+pub fn resume(login: &Login, user: &str) -> Result<String, String> {
+    if login.resume(user, &operator())? {
+        Ok(format!("{user} may log in again\n"))
+    } else if login.store().enrolled_at(user).map_err(|e| e.to_string())?.is_some() {
+        Ok(format!("{user} was not suspended\n"))
+    } else {
+        Err(format!("no enrolled user {user:?}"))
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
 /// `matrixauth users remove USER`.
-pub fn remove(store: &Store, user: &str, now: u64) -> Result<String, String> {
-    let line = admin_line(now, "remove", Some(user), json!({}));
-    if store.remove_user(user, &[line]).map_err(|e| e.to_string())? {
+pub fn remove(login: &Login, user: &str) -> Result<String, String> {
+    if login.remove(user, &operator())? {
         Ok(format!("{user} removed (with their access windows and invitations)\n"))
     } else {
         Err(format!("no enrolled user {user:?}"))
@@ -231,21 +232,8 @@ pub fn remove(store: &Store, user: &str, now: u64) -> Result<String, String> {
 }
 
 /// `matrixauth users window add USER --from --to`.
-pub fn window_add(store: &Store, user: &str, from: u64, to: u64, now: u64) -> Result<String, String> {
-    if to <= from {
-        return Err("--to must be after --from".to_owned());
-    }
-    if to <= now {
-        return Err(format!("that window ended already ({})", when::local(to)));
-    }
-    if store.enrolled_at(user).map_err(|e| e.to_string())?.is_none() {
-        return Err(format!("no enrolled user {user:?}"));
-    }
-    let id = store
-        .add_window(user, from, to, now, |id| {
-            admin_line(now, "window_add", Some(user), json!({"window": id, "from": from, "to": to}))
-        })
-        .map_err(|e| e.to_string())?;
+pub fn window_add(login: &Login, user: &str, from: u64, to: u64) -> Result<String, String> {
+    let id = login.add_window(user, from, to, &operator())?;
     Ok(format!(
         "window #{id} for {user}: {} → {}\n{user} can now log in only inside their windows\n",
         when::local(from),
@@ -254,8 +242,9 @@ pub fn window_add(store: &Store, user: &str, from: u64, to: u64, now: u64) -> Re
 }
 
 /// `matrixauth users window list USER`.
-pub fn window_list(store: &Store, user: &str, now: u64, json_out: bool) -> Result<String, String> {
-    let windows = store.windows(user).map_err(|e| e.to_string())?;
+pub fn window_list(login: &Login, user: &str, json_out: bool) -> Result<String, String> {
+    let now = login.now();
+    let windows = login.store().windows(user).map_err(|e| e.to_string())?;
     if json_out {
         let list: Vec<Value> =
             windows.iter().map(|w| json!({"id": w.id, "from": w.starts_at, "to": w.ends_at})).collect();
@@ -279,10 +268,9 @@ pub fn window_list(store: &Store, user: &str, now: u64, json_out: bool) -> Resul
 }
 
 /// `matrixauth users window remove USER ID`.
-pub fn window_remove(store: &Store, user: &str, id: i64, now: u64) -> Result<String, String> {
-    let line = admin_line(now, "window_remove", Some(user), json!({"window": id}));
-    if store.remove_window(user, id, &[line]).map_err(|e| e.to_string())? {
-        let left = store.windows(user).map_err(|e| e.to_string())?.len();
+pub fn window_remove(login: &Login, user: &str, id: i64) -> Result<String, String> {
+    if login.remove_window(user, id, &operator())? {
+        let left = login.store().windows(user).map_err(|e| e.to_string())?.len();
         Ok(format!(
             "window #{id} of {user} removed; {}\n",
             if left == 0 {
@@ -296,31 +284,10 @@ pub fn window_remove(store: &Store, user: &str, id: i64, now: u64) -> Result<Str
     }
 }
 
-/// Seconds in a day.
-const DAY: u64 = 86_400;
-
-/// Audit pruning: deletes the lines older than `days` days before `now`,
-/// and audits that it did (`{"event":"audit_pruned","removed":N,…}`).
-/// Returns that line. `quiet` (the server's hourly run): a run that
-/// removed nothing writes no line and returns `None`.
-pub fn prune_audit(store: &Store, days: u64, now: u64, quiet: bool) -> Result<Option<String>, String> {
-    let before = now.saturating_sub(days.saturating_mul(DAY));
-    let mut line = None;
-    store
-        .prune_audit(before, |removed| {
-            if quiet && removed == 0 {
-                return None;
-            }
-            let json = json!({
-                "time": now, "user": null, "event": "audit_pruned", "removed": removed,
-                "before": before, "retention_days": days,
-            })
-            .to_string();
-            line = Some(json.clone());
-            Some(json)
-        })
-        .map_err(|e| e.to_string())?;
-    Ok(line)
+/// Audit pruning: deletes the lines older than `days` days and audits
+/// that it did (`audit_pruned`); see [`Login::prune_audit`].
+pub fn prune_audit(login: &Login, days: u64, quiet: bool) -> Result<Option<String>, String> {
+    login.prune_audit(days, quiet)
 }
 
 /// One audit line for people: local time, event, user, the other fields.
@@ -334,9 +301,9 @@ fn human_line(line: &str) -> String {
 }
 
 /// `matrixauth audit tail [-n N]`: oldest first; JSON lines with `json`.
-pub fn audit(store: &Store, tail: Option<usize>, json_out: bool) -> Result<String, String> {
+pub fn audit(login: &Login, tail: Option<usize>, json_out: bool) -> Result<String, String> {
     let mut out = String::new();
-    for line in store.audit(tail).map_err(|e| e.to_string())? {
+    for line in login.store().audit(tail).map_err(|e| e.to_string())? {
         if json_out {
             out.push_str(&line);
         } else {
@@ -365,17 +332,11 @@ fn csv_field(s: &str) -> String {
 /// `matrixauth audit export --from --to --format`: the lines whose time is
 /// in `[from, to)`, for handing over; the export itself is audited.
 /// Returns the text and how many lines it holds.
-pub fn export(
-    store: &Store,
-    from: u64,
-    to: u64,
-    format: ExportFormat,
-    now: u64,
-) -> Result<(String, usize), String> {
+pub fn export(login: &Login, from: u64, to: u64, format: ExportFormat) -> Result<(String, usize), String> {
     if to <= from {
         return Err("--to must be after --from".to_owned());
     }
-    let lines = store.audit_between(from, to).map_err(|e| e.to_string())?;
+    let lines = login.store().audit_between(from, to).map_err(|e| e.to_string())?;
     let mut out = String::new();
     if format == ExportFormat::Csv {
         out.push_str("local_time,unix_time,event,user,details\r\n");
@@ -405,27 +366,19 @@ pub fn export(
             }
         }
     }
-    let fmt = if format == ExportFormat::Csv { "csv" } else { "jsonl" };
-    let line = admin_line(
-        now,
-        "audit_export",
+    let format = if format == ExportFormat::Csv { "csv" } else { "jsonl" };
+    login.record_admin(
         None,
-        json!({"from": from, "to": to, "format": fmt, "lines": lines.len()}),
-    );
-    store.append_audit(&[line]).map_err(|e| e.to_string())?;
+        &operator(),
+        AdminAction::AuditExport { from, to, format, lines: lines.len() },
+    )?;
     Ok((out, lines.len()))
 }
 
 /// `matrixauth card USER`: issues a new grid card (8×8, two digits per cell)
 /// to a user who is not enrolled yet, stores it sealed (bound to the user)
 /// and returns the printable card for the administrator to hand over.
-/// Card holders log in over RADIUS (SPEC §4, §11).
-pub fn issue_card(store: &Store, keyring: &mx::Keyring, user: &str, now: u64) -> Result<String, String> {
-    let card = mx::GridCard::generate(&mx::CardSpec::default()).map_err(|e| e.to_string())?;
-    let sealed = card.seal(keyring, user).map_err(|e| e.to_string())?;
-    let line = admin_line(now, "card_issued", Some(user), json!({"serial": card.serial()}));
-    if !store.create_user(user, &sealed, &mx::UserState::new(), now, &[line]).map_err(|e| e.to_string())? {
-        return Err(format!("{user:?} is enrolled already"));
-    }
-    Ok(card.render_text().to_string())
+/// Card holders log in on the portal and over RADIUS (SPEC §4, §11, §13).
+pub fn issue_card(login: &Login, user: &str) -> Result<String, String> {
+    Ok(login.issue_card(user, &operator())?.render_text().to_string())
 }

@@ -1,11 +1,18 @@
-//! The `matrixauth` binary's library: the login server (`matrixauth serve`:
-//! the web portal and RADIUS) and the admin commands over its data folder.
+//! The matrixauth login server (`matrixauth serve`) and its administration.
 //!
-//! The server refuses cross-origin posts and unknown host names, bounds
-//! connections and their timing ([`listen`]) and limits API posts per
-//! address ([`rate`]). Enrollment needs an administrator's invitation
-//! ([`invite`]). It has no TLS: put it behind a reverse proxy.
-//! `docs/SERVER.md` has the details.
+//! The folders are the architecture (`docs/DESIGN.md` has the map):
+//! - [`login`]: the login service, where every login is decided once
+//!   (decoys, pattern or card, suspension, access windows and the session's
+//!   end, tickets, typed audit events). No HTTP or RADIUS types.
+//! - [`doors`]: the web portal ([`doors::http`]) and RADIUS
+//!   ([`doors::radius`]). Each translates its wire format into the
+//!   service's calls and its decisions into replies; they never use the
+//!   store or each other.
+//! - [`store`]: the rows, below the service (SQLite or PostgreSQL).
+//! - [`admin`]: the administration commands, beside the doors, through the
+//!   same service.
+//!
+//! `docs/SERVER.md` tells how to run it.
 
 /// Writes a line for the operator to standard error, like `eprintln!`,
 /// but a closed standard error (a daemon's) drops the line instead of
@@ -26,14 +33,10 @@ pub fn warn_line(line: &str) {
 
 pub mod admin;
 pub mod config;
-pub mod invite;
+pub mod doors;
 pub mod keys;
-pub mod listen;
+pub mod login;
 pub mod net;
-pub mod pages;
-pub mod radius;
-pub mod rate;
-pub mod server;
 pub mod store;
 pub mod when;
 

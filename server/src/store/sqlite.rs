@@ -8,8 +8,8 @@ use std::sync::{Mutex, PoisonError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    Backend, EnrollRows, Invitation, Migrate, SCHEMA_VERSION, StoreError, StoreResult, Window, check_version,
-    from_i64, to_i64,
+    Backend, EnrollRows, Invitation, LoadedUser, Migrate, SCHEMA_VERSION, StoreError, StoreResult, UserRow,
+    Window, check_version, from_i64, to_i64,
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -70,6 +70,10 @@ CREATE TABLE tickets (
 ) STRICT;
 CREATE INDEX tickets_expires_at ON tickets (expires_at);
 ALTER TABLE decoys ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+",
+    // 4: suspension (issue 20): a user refused at every door until resumed.
+    "
+ALTER TABLE users ADD COLUMN suspended_at INTEGER;
 ",
 ];
 
@@ -210,11 +214,17 @@ impl Backend for Sqlite {
         })
     }
 
-    fn load_user(&self, user: &str) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>> {
+    fn load_user(&self, user: &str) -> StoreResult<Option<LoadedUser>> {
         self.with(|conn| {
-            Ok(conn
-                .query_row("SELECT credential, state FROM users WHERE user = ?1", params![user], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+            let mut stmt =
+                conn.prepare_cached("SELECT credential, state, suspended_at FROM users WHERE user = ?1")?;
+            Ok(stmt
+                .query_row(params![user], |r| {
+                    Ok(LoadedUser {
+                        credential: r.get(0)?,
+                        state: r.get(1)?,
+                        suspended: r.get::<_, Option<i64>>(2)?.is_some(),
+                    })
                 })
                 .optional()?)
         })
@@ -308,11 +318,51 @@ impl Backend for Sqlite {
         })
     }
 
-    fn users(&self) -> StoreResult<Vec<(String, Vec<u8>, u64)>> {
+    fn users(&self) -> StoreResult<Vec<UserRow>> {
         self.with(|conn| {
-            let mut stmt = conn.prepare("SELECT user, state, created_at FROM users ORDER BY user")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, from_i64(r.get(2)?))))?;
+            let mut stmt = conn.prepare(
+                "SELECT user, credential, state, created_at, suspended_at FROM users ORDER BY user",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(UserRow {
+                    user: r.get(0)?,
+                    credential: r.get(1)?,
+                    state: r.get(2)?,
+                    created_at: from_i64(r.get(3)?),
+                    suspended_at: r.get::<_, Option<i64>>(4)?.map(from_i64),
+                })
+            })?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn set_suspended(
+        &self,
+        user: Option<&str>,
+        at: Option<u64>,
+        audit: &mut dyn FnMut(usize) -> Vec<String>,
+    ) -> StoreResult<usize> {
+        self.write(|tx| {
+            let at = at.map(to_i64);
+            // Only rows that change: suspending a suspended user keeps the first time.
+            let n = match (user, at) {
+                (Some(u), Some(t)) => tx.execute(
+                    "UPDATE users SET suspended_at = ?1 WHERE user = ?2 AND suspended_at IS NULL",
+                    params![t, u],
+                )?,
+                (Some(u), None) => tx.execute(
+                    "UPDATE users SET suspended_at = NULL WHERE user = ?1 AND suspended_at IS NOT NULL",
+                    params![u],
+                )?,
+                (None, Some(t)) => {
+                    tx.execute("UPDATE users SET suspended_at = ?1 WHERE suspended_at IS NULL", params![t])?
+                }
+                (None, None) => {
+                    tx.execute("UPDATE users SET suspended_at = NULL WHERE suspended_at IS NOT NULL", [])?
+                }
+            };
+            insert_audit(tx, &audit(n))?;
+            Ok((true, n))
         })
     }
 

@@ -2,6 +2,8 @@
 //! The demo server's API through its router: concurrency, replay, hostile
 //! requests, decoys, the audit log and the admin commands.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -9,9 +11,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use matrixauth_cli::server::{App, Config, router};
-use matrixauth_cli::store::Store;
-use matrixauth_cli::{admin, keys};
+use matrixauth_server::doors::http::{App, Config, router};
+use matrixauth_server::store::Store;
+use matrixauth_server::{admin, keys};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -37,21 +39,21 @@ fn harness_in(dir: tempfile::TempDir, now: u64) -> Harness {
 
 fn harness_with(dir: tempfile::TempDir, now: u64, appliance_url: Option<&str>) -> Harness {
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-    let store =
-        Store::open(&dir.path().join("matrixauth.db"), keyring.clone(), matrixauth_cli::store::Migrate::Yes)
-            .unwrap();
+    let store = Store::open(
+        &dir.path().join("matrixauth.db"),
+        keyring.clone(),
+        matrixauth_server::store::Migrate::Yes,
+    )
+    .unwrap();
     let clock = Arc::new(AtomicU64::new(now));
     let c = Arc::clone(&clock);
     let app = App::new(Config {
-        store,
-        keyring: keyring.clone(),
-        policy: mx::Policy::default(),
+        login: common::login(store, keyring.clone(), Arc::new(move || c.load(Ordering::SeqCst))),
         audience: "vpn.test".into(),
         assets: None,
-        clock: Arc::new(move || c.load(Ordering::SeqCst)),
         appliance_url: appliance_url.map(str::to_owned),
         origins: vec![ORIGIN.into()],
-        api_rate: matrixauth_cli::server::ApiRate::default(),
+        api_rate: matrixauth_server::doors::http::ApiRate::default(),
         trusted_proxies: Vec::new(),
     })
     .unwrap();
@@ -88,8 +90,7 @@ async fn post(router: &Router, uri: &str, body: &Value) -> (StatusCode, Value) {
 
 /// An administrator's invitation for `user`: the token of the link.
 fn invite(h: &Harness, user: &str) -> String {
-    let now = h.clock.load(Ordering::SeqCst);
-    let out = admin::invite(h.app.store(), user, 72, ORIGIN, now, true).unwrap();
+    let out = admin::invite(h.app.login(), user, 72, ORIGIN, true).unwrap();
     let v: Value = serde_json::from_str(&out).unwrap();
     let link = v["link"].as_str().unwrap();
     assert!(link.starts_with("http://127.0.0.1:8080/enroll#invite="), "{link}");
@@ -121,11 +122,11 @@ fn answer(matrix: &Value) -> String {
 }
 
 fn state_of(h: &Harness, user: &str) -> mx::UserState {
-    h.app.store().load(user).unwrap().unwrap().state
+    h.app.login().store().load(user).unwrap().unwrap().state
 }
 
 fn audit(h: &Harness) -> Vec<Value> {
-    h.app.store().audit(None).unwrap().iter().map(|l| serde_json::from_str(l).unwrap()).collect()
+    h.app.login().store().audit(None).unwrap().iter().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -370,8 +371,8 @@ async fn hostile_requests_get_4xx_and_change_nothing() {
     assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(state_of(&h, "alice").to_bytes(&h.keyring, "alice").unwrap(), state, "no state change");
     assert_eq!(audit(&h).len(), lines, "nothing audited: no event happened");
-    assert!(h.app.store().load("bob").unwrap().is_none(), "no user created");
-    assert_eq!(h.app.decoys_remembered(), 0, "refused user ids are not remembered as decoys");
+    assert!(h.app.login().store().load("bob").unwrap().is_none(), "no user created");
+    assert_eq!(h.app.login().decoys_remembered(), 0, "refused user ids are not remembered as decoys");
     // A refused pattern leaves the invitation unused.
     let (s, v) =
         post(&h.router, "/api/enroll", &json!({"invite": bob, "cells": CELLS, "fixed": "pw", "fixedAt": 2}))
@@ -406,7 +407,7 @@ async fn unknown_users_get_decoys_that_behave_like_real_users() {
     assert_eq!(s, StatusCode::LOCKED);
     assert_eq!(v["error"], "locked");
     assert_eq!(v["lockedUntil"].as_u64().unwrap(), T0 + 900);
-    assert!(h.app.store().load("mallory").unwrap().is_none(), "decoys are never stored as users");
+    assert!(h.app.login().store().load("mallory").unwrap().is_none(), "decoys are never stored as users");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -423,14 +424,14 @@ async fn lock_ends_on_time_and_admin_unlock_is_audited() {
     h.clock.store(T0 + 900, Ordering::SeqCst);
     let (s, _) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
     assert_eq!(s, StatusCode::OK, "the lock ends at locked_until");
-    let table = admin::users(h.app.store(), T0 + 900, false).unwrap();
+    let table = admin::users(h.app.login(), false).unwrap();
     assert!(table.contains("alice\t"), "{table}");
-    let text = admin::unlock(h.app.store(), &h.keyring, &mx::Policy::default(), "alice", T0 + 901).unwrap();
+    let text = admin::unlock(h.app.login(), "alice").unwrap();
     assert_eq!(text, "alice unlocked\n");
     assert_eq!(state_of(&h, "alice").failures_since_success(), 0);
-    assert!(admin::unlock(h.app.store(), &h.keyring, &mx::Policy::default(), "nobody", T0).is_err());
+    assert!(admin::unlock(h.app.login(), "nobody").is_err());
     // The core's unlock event, then the admin line with who ran it, in one transaction.
-    let tail = admin::audit(h.app.store(), Some(2), true).unwrap();
+    let tail = admin::audit(h.app.login(), Some(2), true).unwrap();
     let lines: Vec<Value> = tail.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines[0]["event"], "unlock");
     assert_eq!((lines[1]["event"].as_str(), lines[1]["action"].as_str()), (Some("admin"), Some("unlock")));
@@ -554,7 +555,7 @@ async fn a_database_writer_cannot_clear_a_lock() {
     let stored: Vec<u8> =
         db.query_row("SELECT state FROM users WHERE user = 'alice'", [], |r| r.get(0)).unwrap();
     assert_eq!(stored, forged, "the corrupt row is left as it is");
-    let table = admin::users(h.app.store(), T0, false).unwrap();
+    let table = admin::users(h.app.login(), false).unwrap();
     assert!(table.contains("alice\t") && table.contains("corrupt state"), "{table}");
 }
 
@@ -594,18 +595,16 @@ async fn the_portal_hands_off_to_the_appliance_by_post() {
     for bad in ["javascript:alert(1)", "https://x.example/\"onload", "https://a b", "ftp://x", "https://"] {
         let dir = tempfile::tempdir().unwrap();
         let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-        let store = Store::open(&dir.path().join("db"), keyring.clone(), matrixauth_cli::store::Migrate::Yes)
-            .unwrap();
+        let store =
+            Store::open(&dir.path().join("db"), keyring.clone(), matrixauth_server::store::Migrate::Yes)
+                .unwrap();
         let config = Config {
-            store,
-            keyring,
-            policy: mx::Policy::default(),
+            login: common::login(store, keyring, Arc::new(|| T0)),
             audience: "a".into(),
             assets: Some(dir.path().to_owned()),
-            clock: Arc::new(|| T0),
             appliance_url: Some(bad.to_owned()),
             origins: vec![ORIGIN.into()],
-            api_rate: matrixauth_cli::server::ApiRate::default(),
+            api_rate: matrixauth_server::doors::http::ApiRate::default(),
             trusted_proxies: Vec::new(),
         };
         assert!(App::new(config).is_err(), "{bad}");
@@ -703,7 +702,7 @@ async fn cross_origin_posts_and_rebinding_hosts_are_refused_and_count_nothing() 
 
 #[test]
 fn origins_are_normalised_as_browsers_send_them() {
-    use matrixauth_cli::server::parse_origin;
+    use matrixauth_server::doors::http::parse_origin;
     let ok = |o: &str| parse_origin(o).unwrap();
     assert_eq!(
         ok("https://VPN.example.lg.jp:443/"),
@@ -728,13 +727,14 @@ async fn audit_pruning_keeps_the_retention_and_audits_itself() {
     let old: Vec<String> = (0..50)
         .map(|i| json!({"time": T0 - 401 * day + i, "user": "x", "event": "stale"}).to_string())
         .collect();
-    h.app.store().append_audit(&old).unwrap();
+    h.app.login().store().append_audit(&old).unwrap();
     enroll(&h, "alice").await; // lines at T0
     let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "nobody"})).await;
     assert!(ch["token"].is_string());
     let kept = audit(&h).len() - old.len();
     assert!(kept > 0);
-    let line = admin::prune_audit(h.app.store(), 400, T0, true).unwrap().unwrap();
+    h.clock.store(T0, Ordering::SeqCst);
+    let line = admin::prune_audit(h.app.login(), 400, true).unwrap().unwrap();
     let v: Value = serde_json::from_str(&line).unwrap();
     assert_eq!(v["event"], "audit_pruned");
     assert_eq!(v["removed"], 50);
@@ -744,10 +744,10 @@ async fn audit_pruning_keeps_the_retention_and_audits_itself() {
     assert!(after.iter().all(|l| l["time"].as_u64().unwrap() >= T0 - 400 * day));
     assert_eq!(after.last().unwrap()["event"], "audit_pruned");
     // Pruning again removes nothing: the server's quiet run writes nothing, an admin's says so.
-    assert_eq!(admin::prune_audit(h.app.store(), 400, T0, true).unwrap(), None);
+    assert_eq!(admin::prune_audit(h.app.login(), 400, true).unwrap(), None);
     assert_eq!(audit(&h).len(), kept + 1);
     let again: Value =
-        serde_json::from_str(&admin::prune_audit(h.app.store(), 400, T0, false).unwrap().unwrap()).unwrap();
+        serde_json::from_str(&admin::prune_audit(h.app.login(), 400, false).unwrap().unwrap()).unwrap();
     assert_eq!(again["removed"], 0);
     assert_eq!(audit(&h).len(), kept + 2);
 }
@@ -775,17 +775,14 @@ async fn the_wasm_package_is_served_from_the_binary() {
     let dir = tempfile::tempdir().unwrap();
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
     let store =
-        Store::open(&dir.path().join("db"), keyring.clone(), matrixauth_cli::store::Migrate::Yes).unwrap();
+        Store::open(&dir.path().join("db"), keyring.clone(), matrixauth_server::store::Migrate::Yes).unwrap();
     let app = App::new(Config {
-        store,
-        keyring,
-        policy: mx::Policy::default(),
+        login: common::login(store, keyring, Arc::new(|| T0)),
         audience: "a".into(),
         assets: Some(dir.path().join("empty")),
-        clock: Arc::new(|| T0),
         appliance_url: None,
         origins: vec![ORIGIN.into()],
-        api_rate: matrixauth_cli::server::ApiRate::default(),
+        api_rate: matrixauth_server::doors::http::ApiRate::default(),
         trusted_proxies: Vec::new(),
     })
     .unwrap();
@@ -815,7 +812,7 @@ async fn a_flood_of_other_names_does_not_evict_a_decoy() {
         let (st, _) = post(&h.router, "/api/challenge", &json!({"user": format!("flood{i}")})).await;
         assert_eq!(st, StatusCode::OK);
     }
-    assert_eq!(h.app.decoys_remembered(), 10_002);
+    assert_eq!(h.app.login().decoys_remembered(), 10_002);
     // After the flood and a restart on the same folder, ghost's answered challenge and its two
     // failures are still there: three more failures lock (five in all), as for a real user.
     let h = harness_in(h.dir, T0);
@@ -831,7 +828,7 @@ async fn a_flood_of_other_names_does_not_evict_a_decoy() {
     let (s, _) = post(&h.router, "/api/challenge", &json!({"user": "ghost"})).await;
     assert_eq!(s, StatusCode::LOCKED);
     // Untouched decoys are forgotten after DECOY_KEEP_SECONDS.
-    let gone = h.app.store().prune_decoys(T0 + matrixauth_cli::server::DECOY_KEEP_SECONDS).unwrap();
+    let gone = h.app.login().store().prune_decoys(T0 + matrixauth_server::login::DECOY_KEEP_SECONDS).unwrap();
     assert_eq!(gone, 10_002);
 }
 
@@ -874,14 +871,14 @@ async fn enrollment_needs_a_single_use_invitation_and_reveals_no_ids() {
     h.clock.store(T0 + 72 * 3600, Ordering::SeqCst);
     let (s, v) = post(&h.router, "/api/enroll", &body(&newer, &CELLS)).await;
     assert_eq!((s, &v), (StatusCode::FORBIDDEN, &forged), "expired at 72 h");
-    assert!(h.app.store().load("bob").unwrap().is_none());
+    assert!(h.app.login().store().load("bob").unwrap().is_none());
     // Re-enrolment: a new pattern; the lock and counters stay.
     for _ in 0..5 {
         let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
         post(&h.router, "/api/verify", &json!({"user": "alice", "token": ch["token"], "answer": "1"})).await;
     }
     let locked = state_of(&h, "alice");
-    assert!(locked.lock_at(h.app.now()).is_some());
+    assert!(locked.lock_at(h.app.login().now()).is_some());
     let token = invite(&h, "alice");
     let other = ["C3", "F2", "A6", "H7", "E4", "B8"];
     let (s, v) = post(&h.router, "/api/enroll", &body(&token, &other)).await;
@@ -915,7 +912,7 @@ async fn access_windows_refuse_only_a_right_answer_and_count_nothing() {
                 .1
         }
     };
-    let id = admin::window_add(h.app.store(), "alice", T0 + 3600, T0 + 7200, T0).unwrap();
+    let id = admin::window_add(h.app.login(), "alice", T0 + 3600, T0 + 7200).unwrap();
     assert!(id.starts_with("window #1 for alice"), "{id}");
     // Before the window: a wrong answer is an ordinary, counted failure.
     let v = login(false).await;
@@ -935,11 +932,11 @@ async fn access_windows_refuse_only_a_right_answer_and_count_nothing() {
     h.clock.store(T0 + 7200, Ordering::SeqCst);
     assert_eq!(login(true).await["outcome"], "outside_window");
     // Without windows: any time again.
-    admin::window_remove(h.app.store(), "alice", 1, T0 + 7200).unwrap();
-    assert!(admin::window_remove(h.app.store(), "alice", 1, T0 + 7200).is_err());
+    admin::window_remove(h.app.login(), "alice", 1).unwrap();
+    assert!(admin::window_remove(h.app.login(), "alice", 1).is_err());
     assert_eq!(login(true).await["outcome"], "accepted");
-    assert!(admin::window_add(h.app.store(), "alice", T0, T0 - 1, T0).is_err(), "to before from");
-    assert!(admin::window_add(h.app.store(), "nobody", T0, T0 + 1, T0).is_err(), "unknown user");
+    assert!(admin::window_add(h.app.login(), "alice", T0, T0 - 1).is_err(), "to before from");
+    assert!(admin::window_add(h.app.login(), "nobody", T0, T0 + 1).is_err(), "unknown user");
     let actions: Vec<String> =
         audit(&h).iter().filter_map(|e| e["action"].as_str().map(str::to_owned)).collect();
     assert_eq!(actions, ["invite", "window_add", "window_remove"]);
@@ -954,14 +951,13 @@ async fn audit_export_gives_a_period_as_csv_or_json_lines_and_is_audited() {
     post(&h.router, "/api/challenge", &json!({"user": "=cmd|' /C calc'!A0"})).await; // a hostile name
     h.clock.store(T0 + 200, Ordering::SeqCst);
     post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
-    let (csv, n) =
-        admin::export(h.app.store(), T0 + 100, T0 + 200, admin::ExportFormat::Csv, T0 + 300).unwrap();
+    h.clock.store(T0 + 300, Ordering::SeqCst);
+    let (csv, n) = admin::export(h.app.login(), T0 + 100, T0 + 200, admin::ExportFormat::Csv).unwrap();
     assert_eq!(n, 1, "[from, to): the line at `to` is outside");
     let rows: Vec<&str> = csv.split("\r\n").collect();
     assert_eq!(rows[0], "local_time,unix_time,event,user,details");
     assert!(rows[1].contains(&format!(",{},\"challenge_issued\",\"'=cmd", T0 + 100)), "{}", rows[1]);
-    let (jsonl, n) =
-        admin::export(h.app.store(), T0, T0 + 201, admin::ExportFormat::Jsonl, T0 + 300).unwrap();
+    let (jsonl, n) = admin::export(h.app.login(), T0, T0 + 201, admin::ExportFormat::Jsonl).unwrap();
     assert_eq!(n, 4);
     for line in jsonl.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
@@ -969,14 +965,14 @@ async fn audit_export_gives_a_period_as_csv_or_json_lines_and_is_audited() {
     }
     let last = audit(&h).pop().unwrap();
     assert_eq!((last["action"].as_str(), last["lines"].as_u64()), (Some("audit_export"), Some(4)));
-    assert!(admin::export(h.app.store(), T0, T0, admin::ExportFormat::Csv, T0).is_err());
+    assert!(admin::export(h.app.login(), T0, T0, admin::ExportFormat::Csv).is_err());
 }
 
 /// A database of the release before versioning is refused by the admin
 /// commands until migrated, and keeps its users through the migration.
 #[test]
 fn an_old_schema_is_refused_until_migrated_and_keeps_its_rows() {
-    use matrixauth_cli::store::{Migrate, SCHEMA_VERSION};
+    use matrixauth_server::store::{Migrate, SCHEMA_VERSION};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
@@ -1012,20 +1008,17 @@ async fn a_ticket_is_redeemed_once_across_nodes_and_the_log_says_so() {
     let store = Store::open(
         &h.dir.path().join("matrixauth.db"),
         h.keyring.clone(),
-        matrixauth_cli::store::Migrate::Yes,
+        matrixauth_server::store::Migrate::Yes,
     )
     .unwrap();
     let c = Arc::clone(&h.clock);
     let node_b = App::new(Config {
-        store,
-        keyring: h.keyring.clone(),
-        policy: mx::Policy::default(),
+        login: common::login(store, h.keyring.clone(), Arc::new(move || c.load(Ordering::SeqCst))),
         audience: "vpn.test".into(),
         assets: None,
-        clock: Arc::new(move || c.load(Ordering::SeqCst)),
         appliance_url: None,
         origins: vec![ORIGIN.into()],
-        api_rate: matrixauth_cli::server::ApiRate::default(),
+        api_rate: matrixauth_server::doors::http::ApiRate::default(),
         trusted_proxies: Vec::new(),
     })
     .unwrap();
@@ -1051,4 +1044,96 @@ async fn a_ticket_is_redeemed_once_across_nodes_and_the_log_says_so() {
         (tickets[1]["event"].as_str(), tickets[1]["scope"].as_str()),
         (Some("ticket_refused"), Some("store"))
     );
+}
+
+/// The keys of a JSON object, sorted.
+fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+/// Issue 20, item 5, at the portal: a suspended user's reply is a wrong
+/// answer's, to the byte, and no failure is counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_users_reply_is_a_wrong_answers_reply() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    let (_, _, wrong) = call(
+        &h.router,
+        "POST",
+        "/api/verify",
+        json!({"user": "alice", "token": ch["token"], "answer": "00pw0000"}).to_string(),
+    )
+    .await;
+    assert_eq!(state_of(&h, "alice").consecutive_failures(), 1);
+    admin::suspend(h.app.login(), Some("alice")).unwrap();
+    for right in [true, false] {
+        let (s, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+        assert_eq!(s, StatusCode::OK, "a suspended user still sees a grid, as anyone");
+        let a = if right { answer(&ch["matrix"]) } else { "00pw0000".to_owned() };
+        let (s, _, body) = call(
+            &h.router,
+            "POST",
+            "/api/verify",
+            json!({"user": "alice", "token": ch["token"], "answer": a}).to_string(),
+        )
+        .await;
+        assert_eq!((s, &body), (StatusCode::OK, &wrong), "right answer: {right}");
+    }
+    assert_eq!(state_of(&h, "alice").consecutive_failures(), 1, "nothing counted while suspended");
+    let refused: Vec<Value> = audit(&h).into_iter().filter(|e| e["event"] == "suspended_refused").collect();
+    assert_eq!(refused.len(), 2);
+    assert!(refused.iter().all(|e| e["via"] == "http"));
+    admin::resume(h.app.login(), "alice").unwrap();
+    let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    let (_, v) = post(
+        &h.router,
+        "/api/verify",
+        &json!({"user": "alice", "token": ch["token"], "answer": answer(&ch["matrix"])}),
+    )
+    .await;
+    assert_eq!(v["outcome"], "accepted");
+    assert_eq!(v["sessionEnd"], T0 + 8 * 3600, "no window: session.max_seconds");
+}
+
+/// Issue 20, item 3, at the portal: card holders get their card's cells;
+/// an unknown id of the card kind gets a reply of the same shape, and one of
+/// the pattern kind the shape of a pattern user's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_holders_pattern_users_and_unknown_ids_get_replies_of_one_shape() {
+    let h = harness();
+    enroll(&h, "alice").await;
+    let card = h.app.login().issue_card("erin", "test").unwrap();
+    assert_eq!(h.app.login().refresh_share().unwrap(), 16, "one card holder in two users");
+    let (_, real_card) = post(&h.router, "/api/challenge", &json!({"user": "erin"})).await;
+    let (_, real_grid) = post(&h.router, "/api/challenge", &json!({"user": "alice"})).await;
+    assert_eq!(
+        (real_card["kind"].as_str(), real_card["serial"].as_str()),
+        (Some("card"), Some(card.serial()))
+    );
+    let mut seen = (0, 0);
+    for i in 0..40 {
+        let user = format!("ghost{i}");
+        let (s, v) = post(&h.router, "/api/challenge", &json!({"user": user})).await;
+        assert_eq!(s, StatusCode::OK);
+        let like = if v["kind"] == "card" { &real_card } else { &real_grid };
+        assert_eq!(keys(&v), keys(like), "{v}");
+        if v["kind"] == "card" {
+            seen.0 += 1;
+            assert_eq!(v["serial"].as_str().unwrap().len(), card.serial().len());
+            assert_eq!(v["cells"].as_array().unwrap().len(), 3);
+            assert_eq!(v["remaining"], real_card["remaining"]);
+        } else {
+            seen.1 += 1;
+            assert_eq!(v["matrix"].as_array().unwrap().len(), 8);
+        }
+        let (_, again) = post(&h.router, "/api/challenge", &json!({"user": user})).await;
+        assert_eq!(
+            (again["kind"].clone(), again["serial"].clone()),
+            (v["kind"].clone(), v["serial"].clone())
+        );
+    }
+    assert!(seen.0 > 5 && seen.1 > 5, "both kinds among 40 unknown ids: {seen:?}");
 }

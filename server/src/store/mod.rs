@@ -1,10 +1,12 @@
-//! The server's store: sealed credentials and cards, user states, the audit
-//! log, invitations, access windows, ticket replay rows and decoy states.
+//! The server's store: sealed credentials and cards, user states,
+//! suspensions, the audit log, invitations, access windows, ticket replay
+//! rows and decoy states. Only the login service ([`crate::login`]) and the
+//! admin commands through it use it; no door does.
 //!
 //! [`Store`] holds the rules; a [`Backend`] holds the rows. Two backends
 //! implement it: SQLite ([`sqlite`], the embedded default) and PostgreSQL
 //! ([`postgres`], for several nodes sharing one database). Both pass the one
-//! conformance suite (`cli/tests/store_conformance.rs`).
+//! conformance suite (`server/tests/store_conformance.rs`).
 //!
 //! Every change of a user's state is a compare-and-swap on the state's
 //! `version` (SPEC §5), in one transaction with the audit lines of the same
@@ -60,6 +62,32 @@ pub struct UserRecord {
     pub sealed_credential: Vec<u8>,
     /// The user's state.
     pub state: mx::UserState,
+    /// Whether the user is suspended (refused at every door).
+    pub suspended: bool,
+}
+
+/// A user's row as a backend reads it for a login.
+pub struct LoadedUser {
+    /// The sealed credential.
+    pub credential: Vec<u8>,
+    /// The state bytes.
+    pub state: Vec<u8>,
+    /// Whether the user is suspended.
+    pub suspended: bool,
+}
+
+/// A user's row as a backend lists it.
+pub struct UserRow {
+    /// The user id.
+    pub user: String,
+    /// The sealed credential.
+    pub credential: Vec<u8>,
+    /// The state bytes.
+    pub state: Vec<u8>,
+    /// Unix seconds of enrollment.
+    pub created_at: u64,
+    /// Since when the user is suspended, if they are.
+    pub suspended_at: Option<u64>,
 }
 
 /// A row of `matrixauth users`.
@@ -69,8 +97,23 @@ pub struct UserSummary {
     pub user: String,
     /// Unix seconds of enrollment.
     pub created_at: u64,
+    /// Whether the user holds a grid card (else a pattern).
+    pub card: bool,
+    /// Since when the user is suspended, if they are.
+    pub suspended_at: Option<u64>,
     /// The decoded state (or why it does not decode).
     pub state: Result<mx::UserState, mx::Error>,
+}
+
+/// When a user may log in, from their access windows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// No windows: at any time.
+    Always,
+    /// Inside a window that ends (exclusive) at this time.
+    Until(u64),
+    /// The user has windows, none of them open now.
+    Outside,
 }
 
 /// An approved access window of a user (Unix seconds, `[starts_at, ends_at)`).
@@ -106,7 +149,7 @@ pub struct EnrollRows {
 }
 
 /// The schema version this build writes (both backends).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Whether opening a store may bring an older schema up to date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,8 +177,8 @@ pub trait Backend: Send + Sync {
         now: u64,
         audit: &[String],
     ) -> StoreResult<bool>;
-    /// The user's sealed credential and state bytes.
-    fn load_user(&self, user: &str) -> StoreResult<Option<(Vec<u8>, Vec<u8>)>>;
+    /// The user's sealed credential, state bytes and suspension.
+    fn load_user(&self, user: &str) -> StoreResult<Option<LoadedUser>>;
     /// Writes `new` (state bytes and version) if the stored version is still
     /// `before` (with `new == None`: checks that it is), with `audit`, in one
     /// transaction. `false`: another writer won; nothing was written.
@@ -164,8 +207,17 @@ pub trait Backend: Send + Sync {
     fn decoys(&self) -> StoreResult<usize>;
     /// Appends audit lines.
     fn append_audit(&self, lines: &[String]) -> StoreResult<()>;
-    /// Every user: id, state bytes, enrollment time.
-    fn users(&self) -> StoreResult<Vec<(String, Vec<u8>, u64)>>;
+    /// Every user, by id.
+    fn users(&self) -> StoreResult<Vec<UserRow>>;
+    /// Suspends (`at` is `Some`) or resumes (`None`) `user`, or with `None`
+    /// every user, changing only rows whose suspension changes, and appends
+    /// what `audit` makes of that count, in one transaction. Returns the count.
+    fn set_suspended(
+        &self,
+        user: Option<&str>,
+        at: Option<u64>,
+        audit: &mut dyn FnMut(usize) -> Vec<String>,
+    ) -> StoreResult<usize>;
     /// Deletes audit lines before `before` and appends what `record` makes of
     /// the count, in one transaction.
     fn prune_audit(&self, before: u64, record: &mut dyn FnMut(usize) -> Option<String>)
@@ -272,9 +324,10 @@ impl Store {
         if !plausible(user) {
             return Ok(None);
         }
-        let Some((sealed_credential, state)) = self.backend.load_user(user)? else { return Ok(None) };
-        let state = mx::UserState::from_bytes(&self.keyring, user, &state).map_err(StoreError::Corrupt)?;
-        Ok(Some(UserRecord { sealed_credential, state }))
+        let Some(row) = self.backend.load_user(user)? else { return Ok(None) };
+        let state =
+            mx::UserState::from_bytes(&self.keyring, user, &row.state).map_err(StoreError::Corrupt)?;
+        Ok(Some(UserRecord { sealed_credential: row.credential, state, suspended: row.suspended }))
     }
 
     /// Runs `f` on the user's current record and stores the state it leaves
@@ -366,12 +419,47 @@ impl Store {
             .backend
             .users()?
             .into_iter()
-            .map(|(user, state, created_at)| UserSummary {
-                state: mx::UserState::from_bytes(&self.keyring, &user, &state),
-                user,
-                created_at,
+            .map(|row| UserSummary {
+                state: mx::UserState::from_bytes(&self.keyring, &row.user, &row.state),
+                card: mx::GridCard::is_sealed_card(&row.credential),
+                suspended_at: row.suspended_at,
+                user: row.user,
+                created_at: row.created_at,
             })
             .collect())
+    }
+
+    /// Suspends (`at`: since when) or resumes (`None`) `user`, or every user
+    /// with `user == None`, with the audit lines `audit` makes of how many
+    /// users changed, in one transaction. Returns that count.
+    pub fn set_suspended(
+        &self,
+        user: Option<&str>,
+        at: Option<u64>,
+        mut audit: impl FnMut(usize) -> Vec<String>,
+    ) -> StoreResult<usize> {
+        if user.is_some_and(|u| !plausible(u)) {
+            return Ok(0);
+        }
+        self.backend.set_suspended(user, at, &mut audit)
+    }
+
+    /// When `user` may log in at `now`, from their access windows (the end
+    /// of the latest-ending window open now, for the session's end).
+    pub fn access(&self, user: &str, now: u64) -> StoreResult<Access> {
+        if !plausible(user) {
+            return Ok(Access::Always);
+        }
+        let windows = self.backend.windows(user)?;
+        if windows.is_empty() {
+            return Ok(Access::Always);
+        }
+        Ok(windows
+            .iter()
+            .filter(|w| w.starts_at <= now && now < w.ends_at)
+            .map(|w| w.ends_at)
+            .max()
+            .map_or(Access::Outside, Access::Until))
     }
 
     /// Deletes the audit lines whose `time` is before `before`, and appends

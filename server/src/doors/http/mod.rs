@@ -1,13 +1,18 @@
-//! The demo login server: pages, the JSON API and the `/vpn` stand-in for
+//! The web portal's door: pages, the JSON API and the `/vpn` stand-in for
 //! the SSL-VPN appliance.
 //!
-//! All rules are the core's; this file moves bytes between HTTP, the store
-//! and the `Authenticator`. Every state change goes through
-//! [`Store::update`]'s compare-and-swap, with the call's audit events in the
-//! same transaction.
+//! It translates HTTP into calls of the login service ([`Login`]) and the
+//! service's [`Decision`]s into JSON; it decides nothing and never touches
+//! the store. What is HTTP's own lives here: origins and hosts, the rate
+//! limit, the body limit and timeouts ([`listen`]), security headers, the
+//! pages ([`pages`]) and the hand-off to the appliance.
+
+pub mod listen;
+pub mod pages;
+pub mod rate;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -19,53 +24,21 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use sha2::Digest as _;
-
-use crate::store::{Store, StoreError};
-
-/// Unix seconds; injectable so tests can move time.
-pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
-
-/// The system clock.
-pub fn system_clock() -> Clock {
-    Arc::new(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()))
-}
+use crate::login::{Decision, EnrollError, Lock, Login, Prompt, Via};
 
 /// Time for a whole request: head, body and answer (a client dripping a
-/// body gets 408). The head alone has [`crate::listen::Limits`]'s shorter
+/// body gets 408). The head alone has [`listen::Limits`]'s shorter
 /// header-read timeout.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// The outcome of a right answer outside the user's approved access windows.
-pub const OUTSIDE_WINDOW: &str = "outside_window";
-
-thread_local! {
-    /// The ticket verifier's audit events of the current call (its sink is
-    /// called synchronously, on the caller's thread).
-    static TICKET_EVENTS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// How long a redeemed ticket's replay row is kept: longer than any ticket
-/// the verifier admits (lifetime at most `TicketVerifier::DEFAULT_MAX_LIFETIME`,
-/// 300 s, plus 30 s of clock skew).
-pub const TICKET_ROW_SECONDS: u64 = 2 * 3600;
 
 /// Largest request body accepted (bytes).
 pub const MAX_BODY: usize = 4096;
 
-/// A decoy state untouched this long is forgotten (the hourly job of
-/// `serve`): the only trace an unknown name leaves, bounded in time.
-pub const DECOY_KEEP_SECONDS: u64 = 30 * 86_400;
-
 /// Everything a request needs.
 pub struct App {
-    store: Arc<Store>,
-    keyring: mx::Keyring,
-    policy: mx::Policy,
-    verifier: mx::TicketVerifier,
+    login: Arc<Login>,
     audience: String,
     assets: Option<PathBuf>,
-    clock: Clock,
     /// Where the portal hands an accepted login on (POST of user and ticket).
     appliance_url: Option<String>,
     /// The Content-Security-Policy, with the appliance's origin in `form-action`.
@@ -75,20 +48,15 @@ pub struct App {
     /// Their `host[:port]` parts: the only `Host` headers answered.
     hosts: Vec<String>,
     /// API POSTs per client address.
-    rate: crate::rate::RateLimiter,
+    rate: rate::RateLimiter,
     /// Reverse proxies trusted to name the client.
     trusted_proxies: Vec<crate::net::Cidr>,
 }
 
 /// How to build an [`App`].
 pub struct Config {
-    /// The store.
-    pub store: Store,
-    /// Server keys (the appliance stand-in shares them, as a real appliance
-    /// would hold the ticket key).
-    pub keyring: mx::Keyring,
-    /// The policy.
-    pub policy: mx::Policy,
+    /// The login service (shared with the other doors).
+    pub login: Arc<Login>,
     /// The tickets' audience: the appliance's name.
     pub audience: String,
     /// Where the browser build of the WASM package is read from on each
@@ -96,12 +64,10 @@ pub struct Config {
     /// it); `None`: the copy compiled into the binary, so the server works
     /// from any directory and after `cargo install`.
     pub assets: Option<PathBuf>,
-    /// The clock.
-    pub clock: Clock,
     /// The SSL-VPN appliance's login URL: after `accepted`, the portal posts
-    /// `user` and `ticket` there with a self-submitting form (never in a URL
-    /// query); the appliance checks the ticket over RADIUS. `None`: the
-    /// built-in `/vpn` stand-in.
+    /// `user`, `ticket` and `session_end` there with a self-submitting form
+    /// (never in a URL query); the appliance checks the ticket over RADIUS.
+    /// `None`: the built-in `/vpn` stand-in.
     pub appliance_url: Option<String>,
     /// The origins browsers reach the portal at (`http://127.0.0.1:8080`,
     /// `https://vpn.example.lg.jp`). A POST must carry one of them in
@@ -111,7 +77,7 @@ pub struct Config {
     pub origins: Vec<String>,
     /// API POSTs (challenge, verify, enroll) per client address: a minute's
     /// average and a burst; 0 turns the limit off. Applies to requests
-    /// that came through [`crate::listen::serve`], which records the
+    /// that came through [`listen::serve`], which records the
     /// client's address.
     pub api_rate: ApiRate,
     /// Reverse proxies whose `X-Forwarded-For` names the client for the
@@ -182,9 +148,8 @@ pub fn check_appliance_url(url: &str) -> Result<(), String> {
 }
 
 impl App {
-    /// Builds the app; fails if the policy is invalid.
+    /// Builds the app; fails if an origin or the appliance URL is invalid.
     pub fn new(config: Config) -> Result<Arc<App>, mx::Error> {
-        config.policy.validate()?;
         let csp = match &config.appliance_url {
             None => HeaderValue::from_static(CSP),
             Some(url) => {
@@ -206,165 +171,23 @@ impl App {
             origins.push(origin);
             hosts.push(host);
         }
-        let store = Arc::new(config.store);
-        // Redemptions and refusals are the core's events, collected per call on the calling
-        // thread and written by `App::redeem` once the store has had its say.
-        let sink: mx::AuditSink = Arc::new(|e: &mx::Event| {
-            TICKET_EVENTS.with(|events| events.borrow_mut().push(e.to_json()));
-        });
-        let verifier = mx::TicketVerifier::new(config.keyring.clone(), mx::TicketVerifier::DEFAULT_CAPACITY)
-            .with_audit_sink(sink);
-        let app = Arc::new(App {
-            verifier,
-            store,
-            keyring: config.keyring,
-            policy: config.policy,
+        Ok(Arc::new(App {
+            login: config.login,
             audience: config.audience,
             assets: config.assets,
-            clock: config.clock,
             appliance_url: config.appliance_url,
             csp,
             origins,
             hosts,
-            rate: crate::rate::RateLimiter::new(config.api_rate.per_minute, config.api_rate.burst),
+            rate: rate::RateLimiter::new(config.api_rate.per_minute, config.api_rate.burst),
             trusted_proxies: config.trusted_proxies,
-        });
-        Ok(app)
+        }))
     }
 
-    /// Unknown users whose decoy state is stored.
-    pub fn decoys_remembered(&self) -> usize {
-        self.store.decoys().unwrap_or(0)
+    /// The login service behind the portal.
+    pub fn login(&self) -> &Arc<Login> {
+        &self.login
     }
-
-    /// The store (admin commands and tests).
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    /// The store, shared (background jobs such as audit pruning).
-    pub fn store_handle(&self) -> Arc<Store> {
-        Arc::clone(&self.store)
-    }
-
-    /// The current time of the app's clock (Unix seconds).
-    pub fn now(&self) -> u64 {
-        (self.clock)()
-    }
-
-    /// Audits a right answer refused outside the user's access windows
-    /// (`via`: `http`, or the RADIUS client).
-    pub(crate) fn audit_outside_window(&self, user: &str, now: u64, via: &str) {
-        let line = json!({"time": now, "user": user, "event": "outside_window", "via": via});
-        if let Err(e) = self.store.append_audit(&[line.to_string()]) {
-            crate::warn!("matrixauth serve: cannot write the audit log: {e}");
-        }
-    }
-
-    /// Redeems a login ticket for `audience`: the core's checks (MAC,
-    /// audience, lifetime, this process's replay cache), then a replay row in
-    /// the store, so a ticket is redeemed once across every node sharing it.
-    /// The audit log gets one line: the core's `ticket_redeemed` or
-    /// `ticket_refused`, or, for a ticket another node redeemed first,
-    /// `ticket_refused` with `"reason":"replayed","scope":"store"` (never a
-    /// `ticket_redeemed` for a ticket that was refused). A store that cannot
-    /// be reached refuses (`Err`), never accepts.
-    pub fn redeem(
-        &self,
-        ticket: &str,
-        audience: &str,
-        now: u64,
-    ) -> Result<Result<String, mx::Error>, StoreError> {
-        TICKET_EVENTS.with(|events| events.borrow_mut().clear());
-        let verdict = self.verifier.redeem(ticket, audience, now);
-        let mut lines = TICKET_EVENTS.with(|events| std::mem::take(&mut *events.borrow_mut()));
-        let out = match verdict {
-            Err(e) => Err(e),
-            Ok(user) => {
-                let id: [u8; 32] = sha2::Sha256::digest(ticket.as_bytes()).into();
-                // Kept past any lifetime the verifier admits (its maximum plus clock skew).
-                if self.store.claim_ticket(&id, now.saturating_add(TICKET_ROW_SECONDS))? {
-                    Ok(user)
-                } else {
-                    let line = json!({"time": now, "user": user, "event": "ticket_refused",
-                                      "reason": "replayed", "audience": audience, "scope": "store"});
-                    lines = vec![line.to_string()];
-                    Err(mx::Error::Ticket(mx::TicketError::Replayed))
-                }
-            }
-        };
-        self.store.append_audit(&lines)?;
-        Ok(out)
-    }
-
-    fn authenticator(&self) -> Result<(mx::Authenticator, Events), mx::Error> {
-        audited_authenticator(&self.keyring, &self.policy)
-    }
-
-    /// Runs `f` with a fresh audited authenticator on the state of `user`:
-    /// the enrolled user's stored state (compare-and-swap), or the stored
-    /// decoy state of an unknown user ([`Store::update_decoy`]). `f` gets the sealed credential (a
-    /// pattern credential, or with `cards` a grid card too), or `None` for a
-    /// decoy.
-    ///
-    /// Without `cards` (the web portal, which shows grids only), a card
-    /// holder is answered like an unknown user, from a decoy state: the
-    /// portal neither reveals that the account exists nor touches its state.
-    pub(crate) fn with_user<T>(
-        &self,
-        user: &str,
-        cards: bool,
-        mut f: impl FnMut(&mx::Authenticator, Option<&[u8]>, &mut mx::UserState) -> Result<T, mx::Error>,
-    ) -> Result<Result<T, mx::Error>, ApiError> {
-        let known = self.store.update(user, |record| {
-            if !cards && mx::GridCard::is_sealed_card(&record.sealed_credential) {
-                return (None, Vec::new());
-            }
-            let (auth, events) = match self.authenticator() {
-                Ok(a) => a,
-                Err(e) => return (Some(Err(e)), Vec::new()),
-            };
-            let out = f(&auth, Some(&record.sealed_credential), &mut record.state);
-            (Some(out), events.take())
-        })?;
-        if let Some(Some(out)) = known {
-            return Ok(out);
-        }
-        let (auth, events) = self.authenticator().map_err(ApiError::internal)?;
-        let out = self.store.update_decoy(user, (self.clock)(), |state| {
-            let out = f(&auth, None, state);
-            // Only a well-formed user id earns a stored decoy state.
-            let keep = !matches!(out, Err(mx::Error::InvalidUserId));
-            (out, events.take(), keep)
-        })?;
-        Ok(out)
-    }
-}
-
-/// Audit lines collected during one attempt of one request.
-#[derive(Clone, Default)]
-pub struct Events(Arc<Mutex<Vec<String>>>);
-
-impl Events {
-    /// The lines collected so far, emptying the buffer.
-    pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-}
-
-/// An authenticator whose audit events land in the returned buffer, so a
-/// request stores them in the same transaction as the state they describe
-/// (and drops them with an attempt that lost a compare-and-swap).
-pub fn audited_authenticator(
-    keyring: &mx::Keyring,
-    policy: &mx::Policy,
-) -> Result<(mx::Authenticator, Events), mx::Error> {
-    let events = Events::default();
-    let sink_events = events.clone();
-    let sink: mx::AuditSink = Arc::new(move |e: &mx::Event| {
-        sink_events.0.lock().unwrap_or_else(PoisonError::into_inner).push(e.to_json());
-    });
-    Ok((mx::Authenticator::new(keyring.clone(), policy.clone())?.with_audit_sink(sink), events))
 }
 
 /// An API error: status, stable code and a message without secrets.
@@ -392,34 +215,27 @@ impl ApiError {
         err
     }
 
-    /// Whether the store could not be reached (503): RADIUS then drops the
-    /// request so the appliance retries or fails over.
-    pub fn is_unavailable(&self) -> bool {
-        self.status == StatusCode::SERVICE_UNAVAILABLE
+    fn unavailable() -> Self {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the login service is temporarily unavailable; try again shortly",
+        )
     }
 
-    fn internal(e: impl std::fmt::Display) -> Self {
-        crate::warn!("matrixauth serve: internal error: {e}");
+    fn internal() -> Self {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
     }
-}
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        if let StoreError::Unavailable(_) = e {
-            // An outage fails every request: the first 20 and then every 1000th are logged.
-            static SEEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-            let n = SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if n < 20 || n.is_multiple_of(1000) {
-                crate::warn!("matrixauth serve: {e} ({} requests refused so far)", n + 1);
-            }
-            return ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the login service is temporarily unavailable; try again shortly",
-            );
+    /// The error reply of a decision that is no answer to show: a lock
+    /// (423), a refused request (4xx), an outage (503), a failure (500).
+    fn of(decision: &Decision) -> Self {
+        match decision {
+            Decision::Locked(lock) => ApiError::core(&mx::Error::Locked { locked_until: lock.until() }),
+            Decision::Refused(e) => ApiError::core(e),
+            Decision::Unavailable => ApiError::unavailable(),
+            _ => ApiError::internal(),
         }
-        ApiError::internal(e)
     }
 }
 
@@ -467,7 +283,10 @@ fn parse<T: for<'de> Deserialize<'de>>(body: Result<Bytes, BytesRejection>) -> R
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)?
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        crate::warn!("matrixauth serve: internal error: {e}");
+        ApiError::internal()
+    })?
 }
 
 #[derive(Deserialize)]
@@ -503,79 +322,102 @@ struct EnrollReq {
     fixed_at: zeroize::Zeroizing<usize>,
 }
 
+/// `POST /api/challenge {user}`: a grid (`kind: "grid"`) or the cells of
+/// the user's card (`kind: "card"`). Unknown ids get a decoy of either kind.
 async fn api_challenge(
     State(app): State<Arc<App>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let req: UserReq = parse(body)?;
     blocking(move || {
-        let now = (app.clock)();
-        let out =
-            app.with_user(&req.user, false, |auth, _, state| auth.issue_challenge(&req.user, state, now))?;
-        let ch = out.map_err(|e| ApiError::core(&e))?;
-        let p = &app.policy;
-        let body = json!({
-            "user": req.user,
-            "token": ch.token,
-            "matrix": ch.matrix.rows(),
-            "rows": p.rows,
-            "cols": p.cols,
-            "blockRows": p.block_rows,
-            "blockCols": p.block_cols,
-            "issuedAt": ch.issued_at,
-            "expiresAt": ch.expires_at,
-            "now": now,
-            "reissue": ch.is_reissue(),
-        });
+        let decision = app.login.challenge(&req.user, Via::Http);
+        let now = app.login.now();
+        let body = match &decision {
+            Decision::Prompt(Prompt::Grid { token, matrix, issued_at, expires_at, reissue }) => {
+                let p = app.login.policy();
+                json!({
+                    "kind": "grid",
+                    "user": req.user,
+                    "token": token,
+                    "matrix": matrix.rows(),
+                    "rows": p.rows,
+                    "cols": p.cols,
+                    "blockRows": p.block_rows,
+                    "blockCols": p.block_cols,
+                    "issuedAt": issued_at,
+                    "expiresAt": expires_at,
+                    "now": now,
+                    "reissue": reissue,
+                })
+            }
+            Decision::Prompt(Prompt::Card {
+                token,
+                serial,
+                cells,
+                remaining,
+                issued_at,
+                expires_at,
+                reissue,
+            }) => {
+                json!({
+                    "kind": "card",
+                    "user": req.user,
+                    "token": token,
+                    "serial": serial,
+                    "cells": cells,
+                    "remaining": remaining,
+                    "issuedAt": issued_at,
+                    "expiresAt": expires_at,
+                    "now": now,
+                    "reissue": reissue,
+                })
+            }
+            other => return Err(ApiError::of(other)),
+        };
         Ok((no_store(), axum::Json(body)).into_response())
     })
     .await
 }
 
+/// `POST /api/verify {user, token, answer}`: `outcome` is the core's
+/// (`accepted`, `rejected`, `locked`, `expired`, `duplicate`, `stale`,
+/// `invalid`) or `outside_window`; a suspended user's reply is a wrong
+/// answer's. An accepted login carries the hand-off (or the stand-in's
+/// redirect) and `sessionEnd`.
 async fn api_verify(
     State(app): State<Arc<App>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let req: VerifyReq = parse(body)?;
     blocking(move || {
-        let now = (app.clock)();
-        let in_window = app.store.in_window(&req.user, now)?;
-        let out = app.with_user(&req.user, false, |auth, sealed, state| {
-            let credential = if let Some(sealed) = sealed {
-                mx::PatternCredential::open(auth.keyring(), &req.user, sealed)?
-            } else {
-                auth.decoy_credential()?
-            };
-            let verdict = auth.verify(&req.user, &credential, state, &req.token, &req.answer, now)?;
-            // A decoy can never log in, even if a guess matched the random decoy. A right answer
-            // outside the user's approved access windows gets no ticket (and counted no failure).
-            let ticket = if verdict.accepted() && sealed.is_some() && in_window {
-                Some(auth.issue_ticket(&req.user, &app.audience, now)?)
-            } else {
-                None
-            };
-            let outcome = match (verdict.accepted(), sealed.is_some(), in_window) {
-                (true, false, _) => mx::Outcome::Rejected.as_str(),
-                (true, true, false) => OUTSIDE_WINDOW,
-                _ => verdict.outcome.as_str(),
-            };
-            Ok((outcome, verdict.event, ticket))
-        })?;
-        let (outcome, event, ticket) = out.map_err(|e| ApiError::core(&e))?;
-        if outcome == OUTSIDE_WINDOW {
-            app.audit_outside_window(&req.user, now, "http");
-        }
+        let decision =
+            app.login.answer(&req.user, Some(&req.token), &req.answer, Via::Http, Some(&app.audience));
+        let (outcome, lock) = match &decision {
+            Decision::Accepted(_) => (mx::Outcome::Accepted.as_str(), None),
+            Decision::Rejected { outcome, lock } => (outcome.as_str(), *lock),
+            // The same reply as a wrong answer: the door cannot tell them apart.
+            Decision::Suspended => (mx::Outcome::Rejected.as_str(), None),
+            Decision::Locked(lock) => (mx::Outcome::Locked.as_str(), Some(*lock)),
+            Decision::OutsideWindow => ("outside_window", None),
+            other => return Err(ApiError::of(other)),
+        };
         let mut body = json!({
             "outcome": outcome,
-            "lockedUntil": event.locked_until,
-            "permanentlyLocked": event.permanently_locked,
+            "lockedUntil": lock.and_then(Lock::until),
+            "permanentlyLocked": lock == Some(Lock::Permanent),
         });
-        if let (Some(t), Some(obj)) = (ticket, body.as_object_mut()) {
-            match &app.appliance_url {
-                // The page posts these to the appliance: the ticket never rides in a URL.
-                Some(url) => obj.insert("handoff".into(), json!({"url": url, "user": req.user, "ticket": t})),
-                None => obj.insert("redirect".into(), json!(format!("/vpn?ticket={t}"))),
-            };
+        if let (Decision::Accepted(session), Some(obj)) = (&decision, body.as_object_mut()) {
+            obj.insert("sessionEnd".into(), json!(session.ends_at));
+            if let Some(t) = &session.ticket {
+                match &app.appliance_url {
+                    // The page posts these to the appliance: the ticket never rides in a URL.
+                    Some(url) => obj.insert(
+                        "handoff".into(),
+                        json!({"url": url, "user": session.user, "ticket": t, "sessionEnd": session.ends_at}),
+                    ),
+                    None => obj.insert("redirect".into(), json!(format!("/vpn?ticket={t}"))),
+                };
+            }
         }
         Ok((no_store(), axum::Json(body)).into_response())
     })
@@ -590,13 +432,20 @@ async fn api_invitation(
 ) -> Result<Response, ApiError> {
     let req: InvitationReq = parse(body)?;
     blocking(move || {
-        let now = (app.clock)();
-        let inv =
-            app.store.invitation(&crate::invite::hash(&req.invite), now)?.ok_or_else(invitation_invalid)?;
+        let inv = app.login.invitation(&req.invite).map_err(enroll_error)?;
         let body = json!({ "user": inv.user, "expiresAt": inv.expires_at });
         Ok((no_store(), axum::Json(body)).into_response())
     })
     .await
+}
+
+fn enroll_error(e: EnrollError) -> ApiError {
+    match e {
+        EnrollError::Invitation => invitation_invalid(),
+        EnrollError::Credential(e) => ApiError::core(&e),
+        EnrollError::Unavailable => ApiError::unavailable(),
+        EnrollError::Internal => ApiError::internal(),
+    }
 }
 
 fn invitation_invalid() -> ApiError {
@@ -617,17 +466,10 @@ async fn api_enroll(
 ) -> Result<Response, ApiError> {
     let req: EnrollReq = parse(body)?;
     blocking(move || {
-        let now = (app.clock)();
         let credential = mx::PatternCredential::from_names(&req.cells, &req.fixed, *req.fixed_at)
             .map_err(|e| ApiError::core(&e))?;
-        app.policy.check_credential(&credential).map_err(|e| ApiError::core(&e))?;
-        let enrolled = app.store.enroll(&crate::invite::hash(&req.invite), now, |user| {
-            let sealed = credential.seal(&app.keyring, user)?;
-            let line = json!({ "time": now, "user": user, "event": "enrolled", "via": "invitation" });
-            Ok::<_, mx::Error>((sealed, vec![line.to_string()]))
-        })?;
-        let inv = enrolled.ok_or_else(invitation_invalid)?.map_err(|e| ApiError::core(&e))?;
-        let s = mx::Strength::for_length(&app.policy, credential.pattern_len());
+        let inv = app.login.enroll(&req.invite, &credential).map_err(enroll_error)?;
+        let s = mx::Strength::for_length(app.login.policy(), credential.pattern_len());
         let body = json!({
             "user": inv.user,
             "patternSpaceBits": s.pattern_space_bits,
@@ -639,7 +481,7 @@ async fn api_enroll(
 }
 
 async fn api_policy(State(app): State<Arc<App>>) -> Response {
-    let p = &app.policy;
+    let p = app.login.policy();
     let body = json!({
         "rows": p.rows, "cols": p.cols, "blockRows": p.block_rows, "blockCols": p.block_cols,
         "requireEveryBlock": p.require_every_block, "minPatternLen": p.min_pattern_len,
@@ -660,6 +502,8 @@ struct VpnQuery {
     lang: Option<String>,
 }
 
+/// `GET /vpn?ticket=…`: the stand-in appliance redeems the ticket through
+/// the service, as a real one would over RADIUS.
 async fn vpn(
     State(app): State<Arc<App>>,
     headers: axum::http::HeaderMap,
@@ -667,26 +511,23 @@ async fn vpn(
 ) -> Response {
     let (ticket, lang) = query.ok().map(|q| (q.0.ticket, q.0.lang)).unwrap_or_default();
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    let lang = crate::pages::Lang::pick(lang.as_deref(), accept);
+    let lang = pages::Lang::pick(lang.as_deref(), accept);
     let ticket = ticket.unwrap_or_default();
-    let result = blocking(move || {
-        let now = (app.clock)();
-        Ok(app.redeem(&ticket, &app.audience, now)?)
-    })
-    .await;
+    let result = blocking(move || Ok(app.login.redeem(&ticket, &app.audience, None, Via::Http))).await;
     let (status, html) = match result {
-        Ok(Ok(user)) => (StatusCode::OK, crate::pages::vpn_welcome(&user, lang)),
-        Ok(Err(e)) => (StatusCode::FORBIDDEN, crate::pages::vpn_refused(ticket_reason(&e), lang)),
+        Ok(Decision::Accepted(session)) => {
+            (StatusCode::OK, pages::vpn_welcome(&session.user, session.ends_at, lang))
+        }
+        Ok(Decision::Refused(mx::Error::Ticket(t))) => {
+            (StatusCode::FORBIDDEN, pages::vpn_refused(t.as_str(), lang))
+        }
+        Ok(Decision::Unavailable) => return ApiError::unavailable().into_response(),
+        Ok(Decision::Internal) => return ApiError::internal().into_response(),
+        // Suspended, outside the period, another user's: one refusal.
+        Ok(_) => (StatusCode::FORBIDDEN, pages::vpn_refused("refused", lang)),
         Err(e) => return e.into_response(),
     };
     (status, no_store(), Html(html)).into_response()
-}
-
-fn ticket_reason(e: &mx::Error) -> &'static str {
-    match e {
-        mx::Error::Ticket(t) => t.as_str(),
-        other => other.code(),
-    }
 }
 
 async fn pkg_file(
@@ -714,17 +555,17 @@ async fn pkg_file(
 
 /// The browser build of the WASM package (`wasm/pkg/web`, committed and
 /// checked by CI to match its sources), compiled in.
-pub const EMBEDDED_WASM: &[u8] = include_bytes!("../../wasm/pkg/web/matrixauth_bg.wasm");
-const EMBEDDED_JS: &[u8] = include_bytes!("../../wasm/pkg/web/matrixauth.js");
-const EMBEDDED_DTS: &[u8] = include_bytes!("../../wasm/pkg/web/matrixauth.d.ts");
+pub const EMBEDDED_WASM: &[u8] = include_bytes!("../../../../wasm/pkg/web/matrixauth_bg.wasm");
+const EMBEDDED_JS: &[u8] = include_bytes!("../../../../wasm/pkg/web/matrixauth.js");
+const EMBEDDED_DTS: &[u8] = include_bytes!("../../../../wasm/pkg/web/matrixauth.d.ts");
 
 /// The router: pages, API, appliance stand-in.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/", get(|| async { Html(crate::pages::LOGIN_HTML) }))
-        .route("/enroll", get(|| async { Html(crate::pages::ENROLL_HTML) }))
+        .route("/", get(|| async { Html(pages::LOGIN_HTML) }))
+        .route("/enroll", get(|| async { Html(pages::ENROLL_HTML) }))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
-        .route("/static/{name}", get(crate::pages::static_file))
+        .route("/static/{name}", get(pages::static_file))
         .route("/pkg/{name}", get(pkg_file))
         .route("/api/policy", get(api_policy))
         .route("/api/challenge", post(api_challenge))

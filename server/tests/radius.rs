@@ -2,14 +2,16 @@
 //! The RADIUS server's decisions, datagram in, datagram out (the real
 //! radclient and pam_radius_auth peers are in scripts/radius-test.sh).
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use matrixauth_cli::keys;
-use matrixauth_cli::radius::{Action, Client, Flow, Radius};
-use matrixauth_cli::server::{App, Config};
-use matrixauth_cli::store::Store;
+use matrixauth_server::doors::http::{App, Config};
+use matrixauth_server::doors::radius::{Action, Client, Flow, Radius};
+use matrixauth_server::keys;
+use matrixauth_server::store::Store;
 use radius::{Attribute, Code, Packet, attr};
 
 const T0: u64 = 1_800_000_000;
@@ -28,30 +30,30 @@ struct H {
 fn harness(flow: Flow, legacy: bool) -> H {
     let dir = tempfile::tempdir().unwrap();
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-    let store =
-        Store::open(&dir.path().join("matrixauth.db"), keyring.clone(), matrixauth_cli::store::Migrate::Yes)
-            .unwrap();
+    let store = Store::open(
+        &dir.path().join("matrixauth.db"),
+        keyring.clone(),
+        matrixauth_server::store::Migrate::Yes,
+    )
+    .unwrap();
     let clock = Arc::new(AtomicU64::new(T0));
     let c = Arc::clone(&clock);
     let app = App::new(Config {
-        store,
-        keyring: keyring.clone(),
-        policy: mx::Policy::default(),
+        login: common::login(store, keyring.clone(), Arc::new(move || c.load(Ordering::SeqCst))),
         audience: "vpn1".into(),
         assets: Some(dir.path().join("none")),
-        clock: Arc::new(move || c.load(Ordering::SeqCst)),
         appliance_url: None,
         origins: vec!["http://127.0.0.1:8080".into()],
-        api_rate: matrixauth_cli::server::ApiRate::default(),
+        api_rate: matrixauth_server::doors::http::ApiRate::default(),
         trusted_proxies: Vec::new(),
     })
     .unwrap();
     let cred = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();
     let sealed = cred.seal(&keyring, "alice").unwrap();
-    assert!(app.store().create_user("alice", &sealed, &mx::UserState::new(), T0, &[]).unwrap());
+    assert!(app.login().store().create_user("alice", &sealed, &mx::UserState::new(), T0, &[]).unwrap());
     let client = Client::new("vpn1", "127.0.0.0/8", SECRET, flow, legacy, true).unwrap();
     H {
-        radius: Radius::new(Arc::clone(&app), vec![client]),
+        radius: Radius::new(Arc::clone(app.login()), vec![client]),
         app,
         clock,
         keyring,
@@ -115,7 +117,7 @@ impl H {
     }
 
     fn failures(&self, user: &str) -> u32 {
-        self.app.store().load(user).unwrap().unwrap().state.failures_since_success()
+        self.app.login().store().load(user).unwrap().unwrap().state.failures_since_success()
     }
 }
 
@@ -141,7 +143,7 @@ fn challenge_flow_logs_in_and_audits_the_client() {
     // The same answer again with a new request (not a retransmission): the challenge was used.
     let again = h.login("alice", &answer, Some(&state));
     assert_eq!(again.code, Code::AccessReject);
-    let audit = h.app.store().audit(None).unwrap().join("\n");
+    let audit = h.app.login().store().audit(None).unwrap().join("\n");
     assert!(audit.contains("\"client\":\"vpn1\"") && audit.contains("\"decision\":\"accept\""), "{audit}");
     assert!(!audit.contains(&answer), "no answer in the audit log");
 }
@@ -167,11 +169,11 @@ fn retransmissions_get_the_cached_reply_and_are_verified_once() {
 fn otp_flow_answers_the_pending_challenge_and_tickets_log_in_once() {
     let h = harness(Flow::Otp, false);
     // The portal showed the grid: issue through the same app.
-    let (auth, _) =
-        matrixauth_cli::server::audited_authenticator(&h.keyring, &mx::Policy::default()).unwrap();
-    let mut record = h.app.store().load("alice").unwrap().unwrap();
+    let (auth, _) = common::audited_authenticator(&h.keyring, &mx::Policy::default()).unwrap();
+    let mut record = h.app.login().store().load("alice").unwrap().unwrap();
     let ch = auth.issue_challenge("alice", &mut record.state, T0).unwrap();
     h.app
+        .login()
         .store()
         .update("alice", |r| {
             r.state = record.state.clone();
@@ -262,7 +264,7 @@ fn locked_and_unknown_users_get_the_same_kinds_of_reply() {
 #[test]
 fn hostile_datagrams_are_dropped_and_change_nothing() {
     let h = harness(Flow::Challenge, false);
-    let before = h.app.store().load("alice").unwrap().unwrap().state;
+    let before = h.app.login().store().load("alice").unwrap().unwrap().state;
     let (_, good) = h.request("alice", "", None, Vec::new());
     let mut seed = 0x1234_5678_9abc_def0u64;
     let mut next = || {
@@ -293,7 +295,7 @@ fn hostile_datagrams_are_dropped_and_change_nothing() {
         assert!(matches!(h.radius.handle(&datagram, from), Action::Drop(_) | Action::Reply(_)));
     }
     assert!(h.radius.dropped() > 9_000);
-    assert_eq!(h.app.store().load("alice").unwrap().unwrap().state, before, "no state changed");
+    assert_eq!(h.app.login().store().load("alice").unwrap().unwrap().state, before, "no state changed");
     // And it still serves.
     assert_eq!(h.login("alice", "", None).code, Code::AccessChallenge);
 }
@@ -306,38 +308,71 @@ fn card_value(card_text: &str, cell: &str) -> String {
     line.split_whitespace().nth(1 + col).unwrap().to_owned()
 }
 
+/// Posts JSON to the portal of `h` (the same login service as its RADIUS door).
+fn portal(h: &H, uri: &str, body: &serde_json::Value) -> (axum::http::StatusCode, serde_json::Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let router = matrixauth_server::doors::http::router(Arc::clone(&h.app));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("content-type", "application/json")
+            .header("origin", "http://127.0.0.1:8080")
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap();
+        let res = router.oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    })
+}
+
+/// Issue 20, item 3: a card holder logs in at both doors, from one pending
+/// challenge: cells asked over RADIUS are the cells the portal shows.
 #[test]
-fn card_holders_log_in_over_radius_and_the_portal_treats_them_as_unknown() {
+fn card_holders_log_in_over_radius_and_on_the_portal() {
     let h = harness(Flow::Challenge, false);
-    let text_card = matrixauth_cli::admin::issue_card(h.app.store(), &h.keyring, "erin", T0).unwrap();
-    assert!(matrixauth_cli::admin::issue_card(h.app.store(), &h.keyring, "erin", T0).is_err(), "once");
+    let text_card = matrixauth_server::admin::issue_card(h.app.login(), "erin").unwrap();
+    assert!(matrixauth_server::admin::issue_card(h.app.login(), "erin").is_err(), "once");
+    let serial = &text_card[10..22];
     let c = h.login("erin", "", None);
     assert_eq!(c.code, Code::AccessChallenge);
     let prompt = text(&c);
     let cells: Vec<&str> = prompt.rsplit_once("cells ").unwrap().1.split_whitespace().collect();
     assert_eq!(cells.len(), 3, "{prompt}");
+    assert!(prompt.contains(serial), "{prompt}");
+    // The portal shows the same pending challenge: the card's serial and the same cells.
+    let (status, ch) = portal(&h, "/api/challenge", &serde_json::json!({"user": "erin"}));
+    assert_eq!(status, axum::http::StatusCode::OK);
+    assert_eq!(
+        (ch["kind"].as_str(), ch["serial"].as_str(), ch["reissue"].as_bool()),
+        (Some("card"), Some(serial), Some(true))
+    );
+    let shown: Vec<&str> = ch["cells"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(shown, cells);
     let answer: String = cells.iter().map(|cell| card_value(&text_card, cell)).collect();
     let state = c.get(attr::STATE).unwrap().to_vec();
-    assert_eq!(h.login("erin", &answer, Some(&state)).code, Code::AccessAccept);
-    let record = h.app.store().load("erin").unwrap().unwrap();
-    assert_eq!(record.state.card_cells_used(&text_card[10..22]), 3, "the answered cells are used");
-    // The web portal shows a card holder a (decoy) grid and leaves the account alone.
-    let before = h.app.store().load("erin").unwrap().unwrap().state;
-    let router = matrixauth_cli::server::router(Arc::clone(&h.app));
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let res = rt.block_on(async {
-        use tower::ServiceExt;
-        let req = axum::http::Request::builder()
-            .method("POST")
-            .uri("/api/challenge")
-            .header("content-type", "application/json")
-            .header("origin", "http://127.0.0.1:8080")
-            .body(axum::body::Body::from(r#"{"user":"erin"}"#))
-            .unwrap();
-        router.oneshot(req).await.unwrap()
-    });
-    assert_eq!(res.status(), axum::http::StatusCode::OK);
-    assert_eq!(h.app.store().load("erin").unwrap().unwrap().state, before);
+    let accept = h.login("erin", &answer, Some(&state));
+    assert_eq!(accept.code, Code::AccessAccept);
+    let record = h.app.login().store().load("erin").unwrap().unwrap();
+    assert_eq!(record.state.card_cells_used(serial), 3, "the answered cells are used");
+    // Then on the portal alone: new cells, the answer from the card, a ticket for the appliance.
+    let (_, ch) = portal(&h, "/api/challenge", &serde_json::json!({"user": "erin"}));
+    assert_eq!(ch["reissue"], false);
+    let cells: Vec<String> =
+        ch["cells"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    let answer: String = cells.iter().map(|cell| card_value(&text_card, cell)).collect();
+    let (status, v) = portal(
+        &h,
+        "/api/verify",
+        &serde_json::json!({"user": "erin", "token": ch["token"], "answer": answer}),
+    );
+    assert_eq!(status, axum::http::StatusCode::OK);
+    assert_eq!(v["outcome"], "accepted", "{v}");
+    assert!(v["redirect"].as_str().unwrap().starts_with("/vpn?ticket="));
+    assert_eq!(h.app.login().store().load("erin").unwrap().unwrap().state.card_cells_used(serial), 6);
 }
 
 /// Issue 15, item 6, over RADIUS: outside the user's access windows a wrong
@@ -346,7 +381,7 @@ fn card_holders_log_in_over_radius_and_the_portal_treats_them_as_unknown() {
 #[test]
 fn access_windows_apply_over_radius_too() {
     let h = harness(Flow::Challenge, false);
-    matrixauth_cli::admin::window_add(h.app.store(), "alice", T0 + 3600, T0 + 7200, T0).unwrap();
+    matrixauth_server::admin::window_add(h.app.login(), "alice", T0 + 3600, T0 + 7200).unwrap();
     let c = h.login("alice", "", None);
     let state = c.get(attr::STATE).unwrap().to_vec();
     let wrong = h.login("alice", "00pw0000", Some(&state));
@@ -359,7 +394,7 @@ fn access_windows_apply_over_radius_too() {
     assert_eq!(right.code, Code::AccessReject);
     assert_eq!(text(&right), "Outside your approved access period / 承認された利用期間外です");
     assert_eq!(h.failures("alice"), 0, "no failure counted");
-    let audit = h.app.store().audit(None).unwrap().join("\n");
+    let audit = h.app.login().store().audit(None).unwrap().join("\n");
     assert!(
         audit.contains(r#""event":"outside_window""#) && audit.contains(r#""via":"radius:vpn1""#),
         "{audit}"
@@ -382,4 +417,50 @@ fn a_first_request_without_a_password_gets_the_grid_on_a_ticket_client() {
     let wire = p.encode_request(SECRET.as_bytes()).unwrap();
     let reply = h.send(&wire).unwrap();
     assert_eq!(reply.code, Code::AccessChallenge, "{}", text(&reply));
+}
+
+/// Issue 20, item 4: an Access-Accept carries `Session-Timeout`: the seconds
+/// left in the access window, else `session.max_seconds` (8 h here).
+#[test]
+fn an_accept_carries_session_timeout_to_the_window_end_or_the_longest_session() {
+    let h = harness(Flow::Challenge, false);
+    let accept = |h: &H| {
+        let c = h.login("alice", "", None);
+        let state = c.get(attr::STATE).unwrap().to_vec();
+        let reply = h.login("alice", &answer_from(&text(&c)), Some(&state));
+        assert_eq!(reply.code, Code::AccessAccept);
+        u32::from_be_bytes(reply.get(attr::SESSION_TIMEOUT).unwrap().try_into().unwrap())
+    };
+    assert_eq!(accept(&h), 8 * 3600);
+    matrixauth_server::admin::window_add(h.app.login(), "alice", T0, T0 + 5400).unwrap();
+    h.clock.store(T0 + 600, Ordering::SeqCst);
+    assert_eq!(accept(&h), 4800, "the window ends at T0 + 5400");
+}
+
+/// Issue 20, item 5: a suspended user's Reject is a wrong answer's, byte for
+/// byte but the authenticators, and counts no failure.
+#[test]
+fn a_suspended_user_gets_a_wrong_answers_reject_over_radius() {
+    let h = harness(Flow::Challenge, false);
+    let reject = |h: &H, right: bool| {
+        let c = h.login("alice", "", None);
+        assert_eq!(c.code, Code::AccessChallenge);
+        let state = c.get(attr::STATE).unwrap().to_vec();
+        let answer = if right { answer_from(&text(&c)) } else { "00pw0000".to_owned() };
+        let r = h.login("alice", &answer, Some(&state));
+        assert_eq!(r.code, Code::AccessReject);
+        r.attributes.iter().filter(|a| a.kind != attr::MESSAGE_AUTHENTICATOR).cloned().collect::<Vec<_>>()
+    };
+    let wrong = reject(&h, false);
+    assert_eq!(h.failures("alice"), 1);
+    matrixauth_server::admin::suspend(h.app.login(), Some("alice")).unwrap();
+    assert_eq!(reject(&h, true), wrong, "the right answer of a suspended user");
+    assert_eq!(reject(&h, false), wrong);
+    assert_eq!(h.failures("alice"), 1, "nothing counted while suspended");
+    let audit = h.app.login().store().audit(None).unwrap().join("\n");
+    assert_eq!(audit.matches(r#""event":"suspended_refused""#).count(), 2);
+    matrixauth_server::admin::resume(h.app.login(), "alice").unwrap();
+    let c = h.login("alice", "", None);
+    let state = c.get(attr::STATE).unwrap().to_vec();
+    assert_eq!(h.login("alice", &answer_from(&text(&c)), Some(&state)).code, Code::AccessAccept);
 }

@@ -4,13 +4,15 @@
 //! hold the server, and a normal request is answered throughout. Before the
 //! listener (`axum::serve`) every half-open connection stayed open for good.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use matrixauth_cli::keys;
-use matrixauth_cli::listen::{Limits, serve};
-use matrixauth_cli::server::{ApiRate, App, Config, router};
-use matrixauth_cli::store::Store;
+use matrixauth_server::doors::http::listen::{Limits, serve};
+use matrixauth_server::doors::http::{ApiRate, App, Config, router};
+use matrixauth_server::keys;
+use matrixauth_server::store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -51,22 +53,22 @@ async fn get_policy(source: &str, port: u16) -> String {
 async fn start(
     limits: Limits,
     api_rate: ApiRate,
-    trusted_proxies: Vec<matrixauth_cli::net::Cidr>,
+    trusted_proxies: Vec<matrixauth_server::net::Cidr>,
 ) -> (u16, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-    let store =
-        Store::open(&dir.path().join("matrixauth.db"), keyring.clone(), matrixauth_cli::store::Migrate::Yes)
-            .unwrap();
+    let store = Store::open(
+        &dir.path().join("matrixauth.db"),
+        keyring.clone(),
+        matrixauth_server::store::Migrate::Yes,
+    )
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let app = App::new(Config {
-        store,
-        keyring,
-        policy: mx::Policy::default(),
+        login: common::login(store, keyring, Arc::new(|| 1_800_000_000)),
         audience: "vpn.test".into(),
         assets: Some(dir.path().join("none")),
-        clock: Arc::new(|| 1_800_000_000),
         appliance_url: None,
         origins: vec![format!("http://127.0.0.1:{port}")],
         api_rate,
@@ -158,7 +160,7 @@ async fn api_posts_are_rate_limited_per_address() {
 /// (127.0.0.2) cannot escape its own limit by writing the header.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_a_trusted_proxy_the_rate_limit_counts_each_client() {
-    let proxy = vec![matrixauth_cli::net::Cidr::parse("127.0.0.1").unwrap()];
+    let proxy = vec![matrixauth_server::net::Cidr::parse("127.0.0.1").unwrap()];
     let (port, stop, server, _dir) =
         start(Limits::default(), ApiRate { per_minute: 6, burst: 3 }, proxy).await;
     let challenge = |source: &'static str, client: String| async move {

@@ -5,23 +5,23 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// The login page.
-pub const LOGIN_HTML: &str = include_str!("../web/login.html");
+pub const LOGIN_HTML: &str = include_str!("../../../web/login.html");
 /// The enrollment page.
-pub const ENROLL_HTML: &str = include_str!("../web/enroll.html");
+pub const ENROLL_HTML: &str = include_str!("../../../web/enroll.html");
 
 const FILES: &[(&str, &str, &str)] = &[
-    ("login.js", "text/javascript; charset=utf-8", include_str!("../web/login.js")),
-    ("enroll.js", "text/javascript; charset=utf-8", include_str!("../web/enroll.js")),
-    ("app.css", "text/css; charset=utf-8", include_str!("../web/app.css")),
+    ("login.js", "text/javascript; charset=utf-8", include_str!("../../../web/login.js")),
+    ("enroll.js", "text/javascript; charset=utf-8", include_str!("../../../web/enroll.js")),
+    ("app.css", "text/css; charset=utf-8", include_str!("../../../web/app.css")),
     (
         "matrixauth-widget.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../wasm/widget/matrixauth-widget.js"),
+        include_str!("../../../../wasm/widget/matrixauth-widget.js"),
     ),
     (
         "matrixauth-widget.css",
         "text/css; charset=utf-8",
-        include_str!("../../wasm/widget/matrixauth-widget.css"),
+        include_str!("../../../../wasm/widget/matrixauth-widget.css"),
     ),
 ];
 
@@ -98,15 +98,20 @@ fn page(lang: Lang, title: &str, body: &str) -> String {
     )
 }
 
-/// The appliance stand-in's greeting after a redeemed ticket.
-pub fn vpn_welcome(user: &str, lang: Lang) -> String {
+/// The appliance stand-in's greeting after a redeemed ticket, with the
+/// session's end (the approved period's end, or `session.max_seconds`).
+pub fn vpn_welcome(user: &str, session_end: u64, lang: Lang) -> String {
     let user = escape(user);
-    let (text, back) = match lang {
-        Lang::Ja => {
-            (format!("ようこそ、{user} さん。VPN に接続しました（デモ用の装置）。"), "ログイン画面へ")
-        }
+    let end = crate::when::utc(session_end);
+    let (text, until, back) = match lang {
+        Lang::Ja => (
+            format!("ようこそ、{user} さん。VPN に接続しました（デモ用の装置）。"),
+            format!("接続は {end} に終了します。"),
+            "ログイン画面へ",
+        ),
         Lang::En => (
             format!("Welcome, {user}. You are connected to the VPN (demo appliance)."),
+            format!("The session ends at {end}."),
             "Back to the login page",
         ),
     };
@@ -115,6 +120,7 @@ pub fn vpn_welcome(user: &str, lang: Lang) -> String {
         "SSL-VPN",
         &format!(
             "<h1>SSL-VPN</h1><p id=\"greeting\" data-user=\"{user}\">{text}</p>\
+             <p id=\"session-end\" data-session-end=\"{session_end}\">{until}</p>\
              <p><a href=\"/\">{back}</a></p>"
         ),
     )

@@ -32,6 +32,18 @@ pub struct File {
     /// The audit log.
     #[serde(default)]
     pub audit: Audit,
+    /// Sessions.
+    #[serde(default)]
+    pub session: Session,
+}
+
+/// `[session]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Session {
+    /// The longest session in seconds (default 8 h): the `Session-Timeout`
+    /// of a user without access windows; a window's end comes sooner.
+    pub max_seconds: Option<u64>,
 }
 
 /// `[http]`.
@@ -66,7 +78,7 @@ pub struct Radius {
     /// Clients written here (`[[radius.client]]`); the file must then be
     /// owner-only, as it holds their secrets.
     #[serde(default)]
-    pub client: Vec<crate::radius::ClientEntry>,
+    pub client: Vec<crate::doors::radius::ClientEntry>,
 }
 
 /// `[database]`.
@@ -136,7 +148,7 @@ impl File {
         if let Some(r) = file.radius.as_mut() {
             rebase(&mut r.clients_file);
             if !r.client.is_empty() {
-                crate::radius::check_owner_only(path)
+                crate::doors::radius::check_owner_only(path)
                     .map_err(|e| format!("{e} (it holds [[radius.client]] secrets)"))?;
             }
         }
@@ -147,7 +159,7 @@ impl File {
                 .and_then(|(_, rest)| rest.split_once('@'))
                 .is_some_and(|(who, _)| who.contains(':'))
         {
-            crate::radius::check_owner_only(path)
+            crate::doors::radius::check_owner_only(path)
                 .map_err(|e| format!("{e} (database.url holds a password)"))?;
         }
         if let Some(url) = file.database.url.as_mut()
@@ -169,10 +181,15 @@ impl File {
                 .map_err(|_| format!("http.listen = {l:?}: expected host:port, e.g. \"127.0.0.1:8080\""))?;
         }
         for o in self.http.origins.iter().flatten() {
-            crate::server::parse_origin(o).map_err(|e| format!("http.origins: {e}"))?;
+            crate::doors::http::parse_origin(o).map_err(|e| format!("http.origins: {e}"))?;
         }
         for c in self.http.trusted_proxies.iter().flatten() {
             cidr(c)?;
+        }
+        if let Some(s) = self.session.max_seconds
+            && !(60..=31 * 86_400).contains(&s)
+        {
+            return Err(format!("session.max_seconds = {s}: must be 60 to 2678400 (31 days)"));
         }
         for (key, v) in [
             ("http.max_connections", self.http.max_connections),
@@ -199,7 +216,7 @@ impl File {
             database_url(url, Path::new(".")).map_err(|e| format!("database.url: {e}"))?;
         }
         if let Some(url) = &self.appliance.url {
-            crate::server::check_appliance_url(url).map_err(|e| format!("appliance.url: {e}"))?;
+            crate::doors::http::check_appliance_url(url).map_err(|e| format!("appliance.url: {e}"))?;
         }
         if let Some(a) = &self.appliance.audience
             && (a.is_empty() || a.len() > 255)

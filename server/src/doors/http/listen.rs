@@ -4,7 +4,7 @@
 //! - A header-read timeout: a connection that has not sent a whole request
 //!   head in time is closed (slowloris).
 //! - A whole-request timeout (headers, body and answer), in
-//!   [`crate::server::router`]'s middleware.
+//!   [`super::router`]'s middleware.
 //! - A limit on open connections: at the limit the listener stops
 //!   accepting until one closes, so the process never runs out of file
 //!   descriptors.

@@ -46,6 +46,13 @@ pub fn parse(text: &str) -> Result<u64, String> {
     u64::try_from(ts.as_second()).map_err(|_| format!("{text:?} is before 1970"))
 }
 
+/// `YYYY-MM-DD HH:MM UTC` of Unix seconds (the date is the core's), for
+/// texts that go to people whose time zone the server does not know (a
+/// RADIUS Reply-Message, the appliance stand-in's page).
+pub fn utc(t: u64) -> String {
+    format!("{} {:02}:{:02} UTC", mx::utc_date(t), (t % 86_400) / 3600, (t % 3600) / 60)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -1,11 +1,11 @@
-//! The RADIUS side of `matrixauth serve` (SPEC §11): Access-Requests over
+//! The RADIUS door of `matrixauth serve` (SPEC §11): Access-Requests over
 //! UDP from SSL-VPN appliances that cannot link the C library.
 //!
 //! Bytes come in, the `matrixauth-radius` codec decodes them, this module
 //! picks the client, enforces the BlastRADIUS rules, remembers replies for
-//! retransmissions, and runs the login through the same [`App`] as the web
-//! portal: one store, one keyring, one audit log, the same decoys for
-//! unknown users. `docs/RADIUS.md` describes the flows and attributes.
+//! retransmissions, and hands the login to the same login service
+//! ([`Login`]) as the web portal; the service's [`Decision`] becomes the
+//! reply packet. `docs/RADIUS.md` describes the flows and attributes.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -14,10 +14,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use radius::{Attribute, Code, MessageAuthenticator, Packet, attr};
 use serde::Deserialize;
-use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::server::App;
+use crate::login::{Decision, Login, Prompt, RadiusReply, Via};
 
 /// How a client's users log in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -173,9 +172,9 @@ enum Remembered {
     Reply(u64, Vec<u8>),
 }
 
-/// The RADIUS server: clients, the retransmission cache, and the app.
+/// The RADIUS server: clients, the retransmission cache, and the login service.
 pub struct Radius {
-    app: Arc<App>,
+    login: Arc<Login>,
     clients: Vec<Client>,
     remembered: Mutex<HashMap<RequestKey, Remembered>>,
     dropped: std::sync::atomic::AtomicU64,
@@ -191,9 +190,9 @@ pub enum Action {
 }
 
 impl Radius {
-    /// A server for `clients` over `app`.
-    pub fn new(app: Arc<App>, clients: Vec<Client>) -> Self {
-        Radius { app, clients, remembered: Mutex::new(HashMap::new()), dropped: 0.into() }
+    /// A server for `clients` over the login service.
+    pub fn new(login: Arc<Login>, clients: Vec<Client>) -> Self {
+        Radius { login, clients, remembered: Mutex::new(HashMap::new()), dropped: 0.into() }
     }
 
     /// Datagrams dropped so far (unknown clients, bad authenticators, malformed).
@@ -236,7 +235,7 @@ impl Radius {
             (Code::AccessRequest | Code::StatusServer, _) => {}
             _ => return Action::Drop("not an Access-Request or Status-Server"),
         }
-        let now = self.app.now();
+        let now = self.login.now();
         let key = (from, request.identifier, request.authenticator);
         {
             let mut remembered = self.remembered.lock().unwrap_or_else(PoisonError::into_inner);
@@ -260,7 +259,7 @@ impl Radius {
             let text = Attribute::new(attr::REPLY_MESSAGE, b"matrixauth ok").ok();
             Some(request.reply(Code::AccessAccept, text.into_iter().collect()))
         } else {
-            self.access_request(client, &request, now)
+            self.access_request(client, &request)
         };
         let Some(reply) = reply else {
             self.remembered.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
@@ -277,16 +276,17 @@ impl Radius {
         Action::Reply(bytes)
     }
 
-    /// The login decision for an authentic Access-Request, as a reply packet
-    /// (`None`: the store is unreachable; send nothing).
-    fn access_request(&self, client: &Client, request: &Packet, now: u64) -> Option<Packet> {
+    /// The reply to an authentic Access-Request (`None`: the store is
+    /// unreachable; send nothing).
+    fn access_request(&self, client: &Client, request: &Packet) -> Option<Packet> {
         let user = request.get(attr::USER_NAME).and_then(|u| std::str::from_utf8(u).ok()).unwrap_or("");
         let state = request.get(attr::STATE).and_then(|s| std::str::from_utf8(s).ok());
+        let via = Via::Radius(&client.name);
+        let login = &self.login;
         // The first request of the challenge flow carries whatever the appliance sends as the
         // first factor (often empty): it is not examined.
         if client.flow == Flow::Challenge && state.is_none() && !client.tickets {
-            let decision = self.challenge(user, now);
-            return self.decide(client, request, user, decision, now);
+            return reply(request, &login.challenge(user, via), login.now());
         }
         let password = match request.password(&client.secret) {
             Ok(Some(p)) => p,
@@ -297,183 +297,88 @@ impl Radius {
             // No User-Password at all (radclient with `User-Password = ""`): the first request
             // of the challenge flow needs none, also on a client that accepts tickets.
             Ok(None) if client.flow == Flow::Challenge && state.is_none() => Zeroizing::new(Vec::new()),
-            _ => return self.decide(client, request, user, Decision::Reject, now),
+            _ => return reply(request, &login.refuse_unreadable(user, via), login.now()),
         };
         let Ok(password) = std::str::from_utf8(&password) else {
-            return self.decide(client, request, user, Decision::Reject, now);
+            return reply(request, &login.refuse_unreadable(user, via), login.now());
         };
         // A login ticket: far longer than any matrix answer (at most 48 characters after folding).
-        if client.tickets && password.len() > 64 {
-            let decision = match self.app.redeem(password, &client.name, now) {
-                Ok(Ok(owner)) if owner == user => Decision::Accept,
-                Err(crate::store::StoreError::Unavailable(_)) => Decision::Unavailable,
-                _ => Decision::Reject,
+        let decision = if client.tickets && password.len() > 64 {
+            login.redeem(password, &client.name, Some(user), via)
+        } else {
+            match (client.flow, state) {
+                (Flow::Challenge, None) => login.challenge(user, via),
+                (Flow::Challenge, Some(token)) => login.answer(user, Some(token), password, via, None),
+                (Flow::Otp, _) => login.answer(user, None, password, via, None),
+            }
+        };
+        reply(request, &decision, login.now())
+    }
+}
+
+/// The packet for a decision: the code and message its [`RadiusReply`]
+/// names (the service audited the same), the grid or cells of a
+/// challenge, and `Session-Timeout` (seconds left of the challenge, or of
+/// the session after an accept).
+fn reply(request: &Packet, decision: &Decision, now: u64) -> Option<Packet> {
+    let (code, mut attributes) = match decision.radius_reply()? {
+        RadiusReply::Accept => {
+            (Code::AccessAccept, Attribute::text(attr::REPLY_MESSAGE, "Login accepted / ログインしました"))
+        }
+        RadiusReply::Reject => {
+            (Code::AccessReject, Attribute::text(attr::REPLY_MESSAGE, "Login failed / ログインできません"))
+        }
+        RadiusReply::RejectOutsideWindow => (
+            Code::AccessReject,
+            Attribute::text(
+                attr::REPLY_MESSAGE,
+                "Outside your approved access period / 承認された利用期間外です",
+            ),
+        ),
+        RadiusReply::RejectLocked => {
+            let until = match decision {
+                Decision::Locked(lock) | Decision::Rejected { lock: Some(lock), .. } => lock.until(),
+                _ => None,
             };
-            return self.decide(client, request, user, decision, now);
-        }
-        let decision = match (client.flow, state) {
-            (Flow::Challenge, None) => self.challenge(user, now),
-            (Flow::Challenge, Some(token)) => self.answer(client, user, Some(token), password, now),
-            (Flow::Otp, _) => self.answer(client, user, None, password, now),
-        };
-        self.decide(client, request, user, decision, now)
-    }
-
-    fn challenge(&self, user: &str, now: u64) -> Decision {
-        let out =
-            self.app.with_user(user, true, |auth, sealed, state| match Secret::open(auth, user, sealed)? {
-                Secret::Card(card) => {
-                    let ch = auth.issue_card_challenge(user, &card, state, now)?;
-                    let text =
-                        format!("Grid card {} / 乱数表: cells {}", ch.serial, ch.cell_names().join(" "));
-                    Ok((ch.token, text, ch.expires_at))
+            let text = match until {
+                Some(t) => {
+                    let t = crate::when::utc(t);
+                    format!("Locked until {t} / ロック中（{t} まで）")
                 }
-                Secret::Pattern(_) => {
-                    let ch = auth.issue_challenge(user, state, now)?;
-                    // Short enough that an 8×8 grid and this line fit one Reply-Message (253
-                    // bytes): some clients (pam_radius_auth) show only the first.
-                    Ok((
-                        ch.token,
-                        format!("Matrix login / マトリクス認証\n{}", ch.matrix.render_text()),
-                        ch.expires_at,
-                    ))
-                }
-            });
-        match out {
-            Ok(Ok((token, text, expires_at))) => {
-                Decision::Challenge { state: token, text, timeout: expires_at.saturating_sub(now) }
-            }
-            Ok(Err(mx::Error::Locked { locked_until })) => Decision::Locked(locked_until),
-            Err(e) if e.is_unavailable() => Decision::Unavailable,
-            _ => Decision::Reject,
-        }
-    }
-
-    fn answer(&self, client: &Client, user: &str, token: Option<&str>, answer: &str, now: u64) -> Decision {
-        let in_window = match self.app.store().in_window(user, now) {
-            Ok(w) => w,
-            Err(crate::store::StoreError::Unavailable(_)) => return Decision::Unavailable,
-            Err(_) => return Decision::Reject,
-        };
-        let out = self.app.with_user(user, true, |auth, sealed, state| {
-            let verdict = match (Secret::open(auth, user, sealed)?, token) {
-                (Secret::Pattern(c), Some(token)) => auth.verify(user, &c, state, token, answer, now)?,
-                (Secret::Pattern(c), None) => auth.verify_pending(user, &c, state, answer, now)?,
-                (Secret::Card(card), Some(token)) => {
-                    auth.verify_card(user, &card, state, token, answer, now)?
-                }
-                (Secret::Card(card), None) => auth.verify_card_pending(user, &card, state, answer, now)?,
+                None => "Locked; an administrator can unlock / ロック中：管理者が解除できます".to_owned(),
             };
-            // A decoy never logs in, even if a guess matched the random decoy.
-            Ok((verdict.outcome == mx::Outcome::Accepted && sealed.is_some(), state.lock_at(now)))
-        });
-        match out {
-            Ok(Ok((true, _))) if !in_window => {
-                self.app.audit_outside_window(user, now, &format!("radius:{}", client.name));
-                Decision::OutsideWindow
-            }
-            Ok(Ok((true, _))) => Decision::Accept,
-            Ok(Ok((false, Some(until)))) => Decision::Locked(until),
-            Err(e) if e.is_unavailable() => Decision::Unavailable,
-            _ => Decision::Reject,
+            (Code::AccessReject, Attribute::text(attr::REPLY_MESSAGE, &text))
         }
-    }
-
-    /// Builds the reply and audits the decision with the client's name.
-    fn decide(
-        &self,
-        client: &Client,
-        request: &Packet,
-        user: &str,
-        decision: Decision,
-        now: u64,
-    ) -> Option<Packet> {
-        let (code, label, attributes) = match decision {
-            Decision::Unavailable => return None,
-            Decision::Accept => (
-                Code::AccessAccept,
-                "accept",
-                Attribute::text(attr::REPLY_MESSAGE, "Login accepted / ログインしました"),
-            ),
-            Decision::Reject => (
-                Code::AccessReject,
-                "reject",
-                Attribute::text(attr::REPLY_MESSAGE, "Login failed / ログインできません"),
-            ),
-            Decision::OutsideWindow => (
-                Code::AccessReject,
-                "reject_outside_window",
-                Attribute::text(
-                    attr::REPLY_MESSAGE,
-                    "Outside your approved access period / 承認された利用期間外です",
-                ),
-            ),
-            Decision::Locked(until) => {
-                let text = match until {
-                    Some(t) => format!("Locked until {} / ロック中（{} まで）", utc(t), utc(t)),
-                    None => "Locked; an administrator can unlock / ロック中：管理者が解除できます".to_owned(),
-                };
-                (Code::AccessReject, "reject_locked", Attribute::text(attr::REPLY_MESSAGE, &text))
-            }
-            Decision::Challenge { state, text, timeout } => {
-                let mut a = Vec::new();
-                if let Ok(s) = Attribute::new(attr::STATE, state.as_bytes()) {
-                    a.push(s);
+        RadiusReply::Challenge => (Code::AccessChallenge, Vec::new()),
+    };
+    match decision {
+        Decision::Prompt(prompt) => {
+            let text = match prompt {
+                Prompt::Card { serial, cells, .. } => {
+                    format!("Grid card {serial} / 乱数表: cells {}", cells.join(" "))
                 }
-                a.extend(Attribute::text(attr::REPLY_MESSAGE, &text));
-                a.push(Attribute::integer(attr::SESSION_TIMEOUT, u32::try_from(timeout).unwrap_or(u32::MAX)));
-                (Code::AccessChallenge, "challenge", a)
+                // Short enough that an 8×8 grid and this line fit one Reply-Message (253 bytes):
+                // some clients (pam_radius_auth) show only the first.
+                Prompt::Grid { matrix, .. } => {
+                    format!("Matrix login / マトリクス認証\n{}", matrix.render_text())
+                }
+            };
+            if let Ok(s) = Attribute::new(attr::STATE, prompt.token().as_bytes()) {
+                attributes.push(s);
             }
-        };
-        let line =
-            json!({"time": now, "user": user, "event": "radius", "client": client.name, "decision": label});
-        if let Err(e) = self.app.store().append_audit(&[line.to_string()]) {
-            crate::warn!("matrixauth radius: cannot write the audit log: {e}");
+            attributes.extend(Attribute::text(attr::REPLY_MESSAGE, &text));
+            attributes.push(seconds(attr::SESSION_TIMEOUT, prompt.expires_at().saturating_sub(now)));
         }
-        Some(request.reply(code, attributes))
-    }
-}
-
-/// What a user holds: a memorised pattern or a grid card (a decoy pattern
-/// for an unknown user).
-enum Secret {
-    Pattern(mx::PatternCredential),
-    Card(mx::GridCard),
-}
-
-impl Secret {
-    /// Opens the user's sealed record.
-    fn open(auth: &mx::Authenticator, user: &str, sealed: Option<&[u8]>) -> Result<Self, mx::Error> {
-        match sealed {
-            Some(s) if mx::GridCard::is_sealed_card(s) => {
-                Ok(Secret::Card(mx::GridCard::open(auth.keyring(), user, s)?))
-            }
-            Some(s) => Ok(Secret::Pattern(mx::PatternCredential::open(auth.keyring(), user, s)?)),
-            None => Ok(Secret::Pattern(auth.decoy_credential()?)),
+        Decision::Accepted(session) => {
+            attributes.push(seconds(attr::SESSION_TIMEOUT, session.ends_at.saturating_sub(now)));
         }
+        _ => {}
     }
+    Some(request.reply(code, attributes))
 }
 
-enum Decision {
-    Accept,
-    Reject,
-    /// A right answer outside the user's approved access windows.
-    OutsideWindow,
-    /// The store cannot be reached: no reply at all, so the appliance
-    /// retries or fails over to another server; never an accept.
-    Unavailable,
-    /// A locked user: until when (`None`: until an administrator unlocks).
-    Locked(Option<u64>),
-    Challenge {
-        state: String,
-        text: String,
-        timeout: u64,
-    },
-}
-
-/// `YYYY-MM-DD HH:MM UTC` of Unix seconds (the date is the core's).
-fn utc(t: u64) -> String {
-    format!("{} {:02}:{:02} UTC", mx::utc_date(t), (t % 86_400) / 3600, (t % 3600) / 60)
+fn seconds(kind: u8, s: u64) -> Attribute {
+    Attribute::integer(kind, u32::try_from(s).unwrap_or(u32::MAX))
 }
 
 /// Serves RADIUS on `socket` until the task is dropped. Each datagram is
@@ -512,11 +417,5 @@ mod tests {
         assert!(Client::new("vpn", "127.0.0.1", "short", Flow::Otp, false, false).is_err());
         assert!(Client::new("vpn", "127.0.0.1/33", "0123456789abcdef", Flow::Otp, false, false).is_err());
         assert!(Client::new("vpn", "nonsense", "0123456789abcdef", Flow::Otp, false, false).is_err());
-    }
-
-    #[test]
-    fn utc_dates() {
-        assert_eq!(utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(utc(1_800_000_000), "2027-01-15 08:00 UTC");
     }
 }

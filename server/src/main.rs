@@ -4,11 +4,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use matrixauth_cli::config::{self, File};
-use matrixauth_cli::listen::Limits;
-use matrixauth_cli::server::{ApiRate, App, Config, router, system_clock};
-use matrixauth_cli::store::{Migrate, Store};
-use matrixauth_cli::{DataDir, admin, keys, when};
+use std::sync::Arc;
+
+use matrixauth_server::config::{self, File};
+use matrixauth_server::doors::http::listen::Limits;
+use matrixauth_server::doors::http::{self, ApiRate, App};
+use matrixauth_server::login::{self, AdminAction, Login, Settings, system_clock};
+use matrixauth_server::store::{Migrate, Store};
+use matrixauth_server::{DataDir, admin, keys, when};
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 done; 1 refused (no such user, enrolled already, ...); 2 bad arguments or
@@ -39,12 +42,12 @@ enum Cmd {
     Serve(Box<ServeArgs>),
     /// Create a data folder (the other admin commands need an existing one)
     Init,
-    /// Users: list, show, invite, unlock, remove, access windows
+    /// Users: list, show, invite, unlock, suspend, resume, remove, access windows
     Users {
         #[command(subcommand)]
         cmd: Option<UsersCmd>,
     },
-    /// Issue a grid card to a new user and print it (card holders log in over RADIUS)
+    /// Issue a grid card to a new user and print it (card holders log in on the portal and over RADIUS)
     Card { user: String },
     /// The keyring
     Keys {
@@ -83,7 +86,7 @@ enum UsersCmd {
     Invite {
         user: String,
         /// Hours the link stays valid (1 to 720)
-        #[arg(long, default_value_t = matrixauth_cli::invite::DEFAULT_HOURS)]
+        #[arg(long, default_value_t = login::invite::DEFAULT_HOURS)]
         hours: u64,
         /// The portal's address in the link [default: the first origin of --config, else http://127.0.0.1:8080]
         #[arg(long, value_name = "URL")]
@@ -93,6 +96,18 @@ enum UsersCmd {
     },
     /// Clear a user's locks and failure counters
     Unlock { user: String },
+    /// Stop a user's access at every door at once (their answers are refused like wrong ones,
+    /// and no failure is counted) until `users resume`
+    Suspend {
+        /// The user (or --all)
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        user: Option<String>,
+        /// Every user
+        #[arg(long)]
+        all: bool,
+    },
+    /// Give a suspended user their access back
+    Resume { user: String },
     /// Remove a user with their access windows and invitations
     Remove { user: String },
     /// Approved access windows: a user with windows may log in only inside one
@@ -212,11 +227,15 @@ struct ServeArgs {
     api_rate: Option<u32>,
     /// A reverse proxy (address or CIDR) whose X-Forwarded-For names the client for the rate
     /// limit; repeatable [default: none]
-    #[arg(long, value_name = "CIDR", value_parser = matrixauth_cli::net::Cidr::parse)]
-    trusted_proxy: Vec<matrixauth_cli::net::Cidr>,
+    #[arg(long, value_name = "CIDR", value_parser = matrixauth_server::net::Cidr::parse)]
+    trusted_proxy: Vec<matrixauth_server::net::Cidr>,
     /// Days to keep audit lines; 0: for ever [default: 400]
     #[arg(long)]
     audit_retention_days: Option<u64>,
+    /// The longest session in seconds: the Session-Timeout of a login without an access
+    /// window (a window's end comes sooner) [default: 28800, 8 h]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(60..=2_678_400))]
+    session_max_seconds: Option<u64>,
     /// Do not print an enrollment link for user `demo` when there are no users
     #[arg(long)]
     no_first_invitation: bool,
@@ -227,7 +246,7 @@ struct ServeArgs {
 }
 
 fn check_origin(s: &str) -> Result<String, String> {
-    matrixauth_cli::server::parse_origin(s).map(|_| s.to_owned())
+    http::parse_origin(s).map(|_| s.to_owned())
 }
 
 /// Audit lines are kept this many days by default (over a year: access
@@ -251,10 +270,6 @@ fn refused(e: String) -> Fail {
 }
 fn data(e: String) -> Fail {
     Fail::Data(e)
-}
-
-fn now() -> u64 {
-    system_clock()()
 }
 
 /// The command line with the configuration file under it.
@@ -299,6 +314,34 @@ impl Ctx {
         let store = Store::connect(&self.database(&dir)?, keyring.clone(), migrate)
             .map_err(|e| data(e.to_string()))?;
         Ok((dir, keyring, store))
+    }
+
+    /// The login service over an open data folder.
+    fn login(
+        &self,
+        dir: &DataDir,
+        keyring: mx::Keyring,
+        store: Store,
+        serve: Option<&ServeArgs>,
+    ) -> Res<Arc<Login>> {
+        Login::new(Settings {
+            store,
+            keyring,
+            site_key: keys::site_key(&dir.keyring()).map_err(data)?,
+            policy: self.policy(serve.and_then(|a| a.lockout_seconds)),
+            clock: system_clock(),
+            session_max_seconds: serve
+                .and_then(|a| a.session_max_seconds)
+                .or(self.file.session.max_seconds)
+                .unwrap_or(login::DEFAULT_SESSION_SECONDS),
+        })
+        .map_err(|e| Fail::Usage(format!("policy: {e}")))
+    }
+
+    /// The login service of an admin command, over an existing data folder.
+    fn admin(&self) -> Res<Arc<Login>> {
+        let (dir, keyring, store) = self.open_existing()?;
+        self.login(&dir, keyring, store, None)
     }
 
     /// The data folder of an admin command: it must exist (a mistyped
@@ -358,22 +401,26 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
     let host = a.host.clone().unwrap_or(cfg_host);
     let port = a.port.unwrap_or(cfg_port);
     let radius = match (&a.radius, &a.radius_clients, &f.radius) {
-        (Some(addr), Some(path), _) => Some((addr.clone(), matrixauth_cli::radius::load_clients(path))),
+        (Some(addr), Some(path), _) => {
+            Some((addr.clone(), matrixauth_server::doors::radius::load_clients(path)))
+        }
         (None, None, Some(r)) => {
             let clients = match &r.clients_file {
-                Some(path) => matrixauth_cli::radius::load_clients(path),
-                None => matrixauth_cli::radius::clients_from(&r.client),
+                Some(path) => matrixauth_server::doors::radius::load_clients(path),
+                None => matrixauth_server::doors::radius::clients_from(&r.client),
             };
             Some((r.listen.clone(), clients))
         }
         (Some(addr), None, Some(r)) => Some((
             addr.clone(),
             r.clients_file.as_deref().map_or_else(
-                || matrixauth_cli::radius::clients_from(&r.client),
-                matrixauth_cli::radius::load_clients,
+                || matrixauth_server::doors::radius::clients_from(&r.client),
+                matrixauth_server::doors::radius::load_clients,
             ),
         )),
-        (None, Some(path), Some(r)) => Some((r.listen.clone(), matrixauth_cli::radius::load_clients(path))),
+        (None, Some(path), Some(r)) => {
+            Some((r.listen.clone(), matrixauth_server::doors::radius::load_clients(path)))
+        }
         (None, None, None) => None,
         _ => return Err(Fail::Usage("--radius and --radius-clients go together".to_owned())),
     };
@@ -428,6 +475,7 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
     // migrated once, on purpose (`db migrate`, or `serve --migrate`), not by whichever node starts.
     let shared = ctx.database.as_deref().is_some_and(|u| u.starts_with("postgres"));
     let (dir, keyring, store) = ctx.open(if shared && !a.migrate { Migrate::No } else { Migrate::Yes })?;
+    let login = ctx.login(&dir, keyring, store, Some(a))?;
     let rt =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| data(e.to_string()))?;
     rt.block_on(async {
@@ -437,13 +485,10 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
         let addr = listener.local_addr().map_err(|e| data(e.to_string()))?;
         let origins = origins(configured_origins, addr)?;
         let first_origin = origins.first().cloned().unwrap_or_default();
-        let app = App::new(Config {
-            store,
-            keyring,
-            policy,
+        let app = App::new(http::Config {
+            login: Arc::clone(&login),
             audience,
             assets,
-            clock: system_clock(),
             appliance_url,
             origins,
             api_rate,
@@ -460,33 +505,33 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
                 clients.len(),
                 if clients.len() == 1 { "" } else { "s" }
             ));
-            let radius = std::sync::Arc::new(matrixauth_cli::radius::Radius::new(app.clone(), clients));
+            let radius = Arc::new(matrixauth_server::doors::radius::Radius::new(Arc::clone(&login), clients));
             tokio::spawn(async move {
-                if let Err(e) = matrixauth_cli::radius::serve(socket, radius).await {
-                    matrixauth_cli::warn!("matrixauth radius: the listener stopped: {e}");
+                if let Err(e) = matrixauth_server::doors::radius::serve(socket, radius).await {
+                    matrixauth_server::warn!("matrixauth radius: the listener stopped: {e}");
                 }
             });
         }
         // At start and then hourly: audit lines past the retention (the pruning is audited) and
         // decoy states nobody touched for 30 days.
-        let store = app.store_handle();
+        let job = Arc::clone(&login);
         tokio::spawn(async move {
             let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
             loop {
                 hourly.tick().await;
-                let store = std::sync::Arc::clone(&store);
+                let login = Arc::clone(&job);
                 let pruned = tokio::task::spawn_blocking(move || {
-                    let now = now();
+                    let now = login.now();
                     if retention_days > 0 {
-                        admin::prune_audit(&store, retention_days, now, true)?;
+                        admin::prune_audit(&login, retention_days, true)?;
                     }
-                    let before = now.saturating_sub(matrixauth_cli::server::DECOY_KEEP_SECONDS);
-                    store.prune_tickets(now).map_err(|e| e.to_string())?;
-                    store.prune_decoys(before).map_err(|e| e.to_string())
+                    let before = now.saturating_sub(login::DECOY_KEEP_SECONDS);
+                    login.store().prune_tickets(now).map_err(|e| e.to_string())?;
+                    login.store().prune_decoys(before).map_err(|e| e.to_string())
                 })
                 .await;
                 if let Ok(Err(e)) = pruned {
-                    matrixauth_cli::warn!(
+                    matrixauth_server::warn!(
                         "matrixauth serve: cannot prune the audit log, tickets or decoys: {e}"
                     );
                 }
@@ -496,9 +541,9 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
         say(&format!("data folder: {}   stop with Ctrl-C", dir.root.display()));
         if !a.no_first_invitation {
             // The store's calls block (the PostgreSQL client runs its own loop): off this task.
-            tokio::task::block_in_place(|| first_invitation(app.store(), &first_origin));
+            tokio::task::block_in_place(|| first_invitation(&login, &first_origin));
         }
-        matrixauth_cli::listen::serve(listener, router(app), limits, async {
+        http::listen::serve(listener, http::router(app), limits, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await;
@@ -508,16 +553,16 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
 
 /// With no users and no open invitation (a first start), prints an
 /// enrollment link for user `demo`, so the portal can be tried at once.
-fn first_invitation(store: &Store, origin: &str) {
-    let now = now();
-    let empty =
-        store.users().is_ok_and(|u| u.is_empty()) && store.open_invitations(now).is_ok_and(|i| i.is_empty());
+fn first_invitation(login: &Login, origin: &str) {
+    let store = login.store();
+    let empty = store.users().is_ok_and(|u| u.is_empty())
+        && store.open_invitations(login.now()).is_ok_and(|i| i.is_empty());
     if !empty {
         return;
     }
-    match admin::invite(store, "demo", matrixauth_cli::invite::DEFAULT_HOURS, origin, now, false) {
+    match admin::invite(login, "demo", login::invite::DEFAULT_HOURS, origin, false) {
         Ok(text) => say(&format!("no users yet: {text}(more: `matrixauth users invite USER`)")),
-        Err(e) => matrixauth_cli::warn!("matrixauth serve: cannot make a first invitation: {e}"),
+        Err(e) => matrixauth_server::warn!("matrixauth serve: cannot make a first invitation: {e}"),
     }
 }
 
@@ -558,59 +603,54 @@ fn write_private(path: &Path, text: &str) -> Res {
 }
 
 fn users(ctx: &Ctx, cmd: Option<UsersCmd>) -> Res {
-    let (_, keyring, store) = ctx.open_existing()?;
-    let now = now();
+    let login = ctx.admin()?;
+    let login = &*login;
     match cmd.unwrap_or(UsersCmd::List { json: false }) {
-        UsersCmd::List { json } => out(&admin::users(&store, now, json).map_err(data)?),
-        UsersCmd::Show { user, json } => match admin::show(&store, &user, now, json).map_err(data)? {
+        UsersCmd::List { json } => out(&admin::users(login, json).map_err(data)?),
+        UsersCmd::Show { user, json } => match admin::show(login, &user, json).map_err(data)? {
             Some(text) => out(&text),
             None => Err(refused(format!("no enrolled user {user:?}"))),
         },
         UsersCmd::Invite { user, hours, origin, json } => {
             let origin = match origin {
-                Some(o) => matrixauth_cli::server::parse_origin(&o).map_err(Fail::Usage)?.0,
+                Some(o) => http::parse_origin(&o).map_err(Fail::Usage)?.0,
                 None => ctx.origin(),
             };
-            out(&admin::invite(&store, &user, hours, &origin, now, json).map_err(refused)?)
+            out(&admin::invite(login, &user, hours, &origin, json).map_err(refused)?)
         }
-        UsersCmd::Unlock { user } => {
-            out(&admin::unlock(&store, &keyring, &ctx.policy(None), &user, now).map_err(refused)?)
-        }
-        UsersCmd::Remove { user } => out(&admin::remove(&store, &user, now).map_err(refused)?),
+        UsersCmd::Unlock { user } => out(&admin::unlock(login, &user).map_err(refused)?),
+        UsersCmd::Suspend { user, all: _ } => out(&admin::suspend(login, user.as_deref()).map_err(refused)?),
+        UsersCmd::Resume { user } => out(&admin::resume(login, &user).map_err(refused)?),
+        UsersCmd::Remove { user } => out(&admin::remove(login, &user).map_err(refused)?),
         UsersCmd::Window { cmd } => match cmd {
             WindowCmd::Add { user, from, to } => {
-                out(&admin::window_add(&store, &user, from, to, now).map_err(refused)?)
+                out(&admin::window_add(login, &user, from, to).map_err(refused)?)
             }
-            WindowCmd::List { user, json } => {
-                out(&admin::window_list(&store, &user, now, json).map_err(data)?)
-            }
-            WindowCmd::Remove { user, id } => {
-                out(&admin::window_remove(&store, &user, id, now).map_err(refused)?)
-            }
+            WindowCmd::List { user, json } => out(&admin::window_list(login, &user, json).map_err(data)?),
+            WindowCmd::Remove { user, id } => out(&admin::window_remove(login, &user, id).map_err(refused)?),
         },
     }
 }
 
 fn audit(ctx: &Ctx, cmd: Option<AuditCmd>) -> Res {
-    let (_, _, store) = ctx.open_existing()?;
-    let now = now();
+    let login = ctx.admin()?;
+    let login = &*login;
     match cmd.unwrap_or(AuditCmd::Tail { lines: 20, json: false }) {
-        AuditCmd::Tail { lines, json } => out(&admin::audit(&store, Some(lines), json).map_err(data)?),
-        AuditCmd::Prune { days } => out(&format!(
-            "{}\n",
-            admin::prune_audit(&store, days, now, false).map_err(data)?.unwrap_or_default()
-        )),
+        AuditCmd::Tail { lines, json } => out(&admin::audit(login, Some(lines), json).map_err(data)?),
+        AuditCmd::Prune { days } => {
+            out(&format!("{}\n", admin::prune_audit(login, days, false).map_err(data)?.unwrap_or_default()))
+        }
         AuditCmd::Export { from, to, format, output } => {
             let format = match format {
                 Format::Csv => admin::ExportFormat::Csv,
                 Format::Jsonl => admin::ExportFormat::Jsonl,
             };
-            let (text, n) = admin::export(&store, from, to, format, now).map_err(refused)?;
+            let (text, n) = admin::export(login, from, to, format).map_err(refused)?;
             match output {
                 None => out(&text),
                 Some(path) => {
                     write_private(&path, &text)?;
-                    matrixauth_cli::warn!(
+                    matrixauth_server::warn!(
                         "{n} lines from {} to {} written to {}",
                         when::local(from),
                         when::local(to),
@@ -634,15 +674,14 @@ fn run(cli: Cli) -> Res {
         }
         Cmd::Users { cmd } => users(&ctx, cmd),
         Cmd::Unlock { user } => users(&ctx, Some(UsersCmd::Unlock { user })),
-        Cmd::Card { user } => {
-            let (_, keyring, store) = ctx.open_existing()?;
-            out(&admin::issue_card(&store, &keyring, &user, now()).map_err(refused)?)
-        }
+        Cmd::Card { user } => out(&admin::issue_card(&*ctx.admin()?, &user).map_err(refused)?),
         Cmd::Keys { cmd: KeysCmd::Rotate } => {
-            let (dir, _, store) = ctx.open_existing()?;
+            let (dir, keyring, store) = ctx.open_existing()?;
             let id = keys::rotate(&dir.keyring()).map_err(data)?;
-            let line = admin::admin_line(now(), "keys_rotate", None, serde_json::json!({"keyId": id}));
-            store.append_audit(&[line]).map_err(|e| data(e.to_string()))?;
+            let login = ctx.login(&dir, keyring, store, None)?;
+            login
+                .record_admin(None, &admin::operator(), AdminAction::KeysRotate { key_id: id })
+                .map_err(data)?;
             out(&format!(
                 "key {id} now signs; the older keys still verify. Restart running servers to sign with it.\n"
             ))
@@ -656,13 +695,16 @@ fn run(cli: Cli) -> Res {
             let keyring = keys::load_or_create(&dir.keyring()).map_err(data)?;
             let path = ctx.database(&dir)?;
             let before = Store::connect(&path, keyring.clone(), Migrate::No).ok().map(|s| s.schema_version());
-            let store = Store::connect(&path, keyring, Migrate::Yes).map_err(|e| data(e.to_string()))?;
+            let store =
+                Store::connect(&path, keyring.clone(), Migrate::Yes).map_err(|e| data(e.to_string()))?;
             let v = store.schema_version().map_err(|e| data(e.to_string()))?;
             if let Some(Ok(b)) = before {
                 return out(&format!("schema {b}: up to date\n"));
             }
-            let line = admin::admin_line(now(), "db_migrate", None, serde_json::json!({"schema": v}));
-            store.append_audit(&[line]).map_err(|e| data(e.to_string()))?;
+            let login = ctx.login(&dir, keyring, store, None)?;
+            login
+                .record_admin(None, &admin::operator(), AdminAction::DbMigrate { schema: v })
+                .map_err(data)?;
             out(&format!("schema migrated to {v}\n"))
         }
     }
@@ -678,7 +720,7 @@ fn main() -> ExitCode {
                 Fail::Usage(m) => (2, m),
                 Fail::Data(m) => (3, m),
             };
-            matrixauth_cli::warn!("matrixauth: {}", msg.trim_end());
+            matrixauth_server::warn!("matrixauth: {}", msg.trim_end());
             ExitCode::from(code)
         }
     }

@@ -6,10 +6,12 @@
 //! this file, so CI runs both halves. Each PostgreSQL test gets a database
 //! of its own, dropped at the end.
 
+mod common;
+
 use std::sync::Arc;
 
-use matrixauth_cli::server::audited_authenticator;
-use matrixauth_cli::store::{Migrate, Store, StoreError};
+use common::audited_authenticator;
+use matrixauth_server::store::{Migrate, Store, StoreError};
 
 const T0: u64 = 1_800_000_000;
 const CELLS: [&str; 6] = ["B2", "G3", "D5", "A8", "H1", "E6"];
@@ -376,5 +378,5 @@ fn windows_users_and_the_audit_log(db: &Db) {
     let left: Vec<String> = b.audit(None).unwrap();
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(left[1].contains("pruned"));
-    assert_eq!(b.schema_version().unwrap(), matrixauth_cli::store::SCHEMA_VERSION);
+    assert_eq!(b.schema_version().unwrap(), matrixauth_server::store::SCHEMA_VERSION);
 }

@@ -128,3 +128,29 @@ pub fn rotate(path: &Path) -> Result<u32, String> {
     load_or_create(path)?;
     Ok(id)
 }
+
+/// The site key: a 32-byte key for the login service's own keyed functions
+/// (which kind of user an unknown id looks like, a decoy card's serial and
+/// values), derived from the keyring file's **oldest** key (its last line)
+/// with HMAC-SHA256 under a fixed label. Rotating keys adds a first line
+/// and keeps the old ones, so the site key, and every decoy, stays the same;
+/// every node reading the same keyring file derives the same key.
+pub fn site_key(path: &Path) -> Result<zeroize::Zeroizing<[u8; 32]>, String> {
+    use hmac::{KeyInit, Mac};
+    load_or_create(path)?; // the same checks: permissions, format
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+    );
+    let oldest = text
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty() && !l.starts_with('#'))
+        .and_then(|l| l.split_once(' '))
+        .and_then(|(_, hex)| unhex(hex.trim()))
+        .map(zeroize::Zeroizing::new)
+        .ok_or_else(|| format!("{} holds no key", path.display()))?;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&oldest)
+        .map_err(|_| format!("{}: a key of no usable length", path.display()))?;
+    mac.update(b"matrixauth-server site key v1");
+    Ok(zeroize::Zeroizing::new(mac.finalize().into_bytes().into()))
+}

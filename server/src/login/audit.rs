@@ -1,0 +1,350 @@
+//! The server's audit events: one type, turned into a line here and only
+//! here. `docs/FORMATS.md` ("Audit log") documents every event and field.
+//!
+//! The core's events (challenges, verifications, unlocks, tickets) keep
+//! their own format ([`mx::Event::to_json`]) and pass through
+//! [`AuditEvent::Core`]. Every line is one JSON object with `time` (Unix
+//! seconds), `user` (a user id, or `null`) and `event` first in meaning;
+//! no line ever holds an answer, a pattern, a fixed string, card values,
+//! a key, a token or a MAC.
+
+use serde_json::{Value, json};
+
+/// Which door a login came through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via<'a> {
+    /// The web portal (`/api/…`, `/vpn`).
+    Http,
+    /// A RADIUS client, by its configured name.
+    Radius(&'a str),
+}
+
+impl Via<'_> {
+    /// The `via` field: `http`, or `radius:NAME`.
+    pub fn label(&self) -> String {
+        match self {
+            Via::Http => "http".to_owned(),
+            Via::Radius(client) => format!("radius:{client}"),
+        }
+    }
+}
+
+/// An administrator's action (`event: admin`, field `action`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AdminAction {
+    /// An enrollment invitation was issued.
+    Invite {
+        /// When it expires.
+        expires_at: u64,
+        /// Whether the user is enrolled already (the link replaces the credential).
+        reenrolment: bool,
+    },
+    /// Locks and failure counters were cleared.
+    Unlock,
+    /// The user was removed.
+    Remove,
+    /// The user's access was stopped at every door.
+    Suspend,
+    /// The user's access was given back.
+    Resume,
+    /// Every user was suspended at once (`users suspend --all`).
+    SuspendAll {
+        /// How many users this suspended (those suspended already are not counted).
+        users: usize,
+    },
+    /// An access window was added.
+    WindowAdd {
+        /// Its number.
+        window: i64,
+        /// Start (inclusive).
+        from: u64,
+        /// End (exclusive).
+        to: u64,
+    },
+    /// An access window was removed.
+    WindowRemove {
+        /// Its number.
+        window: i64,
+    },
+    /// A grid card was issued.
+    CardIssued {
+        /// The card's serial (printed on it; not a secret).
+        serial: String,
+    },
+    /// The audit log of a period was exported.
+    AuditExport {
+        /// Start (inclusive).
+        from: u64,
+        /// End (exclusive).
+        to: u64,
+        /// `csv` or `jsonl`.
+        format: &'static str,
+        /// Lines exported.
+        lines: usize,
+    },
+    /// A new signing key was added to the keyring.
+    KeysRotate {
+        /// Its id.
+        key_id: u32,
+    },
+    /// The database schema was migrated.
+    DbMigrate {
+        /// The schema version now.
+        schema: u32,
+    },
+}
+
+impl AdminAction {
+    fn name(&self) -> &'static str {
+        match self {
+            AdminAction::Invite { .. } => "invite",
+            AdminAction::Unlock => "unlock",
+            AdminAction::Remove => "remove",
+            AdminAction::Suspend => "suspend",
+            AdminAction::Resume => "resume",
+            AdminAction::SuspendAll { .. } => "suspend_all",
+            AdminAction::WindowAdd { .. } => "window_add",
+            AdminAction::WindowRemove { .. } => "window_remove",
+            AdminAction::CardIssued { .. } => "card_issued",
+            AdminAction::AuditExport { .. } => "audit_export",
+            AdminAction::KeysRotate { .. } => "keys_rotate",
+            AdminAction::DbMigrate { .. } => "db_migrate",
+        }
+    }
+
+    fn fields(&self) -> Value {
+        match self {
+            AdminAction::Invite { expires_at, reenrolment } => {
+                json!({"expiresAt": expires_at, "reenrolment": reenrolment})
+            }
+            AdminAction::SuspendAll { users } => json!({ "users": users }),
+            AdminAction::WindowAdd { window, from, to } => json!({"window": window, "from": from, "to": to}),
+            AdminAction::WindowRemove { window } => json!({ "window": window }),
+            AdminAction::CardIssued { serial } => json!({ "serial": serial }),
+            AdminAction::AuditExport { from, to, format, lines } => {
+                json!({"from": from, "to": to, "format": format, "lines": lines})
+            }
+            AdminAction::KeysRotate { key_id } => json!({ "keyId": key_id }),
+            AdminAction::DbMigrate { schema } => json!({ "schema": schema }),
+            AdminAction::Unlock | AdminAction::Remove | AdminAction::Suspend | AdminAction::Resume => {
+                json!({})
+            }
+        }
+    }
+}
+
+/// What a RADIUS reply said (`event: radius`, field `decision`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RadiusReply {
+    /// Access-Accept.
+    Accept,
+    /// Access-Reject (a wrong answer, a refused ticket, a suspended user, a
+    /// malformed password).
+    Reject,
+    /// Access-Reject for a locked user.
+    RejectLocked,
+    /// Access-Reject for a right answer outside the approved period.
+    RejectOutsideWindow,
+    /// Access-Challenge with a grid or card cells.
+    Challenge,
+}
+
+impl RadiusReply {
+    fn as_str(self) -> &'static str {
+        match self {
+            RadiusReply::Accept => "accept",
+            RadiusReply::Reject => "reject",
+            RadiusReply::RejectLocked => "reject_locked",
+            RadiusReply::RejectOutsideWindow => "reject_outside_window",
+            RadiusReply::Challenge => "challenge",
+        }
+    }
+}
+
+/// One audit event of the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuditEvent<'a> {
+    /// An event of the core, in the core's format.
+    Core(&'a mx::Event),
+    /// A user enrolled (or re-enrolled) through an invitation.
+    Enrolled {
+        /// Unix seconds.
+        time: u64,
+        /// The user.
+        user: &'a str,
+    },
+    /// A right answer refused outside the user's approved access windows.
+    OutsideWindow {
+        /// Unix seconds.
+        time: u64,
+        /// The user.
+        user: &'a str,
+        /// The door.
+        via: Via<'a>,
+    },
+    /// A suspended user's login was refused (answer or ticket): the door
+    /// replied as to a wrong answer, and no failure was counted.
+    SuspendedRefused {
+        /// Unix seconds.
+        time: u64,
+        /// The user.
+        user: &'a str,
+        /// The door.
+        via: Via<'a>,
+    },
+    /// A ticket the core accepted was refused because another node (or
+    /// this one, before a restart) redeemed it first.
+    TicketReplayed {
+        /// Unix seconds.
+        time: u64,
+        /// The ticket's user.
+        user: &'a str,
+        /// The audience it was presented for.
+        audience: &'a str,
+    },
+    /// What the RADIUS door replied to an Access-Request.
+    Radius {
+        /// Unix seconds.
+        time: u64,
+        /// The User-Name (as sent; may be no user at all).
+        user: &'a str,
+        /// The client's configured name.
+        client: &'a str,
+        /// The reply.
+        decision: RadiusReply,
+    },
+    /// An administrator's action.
+    Admin {
+        /// Unix seconds.
+        time: u64,
+        /// The user acted on, if any.
+        user: Option<&'a str>,
+        /// Who ran the command (the login behind `sudo`, else the user).
+        operator: &'a str,
+        /// What was done.
+        action: AdminAction,
+    },
+    /// Audit lines past the retention were deleted.
+    AuditPruned {
+        /// Unix seconds.
+        time: u64,
+        /// How many lines.
+        removed: usize,
+        /// Lines before this time were deleted.
+        before: u64,
+        /// The retention in days.
+        retention_days: u64,
+    },
+}
+
+impl AuditEvent<'_> {
+    /// The `event` field.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AuditEvent::Core(e) => e.kind.as_str(),
+            AuditEvent::Enrolled { .. } => "enrolled",
+            AuditEvent::OutsideWindow { .. } => "outside_window",
+            AuditEvent::SuspendedRefused { .. } => "suspended_refused",
+            AuditEvent::TicketReplayed { .. } => "ticket_refused",
+            AuditEvent::Radius { .. } => "radius",
+            AuditEvent::Admin { .. } => "admin",
+            AuditEvent::AuditPruned { .. } => "audit_pruned",
+        }
+    }
+
+    /// The event as one line of JSON (no newline): what the store keeps.
+    pub fn to_line(&self) -> String {
+        let event = self.name();
+        let v = match self {
+            AuditEvent::Core(e) => return e.to_json(),
+            AuditEvent::Enrolled { time, user } => {
+                json!({"time": time, "user": user, "event": event, "via": "invitation"})
+            }
+            AuditEvent::OutsideWindow { time, user, via }
+            | AuditEvent::SuspendedRefused { time, user, via } => {
+                json!({"time": time, "user": user, "event": event, "via": via.label()})
+            }
+            AuditEvent::TicketReplayed { time, user, audience } => json!({
+                "time": time, "user": user, "event": event, "reason": "replayed",
+                "audience": audience, "scope": "store",
+            }),
+            AuditEvent::Radius { time, user, client, decision } => json!({
+                "time": time, "user": user, "event": event, "client": client, "decision": decision.as_str(),
+            }),
+            AuditEvent::Admin { time, user, operator, action } => {
+                let mut v = json!({
+                    "time": time, "user": user, "event": event, "action": action.name(), "operator": operator,
+                });
+                if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), action.fields()) {
+                    obj.extend(more);
+                }
+                v
+            }
+            AuditEvent::AuditPruned { time, removed, before, retention_days } => json!({
+                "time": time, "user": null, "event": event, "removed": removed, "before": before,
+                "retention_days": retention_days,
+            }),
+        };
+        v.to_string()
+    }
+}
+
+/// The event names the server writes, core and server events alike, for
+/// the schema test and `docs/FORMATS.md`.
+pub const EVENT_NAMES: &[&str] = &[
+    "challenge_issued",
+    "challenge_reissued",
+    "card_challenge_issued",
+    "card_challenge_reissued",
+    "issue_refused_locked",
+    "verify",
+    "unlock",
+    "ticket_issued",
+    "ticket_redeemed",
+    "ticket_refused",
+    "enrolled",
+    "outside_window",
+    "suspended_refused",
+    "radius",
+    "admin",
+    "audit_pruned",
+];
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn parse(line: &str) -> serde_json::Map<String, Value> {
+        serde_json::from_str::<Value>(line).unwrap().as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn every_server_event_has_time_user_and_a_known_name() {
+        let events = [
+            AuditEvent::Enrolled { time: 1, user: "a" },
+            AuditEvent::OutsideWindow { time: 1, user: "a", via: Via::Http },
+            AuditEvent::SuspendedRefused { time: 1, user: "a", via: Via::Radius("vpn") },
+            AuditEvent::TicketReplayed { time: 1, user: "a", audience: "vpn" },
+            AuditEvent::Radius { time: 1, user: "a", client: "vpn", decision: RadiusReply::RejectLocked },
+            AuditEvent::Admin {
+                time: 1,
+                user: None,
+                operator: "root",
+                action: AdminAction::KeysRotate { key_id: 2 },
+            },
+            AuditEvent::AuditPruned { time: 1, removed: 3, before: 0, retention_days: 400 },
+        ];
+        for e in &events {
+            let v = parse(&e.to_line());
+            assert_eq!(v["time"], 1);
+            assert!(v.contains_key("user"));
+            assert_eq!(v["event"], e.name());
+            assert!(EVENT_NAMES.contains(&e.name()));
+        }
+        let v = parse(&events[2].to_line());
+        assert_eq!(v["via"], "radius:vpn");
+        let v = parse(&events[5].to_line());
+        assert_eq!((v["action"].as_str(), v["keyId"].as_u64()), (Some("keys_rotate"), Some(2)));
+    }
+}

@@ -1,0 +1,882 @@
+//! The login service (SPEC §13): where every login is decided, once.
+//!
+//! The doors ([`crate::doors`]) translate their wire formats into these
+//! calls and the returned [`Decision`] into their replies; the admin
+//! commands ([`crate::admin`]) change users through it. Here, and only here:
+//! pattern or card dispatch, decoys for unknown ids ([`decoy`]), the shadow
+//! state of suspended users, access windows and the session's end, tickets,
+//! and the audit lines ([`audit`]), written in the same transaction as the
+//! state change they record. Nothing here knows HTTP or RADIUS types.
+
+pub mod audit;
+pub mod decoy;
+pub mod invite;
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sha2::Digest as _;
+use zeroize::Zeroizing;
+
+pub use audit::{AdminAction, AuditEvent, RadiusReply, Via};
+
+use crate::store::{Access, Invitation, Store, StoreError};
+
+/// Unix seconds; injectable so tests can move time.
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+}
+
+/// How long a redeemed ticket's replay row is kept: longer than any ticket
+/// the verifier admits (lifetime at most `TicketVerifier::DEFAULT_MAX_LIFETIME`,
+/// 300 s, plus 30 s of clock skew).
+pub const TICKET_ROW_SECONDS: u64 = 2 * 3600;
+
+/// A decoy state untouched this long is forgotten (the hourly job of
+/// `serve`): the only trace an unknown name leaves, bounded in time.
+pub const DECOY_KEEP_SECONDS: u64 = 30 * 86_400;
+
+/// A session's longest life without an access window (`session.max_seconds`).
+pub const DEFAULT_SESSION_SECONDS: u64 = 8 * 3600;
+
+thread_local! {
+    /// The ticket verifier's audit events of the current call (its sink is
+    /// called synchronously, on the caller's thread).
+    static TICKET_EVENTS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How to build the service.
+pub struct Settings {
+    /// The store.
+    pub store: Store,
+    /// Server keys.
+    pub keyring: mx::Keyring,
+    /// The site key ([`crate::keys::site_key`]): decoy kinds and cards.
+    pub site_key: Zeroizing<[u8; 32]>,
+    /// The policy.
+    pub policy: mx::Policy,
+    /// The clock.
+    pub clock: Clock,
+    /// The longest session (seconds): the session of a user without access
+    /// windows ends this long after the login; one inside a window ends at
+    /// the window's end, or this long after the login if that is sooner.
+    pub session_max_seconds: u64,
+}
+
+/// A lock in force.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lock {
+    /// Until this time (Unix seconds).
+    Until(u64),
+    /// Until an administrator unlocks.
+    Permanent,
+}
+
+impl Lock {
+    /// From the core's `lock_at` (none, permanent, until).
+    #[allow(clippy::option_option)]
+    fn of(lock: Option<Option<u64>>) -> Option<Lock> {
+        lock.map(|l| l.map_or(Lock::Permanent, Lock::Until))
+    }
+
+    /// The end of a temporary lock.
+    pub fn until(self) -> Option<u64> {
+        match self {
+            Lock::Until(t) => Some(t),
+            Lock::Permanent => None,
+        }
+    }
+}
+
+/// What to show the user: a grid, or the cells of their card.
+#[derive(Clone, Debug)]
+pub enum Prompt {
+    /// A pattern challenge.
+    Grid {
+        /// The token the answer comes back with.
+        token: String,
+        /// The digits.
+        matrix: Box<mx::Matrix>,
+        /// When it was first issued.
+        issued_at: u64,
+        /// When it expires.
+        expires_at: u64,
+        /// Whether this is the pending challenge shown again.
+        reissue: bool,
+    },
+    /// A card challenge.
+    Card {
+        /// The token the answer comes back with.
+        token: String,
+        /// The card's serial.
+        serial: String,
+        /// The cells to type, in order (`["B3", "F7", "D1"]`).
+        cells: Vec<String>,
+        /// Challenges the card can serve after this one (single-use cells).
+        remaining: Option<u32>,
+        /// When it was first issued.
+        issued_at: u64,
+        /// When it expires.
+        expires_at: u64,
+        /// Whether this is the pending challenge shown again.
+        reissue: bool,
+    },
+}
+
+impl Prompt {
+    fn grid(ch: mx::Challenge) -> Prompt {
+        let reissue = ch.is_reissue();
+        Prompt::Grid {
+            token: ch.token,
+            matrix: Box::new(ch.matrix),
+            issued_at: ch.issued_at,
+            expires_at: ch.expires_at,
+            reissue,
+        }
+    }
+
+    fn card(ch: mx::CardChallenge) -> Prompt {
+        let reissue = ch.is_reissue();
+        let cells = ch.cell_names();
+        Prompt::Card {
+            token: ch.token,
+            serial: ch.serial,
+            cells,
+            remaining: ch.remaining,
+            issued_at: ch.issued_at,
+            expires_at: ch.expires_at,
+            reissue,
+        }
+    }
+
+    /// The token.
+    pub fn token(&self) -> &str {
+        match self {
+            Prompt::Grid { token, .. } | Prompt::Card { token, .. } => token,
+        }
+    }
+
+    /// When it expires.
+    pub fn expires_at(&self) -> u64 {
+        match self {
+            Prompt::Grid { expires_at, .. } | Prompt::Card { expires_at, .. } => *expires_at,
+        }
+    }
+}
+
+/// An accepted login.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// The user.
+    pub user: String,
+    /// When the session ends (Unix seconds): the end of the access window,
+    /// else the login plus `session.max_seconds`, whichever is sooner.
+    pub ends_at: u64,
+    /// A login ticket for the audience the call named, if it named one.
+    pub ticket: Option<String>,
+}
+
+/// The one outcome of a call to the service.
+#[derive(Clone, Debug)]
+pub enum Decision {
+    /// Show this grid or these card cells.
+    Prompt(Prompt),
+    /// Logged in.
+    Accepted(Session),
+    /// Not logged in: the core's outcome (rejected, expired, duplicate,
+    /// stale, invalid), and the lock in force after it, if any.
+    Rejected {
+        /// The outcome.
+        outcome: mx::Outcome,
+        /// The lock the answer led to, or that was in force.
+        lock: Option<Lock>,
+    },
+    /// The user is locked: nothing was examined.
+    Locked(Lock),
+    /// A right answer outside the user's approved access period (no
+    /// failure counted, no ticket).
+    OutsideWindow,
+    /// The user is suspended. **Doors reply to it exactly as to a wrong
+    /// answer** ([`Decision::Rejected`] with outcome `rejected`); only the
+    /// audit log tells it apart.
+    Suspended,
+    /// The store cannot be reached: no answer, never an accept (RADIUS
+    /// sends nothing, so the appliance fails over; HTTP says 503).
+    Unavailable,
+    /// The request breaks a rule of the core before any answer is examined
+    /// (an invalid user id, another challenge pending, an exhausted or
+    /// expired card, a refused ticket): said to the user as it is.
+    Refused(mx::Error),
+    /// Something failed inside (a corrupt record, the system's randomness):
+    /// logged for the operator, a generic error for the user.
+    Internal,
+}
+
+impl Decision {
+    fn store_failure(e: &StoreError) -> Decision {
+        match e {
+            StoreError::Unavailable(_) => {
+                // An outage fails every request: the first 20 and then every 1000th are logged.
+                static SEEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                let n = SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n < 20 || n.is_multiple_of(1000) {
+                    crate::warn!("matrixauth serve: {e} ({} requests refused so far)", n + 1);
+                }
+                Decision::Unavailable
+            }
+            other => Decision::internal(other),
+        }
+    }
+
+    fn internal(e: &dyn std::fmt::Display) -> Decision {
+        crate::warn!("matrixauth serve: internal error: {e}");
+        Decision::Internal
+    }
+
+    fn core_error(e: mx::Error) -> Decision {
+        match e {
+            mx::Error::Locked { locked_until } => {
+                Decision::Locked(locked_until.map_or(Lock::Permanent, Lock::Until))
+            }
+            mx::Error::Random | mx::Error::Format(_) | mx::Error::Seal => Decision::internal(&e),
+            other => Decision::Refused(other),
+        }
+    }
+
+    /// What a RADIUS door replies to this decision (`None`: nothing, the
+    /// store is unavailable). One mapping, used by the door to build the
+    /// packet and by the service to audit it.
+    pub fn radius_reply(&self) -> Option<RadiusReply> {
+        Some(match self {
+            Decision::Prompt(_) => RadiusReply::Challenge,
+            Decision::Accepted(_) => RadiusReply::Accept,
+            Decision::Locked(_) | Decision::Rejected { lock: Some(_), .. } => RadiusReply::RejectLocked,
+            Decision::OutsideWindow => RadiusReply::RejectOutsideWindow,
+            Decision::Rejected { lock: None, .. }
+            | Decision::Suspended
+            | Decision::Refused(_)
+            | Decision::Internal => RadiusReply::Reject,
+            Decision::Unavailable => return None,
+        })
+    }
+}
+
+/// Why an enrollment was refused.
+#[derive(Debug)]
+pub enum EnrollError {
+    /// The invitation is unknown, used, expired or replaced (one answer for all).
+    Invitation,
+    /// The credential breaks the policy.
+    Credential(mx::Error),
+    /// The store cannot be reached.
+    Unavailable,
+    /// The store failed otherwise (logged for the operator).
+    Internal,
+}
+
+impl From<StoreError> for EnrollError {
+    fn from(e: StoreError) -> Self {
+        match Decision::store_failure(&e) {
+            Decision::Unavailable => EnrollError::Unavailable,
+            _ => EnrollError::Internal,
+        }
+    }
+}
+
+/// What a user holds: a memorised pattern or a grid card.
+enum Secret {
+    Pattern(mx::PatternCredential),
+    Card(mx::GridCard),
+}
+
+impl Secret {
+    fn open(keyring: &mx::Keyring, user: &str, sealed: &[u8]) -> Result<Self, mx::Error> {
+        if mx::GridCard::is_sealed_card(sealed) {
+            Ok(Secret::Card(mx::GridCard::open(keyring, user, sealed)?))
+        } else {
+            Ok(Secret::Pattern(mx::PatternCredential::open(keyring, user, sealed)?))
+        }
+    }
+}
+
+/// Whose state a call runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Holder {
+    /// An enrolled user: their own state.
+    Enrolled,
+    /// A suspended user: their real credential on a shadow state (the decoy
+    /// row of their id), so nothing they do counts on their own state and
+    /// the replies look like anyone else's.
+    Suspended,
+    /// An unknown id: a decoy credential of its kind on its decoy state.
+    Unknown,
+}
+
+/// Whether a call shows a challenge or examines an answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Challenge,
+    Answer,
+}
+
+/// Audit lines collected during one attempt of one request.
+#[derive(Clone, Default)]
+struct Events(Arc<Mutex<Vec<String>>>);
+
+impl Events {
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// The login service.
+pub struct Login {
+    store: Arc<Store>,
+    keyring: mx::Keyring,
+    policy: mx::Policy,
+    verifier: mx::TicketVerifier,
+    clock: Clock,
+    decoys: decoy::DecoyKeys,
+    /// The rounded card-holder share and when it was read.
+    share: Mutex<Option<(u64, u8)>>,
+    session_max: u64,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login").finish_non_exhaustive()
+    }
+}
+
+impl Login {
+    /// The service; fails if the policy is invalid or the session length is 0.
+    pub fn new(settings: Settings) -> Result<Arc<Login>, mx::Error> {
+        settings.policy.validate()?;
+        if settings.session_max_seconds == 0 {
+            return Err(mx::Error::InvalidPolicy("session.max_seconds must be at least 1"));
+        }
+        // Redemptions and refusals are the core's events, collected per call on the calling
+        // thread and written by `redeem` once the store has had its say.
+        let sink: mx::AuditSink = Arc::new(|e: &mx::Event| {
+            TICKET_EVENTS.with(|events| events.borrow_mut().push(e.to_json()));
+        });
+        let verifier =
+            mx::TicketVerifier::new(settings.keyring.clone(), mx::TicketVerifier::DEFAULT_CAPACITY)
+                .with_audit_sink(sink);
+        Ok(Arc::new(Login {
+            store: Arc::new(settings.store),
+            keyring: settings.keyring,
+            policy: settings.policy,
+            verifier,
+            clock: settings.clock,
+            decoys: decoy::DecoyKeys::new(&settings.site_key),
+            share: Mutex::new(None),
+            session_max: settings.session_max_seconds,
+        }))
+    }
+
+    /// The current time of the service's clock (Unix seconds).
+    pub fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &mx::Policy {
+        &self.policy
+    }
+
+    /// The store, for the admin commands' reports and the server's
+    /// background jobs. Doors never call it.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The store, shared (background jobs such as audit pruning).
+    pub fn store_handle(&self) -> Arc<Store> {
+        Arc::clone(&self.store)
+    }
+
+    /// Unknown users whose decoy state is stored.
+    pub fn decoys_remembered(&self) -> usize {
+        self.store.decoys().unwrap_or(0)
+    }
+
+    fn authenticator(&self) -> Result<(mx::Authenticator, Events), mx::Error> {
+        let events = Events::default();
+        let sink_events = events.clone();
+        let sink: mx::AuditSink = Arc::new(move |e: &mx::Event| {
+            sink_events.0.lock().unwrap_or_else(PoisonError::into_inner).push(e.to_json());
+        });
+        Ok((mx::Authenticator::new(self.keyring.clone(), self.policy.clone())?.with_audit_sink(sink), events))
+    }
+
+    /// Reads the site's share of card holders again (at start, by the
+    /// background job, and by any call once the last read is
+    /// [`decoy::SHARE_REFRESH_SECONDS`] old). Returns the rounded share.
+    pub fn refresh_share(&self) -> Result<u8, StoreError> {
+        let users = self.store.users()?;
+        let cards = users.iter().filter(|u| u.card).count();
+        let share = decoy::rounded_share(users.len() - cards, cards);
+        *self.share.lock().unwrap_or_else(PoisonError::into_inner) = Some((self.now(), share));
+        Ok(share)
+    }
+
+    fn share(&self) -> u8 {
+        let cached = *self.share.lock().unwrap_or_else(PoisonError::into_inner);
+        match cached {
+            Some((at, share)) if self.now().saturating_sub(at) < decoy::SHARE_REFRESH_SECONDS => share,
+            // A failed read keeps the last share (or none: every decoy a pattern user).
+            _ => self.refresh_share().unwrap_or_else(|_| cached.map_or(0, |(_, s)| s)),
+        }
+    }
+
+    /// The kind an unknown `user` looks like now.
+    pub fn decoy_kind(&self, user: &str) -> decoy::Kind {
+        self.decoys.kind(user, self.share())
+    }
+
+    fn decoy_secret(&self, user: &str) -> Result<Secret, mx::Error> {
+        match self.decoy_kind(user) {
+            decoy::Kind::Pattern => Ok(Secret::Pattern(mx::PatternCredential::decoy(&self.policy)?)),
+            decoy::Kind::Card => Ok(Secret::Card(self.decoys.card(user)?)),
+        }
+    }
+
+    fn session_end(&self, access: Access, now: u64) -> u64 {
+        let cap = now.saturating_add(self.session_max);
+        match access {
+            Access::Until(end) => end.min(cap),
+            Access::Always | Access::Outside => cap,
+        }
+    }
+
+    /// The audit lines a decision adds to the core's: the door's record
+    /// (RADIUS), a refusal outside the window, a suspended user's attempt.
+    #[allow(clippy::too_many_arguments)]
+    fn decision_lines(
+        user: &str,
+        via: Via<'_>,
+        holder: Holder,
+        call: Call,
+        decision: &Decision,
+        now: u64,
+        lines: &mut Vec<String>,
+    ) {
+        if matches!(decision, Decision::OutsideWindow) {
+            lines.push(AuditEvent::OutsideWindow { time: now, user, via }.to_line());
+        }
+        if holder == Holder::Suspended && call == Call::Answer {
+            lines.push(AuditEvent::SuspendedRefused { time: now, user, via }.to_line());
+        }
+        if let (Via::Radius(client), Some(reply)) = (via, decision.radius_reply()) {
+            lines.push(AuditEvent::Radius { time: now, user, client, decision: reply }.to_line());
+        }
+    }
+
+    /// Runs `f` on the state `user`'s login runs on: an enrolled user's own
+    /// (compare-and-swap), a suspended user's shadow, an unknown id's decoy
+    /// ([`Store::update_decoy`]); with the decision's audit lines in the
+    /// same transaction.
+    fn run(
+        &self,
+        user: &str,
+        via: Via<'_>,
+        call: Call,
+        now: u64,
+        mut f: impl FnMut(&mx::Authenticator, Holder, &Secret, &mut mx::UserState) -> Decision,
+    ) -> Decision {
+        // Read before any store access, for every kind of holder alike (its cost is timing-neutral).
+        let _ = self.share();
+        let mut suspended: Option<Vec<u8>> = None;
+        let known = self.store.update(user, |record| {
+            if record.suspended {
+                suspended = Some(record.sealed_credential.clone());
+                return (None, Vec::new());
+            }
+            let (auth, events) = match self.authenticator() {
+                Ok(a) => a,
+                Err(e) => return (Some(Decision::core_error(e)), Vec::new()),
+            };
+            let decision = match Secret::open(&self.keyring, user, &record.sealed_credential) {
+                Ok(secret) => f(&auth, Holder::Enrolled, &secret, &mut record.state),
+                Err(e) => Decision::internal(&e),
+            };
+            let mut lines = events.take();
+            Self::decision_lines(user, via, Holder::Enrolled, call, &decision, now, &mut lines);
+            (Some(decision), lines)
+        });
+        match known {
+            Ok(Some(Some(decision))) => return decision,
+            Ok(_) => {}
+            Err(e) => return Decision::store_failure(&e),
+        }
+        let (holder, secret) = match suspended {
+            Some(sealed) => (Holder::Suspended, Secret::open(&self.keyring, user, &sealed)),
+            None => (Holder::Unknown, self.decoy_secret(user)),
+        };
+        let (auth, events) = match self.authenticator() {
+            Ok(a) => a,
+            Err(e) => return Decision::core_error(e),
+        };
+        let out = self.store.update_decoy(user, now, |state| {
+            let decision = match &secret {
+                Ok(secret) => f(&auth, holder, secret, state),
+                Err(e) => Decision::core_error(e.clone()),
+            };
+            let mut lines = events.take();
+            Self::decision_lines(user, via, holder, call, &decision, now, &mut lines);
+            // Only a well-formed user id earns a stored decoy state.
+            let keep = !matches!(decision, Decision::Refused(mx::Error::InvalidUserId));
+            (decision, lines, keep)
+        });
+        out.unwrap_or_else(|e| Decision::store_failure(&e))
+    }
+
+    /// A challenge for `user`: their grid or their card's cells (the pending
+    /// one again while it lasts). An unknown id gets a decoy's, of the kind
+    /// [`Login::decoy_kind`] says; a suspended user their own kind's (their
+    /// answer will be refused).
+    pub fn challenge(&self, user: &str, via: Via<'_>) -> Decision {
+        let now = self.now();
+        self.run(user, via, Call::Challenge, now, |auth, _, secret, state| {
+            let prompt = match secret {
+                Secret::Card(card) => auth.issue_card_challenge(user, card, state, now).map(Prompt::card),
+                Secret::Pattern(_) => auth.issue_challenge(user, state, now).map(Prompt::grid),
+            };
+            prompt.map_or_else(Decision::core_error, Decision::Prompt)
+        })
+    }
+
+    /// Examines `answer`: to the challenge of `token`, or without one to the
+    /// user's pending challenge (the portal showed the grid, the answer
+    /// comes as a password). Accepted only for an enrolled, unsuspended user
+    /// inside their access period; with `ticket_for`, the session carries a
+    /// login ticket for that audience.
+    pub fn answer(
+        &self,
+        user: &str,
+        token: Option<&str>,
+        answer: &str,
+        via: Via<'_>,
+        ticket_for: Option<&str>,
+    ) -> Decision {
+        let now = self.now();
+        let access = match self.store.access(user, now) {
+            Ok(a) => a,
+            Err(e) => return Decision::store_failure(&e),
+        };
+        self.run(user, via, Call::Answer, now, |auth, holder, secret, state| {
+            let verdict = match (secret, token) {
+                (Secret::Pattern(c), Some(token)) => auth.verify(user, c, state, token, answer, now),
+                (Secret::Pattern(c), None) => auth.verify_pending(user, c, state, answer, now),
+                (Secret::Card(card), Some(token)) => auth.verify_card(user, card, state, token, answer, now),
+                (Secret::Card(card), None) => auth.verify_card_pending(user, card, state, answer, now),
+            };
+            let verdict = match verdict {
+                Ok(v) => v,
+                Err(e) => return Decision::core_error(e),
+            };
+            let lock = Lock::of(state.lock_at(now));
+            match (verdict.outcome, holder) {
+                (mx::Outcome::Accepted, Holder::Enrolled) => {
+                    if access == Access::Outside {
+                        return Decision::OutsideWindow;
+                    }
+                    let ticket = match ticket_for.map(|audience| auth.issue_ticket(user, audience, now)) {
+                        None => None,
+                        Some(Ok(t)) => Some(t),
+                        Some(Err(e)) => return Decision::core_error(e),
+                    };
+                    Decision::Accepted(Session {
+                        user: user.to_owned(),
+                        ends_at: self.session_end(access, now),
+                        ticket,
+                    })
+                }
+                (mx::Outcome::Accepted, Holder::Suspended) => Decision::Suspended,
+                // A decoy never logs in, even if a guess matched the random decoy.
+                (mx::Outcome::Accepted, Holder::Unknown) => {
+                    Decision::Rejected { outcome: mx::Outcome::Rejected, lock: None }
+                }
+                (mx::Outcome::Locked, _) => Decision::Locked(lock.unwrap_or(Lock::Permanent)),
+                (outcome, _) => Decision::Rejected { outcome, lock },
+            }
+        })
+    }
+
+    /// A RADIUS request whose password cannot be read (not UTF-8, absent
+    /// where one is needed): refused and audited like a wrong answer, with
+    /// nothing counted.
+    pub fn refuse_unreadable(&self, user: &str, via: Via<'_>) -> Decision {
+        let decision = Decision::Rejected { outcome: mx::Outcome::Invalid, lock: None };
+        let mut lines = Vec::new();
+        Self::decision_lines(user, via, Holder::Enrolled, Call::Challenge, &decision, self.now(), &mut lines);
+        match self.store.append_audit(&lines) {
+            Ok(()) => decision,
+            Err(e) => Decision::store_failure(&e),
+        }
+    }
+
+    /// Redeems a login ticket for `audience`: the core's checks (MAC,
+    /// audience, lifetime, this process's replay cache), then a replay row
+    /// in the store, so a ticket is redeemed once across every node sharing
+    /// it; then the user as they are now: a suspended user or one outside
+    /// their access period is refused. With `user`, the ticket must be
+    /// theirs. The audit log gets the core's `ticket_redeemed` or
+    /// `ticket_refused` (or, for a ticket another node redeemed first,
+    /// `ticket_refused` with `"scope":"store"`, never a `ticket_redeemed`
+    /// for a ticket that was refused).
+    pub fn redeem(&self, ticket: &str, audience: &str, user: Option<&str>, via: Via<'_>) -> Decision {
+        let now = self.now();
+        TICKET_EVENTS.with(|events| events.borrow_mut().clear());
+        let verdict = self.verifier.redeem(ticket, audience, now);
+        let mut lines = TICKET_EVENTS.with(|events| std::mem::take(&mut *events.borrow_mut()));
+        let (owner, decision) = match verdict {
+            Err(e) => (String::new(), Decision::Refused(e)),
+            Ok(owner) => {
+                let decision = match self.redeemed(&owner, ticket, audience, user, now, &mut lines) {
+                    Ok(d) => d,
+                    Err(e) => return Decision::store_failure(&e),
+                };
+                (owner, decision)
+            }
+        };
+        let named = user.unwrap_or(&owner);
+        Self::decision_lines(named, via, Holder::Enrolled, Call::Challenge, &decision, now, &mut lines);
+        if let Decision::Suspended = decision {
+            lines.push(AuditEvent::SuspendedRefused { time: now, user: &owner, via }.to_line());
+        }
+        match self.store.append_audit(&lines) {
+            Ok(()) => decision,
+            Err(e) => Decision::store_failure(&e),
+        }
+    }
+
+    /// After the core accepted a ticket of `owner`: the store's replay row,
+    /// the name, the suspension and the access period.
+    fn redeemed(
+        &self,
+        owner: &str,
+        ticket: &str,
+        audience: &str,
+        user: Option<&str>,
+        now: u64,
+        lines: &mut Vec<String>,
+    ) -> Result<Decision, StoreError> {
+        let id: [u8; 32] = sha2::Sha256::digest(ticket.as_bytes()).into();
+        // Kept past any lifetime the verifier admits (its maximum plus clock skew).
+        if !self.store.claim_ticket(&id, now.saturating_add(TICKET_ROW_SECONDS))? {
+            *lines = vec![AuditEvent::TicketReplayed { time: now, user: owner, audience }.to_line()];
+            return Ok(Decision::Refused(mx::Error::Ticket(mx::TicketError::Replayed)));
+        }
+        if user.is_some_and(|u| u != owner) {
+            return Ok(Decision::Rejected { outcome: mx::Outcome::Invalid, lock: None });
+        }
+        let Some(record) = self.store.load(owner)? else {
+            // Removed since the ticket was issued.
+            return Ok(Decision::Rejected { outcome: mx::Outcome::Invalid, lock: None });
+        };
+        if record.suspended {
+            return Ok(Decision::Suspended);
+        }
+        Ok(match self.store.access(owner, now)? {
+            Access::Outside => Decision::OutsideWindow,
+            access => Decision::Accepted(Session {
+                user: owner.to_owned(),
+                ends_at: self.session_end(access, now),
+                ticket: None,
+            }),
+        })
+    }
+
+    /// The unused, unexpired invitation of `token` (whom it enrols).
+    pub fn invitation(&self, token: &str) -> Result<Invitation, EnrollError> {
+        self.store.invitation(&invite::hash(token), self.now())?.ok_or(EnrollError::Invitation)
+    }
+
+    /// Enrols the holder of invitation `token` with `credential` (after the
+    /// policy's checks) and uses the invitation up, in one transaction. The
+    /// user id comes from the invitation, never from the request. A
+    /// credential the policy refuses leaves the invitation unused.
+    pub fn enroll(&self, token: &str, credential: &mx::PatternCredential) -> Result<Invitation, EnrollError> {
+        let now = self.now();
+        self.policy.check_credential(credential).map_err(EnrollError::Credential)?;
+        let enrolled = self.store.enroll(&invite::hash(token), now, |user| {
+            let sealed = credential.seal(&self.keyring, user)?;
+            Ok::<_, mx::Error>((sealed, vec![AuditEvent::Enrolled { time: now, user }.to_line()]))
+        })?;
+        enrolled.ok_or(EnrollError::Invitation)?.map_err(EnrollError::Credential)
+    }
+
+    /// Stores an invitation for `user` (a new user, or a re-enrolment) and
+    /// returns its token and expiry. Only the token's hash is stored; no
+    /// audit line holds it.
+    pub fn invite(
+        &self,
+        user: &str,
+        hours: u64,
+        operator: &str,
+    ) -> Result<(Zeroizing<String>, u64, bool), String> {
+        if !mx::is_valid_user_id(user) {
+            return Err(format!("user id {user:?}: 1 to 255 bytes without control characters"));
+        }
+        if hours == 0 || hours > invite::MAX_HOURS {
+            return Err(format!("--hours must be 1 to {}", invite::MAX_HOURS));
+        }
+        let now = self.now();
+        let (token, hash) = invite::new_token()?;
+        let expires_at = now + hours * 3600;
+        let reenrolment = self.store.enrolled_at(user).map_err(|e| e.to_string())?.is_some();
+        let action = AdminAction::Invite { expires_at, reenrolment };
+        let line = AuditEvent::Admin { time: now, user: Some(user), operator, action }.to_line();
+        self.store.create_invitation(user, &hash, now, expires_at, &[line]).map_err(|e| e.to_string())?;
+        Ok((token, expires_at, reenrolment))
+    }
+
+    /// Clears `user`'s locks and failure counters (the core's `unlock`),
+    /// audited. `Ok(false)`: no such user.
+    pub fn unlock(&self, user: &str, operator: &str) -> Result<bool, String> {
+        let now = self.now();
+        let (auth, events) = self.authenticator().map_err(|e| e.to_string())?;
+        let out = self
+            .store
+            .update(user, |record| {
+                let r = auth.unlock(user, &mut record.state, now);
+                let mut lines = events.take();
+                if r.is_ok() {
+                    let action = AdminAction::Unlock;
+                    lines.push(AuditEvent::Admin { time: now, user: Some(user), operator, action }.to_line());
+                }
+                (r, lines)
+            })
+            .map_err(|e| e.to_string())?;
+        match out {
+            None => Ok(false),
+            Some(Err(e)) => Err(e.to_string()),
+            Some(Ok(_)) => Ok(true),
+        }
+    }
+
+    /// Suspends `user` at every door, at once on every node (the flag is in
+    /// the store). `Ok(false)`: no such user, or suspended already.
+    pub fn suspend(&self, user: &str, operator: &str) -> Result<bool, String> {
+        self.set_suspended(Some(user), true, operator).map(|n| n > 0)
+    }
+
+    /// Gives `user` their access back. `Ok(false)`: no such user, or not suspended.
+    pub fn resume(&self, user: &str, operator: &str) -> Result<bool, String> {
+        self.set_suspended(Some(user), false, operator).map(|n| n > 0)
+    }
+
+    /// Suspends every user (there are no administrator accounts among the
+    /// users yet: the console issue brings roles, and then exempts them).
+    /// Returns how many were suspended now.
+    pub fn suspend_all(&self, operator: &str) -> Result<usize, String> {
+        self.set_suspended(None, true, operator)
+    }
+
+    fn set_suspended(&self, user: Option<&str>, suspend: bool, operator: &str) -> Result<usize, String> {
+        let now = self.now();
+        self.store
+            .set_suspended(user, suspend.then_some(now), |n| {
+                let action = match (user, suspend) {
+                    (None, _) => AdminAction::SuspendAll { users: n },
+                    (Some(_), true) => AdminAction::Suspend,
+                    (Some(_), false) => AdminAction::Resume,
+                };
+                if n == 0 && user.is_some() {
+                    return Vec::new();
+                }
+                vec![AuditEvent::Admin { time: now, user, operator, action }.to_line()]
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    /// Removes `user` with their windows and invitations. `Ok(false)`: no such user.
+    pub fn remove(&self, user: &str, operator: &str) -> Result<bool, String> {
+        let line =
+            AuditEvent::Admin { time: self.now(), user: Some(user), operator, action: AdminAction::Remove }
+                .to_line();
+        self.store.remove_user(user, &[line]).map_err(|e| e.to_string())
+    }
+
+    /// Adds an access window `[from, to)` for an enrolled `user`; returns its number.
+    pub fn add_window(&self, user: &str, from: u64, to: u64, operator: &str) -> Result<i64, String> {
+        let now = self.now();
+        if to <= from {
+            return Err("--to must be after --from".to_owned());
+        }
+        if to <= now {
+            return Err(format!("that window ended already ({})", crate::when::local(to)));
+        }
+        if self.store.enrolled_at(user).map_err(|e| e.to_string())?.is_none() {
+            return Err(format!("no enrolled user {user:?}"));
+        }
+        self.store
+            .add_window(user, from, to, now, |window| {
+                let action = AdminAction::WindowAdd { window, from, to };
+                AuditEvent::Admin { time: now, user: Some(user), operator, action }.to_line()
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    /// Removes window `id` of `user`. `Ok(false)`: none.
+    pub fn remove_window(&self, user: &str, id: i64, operator: &str) -> Result<bool, String> {
+        let action = AdminAction::WindowRemove { window: id };
+        let line = AuditEvent::Admin { time: self.now(), user: Some(user), operator, action }.to_line();
+        self.store.remove_window(user, id, &[line]).map_err(|e| e.to_string())
+    }
+
+    /// Issues a new grid card (`CardSpec::default()`) to a user who is not
+    /// enrolled yet and stores it sealed; returns the card to print.
+    pub fn issue_card(&self, user: &str, operator: &str) -> Result<mx::GridCard, String> {
+        let now = self.now();
+        let card = mx::GridCard::generate(&mx::CardSpec::default()).map_err(|e| e.to_string())?;
+        let sealed = card.seal(&self.keyring, user).map_err(|e| e.to_string())?;
+        let action = AdminAction::CardIssued { serial: card.serial().to_owned() };
+        let line = AuditEvent::Admin { time: now, user: Some(user), operator, action }.to_line();
+        if !self
+            .store
+            .create_user(user, &sealed, &mx::UserState::new(), now, &[line])
+            .map_err(|e| e.to_string())?
+        {
+            return Err(format!("{user:?} is enrolled already"));
+        }
+        Ok(card)
+    }
+
+    /// Writes the audit line of an administrator's action that changed
+    /// nothing in the store (a key rotation, an export, a migration).
+    pub fn record_admin(
+        &self,
+        user: Option<&str>,
+        operator: &str,
+        action: AdminAction,
+    ) -> Result<(), String> {
+        let line = AuditEvent::Admin { time: self.now(), user, operator, action }.to_line();
+        self.store.append_audit(&[line]).map_err(|e| e.to_string())
+    }
+
+    /// Deletes the audit lines older than `days` days, and audits that it
+    /// did (`audit_pruned`). `quiet` (the hourly run): a run that removed
+    /// nothing writes no line and returns `None`. Returns the line.
+    pub fn prune_audit(&self, days: u64, quiet: bool) -> Result<Option<String>, String> {
+        let now = self.now();
+        let before = now.saturating_sub(days.saturating_mul(86_400));
+        let mut line = None;
+        self.store
+            .prune_audit(before, |removed| {
+                if quiet && removed == 0 {
+                    return None;
+                }
+                let l =
+                    AuditEvent::AuditPruned { time: now, removed, before, retention_days: days }.to_line();
+                line = Some(l.clone());
+                Some(l)
+            })
+            .map_err(|e| e.to_string())?;
+        Ok(line)
+    }
+}

@@ -1,0 +1,319 @@
+//! The login service's decisions, without a socket (issue 20): pattern and
+//! card dispatch, decoy kinds, suspension, access windows and the
+//! session's end, tickets, and the audit lines each decision writes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use matrixauth_server::login::decoy::Kind;
+use matrixauth_server::login::{Decision, Lock, Login, Prompt, Via};
+use matrixauth_server::store::{Migrate, Store};
+use serde_json::Value;
+
+const T0: u64 = 1_800_000_000;
+const CELLS: [&str; 6] = ["B2", "G3", "D5", "A8", "H1", "E6"];
+const HOUR: u64 = 3600;
+
+struct H {
+    login: Arc<Login>,
+    clock: Arc<AtomicU64>,
+    keyring: mx::Keyring,
+    _dir: tempfile::TempDir,
+}
+
+fn harness() -> H {
+    harness_with(mx::Policy::default(), 8 * HOUR)
+}
+
+fn harness_with(policy: mx::Policy, session_max: u64) -> H {
+    let dir = tempfile::tempdir().unwrap();
+    let keyring = mx::Keyring::new(&[9; 32], 1).unwrap();
+    let store = Store::open(&dir.path().join("db"), keyring.clone(), Migrate::Yes).unwrap();
+    let clock = Arc::new(AtomicU64::new(T0));
+    let c = Arc::clone(&clock);
+    let login = common::login_with(
+        store,
+        keyring.clone(),
+        Arc::new(move || c.load(Ordering::SeqCst)),
+        policy,
+        session_max,
+    );
+    H { login, clock, keyring, _dir: dir }
+}
+
+impl H {
+    fn pattern_user(&self, user: &str) {
+        let cred = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();
+        let sealed = cred.seal(&self.keyring, user).unwrap();
+        assert!(self.login.store().create_user(user, &sealed, &mx::UserState::new(), T0, &[]).unwrap());
+    }
+
+    fn card_user(&self, user: &str) -> mx::GridCard {
+        self.login.issue_card(user, "test").unwrap()
+    }
+
+    fn set(&self, t: u64) {
+        self.clock.store(t, Ordering::SeqCst);
+    }
+
+    fn prompt(&self, user: &str, via: Via<'_>) -> Prompt {
+        match self.login.challenge(user, via) {
+            Decision::Prompt(p) => p,
+            other => panic!("no prompt for {user}: {other:?}"),
+        }
+    }
+
+    /// The right answer to `user`'s prompt: from the pattern, or from `card`.
+    fn right(prompt: &Prompt, card: Option<&mx::GridCard>) -> String {
+        match (prompt, card) {
+            (Prompt::Grid { matrix, .. }, _) => {
+                let ch_digits: String = CELLS
+                    .iter()
+                    .map(|c| {
+                        let cell = matrix.geometry().parse_cell(c).unwrap();
+                        char::from(b'0' + matrix.get(cell).unwrap())
+                    })
+                    .collect();
+                format!("{}pw{}", &ch_digits[..2], &ch_digits[2..])
+            }
+            (Prompt::Card { cells, .. }, Some(card)) => {
+                cells.iter().map(|c| card.value_of(c).unwrap().to_string()).collect()
+            }
+            (Prompt::Card { .. }, None) => panic!("a card prompt needs the card"),
+        }
+    }
+
+    fn login_once(&self, user: &str, card: Option<&mx::GridCard>, via: Via<'_>) -> Decision {
+        let p = self.prompt(user, via);
+        let answer = Self::right(&p, card);
+        self.login.answer(user, Some(p.token()), &answer, via, Some("vpn.test"))
+    }
+
+    fn audit(&self) -> Vec<Value> {
+        self.login.store().audit(None).unwrap().iter().map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+
+    fn state(&self, user: &str) -> mx::UserState {
+        self.login.store().load(user).unwrap().unwrap().state
+    }
+}
+
+#[test]
+fn a_pattern_user_is_shown_a_grid_and_accepted_with_a_session_end_and_a_ticket() {
+    let h = harness();
+    h.pattern_user("alice");
+    let Decision::Accepted(session) = h.login_once("alice", None, Via::Http) else { panic!() };
+    assert_eq!(session.user, "alice");
+    assert_eq!(session.ends_at, T0 + 8 * HOUR, "no window: session.max_seconds");
+    let ticket = session.ticket.unwrap();
+    assert_eq!(
+        mx::TicketVerifier::new(h.keyring.clone(), 8).redeem(&ticket, "vpn.test", T0).unwrap(),
+        "alice"
+    );
+    // Without an audience, no ticket.
+    let p = h.prompt("alice", Via::Http);
+    let answer = H::right(&p, None);
+    let Decision::Accepted(s) = h.login.answer("alice", Some(p.token()), &answer, Via::Http, None) else {
+        panic!()
+    };
+    assert!(s.ticket.is_none());
+    // A wrong answer: rejected and counted.
+    let p = h.prompt("alice", Via::Http);
+    let d = h.login.answer("alice", Some(p.token()), "000000pw", Via::Http, None);
+    assert!(matches!(d, Decision::Rejected { outcome: mx::Outcome::Rejected, lock: None }), "{d:?}");
+    assert_eq!(h.state("alice").consecutive_failures(), 1);
+}
+
+#[test]
+fn a_card_holder_is_shown_their_cards_cells_at_every_door() {
+    let h = harness();
+    let card = h.card_user("erin");
+    let p = h.prompt("erin", Via::Http);
+    let Prompt::Card { serial, cells, remaining, .. } = &p else { panic!("{p:?}") };
+    assert_eq!(serial, card.serial());
+    assert_eq!(cells.len(), 3);
+    assert_eq!(*remaining, Some(20));
+    // The RADIUS door sees the same pending challenge.
+    let again = h.prompt("erin", Via::Radius("vpn1"));
+    assert_eq!(again.token(), p.token());
+    let answer = H::right(&p, Some(&card));
+    let d = h.login.answer("erin", None, &answer, Via::Radius("vpn1"), None);
+    assert!(matches!(d, Decision::Accepted(_)), "{d:?}");
+    assert_eq!(h.state("erin").card_cells_used(card.serial()), 3);
+    assert!(matches!(h.login_once("erin", Some(&card), Via::Http), Decision::Accepted(_)));
+}
+
+#[test]
+fn unknown_ids_get_decoys_whose_kind_is_stable_and_follows_the_sites_share() {
+    let h = harness();
+    // Only pattern users: every decoy is a grid.
+    h.pattern_user("alice");
+    h.login.refresh_share().unwrap();
+    let ids: Vec<String> = (0..200).map(|i| format!("ghost{i}")).collect();
+    assert!(ids.iter().all(|u| matches!(h.prompt(u, Via::Http), Prompt::Grid { .. })));
+    // One card holder in two: about half the unknown ids look like card holders, each always
+    // the same kind, with the same serial, at every door.
+    h.card_user("erin");
+    assert_eq!(h.login.refresh_share().unwrap(), 16);
+    h.set(T0 + 1000); // past the decoys' pending challenges
+    let kinds: Vec<Kind> = ids.iter().map(|u| h.login.decoy_kind(u)).collect();
+    let cards = kinds.iter().filter(|k| **k == Kind::Card).count();
+    assert!((60..=140).contains(&cards), "{cards} of 200 look like card holders");
+    for (u, kind) in ids.iter().zip(&kinds) {
+        let first = h.prompt(u, Via::Http);
+        let second = h.prompt(u, Via::Radius("vpn1"));
+        assert_eq!(first.token(), second.token(), "one pending challenge per id");
+        match (kind, &first) {
+            (Kind::Card, Prompt::Card { serial, cells, remaining, .. }) => {
+                assert_eq!(serial.len(), 12);
+                assert!(serial.starts_with("MX-"));
+                assert_eq!(cells.len(), 3);
+                assert_eq!(*remaining, Some(20), "a decoy card is as fresh as a new real one");
+            }
+            (Kind::Pattern, Prompt::Grid { .. }) => {}
+            other => panic!("{u}: {other:?}"),
+        }
+    }
+    // The serial is the id's own, across challenges and restarts of the service.
+    let card_id = ids.iter().zip(&kinds).find(|(_, k)| **k == Kind::Card).unwrap().0;
+    let Prompt::Card { serial: s1, token, .. } = h.prompt(card_id, Via::Http) else { panic!() };
+    let d = h.login.answer(card_id, Some(&token), "000000", Via::Http, None);
+    assert!(matches!(d, Decision::Rejected { .. }), "a decoy never logs in: {d:?}");
+    let Prompt::Card { serial: s2, .. } = h.prompt(card_id, Via::Http) else { panic!() };
+    assert_eq!(s1, s2);
+}
+
+#[test]
+fn a_suspended_user_is_refused_like_a_wrong_answer_and_nothing_counts_on_their_state() {
+    let h = harness();
+    h.pattern_user("alice");
+    let card = h.card_user("erin");
+    assert!(h.login.suspend("alice", "tanaka").unwrap());
+    assert!(!h.login.suspend("alice", "tanaka").unwrap(), "suspended already");
+    let before = h.state("alice");
+    // The right answer: refused, audited as such, and the reply is a wrong answer's.
+    let d = h.login_once("alice", None, Via::Http);
+    assert!(matches!(d, Decision::Suspended), "{d:?}");
+    assert_eq!(
+        d.radius_reply(),
+        Decision::Rejected { outcome: mx::Outcome::Rejected, lock: None }.radius_reply()
+    );
+    // Wrong answers count on a shadow state: the user's own is untouched.
+    for _ in 0..3 {
+        let p = h.prompt("alice", Via::Radius("vpn1"));
+        let d = h.login.answer("alice", Some(p.token()), "000000pw", Via::Radius("vpn1"), None);
+        assert!(matches!(d, Decision::Rejected { outcome: mx::Outcome::Rejected, .. }), "{d:?}");
+    }
+    assert_eq!(h.state("alice"), before, "no failure counted, no challenge stored on the user");
+    let refused = h.audit().iter().filter(|e| e["event"] == "suspended_refused").count();
+    assert_eq!(refused, 4);
+    let last = h.audit().into_iter().rfind(|e| e["event"] == "suspended_refused").unwrap();
+    assert_eq!(last["via"], "radius:vpn1");
+    // A ticket issued before the suspension is refused too.
+    assert!(h.login.resume("alice", "tanaka").unwrap());
+    let Decision::Accepted(session) = h.login_once("alice", None, Via::Http) else { panic!() };
+    assert!(h.login.suspend("alice", "tanaka").unwrap());
+    let d = h.login.redeem(&session.ticket.unwrap(), "vpn.test", Some("alice"), Via::Radius("vpn.test"));
+    assert!(matches!(d, Decision::Suspended), "{d:?}");
+    // --all, then resume one: only that one gets in.
+    assert_eq!(h.login.suspend_all("tanaka").unwrap(), 1, "erin; alice was suspended already");
+    assert!(matches!(h.login_once("erin", Some(&card), Via::Http), Decision::Suspended));
+    assert!(h.login.resume("erin", "tanaka").unwrap());
+    assert!(matches!(h.login_once("erin", Some(&card), Via::Http), Decision::Accepted(_)));
+    assert!(matches!(h.login_once("alice", None, Via::Http), Decision::Suspended));
+    let actions: Vec<String> =
+        h.audit().iter().filter_map(|e| e["action"].as_str().map(str::to_owned)).collect();
+    assert_eq!(actions, ["card_issued", "suspend", "resume", "suspend", "suspend_all", "resume"]);
+}
+
+#[test]
+fn the_session_ends_with_the_access_window_or_after_session_max_seconds() {
+    let h = harness_with(mx::Policy::default(), 2 * HOUR);
+    h.pattern_user("alice");
+    let Decision::Accepted(s) = h.login_once("alice", None, Via::Http) else { panic!() };
+    assert_eq!(s.ends_at, T0 + 2 * HOUR, "no window: the site's longest session");
+    // A window ending within the longest session ends the session.
+    let id = h.login.add_window("alice", T0, T0 + HOUR + 17, "tanaka").unwrap();
+    h.set(T0 + 60);
+    let Decision::Accepted(s) = h.login_once("alice", None, Via::Radius("vpn1")) else { panic!() };
+    assert_eq!(s.ends_at, T0 + HOUR + 17);
+    // A longer one is cut at the longest session.
+    h.login.add_window("alice", T0 + HOUR, T0 + 30 * HOUR, "tanaka").unwrap();
+    h.set(T0 + 2 * HOUR);
+    let Decision::Accepted(s) = h.login_once("alice", None, Via::Http) else { panic!() };
+    assert_eq!(s.ends_at, T0 + 4 * HOUR);
+    // Outside every window: a right answer is refused, counted as nothing, audited.
+    assert!(h.login.remove_window("alice", id, "tanaka").unwrap());
+    h.set(T0 + 31 * HOUR);
+    let failures = h.state("alice").failures_since_success();
+    assert!(matches!(h.login_once("alice", None, Via::Http), Decision::OutsideWindow));
+    assert_eq!(h.state("alice").failures_since_success(), failures);
+    assert_eq!(h.audit().last().unwrap()["event"], "outside_window");
+}
+
+#[test]
+fn every_radius_decision_is_audited_once_in_the_same_transaction() {
+    let h = harness();
+    h.pattern_user("alice");
+    let n = h.audit().len();
+    let p = h.prompt("alice", Via::Radius("vpn1"));
+    let d = h.login.answer("alice", Some(p.token()), &H::right(&p, None), Via::Radius("vpn1"), None);
+    assert!(matches!(d, Decision::Accepted(_)));
+    let lines = h.audit();
+    let radius: Vec<&str> = lines[n..]
+        .iter()
+        .filter(|e| e["event"] == "radius")
+        .map(|e| e["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(radius, ["challenge", "accept"]);
+    // The HTTP door writes no door line; a lock is `reject_locked` over RADIUS.
+    let n = h.audit().len();
+    h.login_once("alice", None, Via::Http);
+    assert!(h.audit()[n..].iter().all(|e| e["event"] != "radius"));
+    for _ in 0..5 {
+        let p = h.prompt("alice", Via::Radius("vpn1"));
+        h.login.answer("alice", Some(p.token()), "000000pw", Via::Radius("vpn1"), None);
+    }
+    let d = h.login.challenge("alice", Via::Radius("vpn1"));
+    assert!(matches!(d, Decision::Locked(Lock::Until(_))), "{d:?}");
+    assert_eq!(h.audit().last().unwrap()["decision"], "reject_locked");
+}
+
+/// The layout is the architecture (issue 20, item 1): a door never touches
+/// the store, never writes an audit line and never uses another door.
+#[test]
+fn doors_neither_touch_the_store_nor_write_audit_lines_nor_use_each_other() {
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut doors = Vec::new();
+    files(&root.join("doors"), &mut doors);
+    assert!(doors.len() >= 5, "{doors:?}");
+    for path in &doors {
+        let text = std::fs::read_to_string(path).unwrap();
+        let name = path.display();
+        for banned in
+            ["crate::store", ".store()", "AuditEvent", "\"event\"", "append_audit", "mx::Authenticator"]
+        {
+            assert!(!text.contains(banned), "{name} uses {banned}");
+        }
+        let other = if path.ends_with("radius.rs") { "http::" } else { "radius::" };
+        let uses_other = text.lines().any(|l| l.trim_start().starts_with("use ") && l.contains(other));
+        assert!(!uses_other, "{name} uses another door");
+    }
+    let service = std::fs::read_to_string(root.join("login/mod.rs")).unwrap();
+    for banned in ["axum", "radius::", "hyper"] {
+        assert!(!service.contains(banned), "the login service knows {banned}");
+    }
+}
