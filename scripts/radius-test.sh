@@ -73,5 +73,5 @@ read -r http_otp radius_otp < <(serve vpn-otp otp true false)
 # pam_radius_auth 2.0.0 (Debian 12) sends no Message-Authenticator: its client must be legacy.
 read -r _ radius_pam < <(serve vpn-pam challenge false true "$pam_secret")
 
-CARD_FILE="$tmp/frank.card" python3 scripts/radius_peers.py "$radius_ch" "$radius_otp" "$http_ch" "$http_otp" "$secret" "$radius_pam" "$pam_secret"
+MATRIXAUTH_BIN="$bin" MATRIXAUTH_DATA="$tmp/data" CARD_FILE="$tmp/frank.card" python3 scripts/radius_peers.py "$radius_ch" "$radius_otp" "$http_ch" "$http_otp" "$secret" "$radius_pam" "$pam_secret"
 echo "audit lines written by the RADIUS side: $(grep -c '"event":"radius"' <("$bin" audit tail -n 1000000 --json --data "$tmp/data"))"

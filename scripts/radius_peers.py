@@ -62,8 +62,44 @@ rows = rows_from_text(text)
 check("the grid arrives as Reply-Message text, 8 rows of 8", len(rows) == 8 and all(len(r) == 8 for r in rows), text)
 code, reply, out = radclient(CH_PORT, f'User-Name = "alice", User-Password = "{answer(rows)}", State = 0x{state}, {MA}')
 check("challenge flow: the right answer with that State is accepted", code == "Access-Accept", out)
+m = re.search(r"Session-Timeout = (\d+)", reply)
+check("the Access-Accept's Session-Timeout is session.max_seconds (8 h) without a window",
+      m is not None and 28790 <= int(m.group(1)) <= 28800, reply)
 code, reply, out = radclient(CH_PORT, f'User-Name = "alice", User-Password = "{answer(rows)}", State = 0x{state}, {MA}')
 check("the same answer in a new request is refused (the challenge was used)", code == "Access-Reject", out)
+
+# --- an access window ends the session; a suspended user gets a wrong answer's reply (issue 20) --
+def admin(*args):
+    return subprocess.run([os.environ["MATRIXAUTH_BIN"], *args, "--data", os.environ["MATRIXAUTH_DATA"]],
+                          capture_output=True, text=True, timeout=60, check=True).stdout
+
+
+def challenge_login(user, password_of=answer):
+    code, reply, out = radclient(CH_PORT, f'User-Name = "{user}", User-Password = "", {MA}')
+    rows = rows_from_text(reply_text(reply))
+    return radclient(CH_PORT, f'User-Name = "{user}", User-Password = "{password_of(rows)}", State = 0x{state_of(reply)}, {MA}')
+
+
+if "MATRIXAUTH_BIN" in os.environ:
+    import time
+    now = int(time.time())
+    fmt = lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
+    end = (now // 60 + 90) * 60  # about 1.5 h from now, on a minute
+    admin("users", "window", "add", "dave", "--from", fmt(now - 120), "--to", fmt(end))
+    code, reply, out = challenge_login("dave")
+    m = re.search(r"Session-Timeout = (\d+)", reply)
+    left = end - int(time.time())
+    check("inside an access window, Session-Timeout is the seconds left in it",
+          code == "Access-Accept" and m is not None and abs(int(m.group(1)) - left) <= 5, (left, out))
+    code, wrong, out = challenge_login("dave", lambda rows: "00pw0000")
+    admin("users", "suspend", "dave")
+    code2, right, out2 = challenge_login("dave")
+    strip = lambda r: sorted(l for l in r.splitlines() if "Reply-Message" in l)
+    check("a suspended user's right answer gets the Access-Reject of a wrong answer",
+          code == code2 == "Access-Reject" and strip(wrong) == strip(right), out + out2)
+    admin("users", "resume", "dave")
+    code, reply, out = challenge_login("dave")
+    check("resumed: accepted again", code == "Access-Accept", out)
 
 # --- locked and unknown users --------------------------------------------------------------------
 for i in range(5):
