@@ -139,6 +139,21 @@ sa, _ = http(HTTP_A, "/api/challenge", {"user": "bob"})
 sb, _ = http(HTTP_B, "/api/challenge", {"user": "bob"})
 check("after `matrixauth users unlock bob`, both nodes show a grid", (sa, sb) == (200, 200), (sa, sb))
 
+# --- a suspension, at once on both nodes and at both doors (issue 20) ------------------------
+admin("users", "suspend", "alice")
+status, v = login("alice", HTTP_B, HTTP_A)
+check("suspended on the shared database: node B refuses alice's right answer as a wrong one",
+      status == 200 and v.get("outcome") == "rejected" and "redirect" not in v, v)
+code, reply, out = radius(RADIUS_A, "alice")
+rows = rows_from_text(reply_text(reply))
+code, reply, out = radius(RADIUS_B, "alice", answer(rows), state_of(reply))
+check("suspended: node B's RADIUS rejects the right answer with the wrong answer's message",
+      code == "Access-Reject" and "Login failed" in reply_text(reply), out)
+check("suspended: no failure counted on alice", show("alice")["failuresSinceSuccess"] == 0, show("alice"))
+admin("users", "resume", "alice")
+status, v = login("alice", HTTP_A, HTTP_B)
+check("resumed: node A accepts alice again", status == 200 and v.get("outcome") == "accepted", v)
+
 # --- killing node B in the middle of a burst ---------------------------------------------------
 replies.clear()
 users = ["carol", "dave", "erin"]
