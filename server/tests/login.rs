@@ -149,15 +149,30 @@ fn a_card_holder_is_shown_their_cards_cells_at_every_door() {
 #[test]
 fn unknown_ids_get_decoys_whose_kind_is_stable_and_follows_the_sites_share() {
     let h = harness();
-    // Only pattern users: every decoy is a grid.
+    // Only pattern users: still about 1 unknown id in 32 looks like a card holder, so the first
+    // card issued changes no decoy and a card-kind reply never proves an account.
     h.pattern_user("alice");
-    h.login.refresh_share().unwrap();
+    for i in 0..20 {
+        h.pattern_user(&format!("p{i}"));
+    }
+    assert_eq!(h.login.refresh_share().unwrap(), 1);
     let ids: Vec<String> = (0..200).map(|i| format!("ghost{i}")).collect();
-    assert!(ids.iter().all(|u| matches!(h.prompt(u, Via::Http), Prompt::Grid { .. })));
+    let before: Vec<Kind> = ids.iter().map(|u| h.login.decoy_kind(u)).collect();
+    let cards = before.iter().filter(|k| **k == Kind::Card).count();
+    assert!((1..=20).contains(&cards), "{cards} of 200");
+    for (u, kind) in ids.iter().zip(&before) {
+        let is_card = matches!(h.prompt(u, Via::Http), Prompt::Card { .. });
+        assert_eq!(is_card, *kind == Kind::Card);
+    }
+    h.card_user("zoe");
+    assert_eq!(h.login.refresh_share().unwrap(), 1, "one card holder among 22 users: the same share");
+    assert_eq!(ids.iter().map(|u| h.login.decoy_kind(u)).collect::<Vec<_>>(), before);
     // One card holder in two: about half the unknown ids look like card holders, each always
     // the same kind, with the same serial, at every door.
-    h.card_user("erin");
-    assert_eq!(h.login.refresh_share().unwrap(), 16);
+    for i in 0..20 {
+        h.card_user(&format!("c{i}"));
+    }
+    assert_eq!(h.login.refresh_share().unwrap(), 16, "21 card holders, 21 pattern users");
     h.set(T0 + 1000); // past the decoys' pending challenges
     let kinds: Vec<Kind> = ids.iter().map(|u| h.login.decoy_kind(u)).collect();
     let cards = kinds.iter().filter(|k| **k == Kind::Card).count();

@@ -112,6 +112,8 @@ conformance!(
     corrupt_rows_are_reported_and_left_as_they_are,
     invitations_are_single_use_expire_and_are_replaced,
     windows_users_and_the_audit_log,
+    suspensions_are_rows_every_handle_sees_and_audited_with_their_change,
+    access_ends_at_the_latest_open_window,
 );
 
 fn enrol(store: &Store, db: &Db, user: &str) {
@@ -379,4 +381,47 @@ fn windows_users_and_the_audit_log(db: &Db) {
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(left[1].contains("pruned"));
     assert_eq!(b.schema_version().unwrap(), matrixauth_server::store::SCHEMA_VERSION);
+}
+
+fn suspensions_are_rows_every_handle_sees_and_audited_with_their_change(db: &Db) {
+    let (a, b) = (db.open(), db.open());
+    enrol(&a, db, "alice");
+    enrol(&a, db, "bob");
+    let line = |n: usize| vec![format!("{{\"time\":{T0},\"event\":\"suspension\",\"n\":{n}}}")];
+    assert_eq!(a.set_suspended(Some("alice"), Some(T0), line).unwrap(), 1);
+    assert!(b.load("alice").unwrap().unwrap().suspended, "the other handle (node) sees it at once");
+    assert!(!b.load("bob").unwrap().unwrap().suspended);
+    // Again: nothing changes, the first time stays.
+    assert_eq!(b.set_suspended(Some("alice"), Some(T0 + 9), line).unwrap(), 0);
+    assert_eq!(a.users().unwrap().iter().find(|u| u.user == "alice").unwrap().suspended_at, Some(T0));
+    // Every user: only bob changes; then resume one.
+    assert_eq!(b.set_suspended(None, Some(T0 + 10), line).unwrap(), 1);
+    assert_eq!(a.set_suspended(Some("alice"), None, line).unwrap(), 1);
+    let users = b.users().unwrap();
+    assert_eq!(users.iter().map(|u| u.suspended_at.is_some()).collect::<Vec<_>>(), [false, true]);
+    assert_eq!(a.set_suspended(Some("nobody"), Some(T0), line).unwrap(), 0);
+    assert_eq!(a.set_suspended(Some("bad\u{0}id"), Some(T0), line).unwrap(), 0);
+    let counts: Vec<u64> = audit_events(&a)
+        .iter()
+        .filter(|e| e["event"] == "suspension")
+        .map(|e| e["n"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counts, [1, 0, 1, 1, 0], "each change's line in its transaction, with its count");
+}
+
+fn access_ends_at_the_latest_open_window(db: &Db) {
+    use matrixauth_server::store::Access;
+    let a = db.open();
+    enrol(&a, db, "alice");
+    assert_eq!(a.access("alice", T0).unwrap(), Access::Always);
+    a.add_window("alice", T0, T0 + 100, T0, |_| String::from("{}")).unwrap();
+    a.add_window("alice", T0 + 50, T0 + 300, T0, |_| String::from("{}")).unwrap();
+    assert_eq!(a.access("alice", T0 + 10).unwrap(), Access::Until(T0 + 100));
+    assert_eq!(
+        a.access("alice", T0 + 60).unwrap(),
+        Access::Until(T0 + 300),
+        "the later end of two open windows"
+    );
+    assert_eq!(a.access("alice", T0 + 300).unwrap(), Access::Outside, "the end is exclusive");
+    assert_eq!(a.access("nobody", T0).unwrap(), Access::Always);
 }

@@ -5,10 +5,11 @@
 //! the same kind of user, drawn in the site's proportion of card holders to
 //! pattern users. The proportion is rounded to 1/32 and read from the store
 //! at most every [`SHARE_REFRESH_SECONDS`]: an observer who asks about many
-//! unknown ids can estimate it to about 3 %, never count users. A site with
-//! at least one card holder never rounds to "no card decoys" (which would
-//! make every card-kind id a real one), nor one with a pattern user to
-//! "only card decoys".
+//! unknown ids can estimate it to about 3 %, never count users. It is kept
+//! within 1/32 and 31/32 whatever the users: a site without card holders
+//! still has card-kind decoys, so issuing the first card (or enrolling the
+//! first pattern user) changes no decoy, and no reply can show that a site
+//! has no users of a kind, which would make every id of that kind a real one.
 //!
 //! The key is the site key ([`crate::keys::site_key`]): derived from the
 //! keyring's oldest key, so rotating keys changes no decoy.
@@ -34,22 +35,13 @@ pub enum Kind {
 }
 
 /// The share of card holders among `cards + patterns` users, in
-/// 1/[`SHARE_STEPS`] steps, never 0 with a card holder nor all with a
-/// pattern user.
+/// 1/[`SHARE_STEPS`] steps, kept within 1 and `SHARE_STEPS - 1` (a site
+/// with no users: 1).
 pub fn rounded_share(patterns: usize, cards: usize) -> u8 {
     let total = patterns + cards;
-    if total == 0 {
-        return 0;
-    }
     let steps = usize::from(SHARE_STEPS);
-    let mut share = (cards * steps + total / 2) / total;
-    if cards > 0 {
-        share = share.max(1);
-    }
-    if patterns > 0 {
-        share = share.min(steps - 1);
-    }
-    share as u8
+    let share = if total == 0 { 1 } else { (cards * steps + total / 2) / total };
+    share.clamp(1, steps - 1) as u8
 }
 
 /// The site key's uses, each under its own label.
@@ -143,9 +135,9 @@ mod tests {
 
     #[test]
     fn shares_round_and_never_hide_a_kind() {
-        assert_eq!(rounded_share(0, 0), 0);
-        assert_eq!(rounded_share(10, 0), 0);
-        assert_eq!(rounded_share(0, 10), 32);
+        assert_eq!(rounded_share(0, 0), 1);
+        assert_eq!(rounded_share(10, 0), 1, "card decoys even without card holders");
+        assert_eq!(rounded_share(0, 10), 31, "pattern decoys even without pattern users");
         assert_eq!(rounded_share(1000, 1), 1, "one card holder still gets card decoys");
         assert_eq!(rounded_share(1, 1000), 31, "one pattern user still gets pattern decoys");
         assert_eq!(rounded_share(50, 50), 16);

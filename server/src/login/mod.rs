@@ -427,8 +427,10 @@ impl Login {
         let cached = *self.share.lock().unwrap_or_else(PoisonError::into_inner);
         match cached {
             Some((at, share)) if self.now().saturating_sub(at) < decoy::SHARE_REFRESH_SECONDS => share,
-            // A failed read keeps the last share (or none: every decoy a pattern user).
-            _ => self.refresh_share().unwrap_or_else(|_| cached.map_or(0, |(_, s)| s)),
+            // A failed read keeps the last share (or the share of a site without users).
+            _ => {
+                self.refresh_share().unwrap_or_else(|_| cached.map_or(decoy::rounded_share(0, 0), |(_, s)| s))
+            }
         }
     }
 
