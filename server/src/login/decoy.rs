@@ -40,7 +40,7 @@ pub enum Kind {
 pub fn rounded_share(patterns: usize, cards: usize) -> u8 {
     let total = patterns + cards;
     let steps = usize::from(SHARE_STEPS);
-    let share = if total == 0 { 1 } else { (cards * steps + total / 2) / total };
+    let share = (cards * steps + total / 2).checked_div(total).unwrap_or(1);
     share.clamp(1, steps - 1) as u8
 }
 
