@@ -4,9 +4,13 @@
 // practice round, logs in by reading the digits from the data-cell elements, follows the hand-off
 // to /vpn, locks herself with five wrong answers, is unlocked by the administrator, and is
 // refused outside an approved access period. A page on another origin then tries to lock her
-// through the visitor's browser, and must not. Screenshots land in target/e2e/.
+// through the visitor's browser, and must not. The administrator issues erin a grid card; she logs
+// in, in Japanese and in English, by typing the values the printed card shows in the cells the
+// page names (after one wrong answer each). Unknown ids get a grid or a card, the same for the
+// same id. A second server with an appliance URL hands a card holder's login on to the appliance
+// with a posted form. Screenshots land in target/e2e/.
 //
-//   MATRIXAUTH_BIN=target/debug/matrixauth node --test cli/e2e/login.e2e.mjs
+//   MATRIXAUTH_BIN=target/debug/matrixauth node --test server/e2e/login.e2e.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -29,24 +33,30 @@ let base;
 let browser;
 let data;
 
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), 'matrixauth-e2e-'));
+/** `matrixauth serve` on a free port with `dir` as its data folder: the process and its base URL. */
+async function serve(dir, ...args) {
   // Started outside the source tree: the pages and the WASM package come from the binary.
-  server = spawn(bin, ['serve', '--port', '0', '--data', data, '--lockout-seconds', String(LOCK_SECONDS), '--no-first-invitation'], {
-    cwd: data,
+  const proc = spawn(bin, ['serve', '--port', '0', '--data', dir, '--no-first-invitation', ...args], {
+    cwd: dir,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  base = await new Promise((ok, fail) => {
+  const url = await new Promise((ok, fail) => {
     let out = '';
-    server.stdout.on('data', (chunk) => {
+    proc.stdout.on('data', (chunk) => {
       out += chunk;
       const m = out.match(/http:\/\/127\.0\.0\.1:\d+\//);
       if (m) ok(m[0].replace(/\/$/, ''));
     });
-    server.on('exit', (code) => fail(new Error(`server exited with ${code}`)));
+    proc.on('exit', (code) => fail(new Error(`server exited with ${code}`)));
     setTimeout(() => fail(new Error('server did not start in 20 s')), 20000);
   });
+  return { proc, url };
+}
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  data = mkdtempSync(join(tmpdir(), 'matrixauth-e2e-'));
+  ({ proc: server, url: base } = await serve(data, '--lockout-seconds', String(LOCK_SECONDS)));
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     // playwright gives every launch a fresh, empty profile (its own --user-data-dir).
@@ -76,8 +86,50 @@ async function gridText(page) {
 
 /** An administrator's command on the server's data folder (the real binary, as a person runs it). */
 function admin(...args) {
-  return execFileSync(bin, [...args, '--data', data], { encoding: 'utf8', env: { ...process.env, TZ: 'Asia/Tokyo' } });
+  return adminOn(data, ...args);
 }
+
+function adminOn(dir, ...args) {
+  return execFileSync(bin, [...args, '--data', dir], { encoding: 'utf8', env: { ...process.env, TZ: 'Asia/Tokyo' } });
+}
+
+/**
+ * The card as `matrixauth card USER` prints it: `Grid card MX-ABCD-EFGH`, a row of column
+ * letters, then `row value value …` per row. Returns the serial and the value of every cell.
+ */
+function parseCard(text) {
+  const [title, header, ...rows] = text.trimEnd().split('\n');
+  const serial = title.match(/\bMX-[A-Z0-9]{4}-[A-Z0-9]{4}\b/)?.[0];
+  assert.ok(serial, `a serial on the first line: ${title}`);
+  const letters = header.trim().split(/\s+/);
+  const values = {};
+  for (const line of rows) {
+    const [row, ...cells] = line.trim().split(/\s+/);
+    assert.equal(cells.length, letters.length, `a value under every column: ${line}`);
+    cells.forEach((v, i) => { values[`${letters[i]}${row}`] = v; });
+  }
+  return { serial, values };
+}
+
+/** The cells a card challenge asks for, in order, read from the page's grid (data-order). */
+async function askedCells(page) {
+  const cells = await page.$$eval('#login td[data-order]', (tds) =>
+    tds.map((td) => [Number(td.dataset.order), td.dataset.cell]).sort((a, b) => a[0] - b[0]).map(([, c]) => c));
+  assert.equal(await page.getAttribute('#login .mx-card-cells', 'data-cells'), cells.join(' '), 'the list names the marked cells');
+  return cells;
+}
+
+/** What the card holder types: the card's values in the asked cells, in order. */
+function cardAnswer(card, cells) {
+  return cells.map((c) => card.values[c]).join('');
+}
+
+/** One character changed: a wrong answer of the right length. */
+function wrongAnswer(answer) {
+  return String((Number(answer[0]) + 1) % 10) + answer.slice(1);
+}
+
+const SESSION_SECONDS = 28800;
 
 test('invitation, enrollment, login, lock, admin unlock, access period', { timeout: 120000 }, async () => {
   const started = Date.now();
@@ -316,4 +368,189 @@ test('another site cannot lock a user through a visitor\'s browser', { timeout: 
     evil.close();
   }
   assert.deepEqual(failuresOfAlice(), before, 'nothing counted, no lock');
+});
+
+test('grid card: issued by the administrator, typed from the printed card, in Japanese and English', { timeout: 90000 }, async () => {
+  const printed = admin('card', 'erin');
+  const card = parseCard(printed);
+  assert.equal(Object.keys(card.values).length, 64, `an 8 × 8 card:\n${printed}`);
+  assert.ok(Object.values(card.values).every((v) => /^[0-9]{2}$/.test(v)), 'two digits in every cell');
+  assert.equal(JSON.parse(admin('users', 'show', 'erin', '--json')).kind, 'card');
+  const errors = [];
+  const texts = {
+    ja: {
+      order: (n, c) => `${n} 番目: ${c}`, label: /^カードのそのマスの値を、順番どおりに入力$/, countdown: /残り [23]:\d\d/,
+      rejected: '入力が正しくありません。新しく指定されたマスの値を入力してください。', greeting: /^ようこそ、erin さん。/,
+    },
+    en: {
+      order: (n, c) => `${['1st', '2nd', '3rd'][n - 1]}: ${c}`, label: /^Type the card values of those cells, in order$/, countdown: /[23]:\d\d left/,
+      rejected: 'That answer is not right. Try again with the new cells.', greeting: /^Welcome, erin\./,
+    },
+  };
+  const used = new Set();
+  for (const [locale, lang] of [['ja-JP', 'ja'], ['en-US', 'en']]) {
+    const t = texts[lang];
+    const context = await browser.newContext({ locale });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(`${base}/?user=erin`);
+    await page.waitForSelector('#login[data-kind="card"] td[data-order="3"]');
+    assert.equal(await page.getAttribute('html', 'lang'), lang);
+    // The card's serial, the cells in order as text and marked on an empty grid.
+    assert.equal(await page.getAttribute('#login .mx-card-prompt', 'data-serial'), card.serial);
+    assert.ok((await page.textContent('#login .mx-card-prompt')).includes(card.serial));
+    let cells = await askedCells(page);
+    assert.equal(cells.length, 3);
+    assert.equal(new Set(cells).size, 3, `three distinct cells: ${cells}`);
+    assert.equal(await page.textContent('#login .mx-card-cells'), cells.join(' → '));
+    for (const [i, c] of cells.entries()) {
+      assert.equal(await page.getAttribute(`#login td[data-cell="${c}"]`, 'aria-label'), t.order(i + 1, c));
+      assert.equal(await page.textContent(`#login td[data-cell="${c}"]`), String(i + 1));
+    }
+    const shown = await page.$$eval('#login td[data-cell]', (tds) => tds.filter((td) => td.textContent !== '').length);
+    assert.equal(shown, 3, 'no values on the page: only the order numbers');
+    assert.equal(await page.$$eval('#login td[data-cell]', (tds) => tds.length), 64);
+    assert.match(await page.textContent('#login label'), t.label);
+    // The answer field's description names the card and the cells, for screen readers.
+    const described = await page.$eval('#login input[name="answer"]', (input) =>
+      input.getAttribute('aria-describedby').split(' ').map((id) => document.getElementById(id).textContent).join(' '));
+    assert.ok(described.includes(card.serial) && cells.every((c) => described.includes(c)), `described: ${described}`);
+    assert.match(await page.textContent('.mx-countdown'), t.countdown);
+    assert.equal(await page.getAttribute('#login input[name="answer"]', 'autocomplete'), 'one-time-code');
+    // A refresh shows the same cells.
+    await page.reload();
+    await page.waitForSelector('#login[data-kind="card"] td[data-order="3"]');
+    assert.deepEqual(await askedCells(page), cells, 'refreshing shows the same cells');
+    // A wrong answer: the card's words, and new cells (typed cells are never asked again).
+    for (const c of cells) used.add(c);
+    await page.fill('#login input[name="answer"]', wrongAnswer(cardAnswer(card, cells)));
+    await page.click('#login button[type="submit"]');
+    await page.waitForSelector('#login[data-outcome="rejected"]');
+    await page.waitForFunction(() => document.querySelector('.mx-message')?.dataset.kind === 'error');
+    assert.equal(await page.textContent('.mx-message'), t.rejected);
+    await page.waitForSelector('#login[data-kind="card"] td[data-order="3"]');
+    const fresh = await askedCells(page);
+    assert.equal(fresh.length, 3);
+    assert.ok(fresh.every((c) => !used.has(c)), `new cells, none asked before: ${fresh} after ${[...used]}`);
+    cells = fresh;
+    for (const c of cells) used.add(c);
+    await page.screenshot({ path: join(shots, `card-${lang}.png`), fullPage: true });
+    // The right answer; in Japanese typed full-width with spaces between the cells.
+    const answer = cardAnswer(card, cells);
+    const typed = lang === 'ja'
+      ? cells.map((c) => Array.from(card.values[c], (ch) => String.fromCharCode(ch.charCodeAt(0) + 0xfee0)).join('')).join('\u3000')
+      : answer;
+    await page.fill('#login input[name="answer"]', typed);
+    const loggedInAt = Date.now() / 1000;
+    await Promise.all([page.waitForURL(/\/vpn\?ticket=/), page.click('#login button[type="submit"]')]);
+    await page.waitForSelector('#greeting');
+    assert.equal(await page.getAttribute('#greeting', 'data-user'), 'erin');
+    assert.match(await page.textContent('#greeting'), t.greeting);
+    assert.equal(await page.getAttribute('html', 'lang'), lang);
+    const sessionEnd = Number(await page.getAttribute('#session-end', 'data-session-end'));
+    assert.ok(Number.isInteger(sessionEnd), `session end is a number: ${sessionEnd}`);
+    assert.ok(Math.abs(sessionEnd - (loggedInAt + SESSION_SECONDS)) <= 120, `session ends 8 h after the login: ${sessionEnd - loggedInAt} s`);
+    if (lang === 'ja') await page.screenshot({ path: join(shots, 'card-vpn.png'), fullPage: true });
+    await context.close();
+  }
+  const erin = JSON.parse(admin('users', 'list', '--json')).find((u) => u.user === 'erin');
+  assert.equal(erin.consecutiveFailures, 0, 'the last login reset the failures');
+  assert.deepEqual(errors, [], 'no script errors in the pages');
+});
+
+/**
+ * A second server whose only user, frank, holds a grid card issued before it started, and which
+ * hands logins on to an appliance (a Node server here that records the posted form). Its decoys
+ * are cards, where the first server's are grids (the share of card holders is read at start).
+ */
+let second;
+async function secondServer() {
+  if (second) return second;
+  const dir = mkdtempSync(join(tmpdir(), 'matrixauth-e2e-handoff-'));
+  const posted = [];
+  const appliance = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      if (req.method === 'POST') posted.push(Object.fromEntries(new URLSearchParams(body)));
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><title>appliance</title><p id="appliance">ok</p>');
+    });
+  });
+  await new Promise((ok) => appliance.listen(0, '127.0.0.1', ok));
+  const applianceUrl = `http://127.0.0.1:${appliance.address().port}/login`;
+  adminOn(dir, 'init');
+  const card = parseCard(adminOn(dir, 'card', 'frank'));
+  const { proc, url } = await serve(dir, '--appliance-url', applianceUrl);
+  second = { dir, proc, url, appliance, applianceUrl, posted, card };
+  return second;
+}
+
+after(() => {
+  second?.proc.kill();
+  second?.appliance.close();
+  if (second) rmSync(second.dir, { recursive: true, force: true });
+});
+
+test('unknown ids get a grid or a card, the same kind and serial each time', { timeout: 90000 }, async () => {
+  const page = await (await browser.newContext({ locale: 'ja-JP' })).newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  /** The shape of a challenge page: its kind, and for a card its serial. */
+  const shape = async (portal, id) => {
+    await page.goto(`${portal}/?user=${encodeURIComponent(id)}`);
+    await page.waitForSelector('#login[data-kind="grid"] td[data-cell="H8"], #login[data-kind="card"] td[data-order]');
+    const kind = await page.getAttribute('#login', 'data-kind');
+    if (kind === 'grid') {
+      const digits = await page.$$eval('#login td[data-cell]', (tds) => tds.map((td) => td.textContent));
+      assert.equal(digits.length, 64);
+      assert.ok(digits.every((d) => /^[0-9]$/.test(d)), `${id}: a digit in every cell`);
+      return { kind };
+    }
+    assert.equal(kind, 'card');
+    const serial = await page.getAttribute('#login .mx-card-prompt', 'data-serial');
+    assert.match(serial, /^MX-[A-Z0-9]{4}-[A-Z0-9]{4}$/, `${id}: a serial`);
+    const cells = await askedCells(page);
+    assert.equal(cells.length, 3, `${id}: three cells`);
+    assert.equal(new Set(cells).size, 3, `${id}: three distinct cells: ${cells}`);
+    assert.ok(cells.every((c) => /^[A-H][1-8]$/.test(c)), `${id}: cells of an 8 × 8 card: ${cells}`);
+    return { kind, serial };
+  };
+  // The first server (pattern users, erin's card issued after it started) and the second (a card holder).
+  const { url: portal2 } = await secondServer();
+  const seen = [];
+  for (const [name, portal] of [['first', base], ['second', portal2]]) {
+    const kinds = { grid: 0, card: 0 };
+    for (let i = 1; i <= 12; i++) {
+      const id = `nobody-${i}`;
+      const first = await shape(portal, id);
+      assert.deepEqual(await shape(portal, id), first, `${id}: the same kind (and serial) when asked again`);
+      kinds[first.kind]++;
+    }
+    console.log(`unknown ids on the ${name} server: ${kinds.grid} grid, ${kinds.card} card`);
+    seen.push(kinds);
+  }
+  assert.ok(seen.some((k) => k.grid > 0) && seen.some((k) => k.card > 0), 'both kinds of decoy were seen');
+  assert.deepEqual(errors, [], 'no script errors in the pages');
+});
+
+test('the hand-off to an appliance posts user, ticket and session_end', { timeout: 60000 }, async () => {
+  const { url: portal, applianceUrl, posted, card } = await secondServer();
+  const page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+  await page.goto(`${portal}/?user=frank`);
+  await page.waitForSelector('#login[data-kind="card"] td[data-order="3"]');
+  assert.equal(await page.getAttribute('#login .mx-card-prompt', 'data-serial'), card.serial);
+  await page.fill('#login input[name="answer"]', cardAnswer(card, await askedCells(page)));
+  const loggedInAt = Date.now() / 1000;
+  await Promise.all([page.waitForURL(applianceUrl), page.click('#login button[type="submit"]')]);
+  await page.waitForSelector('#appliance');
+  assert.equal(posted.length, 1);
+  const [form] = posted;
+  assert.deepEqual(Object.keys(form).sort(), ['session_end', 'ticket', 'user']);
+  assert.equal(form.user, 'frank');
+  assert.ok(form.ticket.length > 20, 'a ticket');
+  assert.match(form.session_end, /^\d+$/);
+  assert.ok(Math.abs(Number(form.session_end) - (loggedInAt + SESSION_SECONDS)) <= 120, `session ends 8 h after the login: ${form.session_end}`);
 });

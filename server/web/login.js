@@ -1,4 +1,4 @@
-// The demo login page: ID → matrix → answer → hand-off to the VPN appliance.
+// The demo login page: ID → matrix (or grid-card cells) → answer → hand-off to the VPN appliance.
 import { LoginWidget, pickLang } from '/static/matrixauth-widget.js';
 
 const lang = pickLang();
@@ -61,7 +61,9 @@ const widget = new LoginWidget(root, {
       const form = document.createElement('form');
       form.method = 'post';
       form.action = body.handoff.url;
-      for (const [name, value] of [['user', body.handoff.user], ['ticket', body.handoff.ticket]]) {
+      const fields = [['user', body.handoff.user], ['ticket', body.handoff.ticket], ['session_end', body.handoff.sessionEnd]];
+      for (const [name, value] of fields) {
+        if (value === undefined || value === null) continue;
         const input = document.createElement('input');
         input.type = 'hidden';
         input.name = name;

@@ -8,6 +8,16 @@
 // LoginWidget adds the countdown to expiry and the answer field (type=text,
 // autocomplete=one-time-code: browsers must not autofill a directory password into it;
 // full-width digits are fine, the server folds them).
+//
+// LoginWidget.show takes both kinds of challenge the server sends (`kind` absent means grid):
+// - `kind: "grid"`: the matrix of digits; the user types the fixed string and the pattern's digits.
+// - `kind: "card"` (a printed grid card): the card's serial and the cells to type, in order
+//   ("B3 → F7 → D1"), as a list and on an empty grid of the card's size where the asked cells
+//   carry their order number (<td data-cell="B3" data-order="1" aria-label="1 番目: B3">1</td>);
+//   the user types the values printed in those cells, one after another.
+// The root gets data-kind="grid"|"card"; the outcome texts (rejected, expired, stale, invalid)
+// speak of the grid or of the cells accordingly. Unknown ids get decoys of either kind from the
+// server: nothing here may assume a card challenge belongs to a real card.
 
 export const MESSAGES = {
   ja: {
@@ -32,6 +42,24 @@ export const MESSAGES = {
       invalid: '表が無効です。ページを再読み込みしてください。',
       outside_window: '承認された利用期間外です。利用期間内にログインするか、管理者に利用を申請してください。',
     },
+    // A grid card (乱数表): the server names cells, the user types what the card shows there.
+    cardPrompt: (serial) => `お手元のグリッドカード ${serial} で、次のマスを探してください。`,
+    cardCellsLabel: '入力するマス（この順番で）',
+    cardCellsSpoken: (cells) => `入力するマス: ${cells.join('、')}（この順番で）`,
+    cardCaption: 'カード上の位置（数字は入力する順番）',
+    cardOrder: (n, cell) => `${n} 番目: ${cell}`,
+    cardAnswerLabel: 'カードのそのマスの値を、順番どおりに入力',
+    cardAnswerHint: '全角やスペースを含めても入力できます。',
+    cardExpired: '有効期限が切れました。新しいマスを指定します。',
+    cardLow: (n) => (n === 0
+      ? 'このカードで使えるのは今回が最後です。管理者に新しいカードを依頼してください。'
+      : `このカードで使えるのはあと ${n} 回です。管理者に新しいカードを依頼してください。`),
+    cardOutcomes: {
+      rejected: '入力が正しくありません。新しく指定されたマスの値を入力してください。',
+      expired: '有効期限が切れました。新しく指定されたマスの値を入力してください。',
+      stale: 'このマスの指定は使用済みです。新しく指定されたマスの値を入力してください。',
+      invalid: 'このマスの指定は無効です。ページを再読み込みしてください。',
+    },
   },
   en: {
     caption: 'Matrix',
@@ -55,8 +83,32 @@ export const MESSAGES = {
       invalid: 'This grid is not valid. Reload the page.',
       outside_window: 'Outside your approved access period. Log in during your period, or ask your administrator for one.',
     },
+    cardPrompt: (serial) => `Find these cells on your grid card ${serial}.`,
+    cardCellsLabel: 'Cells to type, in this order',
+    cardCellsSpoken: (cells) => `Cells to type, in this order: ${cells.join(', ')}`,
+    cardCaption: 'The cells on your card, numbered in order',
+    cardOrder: (n, cell) => `${ordinal(n)}: ${cell}`,
+    cardAnswerLabel: 'Type the card values of those cells, in order',
+    cardAnswerHint: 'Full-width characters and spaces are fine.',
+    cardExpired: 'Time is up. Asking for new cells.',
+    cardLow: (n) => (n === 0
+      ? 'This is the last login this card allows. Ask your administrator for a new card.'
+      : `This card allows ${n} more login${n === 1 ? '' : 's'}. Ask your administrator for a new card.`),
+    cardOutcomes: {
+      rejected: 'That answer is not right. Try again with the new cells.',
+      expired: 'Time is up. Answer the new cells.',
+      stale: 'These cells were already answered. Answer the new ones.',
+      invalid: 'These cells are not valid. Reload the page.',
+    },
   },
 };
+
+/** 1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st. */
+function ordinal(n) {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ['th', 'st', 'nd', 'rd'][n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
 
 /** 'ja' for Japanese browsers (Japanese first), 'en' otherwise. */
 export function pickLang(languages = globalThis.navigator?.languages ?? []) {
@@ -71,6 +123,16 @@ export function pickLang(languages = globalThis.navigator?.languages ?? []) {
 export function cellName(row, col) {
   return String.fromCharCode(65 + col) + String(row + 1);
 }
+
+/** A cell name ("B3", "h12") as 0-based { row, col }, or null. */
+export function parseCell(name) {
+  const m = /^([A-Za-z])([1-9][0-9]?)$/.exec(String(name));
+  if (!m) return null;
+  return { row: Number(m[2]) - 1, col: m[1].toUpperCase().charCodeAt(0) - 65 };
+}
+
+/** A card that can serve this many more challenges, or fewer, gets a warning to ask for a new one. */
+export const CARD_LOW_AT = 3;
 
 /** Seconds left at which the countdown is read out (not every second). */
 export const ANNOUNCE_AT = [120, 60, 30, 10];
@@ -172,7 +234,8 @@ export function renderGrid(container, options) {
 /**
  * The login form around a grid: countdown, answer field, submit.
  *   const w = new LoginWidget(root, { lang, onSubmit: async (answer, challenge) => {...}, onExpire });
- *   w.show(challenge)  // { token, matrix, rows, cols, blockRows, blockCols, expiresAt, now }
+ *   w.show(challenge)  // { kind: 'grid', token, matrix, rows, cols, blockRows, blockCols, expiresAt, now }
+ *                      // or { kind: 'card', token, serial, cells: ['B3', 'F7', 'D1'], remaining, expiresAt, now }
  *   w.showLocked(lockedUntil)  // a number, or null for a permanent lock; hides the grid
  *   w.showMessage(text, kind)
  */
@@ -192,7 +255,9 @@ export class LoginWidget {
     this.live = el('p', { class: 'mx-sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' });
     this.form = el('form', { class: 'mx-form', autocomplete: 'off' });
     const id = `mx-answer-${Math.random().toString(36).slice(2)}`;
-    this.form.append(el('label', { for: id }, this.t.answerLabel));
+    this.idBase = id;
+    this.label = el('label', { for: id }, this.t.answerLabel);
+    this.form.append(this.label);
     this.input = el('input', {
       id,
       name: 'answer',
@@ -205,7 +270,8 @@ export class LoginWidget {
       maxlength: '128',
       required: true,
     });
-    this.form.append(this.input, el('small', {}, this.t.answerHint));
+    this.hint = el('small', {}, this.t.answerHint);
+    this.form.append(this.input, this.hint);
     this.button = el('button', { type: 'submit' }, this.t.submit);
     this.form.append(this.button);
     this.message = el('p', { class: 'mx-message', role: 'status', 'aria-live': 'assertive' });
@@ -224,10 +290,20 @@ export class LoginWidget {
 
   show(challenge) {
     this.challenge = challenge;
+    // No `kind` (an older server): a grid.
+    this.kind = challenge.kind === 'card' ? 'card' : 'grid';
+    this.root.dataset.kind = this.kind;
     this.root.classList.remove('mx-locked');
     this.form.hidden = false;
     this.input.value = '';
-    renderGrid(this.gridBox, { ...challenge, lang: this.lang });
+    if (this.kind === 'card') {
+      this.renderCard(challenge);
+    } else {
+      renderGrid(this.gridBox, { ...challenge, lang: this.lang });
+      this.input.removeAttribute('aria-describedby');
+    }
+    this.label.textContent = this.kind === 'card' ? this.t.cardAnswerLabel : this.t.answerLabel;
+    this.hint.textContent = this.kind === 'card' ? this.t.cardAnswerHint : this.t.answerHint;
     // The server's clock decides; count down from its `now`.
     this.skew = challenge.now !== undefined ? challenge.now - Date.now() / 1000 : 0;
     this.live.textContent = '';
@@ -238,13 +314,58 @@ export class LoginWidget {
     this.input.focus();
   }
 
+  /**
+   * A card challenge: the serial, the cells in order as a list, and an empty grid of the card's
+   * size with the asked cells marked by their order number, so they are easy to find on the card.
+   */
+  renderCard(challenge) {
+    const t = this.t;
+    const cells = Array.isArray(challenge.cells) ? challenge.cells.map(String) : [];
+    const parsed = cells.map(parseCell);
+    // The card's geometry, if the server says; else 8 × 8, or larger when a cell lies outside.
+    const fit = (given, need) => Math.min(26, Math.max(2, Number(given) || Math.max(8, ...need)));
+    const rows = fit(challenge.rows, parsed.map((p) => (p ? p.row + 1 : 0)));
+    const cols = fit(challenge.cols, parsed.map((p) => (p ? p.col + 1 : 0)));
+    const prompt = el('p', { class: 'mx-card-prompt', id: `${this.idBase}-prompt`, 'data-serial': challenge.serial ?? '' },
+      t.cardPrompt(challenge.serial ?? ''));
+    const list = el('ol', { class: 'mx-card-cells', role: 'list', 'aria-label': t.cardCellsLabel, 'data-cells': cells.join(' ') });
+    cells.forEach((name, i) => {
+      const li = el('li', { 'data-order': i + 1 });
+      if (i > 0) li.append(el('span', { class: 'mx-arrow', 'aria-hidden': 'true' }, ' → '));
+      li.append(name);
+      list.append(li);
+    });
+    // What the answer field's description reads out (the list's arrows are not spoken).
+    const spoken = el('span', { id: `${this.idBase}-cells`, hidden: true }, t.cardCellsSpoken(cells));
+    const parts = [prompt, list, spoken];
+    if (Number.isInteger(challenge.remaining) && challenge.remaining <= CARD_LOW_AT) {
+      parts.push(el('p', { class: 'mx-card-low', 'data-remaining': challenge.remaining }, t.cardLow(challenge.remaining)));
+    }
+    const gridHolder = el('div');
+    const table = renderGrid(gridHolder, { rows, cols, blockRows: rows, blockCols: cols, lang: this.lang, label: t.cardCaption });
+    table.classList.add('mx-grid-card');
+    const tds = new Map([...table.querySelectorAll('td[data-cell]')].map((td) => [td.dataset.cell, td]));
+    cells.forEach((name, i) => {
+      const p = parseCell(name);
+      const td = p && tds.get(cellName(p.row, p.col));
+      if (!td) return;
+      td.textContent = String(i + 1);
+      td.dataset.order = String(i + 1);
+      td.setAttribute('aria-label', t.cardOrder(i + 1, name));
+      td.classList.add('mx-asked');
+    });
+    this.gridBox.replaceChildren(...parts, table);
+    this.input.setAttribute('aria-describedby', `${prompt.id} ${spoken.id}`);
+  }
+
   tick() {
     if (!this.challenge) return;
     const left = Math.max(0, Math.floor(this.challenge.expiresAt - (Date.now() / 1000 + this.skew)));
     if (left <= 0) {
       clearInterval(this.timer);
-      this.countdown.textContent = this.t.expired;
-      this.live.textContent = this.t.expired;
+      const expired = this.kind === 'card' ? this.t.cardExpired : this.t.expired;
+      this.countdown.textContent = expired;
+      this.live.textContent = expired;
       this.countdown.classList.add('mx-expired');
       if (this.onExpire) this.onExpire();
       return;
@@ -285,7 +406,8 @@ export class LoginWidget {
     this.message.dataset.kind = kind;
   }
 
+  /** The text for a verify outcome, in the words of the last challenge's kind (grid or card). */
   outcomeText(outcome) {
-    return this.t.outcomes[outcome] ?? outcome;
+    return (this.kind === 'card' ? this.t.cardOutcomes[outcome] : undefined) ?? this.t.outcomes[outcome] ?? outcome;
   }
 }

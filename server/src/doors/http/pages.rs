@@ -102,7 +102,8 @@ fn page(lang: Lang, title: &str, body: &str) -> String {
 /// session's end (the approved period's end, or `session.max_seconds`).
 pub fn vpn_welcome(user: &str, session_end: u64, lang: Lang) -> String {
     let user = escape(user);
-    let end = crate::when::utc(session_end);
+    // The server's time zone (TZ): a site's users share it.
+    let end = crate::when::local(session_end);
     let (text, until, back) = match lang {
         Lang::Ja => (
             format!("ようこそ、{user} さん。VPN に接続しました（デモ用の装置）。"),
