@@ -39,7 +39,7 @@ if pkg-config --exists liboath; then
 fi
 
 echo "=== RADIUS: complete logins per second on loopback (SQLite store)" >&2
-bash scripts/radius-bench.sh 8 10 | tee -a "$peers" >&2
+bash scripts/radius-bench.sh 8 32 -- 10 | tee -a "$peers" >&2
 
 echo "=== clusters: one node on SQLite, one and two nodes on one PostgreSQL" >&2
 bash scripts/cluster-bench.sh 8 10 | tee -a "$peers" >&2

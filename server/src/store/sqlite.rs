@@ -81,6 +81,14 @@ ALTER TABLE users ADD COLUMN suspended_at INTEGER;
 pub struct Sqlite {
     path: PathBuf,
     pool: Mutex<Vec<Connection>>,
+    /// Held for each write transaction of this process. SQLite lets one
+    /// writer in at a time; a connection that finds the lock taken waits
+    /// in its busy handler, which sleeps in growing steps (up to 100 ms)
+    /// and so made the slowest logins under load wait far longer than the
+    /// write they queued behind. Queueing on this mutex instead hands the
+    /// lock over as soon as it is free (`docs/BENCHMARKS.md`). Other
+    /// processes (the admin commands) still meet the busy handler.
+    writer: Mutex<()>,
 }
 
 type Tx<'a> = rusqlite::Transaction<'a>;
@@ -93,7 +101,7 @@ impl Sqlite {
     /// newer one (written by a later release) is always refused.
     pub fn open(path: &Path, migrate: Migrate) -> StoreResult<Sqlite> {
         debug_assert_eq!(MIGRATIONS.len(), SCHEMA_VERSION as usize);
-        let store = Sqlite { path: path.to_owned(), pool: Mutex::new(Vec::new()) };
+        let store = Sqlite { path: path.to_owned(), pool: Mutex::new(Vec::new()), writer: Mutex::new(()) };
         let mut conn = store.connect()?;
         let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let fresh: bool =
@@ -139,6 +147,7 @@ impl Sqlite {
     /// returns `Ok((true, _))` and rolled back otherwise.
     fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> StoreResult<(bool, T)>) -> StoreResult<T> {
         self.with(|conn| {
+            let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let (commit, out) = f(&tx)?;
             if commit {
