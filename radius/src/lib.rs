@@ -85,6 +85,8 @@ pub mod attr {
     pub const PROXY_STATE: u8 = 33;
     /// Message-Authenticator (HMAC-MD5, RFC 3579 §3.2).
     pub const MESSAGE_AUTHENTICATOR: u8 = 80;
+    /// EAP-Message (RFC 3579 §3.1): an EAP packet, possibly split over several attributes.
+    pub const EAP_MESSAGE: u8 = 79;
 }
 
 /// What went wrong decoding or encoding a packet. Carries no packet

@@ -119,6 +119,9 @@ pub struct Appliance {
     pub url: Option<String>,
     /// The tickets' audience.
     pub audience: Option<String>,
+    /// The form of the tickets handed on: `"handle"` (default; fits RADIUS)
+    /// or `"signed"` (for appliances that check tickets with the C library).
+    pub ticket: Option<crate::login::TicketForm>,
 }
 
 /// `[audit]`.

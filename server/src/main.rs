@@ -213,6 +213,10 @@ struct ServeArgs {
     /// After a login, post user and ticket to the appliance at URL
     #[arg(long, value_name = "URL")]
     appliance_url: Option<String>,
+    /// The tickets handed to the appliance: `handle` (56 characters, redeemed over RADIUS) or
+    /// `signed` (self-contained, for appliances that check it with the C library) [default: handle]
+    #[arg(long, value_name = "FORM", value_parser = parse_ticket_form)]
+    appliance_ticket: Option<login::TicketForm>,
     /// An address browsers use (https://vpn.example.lg.jp); repeatable [default: the listening address]
     #[arg(long, value_name = "URL", value_parser = check_origin)]
     origin: Vec<String>,
@@ -243,6 +247,14 @@ struct ServeArgs {
     /// on a shared database, `matrixauth db migrate` once is the usual way)
     #[arg(long)]
     migrate: bool,
+}
+
+fn parse_ticket_form(s: &str) -> Result<login::TicketForm, String> {
+    match s {
+        "handle" => Ok(login::TicketForm::Handle),
+        "signed" => Ok(login::TicketForm::Signed),
+        _ => Err("`handle` or `signed`".to_owned()),
+    }
 }
 
 fn check_origin(s: &str) -> Result<String, String> {
@@ -334,6 +346,10 @@ impl Ctx {
                 .and_then(|a| a.session_max_seconds)
                 .or(self.file.session.max_seconds)
                 .unwrap_or(login::DEFAULT_SESSION_SECONDS),
+            tickets: serve
+                .and_then(|a| a.appliance_ticket)
+                .or(self.file.appliance.ticket)
+                .unwrap_or_default(),
         })
         .map_err(|e| Fail::Usage(format!("policy: {e}")))
     }

@@ -23,11 +23,17 @@ struct H {
     app: Arc<App>,
     clock: Arc<AtomicU64>,
     keyring: mx::Keyring,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     next_id: std::cell::Cell<u8>,
 }
 
 fn harness(flow: Flow, legacy: bool) -> H {
+    harness_named(flow, legacy, "vpn1", "alice")
+}
+
+/// A server whose one client (the tickets' audience) is called `client`,
+/// with the pattern user `user` enrolled.
+fn harness_named(flow: Flow, legacy: bool, client: &str, user: &str) -> H {
     let dir = tempfile::tempdir().unwrap();
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
     let store = Store::open(
@@ -40,7 +46,7 @@ fn harness(flow: Flow, legacy: bool) -> H {
     let c = Arc::clone(&clock);
     let app = App::new(Config {
         login: common::login(store, keyring.clone(), Arc::new(move || c.load(Ordering::SeqCst))),
-        audience: "vpn1".into(),
+        audience: client.into(),
         assets: Some(dir.path().join("none")),
         appliance_url: None,
         origins: vec!["http://127.0.0.1:8080".into()],
@@ -49,15 +55,15 @@ fn harness(flow: Flow, legacy: bool) -> H {
     })
     .unwrap();
     let cred = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();
-    let sealed = cred.seal(&keyring, "alice").unwrap();
-    assert!(app.login().store().create_user("alice", &sealed, &mx::UserState::new(), T0, &[]).unwrap());
-    let client = Client::new("vpn1", "127.0.0.0/8", SECRET, flow, legacy, true).unwrap();
+    let sealed = cred.seal(&keyring, user).unwrap();
+    assert!(app.login().store().create_user(user, &sealed, &mx::UserState::new(), T0, &[]).unwrap());
+    let client = Client::new(client, "127.0.0.0/8", SECRET, flow, legacy, true).unwrap();
     H {
         radius: Radius::new(Arc::clone(app.login()), vec![client]),
         app,
         clock,
         keyring,
-        _dir: dir,
+        dir,
         next_id: std::cell::Cell::new(0),
     }
 }
@@ -463,4 +469,124 @@ fn a_suspended_user_gets_a_wrong_answers_reject_over_radius() {
     let c = h.login("alice", "", None);
     let state = c.get(attr::STATE).unwrap().to_vec();
     assert_eq!(h.login("alice", &answer_from(&text(&c)), Some(&state)).code, Code::AccessAccept);
+}
+
+/// Issue 27, item 1: a 30-byte user id on a 30-byte client name redeems
+/// its ticket as a RADIUS password: a 56-character handle, once, only for
+/// its own User-Name (a wrong name does not use it up).
+#[test]
+fn a_ticket_for_a_long_user_on_a_long_client_name_fits_radius() {
+    let (client, user) = ("fortigate-branch-office-01-xyz", "vendor.engineer.example-co.jp1");
+    assert_eq!((client.len(), user.len()), (30, 30));
+    let h = harness_named(Flow::Challenge, false, client, user);
+    let (_, ch) = portal(&h, "/api/challenge", &serde_json::json!({"user": user}));
+    let answer = answer_from(&format!("title\n{}", grid_text(&ch["matrix"])));
+    let (_, v) =
+        portal(&h, "/api/verify", &serde_json::json!({"user": user, "token": ch["token"], "answer": answer}));
+    let ticket = v["redirect"].as_str().unwrap().split_once("ticket=").unwrap().1.to_owned();
+    assert!(ticket.len() <= 64, "{} characters", ticket.len());
+    assert_eq!(h.login("someone-else", &ticket, None).code, Code::AccessReject);
+    let accept = h.login(user, &ticket, None);
+    assert_eq!(accept.code, Code::AccessAccept, "{}", text(&accept));
+    assert_eq!(accept.get(attr::SESSION_TIMEOUT), Some(&(8u32 * 3600).to_be_bytes()[..]));
+    assert_eq!(h.login(user, &ticket, None).code, Code::AccessReject, "once");
+    let audit: Vec<serde_json::Value> =
+        h.app.login().store().audit(None).unwrap().iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let reasons: Vec<&str> = audit
+        .iter()
+        .filter(|e| e["event"] == "ticket_refused")
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["wrong_user", "replayed"]);
+    assert!(audit.iter().any(|e| e["event"] == "ticket_redeemed" && e["form"] == "handle"));
+    assert!(!audit.iter().any(|e| e.to_string().contains(&ticket)), "no handle in the audit log");
+}
+
+/// Issue 27, item 1: a signed ticket cut to RADIUS's 128 octets (or
+/// radcli's 112) is refused and audited as truncated, not as forged.
+#[test]
+fn a_signed_ticket_cut_short_is_audited_as_truncated() {
+    let (client, user) = ("fortigate-branch-office-01-xyz", "vendor.engineer.example-co.jp1");
+    let h = harness_named(Flow::Challenge, false, client, user);
+    let (auth, _) = common::audited_authenticator(&h.keyring, &mx::Policy::default()).unwrap();
+    let signed = auth.issue_ticket(user, client, T0).unwrap();
+    assert!(signed.len() > 128, "{}", signed.len());
+    for cut in [128, 112] {
+        assert_eq!(h.login(user, &signed[..cut], None).code, Code::AccessReject);
+    }
+    let audit = h.app.login().store().audit(None).unwrap().join("\n");
+    assert_eq!(audit.matches(r#""reason":"truncated""#).count(), 2, "{audit}");
+    assert!(!audit.contains(r#""reason":"forged""#));
+}
+
+/// Issue 27, item 2: an Access-Request with EAP-Message on a client without
+/// EAP gets Access-Reject with EAP-Failure, on both flows, and changes no state.
+#[test]
+fn eap_on_a_client_without_eap_is_rejected_and_changes_nothing() {
+    for flow in [Flow::Challenge, Flow::Otp] {
+        let h = harness(flow, false);
+        let before = h.app.login().store().load("alice").unwrap().unwrap().state;
+        // EAP-Response/Identity, identifier 7 (RFC 3748 §5.1).
+        let identity = [2u8, 7, 0, 10, 1, b'a', b'l', b'i', b'c', b'e'];
+        let (_, wire) =
+            h.request("alice", "", None, vec![Attribute::new(attr::EAP_MESSAGE, &identity).unwrap()]);
+        let reply = h.send(&wire).unwrap();
+        assert_eq!(reply.code, Code::AccessReject, "{flow:?}");
+        assert_eq!(reply.get(attr::EAP_MESSAGE), Some(&[4u8, 7, 0, 4][..]), "EAP-Failure, same identifier");
+        assert_eq!(
+            h.app.login().store().load("alice").unwrap().unwrap().state,
+            before,
+            "{flow:?}: no state changed"
+        );
+        let audit = h.app.login().store().audit(None).unwrap();
+        assert!(!audit.iter().any(|l| l.contains("challenge_issued")), "{flow:?}: no challenge");
+        assert!(audit.last().unwrap().contains(r#""decision":"reject""#));
+    }
+}
+
+/// Issue 27, item 1: a database writer without the keyring cannot turn a
+/// handle into someone else's login: the row's MAC covers its user.
+#[test]
+fn an_edited_ticket_handle_row_is_refused_as_tampered() {
+    let h = harness(Flow::Challenge, false);
+    let (_, ch) = portal(&h, "/api/challenge", &serde_json::json!({"user": "alice"}));
+    let answer = answer_from(&format!("title\n{}", grid_text(&ch["matrix"])));
+    let (_, v) = portal(
+        &h,
+        "/api/verify",
+        &serde_json::json!({"user": "alice", "token": ch["token"], "answer": answer}),
+    );
+    let ticket = v["redirect"].as_str().unwrap().split_once("ticket=").unwrap().1.to_owned();
+    let db = rusqlite::Connection::open(h.dir.path().join("matrixauth.db")).unwrap();
+    assert_eq!(db.execute("UPDATE ticket_handles SET user = 'mallory'", []).unwrap(), 1);
+    assert_eq!(h.login("mallory", &ticket, None).code, Code::AccessReject);
+    let audit = h.app.login().store().audit(None).unwrap().join("\n");
+    assert!(audit.contains(r#""reason":"tampered""#), "{audit}");
+}
+
+/// The grid of a JSON challenge as the RADIUS text shows it.
+fn grid_text(matrix: &serde_json::Value) -> String {
+    let digits: Vec<u8> = matrix
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as u8))
+        .collect();
+    mx::Matrix::from_digits(mx::Geometry::new(8, 8).unwrap(), &digits).unwrap().render_text()
+}
+
+/// A full-width answer is long in bytes but is no ticket: it is examined
+/// (the review found answers over 21 full-width characters taken for tickets).
+#[test]
+fn a_long_full_width_answer_is_an_answer_not_a_ticket() {
+    let h = harness(Flow::Challenge, false);
+    let c = h.login("alice", "", None);
+    let state = c.get(attr::STATE).unwrap().to_vec();
+    let wide: String = answer_from(&text(&c))
+        .chars()
+        .map(|ch| char::from_u32(u32::from(ch) - 0x21 + 0xFF01).unwrap())
+        .collect::<String>()
+        + &"\u{3000}".repeat(16);
+    assert!(wide.len() > 64, "{} bytes", wide.len());
+    assert_eq!(h.login("alice", &wide, Some(&state)).code, Code::AccessAccept);
 }

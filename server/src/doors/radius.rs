@@ -283,6 +283,16 @@ impl Radius {
         let state = request.get(attr::STATE).and_then(|s| std::str::from_utf8(s).ok());
         let via = Via::Radius(&client.name);
         let login = &self.login;
+        // EAP (RFC 3579) is not spoken here: Access-Reject with EAP-Failure, and nothing changes
+        // (RFC 2869 §5.13 asks a server without EAP to reject, never to start a login).
+        if let Some(eap) = request.get(attr::EAP_MESSAGE) {
+            let mut packet = reply(request, &login.refuse(user, via), login.now())?;
+            let identifier = eap.get(1).copied().unwrap_or(0);
+            if let Ok(failure) = Attribute::new(attr::EAP_MESSAGE, &[EAP_FAILURE, identifier, 0, 4]) {
+                packet.attributes.push(failure);
+            }
+            return Some(packet);
+        }
         // The first request of the challenge flow carries whatever the appliance sends as the
         // first factor (often empty): it is not examined.
         if client.flow == Flow::Challenge && state.is_none() && !client.tickets {
@@ -297,13 +307,13 @@ impl Radius {
             // No User-Password at all (radclient with `User-Password = ""`): the first request
             // of the challenge flow needs none, also on a client that accepts tickets.
             Ok(None) if client.flow == Flow::Challenge && state.is_none() => Zeroizing::new(Vec::new()),
-            _ => return reply(request, &login.refuse_unreadable(user, via), login.now()),
+            _ => return reply(request, &login.refuse(user, via), login.now()),
         };
         let Ok(password) = std::str::from_utf8(&password) else {
-            return reply(request, &login.refuse_unreadable(user, via), login.now());
+            return reply(request, &login.refuse(user, via), login.now());
         };
-        // A login ticket: far longer than any matrix answer (at most 48 characters after folding).
-        let decision = if client.tickets && password.len() > 64 {
+        // A login ticket (a handle, or a signed ticket): never of an answer's form.
+        let decision = if client.tickets && crate::login::is_ticket(password) {
             login.redeem(password, &client.name, Some(user), via)
         } else {
             match (client.flow, state) {
@@ -315,6 +325,9 @@ impl Radius {
         reply(request, &decision, login.now())
     }
 }
+
+/// The EAP code of a Failure packet (RFC 3748 §4.2).
+const EAP_FAILURE: u8 = 4;
 
 /// The packet for a decision: the code and message its [`RadiusReply`]
 /// names (the service audited the same), the grid or cells of a

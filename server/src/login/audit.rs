@@ -202,6 +202,41 @@ pub enum AuditEvent<'a> {
         /// The audience it was presented for.
         audience: &'a str,
     },
+    /// A ticket handle was issued for the hand-off to an appliance.
+    HandleIssued {
+        /// Unix seconds.
+        time: u64,
+        /// Whose login it hands on.
+        user: &'a str,
+        /// The appliance.
+        audience: &'a str,
+        /// When it expires.
+        expires_at: u64,
+    },
+    /// A ticket handle was redeemed.
+    HandleRedeemed {
+        /// Unix seconds.
+        time: u64,
+        /// Whose login it was.
+        user: &'a str,
+        /// The appliance that presented it.
+        audience: &'a str,
+    },
+    /// A ticket (a handle, or a signed ticket cut short) was refused for a
+    /// reason the core's own event cannot give.
+    TicketRefused {
+        /// Unix seconds.
+        time: u64,
+        /// The ticket's user, if its row or text says (else empty).
+        user: &'a str,
+        /// The appliance that presented it.
+        audience: &'a str,
+        /// `unknown`, `tampered`, `replayed`, `wrong_audience`, `expired`,
+        /// `wrong_user`, or (a signed ticket) `truncated`.
+        reason: &'static str,
+        /// `handle` or `signed`.
+        form: &'static str,
+    },
     /// What the RADIUS door replied to an Access-Request.
     Radius {
         /// Unix seconds.
@@ -245,7 +280,9 @@ impl AuditEvent<'_> {
             AuditEvent::Enrolled { .. } => "enrolled",
             AuditEvent::OutsideWindow { .. } => "outside_window",
             AuditEvent::SuspendedRefused { .. } => "suspended_refused",
-            AuditEvent::TicketReplayed { .. } => "ticket_refused",
+            AuditEvent::TicketReplayed { .. } | AuditEvent::TicketRefused { .. } => "ticket_refused",
+            AuditEvent::HandleIssued { .. } => "ticket_issued",
+            AuditEvent::HandleRedeemed { .. } => "ticket_redeemed",
             AuditEvent::Radius { .. } => "radius",
             AuditEvent::Admin { .. } => "admin",
             AuditEvent::AuditPruned { .. } => "audit_pruned",
@@ -267,6 +304,16 @@ impl AuditEvent<'_> {
             AuditEvent::TicketReplayed { time, user, audience } => json!({
                 "time": time, "user": user, "event": event, "reason": "replayed",
                 "audience": audience, "scope": "store",
+            }),
+            AuditEvent::HandleIssued { time, user, audience, expires_at } => json!({
+                "time": time, "user": user, "event": event, "audience": audience, "form": "handle",
+                "expiresAt": expires_at,
+            }),
+            AuditEvent::HandleRedeemed { time, user, audience } => json!({
+                "time": time, "user": user, "event": event, "audience": audience, "form": "handle",
+            }),
+            AuditEvent::TicketRefused { time, user, audience, reason, form } => json!({
+                "time": time, "user": user, "event": event, "reason": reason, "audience": audience, "form": form,
             }),
             AuditEvent::Radius { time, user, client, decision } => json!({
                 "time": time, "user": user, "event": event, "client": client, "decision": decision.as_str(),
@@ -326,6 +373,15 @@ mod tests {
             AuditEvent::OutsideWindow { time: 1, user: "a", via: Via::Http },
             AuditEvent::SuspendedRefused { time: 1, user: "a", via: Via::Radius("vpn") },
             AuditEvent::TicketReplayed { time: 1, user: "a", audience: "vpn" },
+            AuditEvent::HandleIssued { time: 1, user: "a", audience: "vpn", expires_at: 31 },
+            AuditEvent::HandleRedeemed { time: 1, user: "a", audience: "vpn" },
+            AuditEvent::TicketRefused {
+                time: 1,
+                user: "",
+                audience: "vpn",
+                reason: "unknown",
+                form: "handle",
+            },
             AuditEvent::Radius { time: 1, user: "a", client: "vpn", decision: RadiusReply::RejectLocked },
             AuditEvent::Admin {
                 time: 1,
@@ -344,7 +400,7 @@ mod tests {
         }
         let v = parse(&events[2].to_line());
         assert_eq!(v["via"], "radius:vpn");
-        let v = parse(&events[5].to_line());
+        let v = parse(&events[8].to_line());
         assert_eq!((v["action"].as_str(), v["keyId"].as_u64()), (Some("keys_rotate"), Some(2)));
     }
 }

@@ -14,10 +14,9 @@
 //! The key is the site key ([`crate::keys::site_key`]): derived from the
 //! keyring's oldest key, so rotating keys changes no decoy.
 
-use hmac::{KeyInit, Mac};
 use zeroize::Zeroizing;
 
-type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+use super::site::SiteKey;
 
 /// Steps of the rounded card-holder share.
 pub const SHARE_STEPS: u8 = 32;
@@ -44,33 +43,20 @@ pub fn rounded_share(patterns: usize, cards: usize) -> u8 {
     share.clamp(1, steps - 1) as u8
 }
 
-/// The site key's uses, each under its own label.
+/// Decoys from the site key, each use under its own label.
+#[derive(Debug)]
 pub struct DecoyKeys {
-    key: Zeroizing<[u8; 32]>,
-}
-
-impl std::fmt::Debug for DecoyKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DecoyKeys { .. }")
-    }
+    key: SiteKey,
 }
 
 impl DecoyKeys {
-    /// Keys from the site key.
+    /// Decoys from the site key.
     pub fn new(site_key: &[u8; 32]) -> Self {
-        DecoyKeys { key: Zeroizing::new(*site_key) }
+        DecoyKeys { key: SiteKey::new(site_key) }
     }
 
     fn prf(&self, label: &str, user: &str, counter: u32) -> Zeroizing<[u8; 32]> {
-        // HMAC takes keys of any length: this cannot fail.
-        let mut mac =
-            <HmacSha256 as KeyInit>::new_from_slice(self.key.as_ref()).unwrap_or_else(|_| unreachable!());
-        mac.update(label.as_bytes());
-        mac.update(&[0]);
-        mac.update(&(user.len() as u64).to_be_bytes());
-        mac.update(user.as_bytes());
-        mac.update(&counter.to_be_bytes());
-        Zeroizing::new(mac.finalize().into_bytes().into())
+        Zeroizing::new(self.key.mac(label, &[user.as_bytes(), &counter.to_be_bytes()]))
     }
 
     /// The kind of an unknown `user` at a card-holder share of `share`

@@ -10,7 +10,9 @@
 
 pub mod audit;
 pub mod decoy;
+pub mod handle;
 pub mod invite;
+pub mod site;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -38,6 +40,21 @@ pub const TICKET_ROW_SECONDS: u64 = 2 * 3600;
 /// `serve`): the only trace an unknown name leaves, bounded in time.
 pub const DECOY_KEEP_SECONDS: u64 = 30 * 86_400;
 
+/// Lengths a signed ticket is cut to on its way as a RADIUS password (radcli
+/// keeps 112 characters, RFC 2865 allows 128 octets).
+const TRUNCATED_LENGTHS: [usize; 2] = [112, 128];
+
+/// Whether a RADIUS password is a login ticket rather than an answer: a
+/// handle, or over 64 base64url characters (a signed ticket). An answer is
+/// at most 48 characters after folding, and one longer before folding has
+/// white space or full-width forms in it, which no ticket has. One rule for
+/// every door that takes tickets as passwords.
+pub fn is_ticket(password: &str) -> bool {
+    handle::looks_like_handle(password)
+        || (password.len() > 64
+            && password.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
 /// A session's longest life without an access window (`session.max_seconds`).
 pub const DEFAULT_SESSION_SECONDS: u64 = 8 * 3600;
 
@@ -63,6 +80,22 @@ pub struct Settings {
     /// windows ends this long after the login; one inside a window ends at
     /// the window's end, or this long after the login if that is sooner.
     pub session_max_seconds: u64,
+    /// The form of the tickets the portal hands to an appliance.
+    pub tickets: TicketForm,
+}
+
+/// The form of the login tickets the portal hands to an appliance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TicketForm {
+    /// A 56-character handle kept in the store ([`handle`]): fits any RADIUS
+    /// client's password, whatever the user id and the appliance's name.
+    #[default]
+    Handle,
+    /// The core's self-contained signed ticket (for appliances that check it
+    /// with the C library's `TicketVerifier`). Over 100 characters: too long
+    /// for many RADIUS clients (radcli keeps 112, RFC 2865 allows 128).
+    Signed,
 }
 
 /// A lock in force.
@@ -339,6 +372,8 @@ pub struct Login {
     verifier: mx::TicketVerifier,
     clock: Clock,
     decoys: decoy::DecoyKeys,
+    site: site::SiteKey,
+    tickets: TicketForm,
     /// The rounded card-holder share and when it was read.
     share: Mutex<Option<(u64, u8)>>,
     session_max: u64,
@@ -372,6 +407,8 @@ impl Login {
             verifier,
             clock: settings.clock,
             decoys: decoy::DecoyKeys::new(&settings.site_key),
+            site: site::SiteKey::new(&settings.site_key),
+            tickets: settings.tickets,
             share: Mutex::new(None),
             session_max: settings.session_max_seconds,
         }))
@@ -569,6 +606,52 @@ impl Login {
             Ok(a) => a,
             Err(e) => return Decision::store_failure(&e),
         };
+        let decision = self.examine(user, token, answer, via, ticket_for, access, now);
+        match (decision, ticket_for) {
+            (Decision::Accepted(mut session), Some(audience)) if self.tickets == TicketForm::Handle => {
+                match self.issue_handle(user, audience, now) {
+                    Ok(handle) => {
+                        session.ticket = Some(handle.to_string());
+                        Decision::Accepted(session)
+                    }
+                    // The login stands, but its hand-off could not be stored: no accept without it.
+                    Err(e) => Decision::store_failure(&e),
+                }
+            }
+            (decision, _) => decision,
+        }
+    }
+
+    /// Stores a ticket handle for `user` and `audience` (lifetime: the
+    /// policy's `ticket_ttl`) with its `ticket_issued` line.
+    fn issue_handle(&self, user: &str, audience: &str, now: u64) -> Result<Zeroizing<String>, StoreError> {
+        let (handle, id) = handle::new_handle(&self.site).map_err(StoreError::Sql)?;
+        let expires_at = now.saturating_add(self.policy.ticket_ttl);
+        let mac = handle::row_mac(&self.site, &id, user, audience, expires_at);
+        let row = crate::store::HandleRow {
+            id,
+            user: user.to_owned(),
+            audience: audience.to_owned(),
+            expires_at,
+            used_at: None,
+            mac,
+        };
+        let line = AuditEvent::HandleIssued { time: now, user, audience, expires_at }.to_line();
+        self.store.insert_handle(&row, &[line])?;
+        Ok(handle)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn examine(
+        &self,
+        user: &str,
+        token: Option<&str>,
+        answer: &str,
+        via: Via<'_>,
+        ticket_for: Option<&str>,
+        access: Access,
+        now: u64,
+    ) -> Decision {
         self.run(user, via, Call::Answer, now, |auth, holder, secret, state| {
             let verdict = match (secret, token) {
                 (Secret::Pattern(c), Some(token)) => auth.verify(user, c, state, token, answer, now),
@@ -586,7 +669,8 @@ impl Login {
                     if access == Access::Outside {
                         return Decision::OutsideWindow;
                     }
-                    let ticket = match ticket_for.map(|audience| auth.issue_ticket(user, audience, now)) {
+                    let signed = ticket_for.filter(|_| self.tickets == TicketForm::Signed);
+                    let ticket = match signed.map(|audience| auth.issue_ticket(user, audience, now)) {
                         None => None,
                         Some(Ok(t)) => Some(t),
                         Some(Err(e)) => return Decision::core_error(e),
@@ -608,10 +692,11 @@ impl Login {
         })
     }
 
-    /// A RADIUS request whose password cannot be read (not UTF-8, absent
-    /// where one is needed): refused and audited like a wrong answer, with
-    /// nothing counted.
-    pub fn refuse_unreadable(&self, user: &str, via: Via<'_>) -> Decision {
+    /// A request the door cannot take: a RADIUS password that cannot be
+    /// read (not UTF-8, absent where one is needed), or EAP on a client
+    /// without EAP. Refused and audited like a wrong answer, with nothing
+    /// counted and no state changed.
+    pub fn refuse(&self, user: &str, via: Via<'_>) -> Decision {
         let decision = Decision::Rejected { outcome: mx::Outcome::Invalid, lock: None };
         let mut lines = Vec::new();
         Self::decision_lines(user, via, Holder::Enrolled, Call::Challenge, &decision, self.now(), &mut lines);
@@ -632,10 +717,24 @@ impl Login {
     /// for a ticket that was refused).
     pub fn redeem(&self, ticket: &str, audience: &str, user: Option<&str>, via: Via<'_>) -> Decision {
         let now = self.now();
+        if handle::looks_like_handle(ticket) {
+            return self.redeem_handle(ticket, audience, user, via, now);
+        }
         TICKET_EVENTS.with(|events| events.borrow_mut().clear());
         let verdict = self.verifier.redeem(ticket, audience, now);
         let mut lines = TICKET_EVENTS.with(|events| std::mem::take(&mut *events.borrow_mut()));
         let (owner, decision) = match verdict {
+            // RFC 2865 caps User-Password at 128 octets and radcli keeps 112: a signed ticket of
+            // exactly that length that does not check was cut short on its way, not forged.
+            Err(mx::Error::Ticket(mx::TicketError::Malformed | mx::TicketError::Forged))
+                if TRUNCATED_LENGTHS.contains(&ticket.len()) =>
+            {
+                let reason = "truncated";
+                let form = "signed";
+                lines =
+                    vec![AuditEvent::TicketRefused { time: now, user: "", audience, reason, form }.to_line()];
+                (String::new(), Decision::Refused(mx::Error::Ticket(mx::TicketError::Malformed)))
+            }
             Err(e) => (String::new(), Decision::Refused(e)),
             Ok(owner) => {
                 let decision = match self.redeemed(&owner, ticket, audience, user, now, &mut lines) {
@@ -650,6 +749,128 @@ impl Login {
         if let Decision::Suspended = decision {
             lines.push(AuditEvent::SuspendedRefused { time: now, user: &owner, via }.to_line());
         }
+        match self.store.append_audit(&lines) {
+            Ok(()) => decision,
+            Err(e) => Decision::store_failure(&e),
+        }
+    }
+
+    /// A ticket handle: its row (keyed id, MAC), then the checks in an order
+    /// that consumes a handle only when it logs someone in: audience,
+    /// expiry, the name it is presented with, the user's suspension and
+    /// access period; then it is marked used, once across the cluster.
+    fn redeem_handle(
+        &self,
+        ticket: &str,
+        audience: &str,
+        user: Option<&str>,
+        via: Via<'_>,
+        now: u64,
+    ) -> Decision {
+        use subtle::ConstantTimeEq as _;
+        let id = handle::row_id(&self.site, ticket);
+        let row = match self.store.handle(&id) {
+            Ok(r) => r,
+            Err(e) => return Decision::store_failure(&e),
+        };
+        let refused = |reason: &'static str, owner: &str, error: Option<mx::TicketError>| {
+            let line = AuditEvent::TicketRefused { time: now, user: owner, audience, reason, form: "handle" }
+                .to_line();
+            let decision = error
+                .map_or(Decision::Rejected { outcome: mx::Outcome::Invalid, lock: None }, |e| {
+                    Decision::Refused(mx::Error::Ticket(e))
+                });
+            (decision, line)
+        };
+        let (decision, line) = match &row {
+            None => refused("unknown", "", Some(mx::TicketError::Forged)),
+            Some(r)
+                if !bool::from(
+                    handle::row_mac(&self.site, &r.id, &r.user, &r.audience, r.expires_at).ct_eq(&r.mac),
+                ) =>
+            {
+                crate::warn!(
+                    "matrixauth serve: a ticket handle's row does not match its MAC (edited in the database?)"
+                );
+                refused("tampered", "", Some(mx::TicketError::Forged))
+            }
+            Some(r) if r.used_at.is_some() => refused("replayed", &r.user, Some(mx::TicketError::Replayed)),
+            Some(r) if r.audience != audience => {
+                refused("wrong_audience", &r.user, Some(mx::TicketError::WrongAudience))
+            }
+            Some(r) if now >= r.expires_at => refused("expired", &r.user, Some(mx::TicketError::Expired)),
+            Some(r) if user.is_some_and(|u| u != r.user) => refused("wrong_user", &r.user, None),
+            Some(r) => return self.redeem_valid_handle(r, audience, user, via, now),
+        };
+        let named = user.or(row.as_ref().map(|r| r.user.as_str())).unwrap_or("");
+        self.finish(named, via, decision, vec![line], now)
+    }
+
+    /// A handle whose row checked: the user as they are now, then the
+    /// handle is used, once across the cluster.
+    fn redeem_valid_handle(
+        &self,
+        r: &crate::store::HandleRow,
+        audience: &str,
+        user: Option<&str>,
+        via: Via<'_>,
+        now: u64,
+    ) -> Decision {
+        let decision = match self.store.load(&r.user) {
+            Ok(Some(record)) if record.suspended => Decision::Suspended,
+            Ok(Some(_)) => match self.store.access(&r.user, now) {
+                Ok(Access::Outside) => Decision::OutsideWindow,
+                Ok(access) => Decision::Accepted(Session {
+                    user: r.user.clone(),
+                    ends_at: self.session_end(access, now),
+                    ticket: None,
+                }),
+                Err(e) => return Decision::store_failure(&e),
+            },
+            // Removed since the handle was issued.
+            Ok(None) => Decision::Rejected { outcome: mx::Outcome::Invalid, lock: None },
+            Err(e) => return Decision::store_failure(&e),
+        };
+        let named = user.unwrap_or(&r.user);
+        let mut lines = Vec::new();
+        if let Decision::Accepted(_) = decision {
+            lines.push(AuditEvent::HandleRedeemed { time: now, user: &r.user, audience }.to_line());
+            Self::decision_lines(named, via, Holder::Enrolled, Call::Challenge, &decision, now, &mut lines);
+            return match self.store.use_handle(&r.id, now, &lines) {
+                Ok(true) => decision,
+                // Another node redeemed it a moment ago.
+                Ok(false) => {
+                    let reason = "replayed";
+                    let line = AuditEvent::TicketRefused {
+                        time: now,
+                        user: &r.user,
+                        audience,
+                        reason,
+                        form: "handle",
+                    };
+                    let refused = Decision::Refused(mx::Error::Ticket(mx::TicketError::Replayed));
+                    self.finish(named, via, refused, vec![line.to_line()], now)
+                }
+                Err(e) => Decision::store_failure(&e),
+            };
+        }
+        if let Decision::Suspended = decision {
+            lines.push(AuditEvent::SuspendedRefused { time: now, user: &r.user, via }.to_line());
+        }
+        self.finish(named, via, decision, lines, now)
+    }
+
+    /// Appends the decision's own lines (the RADIUS door's, a refusal
+    /// outside the window) to `lines` and writes them.
+    fn finish(
+        &self,
+        user: &str,
+        via: Via<'_>,
+        decision: Decision,
+        mut lines: Vec<String>,
+        now: u64,
+    ) -> Decision {
+        Self::decision_lines(user, via, Holder::Enrolled, Call::Challenge, &decision, now, &mut lines);
         match self.store.append_audit(&lines) {
             Ok(()) => decision,
             Err(e) => Decision::store_failure(&e),

@@ -105,6 +105,23 @@ pub struct UserSummary {
     pub state: Result<mx::UserState, mx::Error>,
 }
 
+/// A ticket handle's row ([`crate::login::handle`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HandleRow {
+    /// The keyed hash of the handle.
+    pub id: [u8; 32],
+    /// Whose login it hands on.
+    pub user: String,
+    /// The appliance it is for.
+    pub audience: String,
+    /// When it expires (Unix seconds, exclusive).
+    pub expires_at: u64,
+    /// When it was redeemed, if it was.
+    pub used_at: Option<u64>,
+    /// The MAC over id, user, audience and expiry under the site key.
+    pub mac: [u8; 32],
+}
+
 /// When a user may log in, from their access windows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
@@ -149,7 +166,7 @@ pub struct EnrollRows {
 }
 
 /// The schema version this build writes (both backends).
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Whether opening a store may bring an older schema up to date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -268,12 +285,28 @@ pub trait Backend: Send + Sync {
     fn remove_window(&self, user: &str, id: i64, audit: &[String]) -> StoreResult<bool>;
     /// True without windows, else whether one holds `now`.
     fn in_window(&self, user: &str, now: u64) -> StoreResult<bool>;
+    /// Stores a ticket handle's row with `audit`, in one transaction.
+    fn insert_handle(&self, row: &HandleRow, audit: &[String]) -> StoreResult<()>;
+    /// The row of a handle, used or not.
+    fn handle(&self, id: &[u8; 32]) -> StoreResult<Option<HandleRow>>;
+    /// Marks the handle used at `now` if it is not yet, with `audit`, in one
+    /// transaction; `false`: it was used already (perhaps on another node),
+    /// or is gone, and nothing is written.
+    fn use_handle(&self, id: &[u8; 32], now: u64, audit: &[String]) -> StoreResult<bool>;
+    /// The user's site password record (`None`: no such user; `Some(None)`: none set).
+    fn site_password(&self, user: &str) -> StoreResult<Option<Option<Vec<u8>>>>;
+    /// Sets (or with `None` clears) the user's site password record, with
+    /// `audit`; `false`: no such user.
+    fn set_site_password(&self, user: &str, record: Option<&[u8]>, audit: &[String]) -> StoreResult<bool>;
     /// Records a redeemed ticket; `false` if it was recorded before (a replay,
     /// perhaps on another node).
     fn claim_ticket(&self, id: &[u8; 32], expires_at: u64) -> StoreResult<bool>;
-    /// Forgets ticket rows that expired before `before`; how many.
+    /// Forgets ticket rows and ticket handles that expired before `before`; how many.
     fn prune_tickets(&self, before: u64) -> StoreResult<usize>;
 }
+
+/// How long a ticket handle's row outlives its expiry.
+pub const HANDLE_KEEP_SECONDS: u64 = 2 * 3600;
 
 /// Tries of one compare-and-swap before giving up.
 const CAS_TRIES: usize = 100;
@@ -611,9 +644,48 @@ impl Store {
         self.backend.claim_ticket(id, expires_at)
     }
 
-    /// Forgets ticket rows that expired before `before`.
+    /// Forgets ticket rows that expired before `before`, and ticket handles
+    /// that expired [`HANDLE_KEEP_SECONDS`] before it (kept that long, a
+    /// replayed handle is refused as `replayed`, not as unknown).
     pub fn prune_tickets(&self, before: u64) -> StoreResult<usize> {
         self.backend.prune_tickets(before)
+    }
+
+    /// Stores a ticket handle's row with `audit`.
+    pub fn insert_handle(&self, row: &HandleRow, audit: &[String]) -> StoreResult<()> {
+        self.backend.insert_handle(row, audit)
+    }
+
+    /// The row of a handle (by its keyed hash), used or not.
+    pub fn handle(&self, id: &[u8; 32]) -> StoreResult<Option<HandleRow>> {
+        self.backend.handle(id)
+    }
+
+    /// Marks a handle used, once across every node; `false` if it was used already.
+    pub fn use_handle(&self, id: &[u8; 32], now: u64, audit: &[String]) -> StoreResult<bool> {
+        self.backend.use_handle(id, now, audit)
+    }
+
+    /// The user's site password record: `None` for no such user (or an
+    /// impossible id), `Some(None)` when none is set.
+    pub fn site_password(&self, user: &str) -> StoreResult<Option<Option<Vec<u8>>>> {
+        if !plausible(user) {
+            return Ok(None);
+        }
+        self.backend.site_password(user)
+    }
+
+    /// Sets or clears the user's site password record; `false`: no such user.
+    pub fn set_site_password(
+        &self,
+        user: &str,
+        record: Option<&[u8]>,
+        audit: &[String],
+    ) -> StoreResult<bool> {
+        if !plausible(user) {
+            return Ok(false);
+        }
+        self.backend.set_site_password(user, record, audit)
     }
 }
 

@@ -22,8 +22,8 @@ use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row, Statement, Transaction};
 
 use super::{
-    Backend, EnrollRows, Invitation, LoadedUser, Migrate, SCHEMA_VERSION, StoreError, StoreResult, UserRow,
-    Window, from_i64, to_i64,
+    Backend, EnrollRows, HANDLE_KEEP_SECONDS, HandleRow, Invitation, LoadedUser, Migrate, SCHEMA_VERSION,
+    StoreError, StoreResult, UserRow, Window, from_i64, to_i64,
 };
 
 /// The schema, one step per version (table `matrixauth_schema`). Steps are
@@ -82,6 +82,19 @@ ALTER TABLE decoys ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
     // 4: suspension (issue 20): a user refused at every door until resumed.
     "
 ALTER TABLE users ADD COLUMN suspended_at BIGINT;
+",
+    // 5: ticket handles (issue 27): short tickets kept as keyed, MAC'd rows; site passwords.
+    "
+CREATE TABLE ticket_handles (
+    id          BYTEA PRIMARY KEY,
+    user_id     TEXT NOT NULL,
+    audience    TEXT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    used_at     BIGINT,
+    mac         BYTEA NOT NULL
+);
+CREATE INDEX ticket_handles_expires_at ON ticket_handles (expires_at);
+ALTER TABLE users ADD COLUMN site_password BYTEA;
 ",
 ];
 
@@ -683,6 +696,81 @@ impl Backend for Postgres {
         })
     }
 
+    fn insert_handle(&self, row: &HandleRow, audit: &[String]) -> StoreResult<()> {
+        self.write(|tx, q| {
+            execute_c(
+                tx,
+                q,
+                "INSERT INTO ticket_handles (id, user_id, audience, expires_at, used_at, mac)
+                 VALUES ($1, $2, $3, $4, NULL, $5)",
+                &[&&row.id[..], &row.user, &row.audience, &to_i64(row.expires_at), &&row.mac[..]],
+            )?;
+            insert_audit(tx, q, audit)?;
+            Ok((true, ()))
+        })
+    }
+
+    fn handle(&self, id: &[u8; 32]) -> StoreResult<Option<HandleRow>> {
+        self.with(|c, q| {
+            let row = query_opt_c(
+                c,
+                q,
+                "SELECT user_id, audience, expires_at, used_at, mac FROM ticket_handles WHERE id = $1",
+                &[&&id[..]],
+            )?;
+            row.map(|r| {
+                let mac: Vec<u8> = col(&r, 4)?;
+                Ok(HandleRow {
+                    id: *id,
+                    user: col(&r, 0)?,
+                    audience: col(&r, 1)?,
+                    expires_at: from_i64(col(&r, 2)?),
+                    used_at: col::<Option<i64>>(&r, 3)?.map(from_i64),
+                    // A MAC of another length cannot be right: the row fails its check.
+                    mac: <[u8; 32]>::try_from(mac.as_slice()).unwrap_or([0; 32]),
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn use_handle(&self, id: &[u8; 32], now: u64, audit: &[String]) -> StoreResult<bool> {
+        self.write(|tx, q| {
+            let n = execute_c(
+                tx,
+                q,
+                "UPDATE ticket_handles SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
+                &[&to_i64(now), &&id[..]],
+            )?;
+            if n == 1 {
+                insert_audit(tx, q, audit)?;
+            }
+            Ok((true, n == 1))
+        })
+    }
+
+    fn site_password(&self, user: &str) -> StoreResult<Option<Option<Vec<u8>>>> {
+        self.with(|c, q| {
+            let row = query_opt_c(c, q, "SELECT site_password FROM users WHERE user_id = $1", &[&user])?;
+            row.map(|r| col::<Option<Vec<u8>>>(&r, 0)).transpose()
+        })
+    }
+
+    fn set_site_password(&self, user: &str, record: Option<&[u8]>, audit: &[String]) -> StoreResult<bool> {
+        self.write(|tx, q| {
+            let n = execute_c(
+                tx,
+                q,
+                "UPDATE users SET site_password = $1 WHERE user_id = $2",
+                &[&record, &user],
+            )?;
+            if n == 1 {
+                insert_audit(tx, q, audit)?;
+            }
+            Ok((n == 1, n == 1))
+        })
+    }
+
     fn claim_ticket(&self, id: &[u8; 32], expires_at: u64) -> StoreResult<bool> {
         self.with(|c, q| {
             let n = execute_c(
@@ -697,7 +785,10 @@ impl Backend for Postgres {
 
     fn prune_tickets(&self, before: u64) -> StoreResult<usize> {
         self.with(|c, q| {
-            Ok(count(execute_c(c, q, "DELETE FROM tickets WHERE expires_at < $1", &[&to_i64(before)])?))
+            let tickets = execute_c(c, q, "DELETE FROM tickets WHERE expires_at < $1", &[&to_i64(before)])?;
+            let keep = to_i64(before.saturating_sub(HANDLE_KEEP_SECONDS));
+            let handles = execute_c(c, q, "DELETE FROM ticket_handles WHERE expires_at < $1", &[&keep])?;
+            Ok(count(tickets + handles))
         })
     }
 }

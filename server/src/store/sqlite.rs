@@ -8,8 +8,8 @@ use std::sync::{Mutex, PoisonError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    Backend, EnrollRows, Invitation, LoadedUser, Migrate, SCHEMA_VERSION, StoreError, StoreResult, UserRow,
-    Window, check_version, from_i64, to_i64,
+    Backend, EnrollRows, HANDLE_KEEP_SECONDS, HandleRow, Invitation, LoadedUser, Migrate, SCHEMA_VERSION,
+    StoreError, StoreResult, UserRow, Window, check_version, from_i64, to_i64,
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -74,6 +74,19 @@ ALTER TABLE decoys ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
     // 4: suspension (issue 20): a user refused at every door until resumed.
     "
 ALTER TABLE users ADD COLUMN suspended_at INTEGER;
+",
+    // 5: ticket handles (issue 27): short tickets kept as keyed, MAC'd rows; site passwords.
+    "
+CREATE TABLE ticket_handles (
+    id          BLOB PRIMARY KEY NOT NULL,
+    user        TEXT NOT NULL,
+    audience    TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    mac         BLOB NOT NULL
+) STRICT;
+CREATE INDEX ticket_handles_expires_at ON ticket_handles (expires_at);
+ALTER TABLE users ADD COLUMN site_password BLOB;
 ",
 ];
 
@@ -547,6 +560,86 @@ impl Backend for Sqlite {
         })
     }
 
+    fn insert_handle(&self, row: &HandleRow, audit: &[String]) -> StoreResult<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO ticket_handles (id, user, audience, expires_at, used_at, mac)
+                 VALUES (?1, ?2, ?3, ?4, NULL, ?5)",
+            )?
+            .execute(params![
+                &row.id[..],
+                row.user,
+                row.audience,
+                to_i64(row.expires_at),
+                &row.mac[..]
+            ])?;
+            insert_audit(tx, audit)?;
+            Ok((true, ()))
+        })
+    }
+
+    fn handle(&self, id: &[u8; 32]) -> StoreResult<Option<HandleRow>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT user, audience, expires_at, used_at, mac FROM ticket_handles WHERE id = ?1",
+            )?;
+            let row = stmt
+                .query_row(params![&id[..]], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Option<i64>>(3)?,
+                        r.get::<_, Vec<u8>>(4)?,
+                    ))
+                })
+                .optional()?;
+            Ok(row.map(|(user, audience, expires, used, mac)| {
+                HandleRow {
+                    id: *id,
+                    user,
+                    audience,
+                    expires_at: from_i64(expires),
+                    used_at: used.map(from_i64),
+                    // A MAC of another length cannot be right: the row fails its check.
+                    mac: <[u8; 32]>::try_from(mac.as_slice()).unwrap_or([0; 32]),
+                }
+            }))
+        })
+    }
+
+    fn use_handle(&self, id: &[u8; 32], now: u64, audit: &[String]) -> StoreResult<bool> {
+        self.write(|tx| {
+            let n = tx
+                .prepare_cached("UPDATE ticket_handles SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL")?
+                .execute(params![to_i64(now), &id[..]])?;
+            if n == 1 {
+                insert_audit(tx, audit)?;
+            }
+            Ok((true, n == 1))
+        })
+    }
+
+    fn site_password(&self, user: &str) -> StoreResult<Option<Option<Vec<u8>>>> {
+        self.with(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT site_password FROM users WHERE user = ?1")?
+                .query_row(params![user], |r| r.get::<_, Option<Vec<u8>>>(0))
+                .optional()?)
+        })
+    }
+
+    fn set_site_password(&self, user: &str, record: Option<&[u8]>, audit: &[String]) -> StoreResult<bool> {
+        self.write(|tx| {
+            let n =
+                tx.execute("UPDATE users SET site_password = ?1 WHERE user = ?2", params![record, user])?;
+            if n == 1 {
+                insert_audit(tx, audit)?;
+            }
+            Ok((n == 1, n == 1))
+        })
+    }
+
     fn claim_ticket(&self, id: &[u8; 32], expires_at: u64) -> StoreResult<bool> {
         self.write(|tx| {
             let n = tx.execute(
@@ -559,7 +652,13 @@ impl Backend for Sqlite {
 
     fn prune_tickets(&self, before: u64) -> StoreResult<usize> {
         self.with(|conn| {
-            Ok(conn.execute("DELETE FROM tickets WHERE expires_at < ?1", params![to_i64(before)])?)
+            let tickets =
+                conn.execute("DELETE FROM tickets WHERE expires_at < ?1", params![to_i64(before)])?;
+            let handles = conn.execute(
+                "DELETE FROM ticket_handles WHERE expires_at < ?1",
+                params![to_i64(before.saturating_sub(HANDLE_KEEP_SECONDS))],
+            )?;
+            Ok(tickets + handles)
         })
     }
 }

@@ -29,6 +29,7 @@ pub(crate) fn login_with(
         policy,
         clock,
         session_max_seconds,
+        tickets: matrixauth_server::login::TicketForm::default(),
     })
     .unwrap()
 }
