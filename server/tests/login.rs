@@ -29,18 +29,17 @@ fn harness() -> H {
 }
 
 fn harness_with(policy: mx::Policy, session_max: u64) -> H {
+    harness_tickets(policy, session_max, matrixauth_server::login::TicketForm::Handle)
+}
+
+fn harness_tickets(policy: mx::Policy, session_max: u64, tickets: matrixauth_server::login::TicketForm) -> H {
     let dir = tempfile::tempdir().unwrap();
     let keyring = mx::Keyring::new(&[9; 32], 1).unwrap();
     let store = Store::open(&dir.path().join("db"), keyring.clone(), Migrate::Yes).unwrap();
     let clock = Arc::new(AtomicU64::new(T0));
     let c = Arc::clone(&clock);
-    let login = common::login_with(
-        store,
-        keyring.clone(),
-        Arc::new(move || c.load(Ordering::SeqCst)),
-        policy,
-        session_max,
-    );
+    let clock_fn = Arc::new(move || c.load(Ordering::SeqCst));
+    let login = common::login_tickets(store, keyring.clone(), clock_fn, policy, session_max, tickets);
     H { login, clock, keyring, _dir: dir }
 }
 
@@ -173,6 +172,11 @@ fn unknown_ids_get_decoys_whose_kind_is_stable_and_follows_the_sites_share() {
     }
     assert_eq!(h.login.refresh_share().unwrap(), 16, "21 card holders, 21 pattern users");
     h.set(T0 + 1000); // past the decoys' pending challenges
+    // Ids seen before keep their kind: a kind that changed would give them away as unknown.
+    for (u, kind) in ids.iter().zip(&before) {
+        assert_eq!(matches!(h.prompt(u, Via::Http), Prompt::Card { .. }), *kind == Kind::Card, "{u}");
+    }
+    let ids: Vec<String> = (0..200).map(|i| format!("phantom{i}")).collect();
     let kinds: Vec<Kind> = ids.iter().map(|u| h.login.decoy_kind(u)).collect();
     let cards = kinds.iter().filter(|k| **k == Kind::Card).count();
     assert!((60..=140).contains(&cards), "{cards} of 200 look like card holders");
@@ -208,13 +212,10 @@ fn a_suspended_user_is_refused_like_a_wrong_answer_and_nothing_counts_on_their_s
     assert!(h.login.suspend("alice", "tanaka").unwrap());
     assert!(!h.login.suspend("alice", "tanaka").unwrap(), "suspended already");
     let before = h.state("alice");
-    // The right answer: refused, audited as such, and the reply is a wrong answer's.
+    // The right answer: never examined (a decoy credential answers for the suspended user), so
+    // it is a wrong answer, audited as a suspended user's.
     let d = h.login_once("alice", None, Via::Http);
-    assert!(matches!(d, Decision::Suspended), "{d:?}");
-    assert_eq!(
-        d.radius_reply(),
-        Decision::Rejected { outcome: mx::Outcome::Rejected, lock: None }.radius_reply()
-    );
+    assert!(matches!(d, Decision::Rejected { outcome: mx::Outcome::Rejected, lock: None }), "{d:?}");
     // Wrong answers count on a shadow state: the user's own is untouched.
     for _ in 0..3 {
         let p = h.prompt("alice", Via::Radius("vpn1"));
@@ -224,6 +225,12 @@ fn a_suspended_user_is_refused_like_a_wrong_answer_and_nothing_counts_on_their_s
     assert_eq!(h.state("alice"), before, "no failure counted, no challenge stored on the user");
     let refused = h.audit().iter().filter(|e| e["event"] == "suspended_refused").count();
     assert_eq!(refused, 4);
+    // Four answers so far on the shadow: the fifth locks it, right or wrong alike (the review
+    // found that a right fifth answer, checked against the real pattern, did not).
+    let d = h.login_once("alice", None, Via::Radius("vpn1"));
+    assert!(matches!(d, Decision::Rejected { lock: Some(Lock::Until(_)), .. }), "{d:?}");
+    assert!(h.audit().iter().filter(|e| e["event"] == "verify").all(|e| e["shadow"] == true));
+    h.set(T0 + 2000); // past the lock of the shadow
     let last = h.audit().into_iter().rfind(|e| e["event"] == "suspended_refused").unwrap();
     assert_eq!(last["via"], "radius:vpn1");
     // A ticket issued before the suspension is refused too.
@@ -232,12 +239,14 @@ fn a_suspended_user_is_refused_like_a_wrong_answer_and_nothing_counts_on_their_s
     assert!(h.login.suspend("alice", "tanaka").unwrap());
     let d = h.login.redeem(&session.ticket.unwrap(), "vpn.test", Some("alice"), Via::Radius("vpn.test"));
     assert!(matches!(d, Decision::Suspended), "{d:?}");
-    // --all, then resume one: only that one gets in.
+    // --all, then resume one: only that one gets in. A suspended card holder still gets card cells.
     assert_eq!(h.login.suspend_all("tanaka").unwrap(), 1, "erin; alice was suspended already");
-    assert!(matches!(h.login_once("erin", Some(&card), Via::Http), Decision::Suspended));
+    let p = h.prompt("erin", Via::Http);
+    assert!(matches!(&p, Prompt::Card { serial, .. } if serial != card.serial()), "{p:?}");
+    assert!(matches!(h.login_once("erin", Some(&card), Via::Http), Decision::Rejected { .. }));
     assert!(h.login.resume("erin", "tanaka").unwrap());
     assert!(matches!(h.login_once("erin", Some(&card), Via::Http), Decision::Accepted(_)));
-    assert!(matches!(h.login_once("alice", None, Via::Http), Decision::Suspended));
+    assert!(matches!(h.login_once("alice", None, Via::Http), Decision::Rejected { .. }));
     let actions: Vec<String> =
         h.audit().iter().filter_map(|e| e["action"].as_str().map(str::to_owned)).collect();
     assert_eq!(actions, ["card_issued", "suspend", "resume", "suspend", "suspend_all", "resume"]);
@@ -330,4 +339,55 @@ fn doors_neither_touch_the_store_nor_write_audit_lines_nor_use_each_other() {
     for banned in ["axum", "radius::", "hyper"] {
         assert!(!service.contains(banned), "the login service knows {banned}");
     }
+}
+
+/// The review's finding 9a: a signed ticket the core accepts but the service
+/// then refuses (suspended, outside the period, another name) is logged as
+/// refused with its reason, never as redeemed.
+#[test]
+fn a_signed_ticket_refused_by_the_service_is_never_logged_as_redeemed() {
+    let h = harness_tickets(mx::Policy::default(), 8 * HOUR, matrixauth_server::login::TicketForm::Signed);
+    h.pattern_user("alice");
+    let ticket = |h: &H| match h.login_once("alice", None, Via::Http) {
+        Decision::Accepted(s) => s.ticket.unwrap(),
+        other => panic!("{other:?}"),
+    };
+    let t = ticket(&h);
+    assert!(t.len() > 64, "the self-contained form");
+    let d = h.login.redeem(&t, "vpn.test", Some("mallory"), Via::Radius("vpn.test"));
+    assert!(matches!(d, Decision::Rejected { .. }), "{d:?}");
+    let t = ticket(&h);
+    h.login.suspend("alice", "tanaka").unwrap();
+    assert!(matches!(h.login.redeem(&t, "vpn.test", None, Via::Http), Decision::Suspended));
+    h.login.resume("alice", "tanaka").unwrap();
+    let t = ticket(&h);
+    assert!(matches!(h.login.redeem(&t, "vpn.test", None, Via::Http), Decision::Accepted(_)));
+    let tickets: Vec<String> = h
+        .audit()
+        .iter()
+        .filter(|e| e["event"].as_str().unwrap().starts_with("ticket_re"))
+        .map(|e| format!("{}:{}", e["event"].as_str().unwrap(), e["reason"].as_str().unwrap_or("-")))
+        .collect();
+    assert_eq!(tickets, ["ticket_refused:wrong_user", "ticket_refused:suspended", "ticket_redeemed:-"]);
+}
+
+/// The review's finding 11: an id's decoy (or shadow) state never carries
+/// over into its life as a user, or back.
+#[test]
+fn decoy_and_shadow_states_are_forgotten_at_enrolment_suspension_and_removal() {
+    let h = harness();
+    h.prompt("newbie", Via::Http);
+    assert_eq!(h.login.decoys_remembered(), 1);
+    let card = h.card_user("newbie");
+    assert_eq!(h.login.decoys_remembered(), 0, "issuing the card forgot the decoy");
+    h.login.suspend("newbie", "tanaka").unwrap();
+    h.prompt("newbie", Via::Http);
+    assert_eq!(h.login.decoys_remembered(), 1, "the shadow");
+    h.login.resume("newbie", "tanaka").unwrap();
+    assert_eq!(h.login.decoys_remembered(), 0, "resuming forgot the shadow");
+    assert!(matches!(h.login_once("newbie", Some(&card), Via::Http), Decision::Accepted(_)));
+    h.login.suspend("newbie", "tanaka").unwrap();
+    h.prompt("newbie", Via::Http);
+    assert!(h.login.remove("newbie", "tanaka").unwrap());
+    assert_eq!(h.login.decoys_remembered(), 0, "removing forgot the shadow");
 }

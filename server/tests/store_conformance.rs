@@ -114,6 +114,7 @@ conformance!(
     windows_users_and_the_audit_log,
     suspensions_are_rows_every_handle_sees_and_audited_with_their_change,
     access_ends_at_the_latest_open_window,
+    a_suspension_that_commits_during_a_login_makes_it_run_again,
 );
 
 fn enrol(store: &Store, db: &Db, user: &str) {
@@ -424,4 +425,32 @@ fn access_ends_at_the_latest_open_window(db: &Db) {
     );
     assert_eq!(a.access("alice", T0 + 300).unwrap(), Access::Outside, "the end is exclusive");
     assert_eq!(a.access("nobody", T0).unwrap(), Access::Always);
+}
+
+/// The review's finding 7: a login that read the user as active does not
+/// store its outcome once a suspension has committed meanwhile (on another
+/// node); it runs again and sees the suspension.
+fn a_suspension_that_commits_during_a_login_makes_it_run_again(db: &Db) {
+    let (a, b) = (db.open(), db.open());
+    enrol(&a, db, "alice");
+    let policy = mx::Policy::default();
+    let mut seen = Vec::new();
+    let out = a
+        .update("alice", |r| {
+            seen.push(r.suspended);
+            if seen.len() == 1 {
+                b.set_suspended(Some("alice"), Some(T0), |_| Vec::new()).unwrap();
+            }
+            if r.suspended {
+                return (false, Vec::new());
+            }
+            let (auth, ev) = audited_authenticator(db.keyring(), &policy).unwrap();
+            auth.issue_challenge("alice", &mut r.state, T0).unwrap();
+            (true, ev.take())
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen, [false, true], "re-run on the suspended record");
+    assert!(!out);
+    assert_eq!(a.load("alice").unwrap().unwrap().state.pending_expires_at(), None, "nothing stored");
 }

@@ -324,8 +324,9 @@ pub enum ExportFormat {
 }
 
 fn csv_field(s: &str) -> String {
-    // Quoted always; a leading = + - @ would be a formula in a spreadsheet.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+    // Quoted always; a leading = + - @ (or a tab or carriage return before one: OWASP's list)
+    // would be a formula in a spreadsheet.
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 

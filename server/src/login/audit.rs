@@ -336,6 +336,16 @@ impl AuditEvent<'_> {
     }
 }
 
+/// A core event's line written on a suspended user's shadow state: the same
+/// line with `"shadow":true` last, so an auditor never reads the shadow's
+/// counters as the user's own.
+pub fn shadow(line: &str) -> String {
+    match line.strip_suffix('}') {
+        Some(body) => format!("{body},\"shadow\":true}}"),
+        None => line.to_owned(),
+    }
+}
+
 /// The event names the server writes, core and server events alike, for
 /// the schema test and `docs/FORMATS.md`.
 pub const EVENT_NAMES: &[&str] = &[

@@ -476,10 +476,26 @@ impl Login {
         self.decoys.kind(user, self.share())
     }
 
-    fn decoy_secret(&self, user: &str) -> Result<Secret, mx::Error> {
-        match self.decoy_kind(user) {
+    /// The decoy credential of `kind` for `user`: a random pattern, or the
+    /// id's own decoy card.
+    fn decoy_secret(&self, user: &str, kind: decoy::Kind) -> Result<Secret, mx::Error> {
+        match kind {
             decoy::Kind::Pattern => Ok(Secret::Pattern(mx::PatternCredential::decoy(&self.policy)?)),
             decoy::Kind::Card => Ok(Secret::Card(self.decoys.card(user)?)),
+        }
+    }
+
+    /// The kind an unknown id's decoy state shows: once it has shown a card
+    /// or a grid it keeps that kind, whatever the site's share becomes (a
+    /// kind that flipped would give away the id as unknown); a fresh one
+    /// takes the keyed kind.
+    fn pinned_kind(&self, user: &str, state: &mx::UserState) -> decoy::Kind {
+        if !state.tracked_cards().is_empty() {
+            decoy::Kind::Card
+        } else if state.next_seq() > 0 {
+            decoy::Kind::Pattern
+        } else {
+            self.decoy_kind(user)
         }
     }
 
@@ -551,20 +567,29 @@ impl Login {
             Ok(_) => {}
             Err(e) => return Decision::store_failure(&e),
         }
-        let (holder, secret) = match suspended {
-            Some(sealed) => (Holder::Suspended, Secret::open(&self.keyring, user, &sealed)),
-            None => (Holder::Unknown, self.decoy_secret(user)),
-        };
+        // A suspended user's real credential is never examined: their attempts run on a shadow
+        // state with a decoy credential of their kind, so a right answer and a wrong one change
+        // the same things (the review found 4 wrong answers and a guess telling them apart).
+        let holder = if suspended.is_some() { Holder::Suspended } else { Holder::Unknown };
+        let card_holder = suspended.as_deref().is_some_and(mx::GridCard::is_sealed_card);
         let (auth, events) = match self.authenticator() {
             Ok(a) => a,
             Err(e) => return Decision::core_error(e),
         };
         let out = self.store.update_decoy(user, now, |state| {
-            let decision = match &secret {
-                Ok(secret) => f(&auth, holder, secret, state),
-                Err(e) => Decision::core_error(e.clone()),
+            let kind = match holder {
+                Holder::Suspended if card_holder => decoy::Kind::Card,
+                Holder::Suspended => decoy::Kind::Pattern,
+                _ => self.pinned_kind(user, state),
+            };
+            let decision = match self.decoy_secret(user, kind) {
+                Ok(secret) => f(&auth, holder, &secret, state),
+                Err(e) => Decision::core_error(e),
             };
             let mut lines = events.take();
+            if holder == Holder::Suspended {
+                lines = lines.iter().map(|l| audit::shadow(l)).collect();
+            }
             Self::decision_lines(user, via, holder, call, &decision, now, &mut lines);
             // Only a well-formed user id earns a stored decoy state.
             let keep = !matches!(decision, Decision::Refused(mx::Error::InvalidUserId));
@@ -894,18 +919,30 @@ impl Login {
             *lines = vec![AuditEvent::TicketReplayed { time: now, user: owner, audience }.to_line()];
             return Ok(Decision::Refused(mx::Error::Ticket(mx::TicketError::Replayed)));
         }
+        // The core logged `ticket_redeemed`; a refusal from here on replaces it, so the log never
+        // says redeemed for a ticket that let nobody in.
+        let mut refuse = |reason: &'static str| {
+            let form = "signed";
+            *lines =
+                vec![AuditEvent::TicketRefused { time: now, user: owner, audience, reason, form }.to_line()];
+        };
         if user.is_some_and(|u| u != owner) {
+            refuse("wrong_user");
             return Ok(Decision::Rejected { outcome: mx::Outcome::Invalid, lock: None });
         }
         let Some(record) = self.store.load(owner)? else {
-            // Removed since the ticket was issued.
+            refuse("unknown");
             return Ok(Decision::Rejected { outcome: mx::Outcome::Invalid, lock: None });
         };
         if record.suspended {
+            refuse("suspended");
             return Ok(Decision::Suspended);
         }
         Ok(match self.store.access(owner, now)? {
-            Access::Outside => Decision::OutsideWindow,
+            Access::Outside => {
+                refuse("outside_window");
+                Decision::OutsideWindow
+            }
             access => Decision::Accepted(Session {
                 user: owner.to_owned(),
                 ends_at: self.session_end(access, now),
@@ -930,7 +967,9 @@ impl Login {
             let sealed = credential.seal(&self.keyring, user)?;
             Ok::<_, mx::Error>((sealed, vec![AuditEvent::Enrolled { time: now, user }.to_line()]))
         })?;
-        enrolled.ok_or(EnrollError::Invitation)?.map_err(EnrollError::Credential)
+        let inv = enrolled.ok_or(EnrollError::Invitation)?.map_err(EnrollError::Credential)?;
+        self.store.forget_decoys(Some(&inv.user))?;
+        Ok(inv)
     }
 
     /// Stores an invitation for `user` (a new user, or a re-enrolment) and
@@ -1002,6 +1041,21 @@ impl Login {
 
     fn set_suspended(&self, user: Option<&str>, suspend: bool, operator: &str) -> Result<usize, String> {
         let now = self.now();
+        // A shadow starts fresh at a suspension and is gone at the resumption.
+        let changed = self.set_suspended_rows(user, suspend, operator, now)?;
+        if changed > 0 {
+            self.store.forget_decoys(user).map_err(|e| e.to_string())?;
+        }
+        Ok(changed)
+    }
+
+    fn set_suspended_rows(
+        &self,
+        user: Option<&str>,
+        suspend: bool,
+        operator: &str,
+        now: u64,
+    ) -> Result<usize, String> {
         self.store
             .set_suspended(user, suspend.then_some(now), |n| {
                 let action = match (user, suspend) {
@@ -1022,7 +1076,11 @@ impl Login {
         let line =
             AuditEvent::Admin { time: self.now(), user: Some(user), operator, action: AdminAction::Remove }
                 .to_line();
-        self.store.remove_user(user, &[line]).map_err(|e| e.to_string())
+        let removed = self.store.remove_user(user, &[line]).map_err(|e| e.to_string())?;
+        if removed {
+            self.store.forget_decoys(Some(user)).map_err(|e| e.to_string())?;
+        }
+        Ok(removed)
     }
 
     /// Adds an access window `[from, to)` for an enrolled `user`; returns its number.
@@ -1067,6 +1125,7 @@ impl Login {
         {
             return Err(format!("{user:?} is enrolled already"));
         }
+        self.store.forget_decoys(Some(user)).map_err(|e| e.to_string())?;
         Ok(card)
     }
 

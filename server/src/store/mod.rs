@@ -197,15 +197,20 @@ pub trait Backend: Send + Sync {
     /// The user's sealed credential, state bytes and suspension.
     fn load_user(&self, user: &str) -> StoreResult<Option<LoadedUser>>;
     /// Writes `new` (state bytes and version) if the stored version is still
-    /// `before` (with `new == None`: checks that it is), with `audit`, in one
-    /// transaction. `false`: another writer won; nothing was written.
+    /// `before` (with `new == None`: checks that it is) and, with `active`,
+    /// the user is still not suspended, with `audit`, in one transaction.
+    /// `false`: another writer won (or a suspension came in); nothing was written.
     fn cas_user(
         &self,
         user: &str,
         before: u64,
         new: Option<(&[u8], u64)>,
+        active: bool,
         audit: &[String],
     ) -> StoreResult<bool>;
+    /// Deletes the decoy row of `user`, or with `None` those of every
+    /// enrolled user; how many.
+    fn delete_decoys(&self, user: Option<&str>) -> StoreResult<usize>;
     /// A decoy's state bytes and row version.
     fn load_decoy(&self, user: &str) -> StoreResult<Option<(Vec<u8>, u64)>>;
     /// Writes a decoy state if its row version is still `before` (`None`:
@@ -365,8 +370,11 @@ impl Store {
 
     /// Runs `f` on the user's current record and stores the state it leaves
     /// with a compare-and-swap on `version`, together with the audit lines it
-    /// returns; on a lost race, re-runs `f` on the fresh record. `None` if
-    /// the user is not enrolled.
+    /// returns; on a lost race, re-runs `f` on the fresh record. A record
+    /// read as not suspended is written only while the user is still not
+    /// suspended (a suspension that commits meanwhile makes `f` run again,
+    /// on the suspended record). A run that changes nothing and writes no
+    /// line stores nothing. `None` if the user is not enrolled.
     pub fn update<T>(
         &self,
         user: &str,
@@ -375,18 +383,32 @@ impl Store {
         for _ in 0..CAS_TRIES {
             let Some(mut record) = self.load(user)? else { return Ok(None) };
             let before = record.state.version();
+            let active = !record.suspended;
             let (out, audit) = f(&mut record);
             let after = record.state.version();
+            if after == before && audit.is_empty() {
+                return Ok(Some(out));
+            }
             let bytes = if after == before {
                 None
             } else {
                 Some(record.state.to_bytes(&self.keyring, user).map_err(StoreError::Encode)?)
             };
-            if self.backend.cas_user(user, before, bytes.as_deref().map(|b| (b, after)), &audit)? {
+            if self.backend.cas_user(user, before, bytes.as_deref().map(|b| (b, after)), active, &audit)? {
                 return Ok(Some(out));
             }
         }
         Err(StoreError::Contended)
+    }
+
+    /// Forgets the decoy (or shadow) state of `user`, or with `None` of
+    /// every enrolled user: a shadow or a decoy of an id never carries over
+    /// into the id's life as a user, or back.
+    pub fn forget_decoys(&self, user: Option<&str>) -> StoreResult<usize> {
+        if user.is_some_and(|u| !plausible(u)) {
+            return Ok(0);
+        }
+        self.backend.delete_decoys(user)
     }
 
     /// Runs `f` on the decoy state of the unknown user `user` (a default

@@ -364,8 +364,10 @@ impl Backend for Postgres {
         user: &str,
         before: u64,
         new: Option<(&[u8], u64)>,
+        active: bool,
         audit: &[String],
     ) -> StoreResult<bool> {
+        let any = !active;
         self.write(|tx, q| {
             let won = match new {
                 // Nothing to write: the answer must still be from the current state, which stays
@@ -374,17 +376,18 @@ impl Backend for Postgres {
                     let row = query_opt_c(
                         tx,
                         q,
-                        "SELECT version FROM users WHERE user_id = $1 FOR SHARE",
-                        &[&user],
+                        "SELECT version FROM users WHERE user_id = $1 AND (suspended_at IS NULL OR $2) FOR SHARE",
+                        &[&user, &any],
                     )?;
-                    row.map(|r| r.get::<_, i64>(0)) == Some(to_i64(before))
+                    row.map(|r| col::<i64>(&r, 0)).transpose()? == Some(to_i64(before))
                 }
                 Some((bytes, version)) => {
                     execute_c(
                         tx,
                         q,
-                        "UPDATE users SET state = $1, version = $2 WHERE user_id = $3 AND version = $4",
-                        &[&bytes, &to_i64(version), &user, &to_i64(before)],
+                        "UPDATE users SET state = $1, version = $2
+                         WHERE user_id = $3 AND version = $4 AND (suspended_at IS NULL OR $5)",
+                        &[&bytes, &to_i64(version), &user, &to_i64(before), &any],
                     )? == 1
                 }
             };
@@ -431,6 +434,18 @@ impl Backend for Postgres {
                 insert_audit(tx, q, audit)?;
             }
             Ok((n == 1, n == 1))
+        })
+    }
+
+    fn delete_decoys(&self, user: Option<&str>) -> StoreResult<usize> {
+        self.with(|c, q| {
+            let n = match user {
+                Some(u) => execute_c(c, q, "DELETE FROM decoys WHERE user_id = $1", &[&u])?,
+                None => {
+                    execute_c(c, q, "DELETE FROM decoys WHERE user_id IN (SELECT user_id FROM users)", &[])?
+                }
+            };
+            Ok(count(n))
         })
     }
 

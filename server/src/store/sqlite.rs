@@ -257,22 +257,34 @@ impl Backend for Sqlite {
         user: &str,
         before: u64,
         new: Option<(&[u8], u64)>,
+        active: bool,
         audit: &[String],
     ) -> StoreResult<bool> {
+        let any = !active;
         self.write(|tx| {
             let won = match new {
                 // Nothing to write, but the answer must still be from the current state.
                 None => {
                     let current: Option<i64> = tx
-                        .query_row("SELECT version FROM users WHERE user = ?1", params![user], |r| r.get(0))
+                        .prepare_cached(
+                            "SELECT version FROM users WHERE user = ?1 AND (suspended_at IS NULL OR ?2)",
+                        )?
+                        .query_row(params![user, any], |r| r.get(0))
                         .optional()?;
                     current == Some(to_i64(before))
                 }
                 Some((bytes, version)) => {
-                    tx.execute(
-                        "UPDATE users SET state = ?1, version = ?2 WHERE user = ?3 AND version = ?4",
-                        params![bytes, to_i64(version), user, to_i64(before)],
-                    )? == 1
+                    tx.prepare_cached(
+                        "UPDATE users SET state = ?1, version = ?2
+                         WHERE user = ?3 AND version = ?4 AND (suspended_at IS NULL OR ?5)",
+                    )?
+                    .execute(params![
+                        bytes,
+                        to_i64(version),
+                        user,
+                        to_i64(before),
+                        any
+                    ])? == 1
                 }
             };
             if won {
@@ -317,6 +329,16 @@ impl Backend for Sqlite {
                 insert_audit(tx, audit)?;
             }
             Ok((n == 1, n == 1))
+        })
+    }
+
+    fn delete_decoys(&self, user: Option<&str>) -> StoreResult<usize> {
+        self.write(|tx| {
+            let n = match user {
+                Some(u) => tx.execute("DELETE FROM decoys WHERE user = ?1", params![u])?,
+                None => tx.execute("DELETE FROM decoys WHERE user IN (SELECT user FROM users)", [])?,
+            };
+            Ok((true, n))
         })
     }
 

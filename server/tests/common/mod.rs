@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use matrixauth_server::login::{Clock, DEFAULT_SESSION_SECONDS, Login, Settings};
+use matrixauth_server::login::{Clock, DEFAULT_SESSION_SECONDS, Login, Settings, TicketForm};
 use matrixauth_server::store::Store;
 
 /// The site key of every test: fixed, so decoy kinds are the same in each run.
@@ -22,6 +22,18 @@ pub(crate) fn login_with(
     policy: mx::Policy,
     session_max_seconds: u64,
 ) -> Arc<Login> {
+    login_tickets(store, keyring, clock, policy, session_max_seconds, TicketForm::default())
+}
+
+/// The login service handing on tickets of `tickets`' form.
+pub(crate) fn login_tickets(
+    store: Store,
+    keyring: mx::Keyring,
+    clock: Clock,
+    policy: mx::Policy,
+    session_max_seconds: u64,
+    tickets: TicketForm,
+) -> Arc<Login> {
     Login::new(Settings {
         store,
         keyring,
@@ -29,7 +41,7 @@ pub(crate) fn login_with(
         policy,
         clock,
         session_max_seconds,
-        tickets: matrixauth_server::login::TicketForm::default(),
+        tickets,
     })
     .unwrap()
 }
