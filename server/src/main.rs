@@ -108,6 +108,14 @@ enum UsersCmd {
     },
     /// Give a suspended user their access back
     Resume { user: String },
+    /// Set USER's site password, read as one line from standard input: the first factor of RADIUS
+    /// clients with first_factor = "password" (docs/RADIUS.md)
+    Password {
+        user: String,
+        /// Remove the site password instead
+        #[arg(long)]
+        clear: bool,
+    },
     /// Remove a user with their access windows and invitations
     Remove { user: String },
     /// Approved access windows: a user with windows may log in only inside one
@@ -591,6 +599,19 @@ fn say(line: &str) {
     let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
 }
 
+/// One line from standard input, without its line end, wiped on drop
+/// (`printf '%s\n' "$PW" | matrixauth users password alice`).
+fn read_secret_line() -> Res<zeroize::Zeroizing<String>> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        matrixauth_server::warn!("site password (one line; it is shown as you type):");
+    }
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| Fail::Usage(format!("standard input: {e}")))?;
+    let trimmed = zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned());
+    Ok(trimmed)
+}
+
 /// Writes `text` to standard output. A reader that went away (`| head`)
 /// is not an error: the command stops writing and succeeds.
 fn out(text: &str) -> Res {
@@ -637,6 +658,11 @@ fn users(ctx: &Ctx, cmd: Option<UsersCmd>) -> Res {
         UsersCmd::Unlock { user } => out(&admin::unlock(login, &user).map_err(refused)?),
         UsersCmd::Suspend { user, all: _ } => out(&admin::suspend(login, user.as_deref()).map_err(refused)?),
         UsersCmd::Resume { user } => out(&admin::resume(login, &user).map_err(refused)?),
+        UsersCmd::Password { user, clear } => {
+            let password = if clear { None } else { Some(read_secret_line()?) };
+            out(&admin::site_password(login, &user, password.as_deref().map(String::as_str))
+                .map_err(refused)?)
+        }
         UsersCmd::Remove { user } => out(&admin::remove(login, &user).map_err(refused)?),
         UsersCmd::Window { cmd } => match cmd {
             WindowCmd::Add { user, from, to } => {

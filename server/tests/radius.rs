@@ -590,3 +590,69 @@ fn a_long_full_width_answer_is_an_answer_not_a_ticket() {
     assert!(wide.len() > 64, "{} bytes", wide.len());
     assert_eq!(h.login("alice", &wide, Some(&state)).code, Code::AccessAccept);
 }
+
+/// `h` with its one client replaced by `vpn1` with this first factor.
+fn with_first_factor(mut h: H, first_factor: matrixauth_server::login::first_factor::FirstFactor) -> H {
+    let client = Client::new("vpn1", "127.0.0.0/8", SECRET, Flow::Challenge, false, false)
+        .unwrap()
+        .with_first_factor(first_factor)
+        .unwrap();
+    h.radius = Radius::new(Arc::clone(h.app.login()), vec![client]);
+    h
+}
+
+/// Issue 27, item 3: a client may ask for the user's site password first.
+/// The grid comes whatever the password; a wrong password makes the whole
+/// attempt a wrong answer (counted, the same reply), so no reply tells which
+/// factor was wrong, and a State without the first factor's tag is refused.
+#[test]
+fn a_site_password_first_factor_is_checked_without_telling_which_factor_failed() {
+    use matrixauth_server::login::first_factor::FirstFactor;
+    let h = with_first_factor(harness(Flow::Challenge, false), FirstFactor::Password);
+    assert!(h.app.login().set_site_password("alice", Some("s3cret pass"), "test").unwrap());
+    let attempt = |h: &H, user: &str, password: &str, right_answer: bool| {
+        let c = h.login(user, password, None);
+        assert_eq!(c.code, Code::AccessChallenge, "the grid whatever the password");
+        let state = c.get(attr::STATE).unwrap().to_vec();
+        assert!(state.iter().all(u8::is_ascii_graphic), "printable ASCII for ocserv");
+        let answer = if right_answer { answer_from(&text(&c)) } else { "00pw0000".to_owned() };
+        h.login(user, &answer, Some(&state))
+    };
+    assert_eq!(attempt(&h, "alice", "s3cret pass", true).code, Code::AccessAccept);
+    let wrong_password = attempt(&h, "alice", "wrong", true);
+    let wrong_answer = attempt(&h, "alice", "s3cret pass", false);
+    assert_eq!((wrong_password.code, wrong_answer.code), (Code::AccessReject, Code::AccessReject));
+    assert_eq!(text(&wrong_password), text(&wrong_answer));
+    assert_eq!(h.failures("alice"), 2, "both counted");
+    assert_eq!(attempt(&h, "nobody", "s3cret pass", true).code, Code::AccessReject, "unknown ids too");
+    // A State without the tag (the pending token, from the portal) does not skip the password.
+    let (_, ch) = portal(&h, "/api/challenge", &serde_json::json!({"user": "alice"}));
+    let answer = answer_from(&format!("title\n{}", grid_text(&ch["matrix"])));
+    let token = ch["token"].as_str().unwrap().as_bytes().to_vec();
+    assert_eq!(h.login("alice", &answer, Some(&token)).code, Code::AccessReject);
+    assert_eq!(h.failures("alice"), 3);
+    let audit = h.app.login().store().audit(None).unwrap().join("\n");
+    assert!(!audit.contains("s3cret"), "no password in the audit log");
+    assert!(audit.contains(r#""action":"site_password""#));
+    let db = std::fs::read(h.dir.path().join("matrixauth.db")).unwrap();
+    assert!(!db.windows(11).any(|w| w == b"s3cret pass"), "not in the database either");
+}
+
+/// Issue 27, item 3: `must_be_empty` refuses a first request with a
+/// password before any grid; an empty one gets the grid.
+#[test]
+fn a_first_factor_that_must_be_empty_refuses_a_password() {
+    use matrixauth_server::login::first_factor::FirstFactor;
+    let h = with_first_factor(harness(Flow::Challenge, false), FirstFactor::MustBeEmpty);
+    let r = h.login("alice", "anything", None);
+    assert_eq!(r.code, Code::AccessReject);
+    assert_eq!(h.app.login().store().load("alice").unwrap().unwrap().state.pending_expires_at(), None);
+    assert_eq!(h.login("alice", "", None).code, Code::AccessChallenge);
+    assert!(
+        Client::new("vpn1", "127.0.0.1", SECRET, Flow::Otp, false, false)
+            .unwrap()
+            .with_first_factor(FirstFactor::Password)
+            .is_err(),
+        "the otp flow has no first request"
+    );
+}

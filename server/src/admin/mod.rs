@@ -218,6 +218,18 @@ pub fn resume(login: &Login, user: &str) -> Result<String, String> {
     }
 }
 
+/// `matrixauth users password USER [--clear]`: the site password some
+/// RADIUS clients ask for first (stored as an Argon2id hash behind a MAC).
+pub fn site_password(login: &Login, user: &str, password: Option<&str>) -> Result<String, String> {
+    if !login.set_site_password(user, password, &operator())? {
+        return Err(format!("no enrolled user {user:?}"));
+    }
+    Ok(match password {
+        Some(_) => format!("site password of {user} set\n"),
+        None => format!("site password of {user} cleared\n"),
+    })
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

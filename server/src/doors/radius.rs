@@ -16,6 +16,7 @@ use radius::{Attribute, Code, MessageAuthenticator, Packet, attr};
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use crate::login::first_factor::FirstFactor;
 use crate::login::{Decision, Login, Prompt, RadiusReply, Via};
 
 /// How a client's users log in.
@@ -43,6 +44,8 @@ pub struct Client {
     pub legacy: bool,
     /// Accept a login ticket for this client's name as the password.
     pub tickets: bool,
+    /// What the first request of the challenge flow must carry.
+    pub first_factor: FirstFactor,
 }
 
 impl std::fmt::Debug for Client {
@@ -53,6 +56,7 @@ impl std::fmt::Debug for Client {
             .field("flow", &self.flow)
             .field("legacy", &self.legacy)
             .field("tickets", &self.tickets)
+            .field("first_factor", &self.first_factor)
             .finish_non_exhaustive()
     }
 }
@@ -76,6 +80,8 @@ pub struct ClientEntry {
     legacy: bool,
     #[serde(default)]
     tickets: bool,
+    #[serde(default)]
+    first_factor: FirstFactor,
 }
 
 impl std::fmt::Debug for ClientEntry {
@@ -102,7 +108,10 @@ pub fn check_owner_only(path: &Path) -> Result<(), String> {
 pub fn clients_from(entries: &[ClientEntry]) -> Result<Vec<Client>, String> {
     let clients: Vec<Client> = entries
         .iter()
-        .map(|c| Client::new(&c.name, &c.address, &c.secret, c.flow, c.legacy, c.tickets))
+        .map(|c| {
+            Client::new(&c.name, &c.address, &c.secret, c.flow, c.legacy, c.tickets)?
+                .with_first_factor(c.first_factor)
+        })
         .collect::<Result<_, _>>()?;
     if clients.is_empty() {
         return Err("no RADIUS clients".to_owned());
@@ -134,7 +143,18 @@ impl Client {
             flow,
             legacy,
             tickets,
+            first_factor: FirstFactor::Ignored,
         })
+    }
+
+    /// The client with a first factor: `must_be_empty` or `password` need
+    /// the challenge flow (the otp flow has no first request).
+    pub fn with_first_factor(mut self, first_factor: FirstFactor) -> Result<Self, String> {
+        if first_factor != FirstFactor::Ignored && self.flow != Flow::Challenge {
+            return Err(format!("client {}: first_factor needs flow = \"challenge\"", self.name));
+        }
+        self.first_factor = first_factor;
+        Ok(self)
     }
 
     /// Whether `ip` lies in this client's network.
@@ -293,9 +313,10 @@ impl Radius {
             }
             return Some(packet);
         }
-        // The first request of the challenge flow carries whatever the appliance sends as the
-        // first factor (often empty): it is not examined.
-        if client.flow == Flow::Challenge && state.is_none() && !client.tickets {
+        // The first request of the challenge flow carries the first factor: not examined
+        // (`ignored`, the default), empty, or the user's site password.
+        let first = client.flow == Flow::Challenge && state.is_none();
+        if first && !client.tickets && client.first_factor == FirstFactor::Ignored {
             return reply(request, &login.challenge(user, via), login.now());
         }
         let password = match request.password(&client.secret) {
@@ -306,7 +327,7 @@ impl Radius {
             }
             // No User-Password at all (radclient with `User-Password = ""`): the first request
             // of the challenge flow needs none, also on a client that accepts tickets.
-            Ok(None) if client.flow == Flow::Challenge && state.is_none() => Zeroizing::new(Vec::new()),
+            Ok(None) if first => Zeroizing::new(Vec::new()),
             _ => return reply(request, &login.refuse(user, via), login.now()),
         };
         let Ok(password) = std::str::from_utf8(&password) else {
@@ -316,10 +337,20 @@ impl Radius {
         let decision = if client.tickets && crate::login::is_ticket(password) {
             login.redeem(password, &client.name, Some(user), via)
         } else {
-            match (client.flow, state) {
-                (Flow::Challenge, None) => login.challenge(user, via),
-                (Flow::Challenge, Some(token)) => login.answer(user, Some(token), password, via, None),
-                (Flow::Otp, _) => login.answer(user, None, password, via, None),
+            match (client.flow, state, client.first_factor) {
+                (Flow::Challenge, None, FirstFactor::Ignored) => login.challenge(user, via),
+                (Flow::Challenge, None, FirstFactor::MustBeEmpty) if password.is_empty() => {
+                    login.challenge(user, via)
+                }
+                (Flow::Challenge, None, FirstFactor::MustBeEmpty) => login.refuse(user, via),
+                (Flow::Challenge, None, FirstFactor::Password) => {
+                    login.challenge_after_password(user, password, via)
+                }
+                (Flow::Challenge, Some(state), FirstFactor::Password) => {
+                    login.answer_after_password(user, state, password, via)
+                }
+                (Flow::Challenge, Some(token), _) => login.answer(user, Some(token), password, via, None),
+                (Flow::Otp, _, _) => login.answer(user, None, password, via, None),
             }
         };
         reply(request, &decision, login.now())

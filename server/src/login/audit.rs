@@ -43,6 +43,10 @@ pub enum AdminAction {
     Unlock,
     /// The user was removed.
     Remove,
+    /// A site password was set (the first factor some RADIUS clients ask for).
+    SitePassword,
+    /// The site password was cleared.
+    SitePasswordCleared,
     /// The user's access was stopped at every door.
     Suspend,
     /// The user's access was given back.
@@ -100,6 +104,8 @@ impl AdminAction {
             AdminAction::Invite { .. } => "invite",
             AdminAction::Unlock => "unlock",
             AdminAction::Remove => "remove",
+            AdminAction::SitePassword => "site_password",
+            AdminAction::SitePasswordCleared => "site_password_cleared",
             AdminAction::Suspend => "suspend",
             AdminAction::Resume => "resume",
             AdminAction::SuspendAll { .. } => "suspend_all",
@@ -126,9 +132,12 @@ impl AdminAction {
             }
             AdminAction::KeysRotate { key_id } => json!({ "keyId": key_id }),
             AdminAction::DbMigrate { schema } => json!({ "schema": schema }),
-            AdminAction::Unlock | AdminAction::Remove | AdminAction::Suspend | AdminAction::Resume => {
-                json!({})
-            }
+            AdminAction::Unlock
+            | AdminAction::Remove
+            | AdminAction::Suspend
+            | AdminAction::Resume
+            | AdminAction::SitePassword
+            | AdminAction::SitePasswordCleared => json!({}),
         }
     }
 }

@@ -51,7 +51,7 @@ pub fn row_mac(key: &SiteKey, id: &[u8; 32], user: &str, audience: &str, expires
     key.mac("matrixauth ticket row", &[id, user.as_bytes(), audience.as_bytes(), &expires_at.to_be_bytes()])
 }
 
-fn base64url(bytes: &[u8], out: &mut String) {
+pub(crate) fn base64url(bytes: &[u8], out: &mut String) {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     for chunk in bytes.chunks(3) {
         let b = [

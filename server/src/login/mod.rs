@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod decoy;
+pub mod first_factor;
 pub mod handle;
 pub mod invite;
 pub mod site;
@@ -715,6 +716,53 @@ impl Login {
                 (outcome, _) => Decision::Rejected { outcome, lock },
             }
         })
+    }
+
+    /// The first request of the challenge flow on a client that asks for a
+    /// site password first ([`first_factor::FirstFactor::Password`]): the
+    /// password is checked (one Argon2id verification for every id, known or
+    /// not), and the grid is shown whatever the result, with the result
+    /// sealed into the challenge's State for [`Login::answer_after_password`].
+    pub fn challenge_after_password(&self, user: &str, password: &str, via: Via<'_>) -> Decision {
+        let record = match self.store.site_password(user) {
+            Ok(r) => r.flatten(),
+            Err(e) => return Decision::store_failure(&e),
+        };
+        let ok = first_factor::check(&self.site, user, record.as_deref(), password);
+        match self.challenge(user, via) {
+            Decision::Prompt(mut prompt) => {
+                let state = first_factor::tag_state(&self.site, user, prompt.token(), ok);
+                match &mut prompt {
+                    Prompt::Grid { token, .. } | Prompt::Card { token, .. } => *token = state,
+                }
+                Decision::Prompt(prompt)
+            }
+            other => other,
+        }
+    }
+
+    /// The answer that follows [`Login::challenge_after_password`], with
+    /// its State. After a wrong site password (or a State without the tag:
+    /// a token taken from elsewhere) the answer examined is the empty one,
+    /// which no credential accepts: the attempt is a wrong answer, counted,
+    /// and its reply cannot tell which factor was wrong.
+    pub fn answer_after_password(&self, user: &str, state: &str, answer: &str, via: Via<'_>) -> Decision {
+        let (token, ok) = first_factor::untag_state(&self.site, user, state);
+        self.answer(user, Some(token), if ok { answer } else { "" }, via, None)
+    }
+
+    /// Sets (or with `None` clears) `user`'s site password. `Ok(false)`: no such user.
+    pub fn set_site_password(
+        &self,
+        user: &str,
+        password: Option<&str>,
+        operator: &str,
+    ) -> Result<bool, String> {
+        let record = password.map(|p| first_factor::record(&self.site, user, p)).transpose()?;
+        let action =
+            if record.is_some() { AdminAction::SitePassword } else { AdminAction::SitePasswordCleared };
+        let line = AuditEvent::Admin { time: self.now(), user: Some(user), operator, action }.to_line();
+        self.store.set_site_password(user, record.as_deref(), &[line]).map_err(|e| e.to_string())
     }
 
     /// A request the door cannot take: a RADIUS password that cannot be
