@@ -500,6 +500,14 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
     let shared = ctx.database.as_deref().is_some_and(|u| u.starts_with("postgres"));
     let (dir, keyring, store) = ctx.open(if shared && !a.migrate { Migrate::No } else { Migrate::Yes })?;
     let login = ctx.login(&dir, keyring, store, Some(a))?;
+    let signed = a.appliance_ticket.or(f.appliance.ticket) == Some(login::TicketForm::Signed);
+    if signed && radius.as_ref().is_some_and(|(_, clients)| clients.iter().any(|c| c.tickets)) {
+        matrixauth_server::warn!(
+            "matrixauth serve: appliance.ticket = \"signed\" with a RADIUS client that takes tickets: signed \
+             tickets are over 100 characters and RADIUS clients cut passwords at 112 to 128; use \"handle\" \
+             unless the appliance checks tickets with the C library"
+        );
+    }
     let rt =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| data(e.to_string()))?;
     rt.block_on(async {

@@ -299,3 +299,47 @@ fn configuration_settings_reach_the_server_and_flags_override_them() {
         assert!(dir.path().join("state/keyring").exists(), "data is relative to the file's folder");
     }
 }
+
+/// Issue 27: signed tickets with a RADIUS client that takes tickets get a
+/// warning at start (they do not fit RADIUS passwords); handles do not.
+#[test]
+fn signed_tickets_for_radius_clients_are_warned_about_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let clients = dir.path().join("clients.toml");
+    std::fs::write(
+        &clients,
+        "[[client]]\nname = \"vpn\"\naddress = \"127.0.0.1\"\nsecret = \"0123456789abcdef\"\nflow = \"otp\"\ntickets = true\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&clients, std::fs::Permissions::from_mode(0o600)).unwrap();
+    for (form, warned) in [("signed", true), ("handle", false)] {
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--no-first-invitation",
+                "--port",
+                "0",
+                "--radius",
+                "127.0.0.1:0",
+                "--appliance-ticket",
+                form,
+            ])
+            .arg("--radius-clients")
+            .arg(&clients)
+            .arg("--data")
+            .arg(dir.path().join("data"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        child.kill().unwrap();
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        child.wait().unwrap();
+        assert_eq!(err.contains("signed tickets are over 100 characters"), warned, "{form}: {err}");
+    }
+    let res = Command::new(BIN).args(["serve", "--appliance-ticket", "long"]).output().unwrap();
+    assert_eq!(res.status.code(), Some(2));
+}
