@@ -178,6 +178,12 @@ async fn behind_a_trusted_proxy_the_rate_limit_counts_each_client() {
     // A client that forges the header in front of the proxy's entry is still itself.
     let res = challenge("127.0.0.1", "198.51.100.1, 203.0.113.7".into()).await;
     assert!(res.starts_with("HTTP/1.1 429"), "{res}");
+    // A forged line of its own before the proxy's line (HAProxy's `option forwardfor` adds a
+    // separate line): all lines are one list, so the proxy's entry still names the client.
+    let two_lines = "X-Forwarded-For: 198.51.100.2\r\nX-Forwarded-For: 203.0.113.7\r\n";
+    let res =
+        send_with("127.0.0.1", port, "POST", "/api/challenge", r#"{"user":"mallory"}"#, two_lines).await;
+    assert!(res.starts_with("HTTP/1.1 429"), "the first line no longer wins: {res}");
     // An untrusted peer's header is ignored.
     for i in 0..3 {
         let res = challenge("127.0.0.2", format!("198.51.100.{i}")).await;

@@ -631,9 +631,13 @@ async fn request_guard(
             .into_response();
         }
         let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
-        let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        // Every X-Forwarded-For line, in order, as one list (RFC 9110 §5.3): a proxy that adds
+        // its own line (HAProxy's `option forwardfor`) comes after the client's.
+        let lines: Vec<&str> =
+            headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+        let forwarded = (!lines.is_empty()).then(|| lines.join(","));
         if let Some(axum::extract::ConnectInfo(peer)) = peer
-            && let client = crate::net::client_address(peer.ip(), forwarded, &app.trusted_proxies)
+            && let client = crate::net::client_address(peer.ip(), forwarded.as_deref(), &app.trusted_proxies)
             && let Err(retry_after) = app.rate.check(client, std::time::Instant::now())
         {
             let mut res = ApiError::new(
