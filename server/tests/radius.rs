@@ -656,3 +656,26 @@ fn a_first_factor_that_must_be_empty_refuses_a_password() {
         "the otp flow has no first request"
     );
 }
+
+/// Issue 21's finding: with the retransmission cache full of replies, a new
+/// request was neither cached nor marked in flight, so a retransmitted right
+/// answer was verified twice (Accept, then Reject). Now the oldest replies
+/// make room and the retransmission gets the same Accept.
+#[test]
+fn a_full_retransmission_cache_still_never_verifies_an_answer_twice() {
+    let mut h = harness(Flow::Challenge, false);
+    let client = Client::new("vpn1", "127.0.0.0/8", SECRET, Flow::Challenge, false, true).unwrap();
+    h.radius = Radius::with_cache(Arc::clone(h.app.login()), vec![client], 4);
+    for _ in 0..4 {
+        let (_, wire) = h.request("nobody", "", None, Vec::new());
+        assert_eq!(h.send(&wire).unwrap().code, Code::AccessChallenge);
+    }
+    let c = h.login("alice", "", None);
+    let state = c.get(attr::STATE).unwrap().to_vec();
+    let (_, wire) = h.request("alice", &answer_from(&text(&c)), Some(&state), Vec::new());
+    let first = h.radius.handle(&wire, FROM.parse().unwrap());
+    let again = h.radius.handle(&wire, FROM.parse().unwrap());
+    let Action::Reply(bytes) = &first else { panic!("{first:?}") };
+    assert_eq!(Packet::decode(bytes).unwrap().code, Code::AccessAccept);
+    assert_eq!(first, again, "the cached Accept, byte for byte");
+}

@@ -179,24 +179,110 @@ pub fn load_clients(path: &Path) -> Result<Vec<Client>, String> {
 
 /// Replies are remembered this long for retransmissions (RFC 5080 §2.2.2).
 const RETRANSMIT_SECONDS: u64 = 30;
-/// Most remembered replies; past it, expired ones are dropped first, then
-/// new requests are not cached (they are still answered).
-const MAX_REMEMBERED: usize = 100_000;
+/// Most remembered requests (about 13 s of Status-Server from one client
+/// with the secret); past it the oldest replies are forgotten first.
+pub const MAX_REMEMBERED: usize = 100_000;
 
 type RequestKey = (SocketAddr, u8, [u8; 16]);
 
-enum Remembered {
-    /// Being handled: a retransmission that arrives now is dropped (the
-    /// client will send it again and get the reply), never verified twice.
+enum Entry {
+    /// Being handled until then: a retransmission that arrives meanwhile is
+    /// dropped (the client sends it again and gets the reply), never
+    /// verified twice.
     InFlight(u64),
+    /// The reply, remembered until then.
     Reply(u64, Vec<u8>),
+}
+
+/// The retransmission cache (RFC 5080 §2.2.2): requests by source, Identifier
+/// and Request Authenticator, oldest first. When full, the oldest replies
+/// (and markers that outlived their time) are forgotten; a live in-flight
+/// marker never is, and a request that finds the cache full of them is
+/// dropped rather than handled unmarked, so no answer is verified twice.
+struct Remembered {
+    entries: HashMap<RequestKey, Entry>,
+    order: std::collections::VecDeque<RequestKey>,
+    capacity: usize,
+}
+
+/// What the cache says of a request.
+enum Seen {
+    /// New: handle it (it is now marked in flight).
+    New,
+    /// Answered already: send this again.
+    Reply(Vec<u8>),
+    /// Being handled, or no room to mark it: send nothing.
+    Drop(&'static str),
+}
+
+impl Remembered {
+    fn new(capacity: usize) -> Self {
+        Remembered {
+            entries: HashMap::new(),
+            order: std::collections::VecDeque::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn begin(&mut self, key: RequestKey, now: u64) -> Seen {
+        match self.entries.get(&key) {
+            Some(Entry::Reply(until, bytes)) if now < *until => return Seen::Reply(bytes.clone()),
+            Some(Entry::InFlight(until)) if now < *until => return Seen::Drop("retransmission in flight"),
+            None if self.entries.len() >= self.capacity => {
+                self.evict(now);
+                if self.entries.len() >= self.capacity {
+                    return Seen::Drop("retransmission cache full of requests in flight");
+                }
+            }
+            // Expired, or room to spare.
+            Some(_) | None => {}
+        }
+        if self.entries.insert(key, Entry::InFlight(now + RETRANSMIT_SECONDS)).is_none() {
+            self.order.push_back(key);
+        }
+        Seen::New
+    }
+
+    /// Forgets the oldest entries down to 7/8 of the capacity, keeping live
+    /// in-flight markers where they were.
+    fn evict(&mut self, now: u64) {
+        let target = self.capacity - self.capacity / 8 - 1;
+        let mut kept = Vec::new();
+        while self.entries.len() > target {
+            let Some(key) = self.order.pop_front() else { break };
+            match self.entries.get(&key) {
+                Some(Entry::InFlight(until)) if now < *until => kept.push(key),
+                Some(_) => {
+                    self.entries.remove(&key);
+                }
+                None => {}
+            }
+        }
+        for key in kept.into_iter().rev() {
+            self.order.push_front(key);
+        }
+    }
+
+    fn finish(&mut self, key: &RequestKey, now: u64, bytes: Vec<u8>) {
+        if let Some(slot) = self.entries.get_mut(key) {
+            *slot = Entry::Reply(now + RETRANSMIT_SECONDS, bytes);
+        }
+    }
+
+    /// The request got no reply: a retransmission is handled anew. The
+    /// entry stays (expired) in its place, to be forgotten in turn.
+    fn abandon(&mut self, key: &RequestKey) {
+        if let Some(slot) = self.entries.get_mut(key) {
+            *slot = Entry::InFlight(0);
+        }
+    }
 }
 
 /// The RADIUS server: clients, the retransmission cache, and the login service.
 pub struct Radius {
     login: Arc<Login>,
     clients: Vec<Client>,
-    remembered: Mutex<HashMap<RequestKey, Remembered>>,
+    remembered: Mutex<Remembered>,
     dropped: std::sync::atomic::AtomicU64,
 }
 
@@ -212,7 +298,12 @@ pub enum Action {
 impl Radius {
     /// A server for `clients` over the login service.
     pub fn new(login: Arc<Login>, clients: Vec<Client>) -> Self {
-        Radius { login, clients, remembered: Mutex::new(HashMap::new()), dropped: 0.into() }
+        Radius::with_cache(login, clients, MAX_REMEMBERED)
+    }
+
+    /// A server whose retransmission cache holds `capacity` requests.
+    pub fn with_cache(login: Arc<Login>, clients: Vec<Client>, capacity: usize) -> Self {
+        Radius { login, clients, remembered: Mutex::new(Remembered::new(capacity)), dropped: 0.into() }
     }
 
     /// Datagrams dropped so far (unknown clients, bad authenticators, malformed).
@@ -257,23 +348,10 @@ impl Radius {
         }
         let now = self.login.now();
         let key = (from, request.identifier, request.authenticator);
-        {
-            let mut remembered = self.remembered.lock().unwrap_or_else(PoisonError::into_inner);
-            match remembered.get(&key) {
-                Some(Remembered::Reply(until, bytes)) if now < *until => return Action::Reply(bytes.clone()),
-                Some(Remembered::InFlight(until)) if now < *until => {
-                    return Action::Drop("retransmission in flight");
-                }
-                _ => {}
-            }
-            if remembered.len() >= MAX_REMEMBERED {
-                remembered.retain(|_, r| match r {
-                    Remembered::Reply(until, _) | Remembered::InFlight(until) => *until > now,
-                });
-            }
-            if remembered.len() < MAX_REMEMBERED {
-                remembered.insert(key, Remembered::InFlight(now + RETRANSMIT_SECONDS));
-            }
+        match self.remembered.lock().unwrap_or_else(PoisonError::into_inner).begin(key, now) {
+            Seen::New => {}
+            Seen::Reply(bytes) => return Action::Reply(bytes),
+            Seen::Drop(reason) => return Action::Drop(reason),
         }
         let reply = if request.code == Code::StatusServer {
             let text = Attribute::new(attr::REPLY_MESSAGE, b"matrixauth ok").ok();
@@ -282,17 +360,14 @@ impl Radius {
             self.access_request(client, &request)
         };
         let Some(reply) = reply else {
-            self.remembered.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
+            self.remembered.lock().unwrap_or_else(PoisonError::into_inner).abandon(&key);
             return Action::Drop("the database is unavailable");
         };
         let Ok(bytes) = reply.encode_response(&client.secret, &request.authenticator) else {
-            self.remembered.lock().unwrap_or_else(PoisonError::into_inner).remove(&key);
+            self.remembered.lock().unwrap_or_else(PoisonError::into_inner).abandon(&key);
             return Action::Drop("reply does not fit a packet");
         };
-        let mut remembered = self.remembered.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(slot) = remembered.get_mut(&key) {
-            *slot = Remembered::Reply(now + RETRANSMIT_SECONDS, bytes.clone());
-        }
+        self.remembered.lock().unwrap_or_else(PoisonError::into_inner).finish(&key, now, bytes.clone());
         Action::Reply(bytes)
     }
 
@@ -447,6 +522,38 @@ pub async fn serve(socket: tokio::net::UdpSocket, radius: Arc<Radius>) -> std::i
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    fn key(n: u8) -> RequestKey {
+        ("127.0.0.1:1812".parse().unwrap(), n, [n; 16])
+    }
+
+    #[test]
+    fn a_full_cache_forgets_the_oldest_replies_and_keeps_requests_in_flight() {
+        let mut c = Remembered::new(8);
+        assert!(matches!(c.begin(key(0), 100), Seen::New));
+        for n in 1..8 {
+            assert!(matches!(c.begin(key(n), 100), Seen::New));
+            c.finish(&key(n), 100, vec![n]);
+        }
+        // Full: the ninth evicts the oldest replies (not key 0, still in flight).
+        assert!(matches!(c.begin(key(8), 101), Seen::New));
+        assert!(matches!(c.begin(key(0), 101), Seen::Drop("retransmission in flight")));
+        assert!(matches!(c.begin(key(1), 101), Seen::New), "the oldest reply was forgotten");
+        assert!(matches!(c.begin(key(7), 101), Seen::Reply(ref b) if b == &[7]), "the newest kept");
+        // Full of requests in flight: drop, never handle unmarked.
+        let mut c = Remembered::new(4);
+        for n in 0..4 {
+            assert!(matches!(c.begin(key(n), 100), Seen::New));
+        }
+        assert!(matches!(
+            c.begin(key(9), 100),
+            Seen::Drop("retransmission cache full of requests in flight")
+        ));
+        // Their time over, they make room again; an abandoned one is handled anew.
+        assert!(matches!(c.begin(key(9), 100 + RETRANSMIT_SECONDS), Seen::New));
+        c.abandon(&key(9));
+        assert!(matches!(c.begin(key(9), 100 + RETRANSMIT_SECONDS), Seen::New));
+    }
 
     #[test]
     fn cidr_matching() {
