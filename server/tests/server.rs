@@ -1141,3 +1141,46 @@ async fn card_holders_pattern_users_and_unknown_ids_get_replies_of_one_shape() {
     }
     assert!(seen.0 > 5 && seen.1 > 5, "both kinds among 40 unknown ids: {seen:?}");
 }
+
+/// Issue 21, item 2: a database writer without the keyring cannot make an
+/// invitation (the stored hash is keyed), nor point one at another user or
+/// stretch its life (a MAC binds hash, user and expiry): each is the one 403.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_writer_cannot_make_or_repoint_an_invitation() {
+    use sha2::Digest as _;
+    let h = harness();
+    enroll(&h, "carol").await;
+    let db = rusqlite::Connection::open(h.dir.path().join("matrixauth.db")).unwrap();
+    let body = |invite: &str| json!({"invite": invite, "cells": ["A1", "C3", "E5", "G7", "B8", "H2"], "fixed": "x", "fixedAt": 0});
+    // Inserted with an unkeyed hash of a token the writer chose (what schema 5 stored).
+    let forged = "f".repeat(64);
+    let hash: [u8; 32] = sha2::Sha256::digest(forged.as_bytes()).into();
+    db.execute(
+        "INSERT INTO invitations (token_hash, user, created_at, expires_at) VALUES (?1, 'carol', 0, 9999999999)",
+        rusqlite::params![&hash[..]],
+    )
+    .unwrap();
+    let (s, v) = post(&h.router, "/api/enroll", &body(&forged)).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::FORBIDDEN, Some("invitation_invalid")));
+    // A genuine invitation for mallory, re-pointed at carol, or given a longer life.
+    for edit in [
+        "UPDATE invitations SET user = 'carol' WHERE user = 'mallory'",
+        "UPDATE invitations SET expires_at = expires_at + 86400 WHERE user = 'mallory'",
+    ] {
+        let token = invite(&h, "mallory");
+        assert_eq!(db.execute(edit, []).unwrap(), 1);
+        let (s, v) = post(&h.router, "/api/invitation", &json!({"invite": token})).await;
+        assert_eq!((s, v["error"].as_str()), (StatusCode::FORBIDDEN, Some("invitation_invalid")), "{edit}");
+        let (s, _) = post(&h.router, "/api/enroll", &body(&token)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{edit}");
+    }
+    // Carol still logs in with her own pattern.
+    let (_, ch) = post(&h.router, "/api/challenge", &json!({"user": "carol"})).await;
+    let (_, v) = post(
+        &h.router,
+        "/api/verify",
+        &json!({"user": "carol", "token": ch["token"], "answer": answer(&ch["matrix"])}),
+    )
+    .await;
+    assert_eq!(v["outcome"], "accepted");
+}

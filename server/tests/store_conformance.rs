@@ -11,7 +11,7 @@ mod common;
 use std::sync::Arc;
 
 use common::audited_authenticator;
-use matrixauth_server::store::{Migrate, Store, StoreError};
+use matrixauth_server::store::{Invitation, Migrate, Store, StoreError};
 
 const T0: u64 = 1_800_000_000;
 const CELLS: [&str; 6] = ["B2", "G3", "D5", "A8", "H1", "E6"];
@@ -301,13 +301,14 @@ fn corrupt_rows_are_reported_and_left_as_they_are(db: &Db) {
 
 fn invitations_are_single_use_expire_and_are_replaced(db: &Db) {
     let (a, b) = (db.open(), db.open());
-    let seal = |user: &str| -> Result<(Vec<u8>, Vec<String>), String> {
+    let seal = |inv: &Invitation| -> Result<(Vec<u8>, Vec<String>), String> {
+        let user = inv.user.as_str();
         let sealed =
             mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap().seal(db.keyring(), user).unwrap();
         Ok((sealed, vec![format!("{{\"time\":{T0},\"user\":\"{user}\",\"event\":\"enrolled\"}}")]))
     };
     let (h1, h2, h3) = ([1u8; 32], [2u8; 32], [3u8; 32]);
-    a.create_invitation("carol", &h1, T0, T0 + 100, &[]).unwrap();
+    a.create_invitation("carol", &h1, T0, T0 + 100, &[], &[]).unwrap();
     assert_eq!(b.invitation(&h1, T0).unwrap().unwrap().user, "carol");
     assert_eq!(b.open_invitations(T0).unwrap().len(), 1);
     // A refused pattern leaves it unused.
@@ -321,9 +322,9 @@ fn invitations_are_single_use_expire_and_are_replaced(db: &Db) {
         .map(|s| {
             let keyring = db.keyring().clone();
             std::thread::spawn(move || {
-                s.enroll(&h1, T0 + 1, |user| {
+                s.enroll(&h1, T0 + 1, |inv| {
                     let c = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();
-                    Ok::<_, String>((c.seal(&keyring, user).unwrap(), Vec::new()))
+                    Ok::<_, String>((c.seal(&keyring, &inv.user).unwrap(), Vec::new()))
                 })
                 .unwrap()
                 .is_some()
@@ -337,8 +338,8 @@ fn invitations_are_single_use_expire_and_are_replaced(db: &Db) {
     assert!(a.load("carol").unwrap().is_some());
     assert_eq!(a.enroll(&h1, T0 + 2, seal).unwrap(), None, "used");
     // A newer invitation replaces an unused older one; expiry is exclusive.
-    a.create_invitation("dave", &h2, T0, T0 + 100, &[]).unwrap();
-    a.create_invitation("dave", &h3, T0, T0 + 100, &[]).unwrap();
+    a.create_invitation("dave", &h2, T0, T0 + 100, &[], &[]).unwrap();
+    a.create_invitation("dave", &h3, T0, T0 + 100, &[], &[]).unwrap();
     assert_eq!(b.invitation(&h2, T0).unwrap(), None);
     assert_eq!(b.enroll(&h3, T0 + 100, seal).unwrap(), None, "expired at T0+100");
     let ok = b.enroll(&h3, T0 + 99, seal).unwrap().unwrap().unwrap();
@@ -347,7 +348,7 @@ fn invitations_are_single_use_expire_and_are_replaced(db: &Db) {
     // Re-enrolment keeps the state.
     let before = a.load("dave").unwrap().unwrap().state.to_bytes(db.keyring(), "dave").unwrap();
     let h4 = [4u8; 32];
-    a.create_invitation("dave", &h4, T0, T0 + 100, &[]).unwrap();
+    a.create_invitation("dave", &h4, T0, T0 + 100, &[], &[]).unwrap();
     b.enroll(&h4, T0 + 5, seal).unwrap().unwrap().unwrap();
     assert_eq!(a.load("dave").unwrap().unwrap().state.to_bytes(db.keyring(), "dave").unwrap(), before);
 }

@@ -999,9 +999,12 @@ impl Login {
         })
     }
 
-    /// The unused, unexpired invitation of `token` (whom it enrols).
+    /// The unused, unexpired invitation of `token` (whom it enrols), if
+    /// its row checks.
     pub fn invitation(&self, token: &str) -> Result<Invitation, EnrollError> {
-        self.store.invitation(&invite::hash(token), self.now())?.ok_or(EnrollError::Invitation)
+        let hash = invite::hash(&self.site, token);
+        let inv = self.store.invitation(&hash, self.now())?.ok_or(EnrollError::Invitation)?;
+        if invite::row_checks(&self.site, &hash, &inv) { Ok(inv) } else { Err(EnrollError::Invitation) }
     }
 
     /// Enrols the holder of invitation `token` with `credential` (after the
@@ -1011,11 +1014,17 @@ impl Login {
     pub fn enroll(&self, token: &str, credential: &mx::PatternCredential) -> Result<Invitation, EnrollError> {
         let now = self.now();
         self.policy.check_credential(credential).map_err(EnrollError::Credential)?;
-        let enrolled = self.store.enroll(&invite::hash(token), now, |user| {
-            let sealed = credential.seal(&self.keyring, user)?;
-            Ok::<_, mx::Error>((sealed, vec![AuditEvent::Enrolled { time: now, user }.to_line()]))
+        let hash = invite::hash(&self.site, token);
+        let enrolled = self.store.enroll(&hash, now, |inv| {
+            // A row written or edited without the keyring enrols nobody.
+            if !invite::row_checks(&self.site, &hash, inv) {
+                return Err(EnrollError::Invitation);
+            }
+            let user = inv.user.as_str();
+            let sealed = credential.seal(&self.keyring, user).map_err(EnrollError::Credential)?;
+            Ok((sealed, vec![AuditEvent::Enrolled { time: now, user }.to_line()]))
         })?;
-        let inv = enrolled.ok_or(EnrollError::Invitation)?.map_err(EnrollError::Credential)?;
+        let inv = enrolled.ok_or(EnrollError::Invitation)??;
         self.store.forget_decoys(Some(&inv.user))?;
         Ok(inv)
     }
@@ -1036,12 +1045,16 @@ impl Login {
             return Err(format!("--hours must be 1 to {}", invite::MAX_HOURS));
         }
         let now = self.now();
-        let (token, hash) = invite::new_token()?;
+        let token = invite::new_token()?;
+        let hash = invite::hash(&self.site, &token);
         let expires_at = now + hours * 3600;
+        let mac = invite::row_mac(&self.site, &hash, user, expires_at);
         let reenrolment = self.store.enrolled_at(user).map_err(|e| e.to_string())?.is_some();
         let action = AdminAction::Invite { expires_at, reenrolment };
         let line = AuditEvent::Admin { time: now, user: Some(user), operator, action }.to_line();
-        self.store.create_invitation(user, &hash, now, expires_at, &[line]).map_err(|e| e.to_string())?;
+        self.store
+            .create_invitation(user, &hash, now, expires_at, &mac, &[line])
+            .map_err(|e| e.to_string())?;
         Ok((token, expires_at, reenrolment))
     }
 

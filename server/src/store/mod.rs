@@ -151,6 +151,9 @@ pub struct Invitation {
     pub user: String,
     /// When it expires (Unix seconds).
     pub expires_at: u64,
+    /// The row's MAC under the site key (empty for a row written before
+    /// schema 6, which matches nothing).
+    pub mac: Vec<u8>,
 }
 
 /// The rows an enrollment writes.
@@ -166,7 +169,7 @@ pub struct EnrollRows {
 }
 
 /// The schema version this build writes (both backends).
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Whether opening a store may bring an older schema up to date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -248,13 +251,14 @@ pub trait Backend: Send + Sync {
     fn audit(&self, tail: Option<usize>) -> StoreResult<Vec<String>>;
     /// The lines with `time` in `[from, to)`, oldest first.
     fn audit_between(&self, from: u64, to: u64) -> StoreResult<Vec<String>>;
-    /// Stores an invitation, revoking the user's unused ones.
+    /// Stores an invitation with its MAC, revoking the user's unused ones.
     fn create_invitation(
         &self,
         user: &str,
         token_hash: &[u8; 32],
         now: u64,
         expires_at: u64,
+        mac: &[u8],
         audit: &[String],
     ) -> StoreResult<()>;
     /// The unused, unexpired invitation with this hash.
@@ -267,7 +271,7 @@ pub trait Backend: Send + Sync {
         &self,
         token_hash: &[u8; 32],
         now: u64,
-        rows: &mut dyn FnMut(&str) -> Option<EnrollRows>,
+        rows: &mut dyn FnMut(&Invitation) -> Option<EnrollRows>,
     ) -> StoreResult<Option<Invitation>>;
     /// Unused, unexpired invitations: (user, created, expires), by expiry.
     fn open_invitations(&self, now: u64) -> StoreResult<Vec<(String, u64, u64)>>;
@@ -539,17 +543,19 @@ impl Store {
         self.backend.audit_between(from, to)
     }
 
-    /// Stores an enrollment invitation for `user` (only the SHA-256 of its
-    /// token), revoking the user's earlier unused ones, with `audit`.
+    /// Stores an enrollment invitation for `user` (only a keyed hash of its
+    /// token, and the row's MAC), revoking the user's earlier unused ones,
+    /// with `audit`.
     pub fn create_invitation(
         &self,
         user: &str,
         token_hash: &[u8; 32],
         now: u64,
         expires_at: u64,
+        mac: &[u8],
         audit: &[String],
     ) -> StoreResult<()> {
-        self.backend.create_invitation(user, token_hash, now, expires_at, audit)
+        self.backend.create_invitation(user, token_hash, now, expires_at, mac, audit)
     }
 
     /// The unused, unexpired invitation with this token hash, if any.
@@ -568,14 +574,15 @@ impl Store {
         &self,
         token_hash: &[u8; 32],
         now: u64,
-        seal: impl FnOnce(&str) -> Result<(Vec<u8>, Vec<String>), E>,
+        seal: impl FnOnce(&Invitation) -> Result<(Vec<u8>, Vec<String>), E>,
     ) -> StoreResult<Option<Result<Invitation, E>>> {
         let mut seal = Some(seal);
         let mut refused: Option<E> = None;
         let mut encode: Option<StoreError> = None;
         let keyring = &self.keyring;
-        let found = self.backend.enroll(token_hash, now, &mut |user| {
-            let (credential, audit) = match seal.take()?(user) {
+        let found = self.backend.enroll(token_hash, now, &mut |invitation| {
+            let user = invitation.user.as_str();
+            let (credential, audit) = match seal.take()?(invitation) {
                 Ok(v) => v,
                 Err(e) => {
                     refused = Some(e);

@@ -96,6 +96,11 @@ CREATE TABLE ticket_handles (
 CREATE INDEX ticket_handles_expires_at ON ticket_handles (expires_at);
 ALTER TABLE users ADD COLUMN site_password BYTEA;
 ",
+    // 6: invitations keyed under the site key and bound by a MAC to user and expiry (issue 21):
+    // rows of schema 2 to 5 hold an unkeyed hash and no MAC, so they match nothing.
+    "
+ALTER TABLE invitations ADD COLUMN mac BYTEA;
+",
 ];
 
 /// The advisory lock key of migrations ("mxau").
@@ -288,14 +293,21 @@ fn invitation_in(
     lock: bool,
 ) -> StoreResult<Option<Invitation>> {
     let sql = if lock {
-        "SELECT user_id, expires_at FROM invitations
+        "SELECT user_id, expires_at, mac FROM invitations
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 FOR UPDATE"
     } else {
-        "SELECT user_id, expires_at FROM invitations
+        "SELECT user_id, expires_at, mac FROM invitations
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2"
     };
     let row = query_opt_c(tx, q, sql, &[&&token_hash[..], &to_i64(now)])?;
-    row.map(|r| Ok(Invitation { user: col(&r, 0)?, expires_at: from_i64(col(&r, 1)?) })).transpose()
+    row.map(|r| {
+        Ok(Invitation {
+            user: col(&r, 0)?,
+            expires_at: from_i64(col(&r, 1)?),
+            mac: col::<Option<Vec<u8>>>(&r, 2)?.unwrap_or_default(),
+        })
+    })
+    .transpose()
 }
 
 /// Column `i` of a row; a value of an unexpected type or NULL (a schema
@@ -574,13 +586,14 @@ impl Backend for Postgres {
         token_hash: &[u8; 32],
         now: u64,
         expires_at: u64,
+        mac: &[u8],
         audit: &[String],
     ) -> StoreResult<()> {
         self.write(|tx, q| {
             execute_c(tx, q, "DELETE FROM invitations WHERE user_id = $1 AND used_at IS NULL", &[&user])?;
             execute_c(tx, q,
-                "INSERT INTO invitations (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-                &[&&token_hash[..], &user, &to_i64(now), &to_i64(expires_at)],
+                "INSERT INTO invitations (token_hash, user_id, created_at, expires_at, mac) VALUES ($1, $2, $3, $4, $5)",
+                &[&&token_hash[..], &user, &to_i64(now), &to_i64(expires_at), &mac],
             )?;
             insert_audit(tx, q, audit)?;
             Ok((true, ()))
@@ -595,13 +608,13 @@ impl Backend for Postgres {
         &self,
         token_hash: &[u8; 32],
         now: u64,
-        rows: &mut dyn FnMut(&str) -> Option<EnrollRows>,
+        rows: &mut dyn FnMut(&Invitation) -> Option<EnrollRows>,
     ) -> StoreResult<Option<Invitation>> {
         self.write(|tx, q| {
             // FOR UPDATE: two nodes enrolling with one link at once: the second waits, then finds
             // it used.
             let Some(invitation) = invitation_in(tx, q, token_hash, now, true)? else { return Ok((false, None)) };
-            let Some(r) = rows(&invitation.user) else { return Ok((false, Some(invitation))) };
+            let Some(r) = rows(&invitation) else { return Ok((false, Some(invitation))) };
             execute_c(tx, q,
                 "INSERT INTO users (user_id, credential, state, version, created_at) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (user_id) DO UPDATE SET credential = EXCLUDED.credential",

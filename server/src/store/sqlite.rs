@@ -88,6 +88,11 @@ CREATE TABLE ticket_handles (
 CREATE INDEX ticket_handles_expires_at ON ticket_handles (expires_at);
 ALTER TABLE users ADD COLUMN site_password BLOB;
 ",
+    // 6: invitations keyed under the site key and bound by a MAC to user and expiry (issue 21):
+    // rows of schema 2 to 5 hold an unkeyed hash and no MAC, so they match nothing.
+    "
+ALTER TABLE invitations ADD COLUMN mac BLOB;
+",
 ];
 
 /// The SQLite backend.
@@ -197,15 +202,19 @@ fn insert_audit(tx: &Tx<'_>, lines: &[String]) -> StoreResult<()> {
 }
 
 fn invitation_in(conn: &Connection, token_hash: &[u8; 32], now: u64) -> StoreResult<Option<Invitation>> {
-    let row: Option<(String, i64)> = conn
+    let row: Option<(String, i64, Option<Vec<u8>>)> = conn
         .query_row(
-            "SELECT user, expires_at FROM invitations
+            "SELECT user, expires_at, mac FROM invitations
              WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
             params![&token_hash[..], to_i64(now)],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    Ok(row.map(|(user, expires)| Invitation { user, expires_at: from_i64(expires) }))
+    Ok(row.map(|(user, expires, mac)| Invitation {
+        user,
+        expires_at: from_i64(expires),
+        mac: mac.unwrap_or_default(),
+    }))
 }
 
 impl Backend for Sqlite {
@@ -455,13 +464,14 @@ impl Backend for Sqlite {
         token_hash: &[u8; 32],
         now: u64,
         expires_at: u64,
+        mac: &[u8],
         audit: &[String],
     ) -> StoreResult<()> {
         self.write(|tx| {
             tx.execute("DELETE FROM invitations WHERE user = ?1 AND used_at IS NULL", params![user])?;
             tx.execute(
-                "INSERT INTO invitations (token_hash, user, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                params![&token_hash[..], user, to_i64(now), to_i64(expires_at)],
+                "INSERT INTO invitations (token_hash, user, created_at, expires_at, mac) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![&token_hash[..], user, to_i64(now), to_i64(expires_at), mac],
             )?;
             insert_audit(tx, audit)?;
             Ok((true, ()))
@@ -476,11 +486,11 @@ impl Backend for Sqlite {
         &self,
         token_hash: &[u8; 32],
         now: u64,
-        rows: &mut dyn FnMut(&str) -> Option<EnrollRows>,
+        rows: &mut dyn FnMut(&Invitation) -> Option<EnrollRows>,
     ) -> StoreResult<Option<Invitation>> {
         self.write(|tx| {
             let Some(invitation) = invitation_in(tx, token_hash, now)? else { return Ok((false, None)) };
-            let Some(r) = rows(&invitation.user) else { return Ok((false, Some(invitation))) };
+            let Some(r) = rows(&invitation) else { return Ok((false, Some(invitation))) };
             tx.execute(
                 "INSERT INTO users (user, credential, state, version, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (user) DO UPDATE SET credential = excluded.credential",
