@@ -21,7 +21,7 @@ struct H {
     login: Arc<Login>,
     clock: Arc<AtomicU64>,
     keyring: mx::Keyring,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn harness() -> H {
@@ -40,7 +40,7 @@ fn harness_tickets(policy: mx::Policy, session_max: u64, tickets: matrixauth_ser
     let c = Arc::clone(&clock);
     let clock_fn = Arc::new(move || c.load(Ordering::SeqCst));
     let login = common::login_tickets(store, keyring.clone(), clock_fn, policy, session_max, tickets);
-    H { login, clock, keyring, _dir: dir }
+    H { login, clock, keyring, dir }
 }
 
 impl H {
@@ -390,4 +390,40 @@ fn decoy_and_shadow_states_are_forgotten_at_enrolment_suspension_and_removal() {
     h.prompt("newbie", Via::Http);
     assert!(h.login.remove("newbie", "tanaka").unwrap());
     assert_eq!(h.login.decoys_remembered(), 0, "removing forgot the shadow");
+}
+
+/// Issue 21, item 5: an older genuine state put back in the database (which
+/// would undo counted failures and locks) is refused and audited by a node
+/// that has seen a newer one; a user removed and enrolled again is not.
+#[test]
+fn a_rolled_back_state_is_refused_by_a_node_that_saw_a_newer_one() {
+    let h = harness();
+    h.pattern_user("alice");
+    assert!(matches!(h.prompt("alice", Via::Http), Prompt::Grid { .. }));
+    let db = rusqlite::Connection::open(h.dir.path().join("db")).unwrap();
+    let saved: (Vec<u8>, i64) = db
+        .query_row("SELECT state, version FROM users WHERE user = 'alice'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    for _ in 0..3 {
+        let p = h.prompt("alice", Via::Http);
+        h.login.answer("alice", Some(p.token()), "000000pw", Via::Http, None);
+    }
+    assert_eq!(h.state("alice").consecutive_failures(), 3);
+    db.execute(
+        "UPDATE users SET state = ?1, version = ?2 WHERE user = 'alice'",
+        rusqlite::params![saved.0, saved.1],
+    )
+    .unwrap();
+    assert!(matches!(h.login.challenge("alice", Via::Http), Decision::Internal));
+    let last = h.audit().pop().unwrap();
+    assert_eq!((last["event"].as_str(), last["what"].as_str()), (Some("tampered"), Some("state_rollback")));
+    // Removed, then enrolled again: a new record, not a rollback.
+    h.set(T0 + 1);
+    assert!(h.login.remove("alice", "tanaka").unwrap());
+    let cred = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();
+    let sealed = cred.seal(&h.keyring, "alice").unwrap();
+    assert!(h.login.store().create_user("alice", &sealed, &mx::UserState::new(), T0 + 1, &[]).unwrap());
+    assert!(matches!(h.login.challenge("alice", Via::Http), Decision::Prompt(_)));
 }

@@ -246,6 +246,20 @@ pub enum AuditEvent<'a> {
         /// `handle` or `signed`.
         form: &'static str,
     },
+    /// A stored record failed a check that only tampering fails: the login
+    /// was refused.
+    Tampered {
+        /// Unix seconds.
+        time: u64,
+        /// The user whose record it is.
+        user: &'a str,
+        /// What: `state_rollback` (a state older than one this node has seen).
+        what: &'static str,
+        /// The state version this node saw.
+        seen: u64,
+        /// The version found.
+        found: u64,
+    },
     /// What the RADIUS door replied to an Access-Request.
     Radius {
         /// Unix seconds.
@@ -292,6 +306,7 @@ impl AuditEvent<'_> {
             AuditEvent::TicketReplayed { .. } | AuditEvent::TicketRefused { .. } => "ticket_refused",
             AuditEvent::HandleIssued { .. } => "ticket_issued",
             AuditEvent::HandleRedeemed { .. } => "ticket_redeemed",
+            AuditEvent::Tampered { .. } => "tampered",
             AuditEvent::Radius { .. } => "radius",
             AuditEvent::Admin { .. } => "admin",
             AuditEvent::AuditPruned { .. } => "audit_pruned",
@@ -323,6 +338,9 @@ impl AuditEvent<'_> {
             }),
             AuditEvent::TicketRefused { time, user, audience, reason, form } => json!({
                 "time": time, "user": user, "event": event, "reason": reason, "audience": audience, "form": form,
+            }),
+            AuditEvent::Tampered { time, user, what, seen, found } => json!({
+                "time": time, "user": user, "event": event, "what": what, "seen": seen, "found": found,
             }),
             AuditEvent::Radius { time, user, client, decision } => json!({
                 "time": time, "user": user, "event": event, "client": client, "decision": decision.as_str(),
@@ -371,6 +389,7 @@ pub const EVENT_NAMES: &[&str] = &[
     "enrolled",
     "outside_window",
     "suspended_refused",
+    "tampered",
     "radius",
     "admin",
     "audit_pruned",

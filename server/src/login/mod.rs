@@ -377,6 +377,10 @@ pub struct Login {
     tickets: TicketForm,
     /// The rounded card-holder share and when it was read.
     share: Mutex<Option<(u64, u8)>>,
+    /// The highest state version this node has read of each user: a lower
+    /// one later is an older genuine state put back (a rollback, which
+    /// would undo counted failures and locks), refused and audited.
+    versions: Mutex<std::collections::HashMap<(String, u64), u64>>,
     session_max: u64,
 }
 
@@ -411,6 +415,7 @@ impl Login {
             site: site::SiteKey::new(&settings.site_key),
             tickets: settings.tickets,
             share: Mutex::new(None),
+            versions: Mutex::new(std::collections::HashMap::new()),
             session_max: settings.session_max_seconds,
         }))
     }
@@ -551,6 +556,10 @@ impl Login {
                 suspended = Some(record.sealed_credential.clone());
                 return (None, Vec::new());
             }
+            if let Err(line) = self.check_version(user, record.created_at, record.state.version(), now) {
+                crate::warn!("matrixauth serve: the state of {user:?} is older than one this node has seen (restored from a backup, or rolled back?): refused");
+                return (Some(Decision::Internal), vec![line]);
+            }
             let (auth, events) = match self.authenticator() {
                 Ok(a) => a,
                 Err(e) => return (Some(Decision::core_error(e)), Vec::new()),
@@ -597,6 +606,27 @@ impl Login {
             (decision, lines, keep)
         });
         out.unwrap_or_else(|e| Decision::store_failure(&e))
+    }
+
+    /// Remembers `version` as read for `user`, or, if it is lower than one
+    /// read before, the `tampered` line to write.
+    fn check_version(&self, user: &str, created_at: u64, version: u64, now: u64) -> Result<(), String> {
+        let mut versions = self.versions.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (user.to_owned(), created_at);
+        match versions.get_mut(&key) {
+            Some(seen) if version < *seen => {
+                let (what, seen, found) = ("state_rollback", *seen, version);
+                Err(AuditEvent::Tampered { time: now, user, what, seen, found }.to_line())
+            }
+            Some(seen) => {
+                *seen = version;
+                Ok(())
+            }
+            None => {
+                versions.insert(key, version);
+                Ok(())
+            }
+        }
     }
 
     /// A challenge for `user`: their grid or their card's cells (the pending

@@ -64,6 +64,9 @@ pub struct UserRecord {
     pub state: mx::UserState,
     /// Whether the user is suspended (refused at every door).
     pub suspended: bool,
+    /// When the user was enrolled (Unix seconds): a user removed and
+    /// enrolled again is another record.
+    pub created_at: u64,
 }
 
 /// A user's row as a backend reads it for a login.
@@ -74,6 +77,8 @@ pub struct LoadedUser {
     pub state: Vec<u8>,
     /// Whether the user is suspended.
     pub suspended: bool,
+    /// When the user was enrolled.
+    pub created_at: u64,
 }
 
 /// A user's row as a backend lists it.
@@ -369,7 +374,12 @@ impl Store {
         let Some(row) = self.backend.load_user(user)? else { return Ok(None) };
         let state =
             mx::UserState::from_bytes(&self.keyring, user, &row.state).map_err(StoreError::Corrupt)?;
-        Ok(Some(UserRecord { sealed_credential: row.credential, state, suspended: row.suspended }))
+        Ok(Some(UserRecord {
+            sealed_credential: row.credential,
+            state,
+            suspended: row.suspended,
+            created_at: row.created_at,
+        }))
     }
 
     /// Runs `f` on the user's current record and stores the state it leaves

@@ -357,7 +357,7 @@ impl Backend for Postgres {
             let row = query_opt_c(
                 c,
                 q,
-                "SELECT credential, state, suspended_at FROM users WHERE user_id = $1",
+                "SELECT credential, state, suspended_at, created_at FROM users WHERE user_id = $1",
                 &[&user],
             )?;
             row.map(|r| {
@@ -365,6 +365,7 @@ impl Backend for Postgres {
                     credential: col(&r, 0)?,
                     state: col(&r, 1)?,
                     suspended: col::<Option<i64>>(&r, 2)?.is_some(),
+                    created_at: from_i64(col(&r, 3)?),
                 })
             })
             .transpose()

@@ -247,14 +247,16 @@ impl Backend for Sqlite {
 
     fn load_user(&self, user: &str) -> StoreResult<Option<LoadedUser>> {
         self.with(|conn| {
-            let mut stmt =
-                conn.prepare_cached("SELECT credential, state, suspended_at FROM users WHERE user = ?1")?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT credential, state, suspended_at, created_at FROM users WHERE user = ?1",
+            )?;
             Ok(stmt
                 .query_row(params![user], |r| {
                     Ok(LoadedUser {
                         credential: r.get(0)?,
                         state: r.get(1)?,
                         suspended: r.get::<_, Option<i64>>(2)?.is_some(),
+                        created_at: from_i64(r.get(3)?),
                     })
                 })
                 .optional()?)
