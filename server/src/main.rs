@@ -359,7 +359,7 @@ impl Ctx {
                 .or(self.file.appliance.ticket)
                 .unwrap_or_default(),
         })
-        .map_err(|e| Fail::Usage(format!("policy: {e}")))
+        .map_err(Fail::Data)
     }
 
     /// The login service of an admin command, over an existing data folder.

@@ -133,7 +133,7 @@ fn admin_commands_speak_local_time_and_json_and_audit_every_action() {
     assert_eq!(keyring.lines().filter(|l| !l.starts_with('#')).count(), 2);
     assert!(keyring.lines().nth(1).unwrap().starts_with("2 "), "the new key signs: first line");
     assert!(ok(&data, &["users", "list"]).contains("bob\t"));
-    assert_eq!(ok(&data, &["db", "migrate"]), "schema 6: up to date\n");
+    assert_eq!(ok(&data, &["db", "migrate"]), "schema 7: up to date\n");
     // Suspension: shown, idempotent, and given back.
     assert!(ok(&data, &["users", "suspend", "bob"]).starts_with("bob suspended"));
     assert!(ok(&data, &["users", "suspend", "bob"]).contains("suspended already"));

@@ -427,3 +427,77 @@ fn a_rolled_back_state_is_refused_by_a_node_that_saw_a_newer_one() {
     assert!(h.login.store().create_user("alice", &sealed, &mx::UserState::new(), T0 + 1, &[]).unwrap());
     assert!(matches!(h.login.challenge("alice", Via::Http), Decision::Prompt(_)));
 }
+
+/// Issue 21, item 3: someone who can write the database but lacks the
+/// keyring deletes or widens a window, lifts a suspension or drops the
+/// access MAC: every login of that user is then refused and audited as
+/// tampering, never let in (at both the answer and the ticket).
+#[test]
+fn a_database_writer_cannot_open_access_by_editing_windows_or_suspensions() {
+    let h = harness();
+    let db = rusqlite::Connection::open(h.dir.path().join("db")).unwrap();
+    let attacks: [(&str, &str); 5] = [
+        ("bob", "DELETE FROM windows WHERE user = 'bob'"),
+        ("carol", "UPDATE windows SET ends_at = ends_at + 86400 WHERE user = 'carol'"),
+        ("dave", "UPDATE users SET suspended_at = NULL WHERE user = 'dave'"),
+        ("erin", "UPDATE users SET access_mac = NULL WHERE user = 'erin'"),
+        (
+            "frank",
+            "INSERT INTO windows (user, starts_at, ends_at, created_at) VALUES ('frank', 0, 9999999999, 0)",
+        ),
+    ];
+    for (user, _) in &attacks {
+        h.pattern_user(user);
+    }
+    h.login.add_window("bob", T0, T0 + HOUR, "tanaka").unwrap();
+    h.login.add_window("carol", T0, T0 + HOUR, "tanaka").unwrap();
+    h.login.add_window("frank", T0 + 10 * HOUR, T0 + 11 * HOUR, "tanaka").unwrap();
+    assert!(h.login.suspend("dave", "tanaka").unwrap());
+    h.set(T0 + 2 * HOUR); // outside bob's and carol's windows, before frank's
+    for (user, _) in attacks.iter().filter(|(u, _)| *u != "erin") {
+        assert!(!matches!(h.login_once(user, None, Via::Http), Decision::Accepted(_)), "{user} before");
+    }
+    for (user, sql) in &attacks {
+        db.execute(sql, []).unwrap();
+        let d = h.login.challenge(user, Via::Http);
+        assert!(matches!(d, Decision::Internal), "{user}: {d:?}");
+        let last = h.audit().pop().unwrap();
+        assert_eq!(
+            (last["event"].as_str(), last["what"].as_str(), last["user"].as_str()),
+            (Some("tampered"), Some("access"), Some(*user))
+        );
+    }
+    // Legitimate changes through the service keep working, and a ticket's redemption checks too.
+    h.pattern_user("gina");
+    h.login.add_window("gina", T0, T0 + 30 * HOUR, "tanaka").unwrap();
+    let Decision::Accepted(s) = h.login_once("gina", None, Via::Http) else { panic!() };
+    db.execute("UPDATE windows SET starts_at = 0 WHERE user = 'gina'", []).unwrap();
+    let d = h.login.redeem(&s.ticket.unwrap(), "vpn.test", Some("gina"), Via::Radius("vpn.test"));
+    assert!(matches!(d, Decision::Internal), "{d:?}");
+}
+
+/// Rows from before schema 7 get their access MAC when the service first
+/// opens the migrated store, and only then: a MAC removed later is tampering.
+#[test]
+fn the_migration_to_schema_7_seals_existing_users_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let keyring = mx::Keyring::new(&[9; 32], 1).unwrap();
+    {
+        // A store opened without the service writes no MAC (as before schema 7).
+        let store = Store::open(&path, keyring.clone(), Migrate::Yes).unwrap();
+        let sealed =
+            mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap().seal(&keyring, "old").unwrap();
+        assert!(store.create_user("old", &sealed, &mx::UserState::new(), T0, &[]).unwrap());
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch("ALTER TABLE users DROP COLUMN access_mac; PRAGMA user_version = 6;").unwrap();
+    }
+    let clock = || -> matrixauth_server::login::Clock { Arc::new(|| T0) };
+    let login =
+        common::login(Store::open(&path, keyring.clone(), Migrate::Yes).unwrap(), keyring.clone(), clock());
+    assert!(matches!(login.challenge("old", Via::Http), Decision::Prompt(_)), "sealed at migration");
+    drop(login);
+    rusqlite::Connection::open(&path).unwrap().execute("UPDATE users SET access_mac = NULL", []).unwrap();
+    let login = common::login(Store::open(&path, keyring.clone(), Migrate::Yes).unwrap(), keyring, clock());
+    assert!(matches!(login.challenge("old", Via::Http), Decision::Internal), "not sealed again");
+}

@@ -8,6 +8,7 @@
 //! and the audit lines ([`audit`]), written in the same transaction as the
 //! state change they record. Nothing here knows HTTP or RADIUS types.
 
+pub mod access;
 pub mod audit;
 pub mod decoy;
 pub mod first_factor;
@@ -391,11 +392,20 @@ impl std::fmt::Debug for Login {
 }
 
 impl Login {
-    /// The service; fails if the policy is invalid or the session length is 0.
-    pub fn new(settings: Settings) -> Result<Arc<Login>, mx::Error> {
-        settings.policy.validate()?;
+    /// The service; fails if the policy is invalid, the session length is
+    /// 0, or the store cannot take the service's access MAC (rows from
+    /// before schema 7 get theirs here).
+    pub fn new(settings: Settings) -> Result<Arc<Login>, String> {
+        settings.policy.validate().map_err(|e| format!("policy: {e}"))?;
         if settings.session_max_seconds == 0 {
-            return Err(mx::Error::InvalidPolicy("session.max_seconds must be at least 1"));
+            return Err("session.max_seconds must be at least 1".to_owned());
+        }
+        let seal_key = site::SiteKey::new(&settings.site_key);
+        let sealer: crate::store::Sealer =
+            Arc::new(move |facts: &crate::store::AccessFacts<'_>| access::mac(&seal_key, facts).to_vec());
+        let sealed = settings.store.set_sealer(sealer).map_err(|e| e.to_string())?;
+        if sealed > 0 {
+            crate::warn!("matrixauth: wrote the access MAC of {sealed} users (schema 7)");
         }
         // Redemptions and refusals are the core's events, collected per call on the calling
         // thread and written by `redeem` once the store has had its say.
@@ -546,12 +556,16 @@ impl Login {
         via: Via<'_>,
         call: Call,
         now: u64,
-        mut f: impl FnMut(&mx::Authenticator, Holder, &Secret, &mut mx::UserState) -> Decision,
+        mut f: impl FnMut(&mx::Authenticator, Holder, &Secret, &mut mx::UserState, Access) -> Decision,
     ) -> Decision {
         // Read before any store access, for every kind of holder alike (its cost is timing-neutral).
         let _ = self.share();
         let mut suspended: Option<Vec<u8>> = None;
         let known = self.store.update(user, |record| {
+            let access = match self.access_of(user, record, now) {
+                Ok(a) => a,
+                Err(line) => return (Some(Decision::Internal), vec![line]),
+            };
             if record.suspended {
                 suspended = Some(record.sealed_credential.clone());
                 return (None, Vec::new());
@@ -565,7 +579,7 @@ impl Login {
                 Err(e) => return (Some(Decision::core_error(e)), Vec::new()),
             };
             let decision = match Secret::open(&self.keyring, user, &record.sealed_credential) {
-                Ok(secret) => f(&auth, Holder::Enrolled, &secret, &mut record.state),
+                Ok(secret) => f(&auth, Holder::Enrolled, &secret, &mut record.state, access),
                 Err(e) => Decision::internal(&e),
             };
             let mut lines = events.take();
@@ -593,7 +607,7 @@ impl Login {
                 _ => self.pinned_kind(user, state),
             };
             let decision = match self.decoy_secret(user, kind) {
-                Ok(secret) => f(&auth, holder, &secret, state),
+                Ok(secret) => f(&auth, holder, &secret, state, Access::Always),
                 Err(e) => Decision::core_error(e),
             };
             let mut lines = events.take();
@@ -606,6 +620,19 @@ impl Login {
             (decision, lines, keep)
         });
         out.unwrap_or_else(|e| Decision::store_failure(&e))
+    }
+
+    /// When `user` may log in, from their record, if its access MAC checks;
+    /// else the `tampered` line to write (the login is refused).
+    fn access_of(&self, user: &str, record: &crate::store::UserRecord, now: u64) -> Result<Access, String> {
+        access::checked(&self.site, user, record, now).ok_or_else(|| {
+            crate::warn!(
+                "matrixauth serve: the suspension or access windows of {user:?} do not match their MAC \
+                 (changed in the database without the keyring?): refused"
+            );
+            let what = "access";
+            AuditEvent::Tampered { time: now, user, what, seen: 0, found: 0 }.to_line()
+        })
     }
 
     /// Remembers `version` as read for `user`, or, if it is lower than one
@@ -635,7 +662,7 @@ impl Login {
     /// answer will be refused).
     pub fn challenge(&self, user: &str, via: Via<'_>) -> Decision {
         let now = self.now();
-        self.run(user, via, Call::Challenge, now, |auth, _, secret, state| {
+        self.run(user, via, Call::Challenge, now, |auth, _, secret, state, _| {
             let prompt = match secret {
                 Secret::Card(card) => auth.issue_card_challenge(user, card, state, now).map(Prompt::card),
                 Secret::Pattern(_) => auth.issue_challenge(user, state, now).map(Prompt::grid),
@@ -658,11 +685,7 @@ impl Login {
         ticket_for: Option<&str>,
     ) -> Decision {
         let now = self.now();
-        let access = match self.store.access(user, now) {
-            Ok(a) => a,
-            Err(e) => return Decision::store_failure(&e),
-        };
-        let decision = self.examine(user, token, answer, via, ticket_for, access, now);
+        let decision = self.examine(user, token, answer, via, ticket_for, now);
         match (decision, ticket_for) {
             (Decision::Accepted(mut session), Some(audience)) if self.tickets == TicketForm::Handle => {
                 match self.issue_handle(user, audience, now) {
@@ -705,10 +728,9 @@ impl Login {
         answer: &str,
         via: Via<'_>,
         ticket_for: Option<&str>,
-        access: Access,
         now: u64,
     ) -> Decision {
-        self.run(user, via, Call::Answer, now, |auth, holder, secret, state| {
+        self.run(user, via, Call::Answer, now, |auth, holder, secret, state, access| {
             let verdict = match (secret, token) {
                 (Secret::Pattern(c), Some(token)) => auth.verify(user, c, state, token, answer, now),
                 (Secret::Pattern(c), None) => auth.verify_pending(user, c, state, answer, now),
@@ -920,15 +942,15 @@ impl Login {
         now: u64,
     ) -> Decision {
         let decision = match self.store.load(&r.user) {
-            Ok(Some(record)) if record.suspended => Decision::Suspended,
-            Ok(Some(_)) => match self.store.access(&r.user, now) {
+            Ok(Some(record)) => match self.access_of(&r.user, &record, now) {
+                Err(line) => return self.finish(&r.user, via, Decision::Internal, vec![line], now),
+                Ok(_) if record.suspended => Decision::Suspended,
                 Ok(Access::Outside) => Decision::OutsideWindow,
                 Ok(access) => Decision::Accepted(Session {
                     user: r.user.clone(),
                     ends_at: self.session_end(access, now),
                     ticket: None,
                 }),
-                Err(e) => return Decision::store_failure(&e),
             },
             // Removed since the handle was issued.
             Ok(None) => Decision::Rejected { outcome: mx::Outcome::Invalid, lock: None },
@@ -1012,11 +1034,18 @@ impl Login {
             refuse("unknown");
             return Ok(Decision::Rejected { outcome: mx::Outcome::Invalid, lock: None });
         };
+        let access = match self.access_of(owner, &record, now) {
+            Ok(a) => a,
+            Err(line) => {
+                *lines = vec![line];
+                return Ok(Decision::Internal);
+            }
+        };
         if record.suspended {
             refuse("suspended");
             return Ok(Decision::Suspended);
         }
-        Ok(match self.store.access(owner, now)? {
+        Ok(match access {
             Access::Outside => {
                 refuse("outside_window");
                 Decision::OutsideWindow

@@ -64,10 +64,49 @@ pub struct UserRecord {
     pub state: mx::UserState,
     /// Whether the user is suspended (refused at every door).
     pub suspended: bool,
+    /// Since when.
+    pub suspended_at: Option<u64>,
     /// When the user was enrolled (Unix seconds): a user removed and
     /// enrolled again is another record.
     pub created_at: u64,
+    /// The user's access windows `[start, end)`, sorted, read with the
+    /// state (one snapshot).
+    pub windows: Vec<(u64, u64)>,
+    /// The MAC over suspension and windows ([`AccessFacts`]).
+    pub access_mac: Option<Vec<u8>>,
 }
+
+impl UserRecord {
+    /// The facts the access MAC covers.
+    pub fn access_facts<'a>(&'a self, user: &'a str) -> AccessFacts<'a> {
+        AccessFacts {
+            user,
+            created_at: self.created_at,
+            suspended_at: self.suspended_at,
+            windows: &self.windows,
+        }
+    }
+}
+
+/// What a user's access MAC covers (issue 21): a database writer without
+/// the keyring cannot delete, add or widen a window, or lift a suspension,
+/// without the MAC failing.
+#[derive(Clone, Copy, Debug)]
+pub struct AccessFacts<'a> {
+    /// The user.
+    pub user: &'a str,
+    /// When they were enrolled.
+    pub created_at: u64,
+    /// Since when they are suspended, if they are.
+    pub suspended_at: Option<u64>,
+    /// Their access windows `[start, end)`, sorted.
+    pub windows: &'a [(u64, u64)],
+}
+
+/// Computes the access MAC of a user's facts (the login service's, under
+/// the site key). Given to the store by the service; a store without one
+/// (tests of the store alone) writes none.
+pub type Sealer = std::sync::Arc<dyn Fn(&AccessFacts<'_>) -> Vec<u8> + Send + Sync>;
 
 /// A user's row as a backend reads it for a login.
 pub struct LoadedUser {
@@ -75,10 +114,14 @@ pub struct LoadedUser {
     pub credential: Vec<u8>,
     /// The state bytes.
     pub state: Vec<u8>,
-    /// Whether the user is suspended.
-    pub suspended: bool,
+    /// Since when the user is suspended, if they are.
+    pub suspended_at: Option<u64>,
     /// When the user was enrolled.
     pub created_at: u64,
+    /// The user's access windows `[start, end)`, read with the row.
+    pub windows: Vec<(u64, u64)>,
+    /// The access MAC (`None`: none written).
+    pub access_mac: Option<Vec<u8>>,
 }
 
 /// A user's row as a backend lists it.
@@ -174,7 +217,7 @@ pub struct EnrollRows {
 }
 
 /// The schema version this build writes (both backends).
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Whether opening a store may bring an older schema up to date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,7 +235,9 @@ pub enum Migrate {
 pub trait Backend: Send + Sync {
     /// The schema version of the database.
     fn schema_version(&self) -> StoreResult<u32>;
-    /// Adds a user; `false` if the id is taken (nothing changes).
+    /// Adds a user (with its access MAC, given a sealer); `false` if the
+    /// id is taken (nothing changes).
+    #[allow(clippy::too_many_arguments)]
     fn create_user(
         &self,
         user: &str,
@@ -201,7 +246,14 @@ pub trait Backend: Send + Sync {
         version: u64,
         now: u64,
         audit: &[String],
+        sealer: Option<&Sealer>,
     ) -> StoreResult<bool>;
+    /// Writes the access MAC of every user who has none (after the
+    /// migration that brought the column); how many.
+    fn reseal_missing(&self, sealer: &Sealer) -> StoreResult<usize>;
+    /// The schema version this process found and brought up to date, if
+    /// it migrated the database.
+    fn migrated_from(&self) -> Option<u32>;
     /// The user's sealed credential, state bytes and suspension.
     fn load_user(&self, user: &str) -> StoreResult<Option<LoadedUser>>;
     /// Writes `new` (state bytes and version) if the stored version is still
@@ -247,6 +299,7 @@ pub trait Backend: Send + Sync {
         user: Option<&str>,
         at: Option<u64>,
         audit: &mut dyn FnMut(usize) -> Vec<String>,
+        sealer: Option<&Sealer>,
     ) -> StoreResult<usize>;
     /// Deletes audit lines before `before` and appends what `record` makes of
     /// the count, in one transaction.
@@ -277,6 +330,7 @@ pub trait Backend: Send + Sync {
         token_hash: &[u8; 32],
         now: u64,
         rows: &mut dyn FnMut(&Invitation) -> Option<EnrollRows>,
+        sealer: Option<&Sealer>,
     ) -> StoreResult<Option<Invitation>>;
     /// Unused, unexpired invitations: (user, created, expires), by expiry.
     fn open_invitations(&self, now: u64) -> StoreResult<Vec<(String, u64, u64)>>;
@@ -292,11 +346,18 @@ pub trait Backend: Send + Sync {
         ends_at: u64,
         now: u64,
         audit: &mut dyn FnMut(i64) -> String,
+        sealer: Option<&Sealer>,
     ) -> StoreResult<i64>;
     /// The user's windows, by start.
     fn windows(&self, user: &str) -> StoreResult<Vec<Window>>;
     /// Removes window `id` of `user`; `false`: none.
-    fn remove_window(&self, user: &str, id: i64, audit: &[String]) -> StoreResult<bool>;
+    fn remove_window(
+        &self,
+        user: &str,
+        id: i64,
+        audit: &[String],
+        sealer: Option<&Sealer>,
+    ) -> StoreResult<bool>;
     /// True without windows, else whether one holds `now`.
     fn in_window(&self, user: &str, now: u64) -> StoreResult<bool>;
     /// Stores a ticket handle's row with `audit`, in one transaction.
@@ -331,21 +392,47 @@ const CAS_TRIES: usize = 100;
 pub struct Store {
     backend: Box<dyn Backend>,
     keyring: mx::Keyring,
+    /// The login service's access MAC ([`Store::set_sealer`]).
+    sealer: std::sync::OnceLock<Sealer>,
 }
 
 impl Store {
     /// Opens (creating if needed) the SQLite database at `path`.
     pub fn open(path: &Path, keyring: mx::Keyring, migrate: Migrate) -> StoreResult<Store> {
-        Ok(Store { backend: Box::new(sqlite::Sqlite::open(path, migrate)?), keyring })
+        Ok(Store {
+            backend: Box::new(sqlite::Sqlite::open(path, migrate)?),
+            keyring,
+            sealer: std::sync::OnceLock::new(),
+        })
     }
 
     /// Opens the database a URL names: `postgres://…` / `postgresql://…`
     /// (PostgreSQL), `sqlite:PATH` or a plain path (SQLite).
     pub fn connect(url: &str, keyring: mx::Keyring, migrate: Migrate) -> StoreResult<Store> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Store { backend: Box::new(postgres::Postgres::connect(url, migrate)?), keyring });
+            return Ok(Store {
+                backend: Box::new(postgres::Postgres::connect(url, migrate)?),
+                keyring,
+                sealer: std::sync::OnceLock::new(),
+            });
         }
         Store::open(Path::new(url.strip_prefix("sqlite:").unwrap_or(url)), keyring, migrate)
+    }
+
+    /// Gives the store the login service's access MAC: from then on every
+    /// change of a user's windows or suspension rewrites it in the same
+    /// transaction. If this process has just migrated the database from
+    /// before schema 7, the users (who have none yet) get theirs now; at any
+    /// other time a missing MAC is tampering, never filled in. Set once; a
+    /// second call changes nothing.
+    pub fn set_sealer(&self, sealer: Sealer) -> StoreResult<usize> {
+        if self.sealer.set(sealer).is_err() {
+            return Ok(0);
+        }
+        match (self.sealer.get(), self.backend.migrated_from()) {
+            (Some(s), Some(from)) if from < 7 => self.backend.reseal_missing(s),
+            _ => Ok(0),
+        }
     }
 
     /// The schema version of the open database.
@@ -363,7 +450,15 @@ impl Store {
         audit: &[String],
     ) -> StoreResult<bool> {
         let bytes = state.to_bytes(&self.keyring, user).map_err(StoreError::Encode)?;
-        self.backend.create_user(user, sealed_credential, &bytes, state.version(), now, audit)
+        self.backend.create_user(
+            user,
+            sealed_credential,
+            &bytes,
+            state.version(),
+            now,
+            audit,
+            self.sealer.get(),
+        )
     }
 
     /// The user's record, or `None` if not enrolled.
@@ -374,11 +469,16 @@ impl Store {
         let Some(row) = self.backend.load_user(user)? else { return Ok(None) };
         let state =
             mx::UserState::from_bytes(&self.keyring, user, &row.state).map_err(StoreError::Corrupt)?;
+        let mut windows = row.windows;
+        windows.sort_unstable();
         Ok(Some(UserRecord {
             sealed_credential: row.credential,
             state,
-            suspended: row.suspended,
+            suspended: row.suspended_at.is_some(),
+            suspended_at: row.suspended_at,
             created_at: row.created_at,
+            windows,
+            access_mac: row.access_mac,
         }))
     }
 
@@ -510,7 +610,7 @@ impl Store {
         if user.is_some_and(|u| !plausible(u)) {
             return Ok(0);
         }
-        self.backend.set_suspended(user, at, &mut audit)
+        self.backend.set_suspended(user, at, &mut audit, self.sealer.get())
     }
 
     /// When `user` may log in at `now`, from their access windows (the end
@@ -590,24 +690,32 @@ impl Store {
         let mut refused: Option<E> = None;
         let mut encode: Option<StoreError> = None;
         let keyring = &self.keyring;
-        let found = self.backend.enroll(token_hash, now, &mut |invitation| {
-            let user = invitation.user.as_str();
-            let (credential, audit) = match seal.take()?(invitation) {
-                Ok(v) => v,
-                Err(e) => {
-                    refused = Some(e);
-                    return None;
+        let sealer = self.sealer.get();
+        let found = self.backend.enroll(
+            token_hash,
+            now,
+            &mut |invitation| {
+                let user = invitation.user.as_str();
+                let (credential, audit) = match seal.take()?(invitation) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        refused = Some(e);
+                        return None;
+                    }
+                };
+                let state = mx::UserState::new();
+                match state.to_bytes(keyring, user) {
+                    Ok(bytes) => {
+                        Some(EnrollRows { credential, state: bytes, version: state.version(), audit })
+                    }
+                    Err(e) => {
+                        encode = Some(StoreError::Encode(e));
+                        None
+                    }
                 }
-            };
-            let state = mx::UserState::new();
-            match state.to_bytes(keyring, user) {
-                Ok(bytes) => Some(EnrollRows { credential, state: bytes, version: state.version(), audit }),
-                Err(e) => {
-                    encode = Some(StoreError::Encode(e));
-                    None
-                }
-            }
-        })?;
+            },
+            sealer,
+        )?;
         if let Some(e) = encode {
             return Err(e);
         }
@@ -647,9 +755,14 @@ impl Store {
         audit: impl FnOnce(i64) -> String,
     ) -> StoreResult<i64> {
         let mut audit = Some(audit);
-        self.backend.add_window(user, starts_at, ends_at, now, &mut |id| {
-            audit.take().map(|a| a(id)).unwrap_or_default()
-        })
+        self.backend.add_window(
+            user,
+            starts_at,
+            ends_at,
+            now,
+            &mut |id| audit.take().map(|a| a(id)).unwrap_or_default(),
+            self.sealer.get(),
+        )
     }
 
     /// The access windows of `user`, by start.
@@ -665,7 +778,7 @@ impl Store {
         if !plausible(user) {
             return Ok(false);
         }
-        self.backend.remove_window(user, id, audit)
+        self.backend.remove_window(user, id, audit, self.sealer.get())
     }
 
     /// Whether `user` may log in at `now`: true without windows, else
@@ -752,6 +865,19 @@ pub(crate) fn check_version(version: u32, fresh: bool, migrate: Migrate) -> Stor
         )));
     }
     Ok(())
+}
+
+/// Windows as the backends aggregate them with the user's row
+/// (`start:end,start:end`); anything unreadable is left out, which makes the
+/// access MAC fail (closed).
+pub(crate) fn parse_windows(text: Option<&str>) -> Vec<(u64, u64)> {
+    text.unwrap_or_default()
+        .split(',')
+        .filter_map(|w| {
+            let (a, b) = w.split_once(':')?;
+            Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
+        })
+        .collect()
 }
 
 /// Times and versions in the databases' signed 64-bit integers.

@@ -22,8 +22,8 @@ use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row, Statement, Transaction};
 
 use super::{
-    Backend, EnrollRows, HANDLE_KEEP_SECONDS, HandleRow, Invitation, LoadedUser, Migrate, SCHEMA_VERSION,
-    StoreError, StoreResult, UserRow, Window, from_i64, to_i64,
+    AccessFacts, Backend, EnrollRows, HANDLE_KEEP_SECONDS, HandleRow, Invitation, LoadedUser, Migrate,
+    SCHEMA_VERSION, Sealer, StoreError, StoreResult, UserRow, Window, from_i64, to_i64,
 };
 
 /// The schema, one step per version (table `matrixauth_schema`). Steps are
@@ -101,6 +101,11 @@ ALTER TABLE users ADD COLUMN site_password BYTEA;
     "
 ALTER TABLE invitations ADD COLUMN mac BYTEA;
 ",
+    // 7: each user's access MAC over suspension and windows (issue 21), written by the login
+    // service; rows from before get theirs when the service first opens the store.
+    "
+ALTER TABLE users ADD COLUMN access_mac BYTEA;
+",
 ];
 
 /// The advisory lock key of migrations ("mxau").
@@ -131,6 +136,8 @@ impl From<postgres::Error> for StoreError {
 pub struct Postgres {
     config: postgres::Config,
     pool: Mutex<Vec<Conn>>,
+    /// The schema version this process brought up to date, if it did.
+    migrated_from: std::sync::OnceLock<u32>,
 }
 
 /// A pooled connection and the statements prepared on it: a statement is
@@ -213,7 +220,8 @@ impl Postgres {
             url.parse().map_err(|e| StoreError::Schema(format!("the database URL is not valid: {e}")))?;
         config.connect_timeout(Duration::from_secs(5));
         config.application_name("matrixauth");
-        let store = Postgres { config, pool: Mutex::new(Vec::new()) };
+        let store =
+            Postgres { config, pool: Mutex::new(Vec::new()), migrated_from: std::sync::OnceLock::new() };
         store.with(|c, _| {
             let mut tx = c.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
@@ -228,6 +236,9 @@ impl Postgres {
             let version = u32::try_from(version).unwrap_or(0);
             let fresh = version == 0;
             super::check_version(version, fresh, migrate)?;
+            if !fresh && version < SCHEMA_VERSION {
+                let _ = store.migrated_from.set(version);
+            }
             for (i, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
                 tx.batch_execute(step)?;
                 let v = i32::try_from(i + 1).unwrap_or(i32::MAX);
@@ -285,6 +296,37 @@ fn insert_audit(tx: &mut Transaction<'_>, q: &mut Stmts, lines: &[String]) -> St
     Ok(())
 }
 
+/// Rewrites `user`'s access MAC from their row and windows, in `tx`.
+fn reseal_in(
+    tx: &mut Transaction<'_>,
+    q: &mut Stmts,
+    user: &str,
+    sealer: Option<&Sealer>,
+) -> StoreResult<()> {
+    let Some(sealer) = sealer else { return Ok(()) };
+    let Some(row) =
+        query_opt_c(tx, q, "SELECT created_at, suspended_at FROM users WHERE user_id = $1", &[&user])?
+    else {
+        return Ok(());
+    };
+    let (created_at, suspended_at): (i64, Option<i64>) = (col(&row, 0)?, col(&row, 1)?);
+    let mut windows: Vec<(u64, u64)> =
+        query_c(tx, q, "SELECT starts_at, ends_at FROM windows WHERE user_id = $1", &[&user])?
+            .iter()
+            .map(|r| Ok((from_i64(col(r, 0)?), from_i64(col(r, 1)?))))
+            .collect::<StoreResult<_>>()?;
+    windows.sort_unstable();
+    let facts = AccessFacts {
+        user,
+        created_at: from_i64(created_at),
+        suspended_at: suspended_at.map(from_i64),
+        windows: &windows,
+    };
+    let mac = sealer(&facts);
+    execute_c(tx, q, "UPDATE users SET access_mac = $1 WHERE user_id = $2", &[&mac, &user])?;
+    Ok(())
+}
+
 fn invitation_in(
     tx: &mut Transaction<'_>,
     q: &mut Stmts,
@@ -337,6 +379,7 @@ impl Backend for Postgres {
         version: u64,
         now: u64,
         audit: &[String],
+        sealer: Option<&Sealer>,
     ) -> StoreResult<bool> {
         self.write(|tx, q| {
             let n = execute_c(tx, q,
@@ -347,8 +390,27 @@ impl Backend for Postgres {
             if n == 0 {
                 return Ok((false, false));
             }
+            reseal_in(tx, q, user, sealer)?;
             insert_audit(tx, q, audit)?;
             Ok((true, true))
+        })
+    }
+
+    fn migrated_from(&self) -> Option<u32> {
+        self.migrated_from.get().copied()
+    }
+
+    fn reseal_missing(&self, sealer: &Sealer) -> StoreResult<usize> {
+        self.write(|tx, q| {
+            let users: Vec<String> =
+                query_c(tx, q, "SELECT user_id FROM users WHERE access_mac IS NULL", &[])?
+                    .iter()
+                    .map(|r| col(r, 0))
+                    .collect::<StoreResult<_>>()?;
+            for user in &users {
+                reseal_in(tx, q, user, Some(sealer))?;
+            }
+            Ok((true, users.len()))
         })
     }
 
@@ -357,15 +419,21 @@ impl Backend for Postgres {
             let row = query_opt_c(
                 c,
                 q,
-                "SELECT credential, state, suspended_at, created_at FROM users WHERE user_id = $1",
+                // One statement, one snapshot: the row and its windows.
+                "SELECT credential, state, suspended_at, created_at, access_mac,
+                        (SELECT string_agg(starts_at::text || ':' || ends_at::text, ',')
+                         FROM windows WHERE user_id = $1)
+                 FROM users WHERE user_id = $1",
                 &[&user],
             )?;
             row.map(|r| {
                 Ok(LoadedUser {
                     credential: col(&r, 0)?,
                     state: col(&r, 1)?,
-                    suspended: col::<Option<i64>>(&r, 2)?.is_some(),
+                    suspended_at: col::<Option<i64>>(&r, 2)?.map(from_i64),
                     created_at: from_i64(col(&r, 3)?),
+                    access_mac: col(&r, 4)?,
+                    windows: super::parse_windows(col::<Option<String>>(&r, 5)?.as_deref()),
                 })
             })
             .transpose()
@@ -509,6 +577,7 @@ impl Backend for Postgres {
         user: Option<&str>,
         at: Option<u64>,
         audit: &mut dyn FnMut(usize) -> Vec<String>,
+        sealer: Option<&Sealer>,
     ) -> StoreResult<usize> {
         self.write(|tx, q| {
             let at = at.map(to_i64);
@@ -537,6 +606,16 @@ impl Backend for Postgres {
                 )?,
             };
             let n = count(n);
+            let changed: Vec<String> = match user {
+                Some(u) => vec![u.to_owned()],
+                None => query_c(tx, q, "SELECT user_id FROM users", &[])?
+                    .iter()
+                    .map(|r| col(r, 0))
+                    .collect::<StoreResult<_>>()?,
+            };
+            for u in &changed {
+                reseal_in(tx, q, u, sealer)?;
+            }
             insert_audit(tx, q, &audit(n))?;
             Ok((true, n))
         })
@@ -610,6 +689,7 @@ impl Backend for Postgres {
         token_hash: &[u8; 32],
         now: u64,
         rows: &mut dyn FnMut(&Invitation) -> Option<EnrollRows>,
+        sealer: Option<&Sealer>,
     ) -> StoreResult<Option<Invitation>> {
         self.write(|tx, q| {
             // FOR UPDATE: two nodes enrolling with one link at once: the second waits, then finds
@@ -622,6 +702,7 @@ impl Backend for Postgres {
                 &[&invitation.user, &r.credential, &r.state, &to_i64(r.version), &to_i64(now)],
             )?;
             execute_c(tx, q, "UPDATE invitations SET used_at = $1 WHERE token_hash = $2", &[&to_i64(now), &&token_hash[..]])?;
+            reseal_in(tx, q, &invitation.user, sealer)?;
             insert_audit(tx, q, &r.audit)?;
             Ok((true, Some(invitation)))
         })
@@ -666,6 +747,7 @@ impl Backend for Postgres {
         ends_at: u64,
         now: u64,
         audit: &mut dyn FnMut(i64) -> String,
+        sealer: Option<&Sealer>,
     ) -> StoreResult<i64> {
         self.write(|tx, q| {
             let row = query_one_c(
@@ -676,6 +758,7 @@ impl Backend for Postgres {
                 &[&user, &to_i64(starts_at), &to_i64(ends_at), &to_i64(now)],
             )?;
             let id: i64 = col(&row, 0)?;
+            reseal_in(tx, q, user, sealer)?;
             insert_audit(tx, q, &[audit(id)])?;
             Ok((true, id))
         })
@@ -701,11 +784,18 @@ impl Backend for Postgres {
         })
     }
 
-    fn remove_window(&self, user: &str, id: i64, audit: &[String]) -> StoreResult<bool> {
+    fn remove_window(
+        &self,
+        user: &str,
+        id: i64,
+        audit: &[String],
+        sealer: Option<&Sealer>,
+    ) -> StoreResult<bool> {
         self.write(|tx, q| {
             if execute_c(tx, q, "DELETE FROM windows WHERE user_id = $1 AND id = $2", &[&user, &id])? == 0 {
                 return Ok((false, false));
             }
+            reseal_in(tx, q, user, sealer)?;
             insert_audit(tx, q, audit)?;
             Ok((true, true))
         })

@@ -8,8 +8,8 @@ use std::sync::{Mutex, PoisonError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    Backend, EnrollRows, HANDLE_KEEP_SECONDS, HandleRow, Invitation, LoadedUser, Migrate, SCHEMA_VERSION,
-    StoreError, StoreResult, UserRow, Window, check_version, from_i64, to_i64,
+    AccessFacts, Backend, EnrollRows, HANDLE_KEEP_SECONDS, HandleRow, Invitation, LoadedUser, Migrate,
+    SCHEMA_VERSION, Sealer, StoreError, StoreResult, UserRow, Window, check_version, from_i64, to_i64,
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -93,6 +93,11 @@ ALTER TABLE users ADD COLUMN site_password BLOB;
     "
 ALTER TABLE invitations ADD COLUMN mac BLOB;
 ",
+    // 7: each user's access MAC over suspension and windows (issue 21), written by the login
+    // service; rows from before get theirs when the service first opens the store.
+    "
+ALTER TABLE users ADD COLUMN access_mac BLOB;
+",
 ];
 
 /// The SQLite backend.
@@ -107,6 +112,8 @@ pub struct Sqlite {
     /// lock over as soon as it is free (`docs/BENCHMARKS.md`). Other
     /// processes (the admin commands) still meet the busy handler.
     writer: Mutex<()>,
+    /// The schema version this process brought up to date, if it did.
+    migrated_from: Option<u32>,
 }
 
 type Tx<'a> = rusqlite::Transaction<'a>;
@@ -119,13 +126,19 @@ impl Sqlite {
     /// newer one (written by a later release) is always refused.
     pub fn open(path: &Path, migrate: Migrate) -> StoreResult<Sqlite> {
         debug_assert_eq!(MIGRATIONS.len(), SCHEMA_VERSION as usize);
-        let store = Sqlite { path: path.to_owned(), pool: Mutex::new(Vec::new()), writer: Mutex::new(()) };
+        let mut store = Sqlite {
+            path: path.to_owned(),
+            pool: Mutex::new(Vec::new()),
+            writer: Mutex::new(()),
+            migrated_from: None,
+        };
         let mut conn = store.connect()?;
         let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         let fresh: bool =
             conn.query_row("SELECT COUNT(*) = 0 FROM sqlite_schema WHERE type = 'table'", [], |r| r.get(0))?;
         check_version(version, fresh, migrate)?;
         migrate_in(&mut conn, version)?;
+        store.migrated_from = (!fresh && version < SCHEMA_VERSION).then_some(version);
         restrict_permissions(path);
         store.put(conn);
         Ok(store)
@@ -193,6 +206,30 @@ fn migrate_in(conn: &mut Connection, from: u32) -> StoreResult<()> {
     Ok(())
 }
 
+/// Rewrites `user`'s access MAC from their row and windows, in `tx`.
+fn reseal_in(tx: &Tx<'_>, user: &str, sealer: Option<&Sealer>) -> StoreResult<()> {
+    let Some(sealer) = sealer else { return Ok(()) };
+    let row: Option<(i64, Option<i64>)> = tx
+        .query_row("SELECT created_at, suspended_at FROM users WHERE user = ?1", params![user], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((created_at, suspended_at)) = row else { return Ok(()) };
+    let mut stmt = tx.prepare_cached("SELECT starts_at, ends_at FROM windows WHERE user = ?1")?;
+    let mut windows = stmt
+        .query_map(params![user], |r| Ok((from_i64(r.get(0)?), from_i64(r.get(1)?))))?
+        .collect::<Result<Vec<_>, _>>()?;
+    windows.sort_unstable();
+    let facts = AccessFacts {
+        user,
+        created_at: from_i64(created_at),
+        suspended_at: suspended_at.map(from_i64),
+        windows: &windows,
+    };
+    tx.execute("UPDATE users SET access_mac = ?1 WHERE user = ?2", params![sealer(&facts), user])?;
+    Ok(())
+}
+
 fn insert_audit(tx: &Tx<'_>, lines: &[String]) -> StoreResult<()> {
     let mut stmt = tx.prepare_cached("INSERT INTO audit (line) VALUES (?1)")?;
     for line in lines {
@@ -230,6 +267,7 @@ impl Backend for Sqlite {
         version: u64,
         now: u64,
         audit: &[String],
+        sealer: Option<&Sealer>,
     ) -> StoreResult<bool> {
         self.write(|tx| {
             let n = tx.execute(
@@ -240,23 +278,46 @@ impl Backend for Sqlite {
             if n == 0 {
                 return Ok((false, false));
             }
+            reseal_in(tx, user, sealer)?;
             insert_audit(tx, audit)?;
             Ok((true, true))
         })
     }
 
+    fn migrated_from(&self) -> Option<u32> {
+        self.migrated_from
+    }
+
+    fn reseal_missing(&self, sealer: &Sealer) -> StoreResult<usize> {
+        self.write(|tx| {
+            let users = tx
+                .prepare("SELECT user FROM users WHERE access_mac IS NULL")?
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            for user in &users {
+                reseal_in(tx, user, Some(sealer))?;
+            }
+            Ok((true, users.len()))
+        })
+    }
+
     fn load_user(&self, user: &str) -> StoreResult<Option<LoadedUser>> {
         self.with(|conn| {
+            // One statement, one snapshot: the row and its windows.
             let mut stmt = conn.prepare_cached(
-                "SELECT credential, state, suspended_at, created_at FROM users WHERE user = ?1",
+                "SELECT credential, state, suspended_at, created_at, access_mac,
+                        (SELECT group_concat(starts_at || ':' || ends_at, ',') FROM windows WHERE user = ?1)
+                 FROM users WHERE user = ?1",
             )?;
             Ok(stmt
                 .query_row(params![user], |r| {
                     Ok(LoadedUser {
                         credential: r.get(0)?,
                         state: r.get(1)?,
-                        suspended: r.get::<_, Option<i64>>(2)?.is_some(),
+                        suspended_at: r.get::<_, Option<i64>>(2)?.map(from_i64),
                         created_at: from_i64(r.get(3)?),
+                        access_mac: r.get(4)?,
+                        windows: super::parse_windows(r.get::<_, Option<String>>(5)?.as_deref()),
                     })
                 })
                 .optional()?)
@@ -396,6 +457,7 @@ impl Backend for Sqlite {
         user: Option<&str>,
         at: Option<u64>,
         audit: &mut dyn FnMut(usize) -> Vec<String>,
+        sealer: Option<&Sealer>,
     ) -> StoreResult<usize> {
         self.write(|tx| {
             let at = at.map(to_i64);
@@ -416,6 +478,16 @@ impl Backend for Sqlite {
                     tx.execute("UPDATE users SET suspended_at = NULL WHERE suspended_at IS NOT NULL", [])?
                 }
             };
+            let changed = match user {
+                Some(u) => vec![u.to_owned()],
+                None => tx
+                    .prepare("SELECT user FROM users")?
+                    .query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()?,
+            };
+            for u in &changed {
+                reseal_in(tx, u, sealer)?;
+            }
             insert_audit(tx, &audit(n))?;
             Ok((true, n))
         })
@@ -489,6 +561,7 @@ impl Backend for Sqlite {
         token_hash: &[u8; 32],
         now: u64,
         rows: &mut dyn FnMut(&Invitation) -> Option<EnrollRows>,
+        sealer: Option<&Sealer>,
     ) -> StoreResult<Option<Invitation>> {
         self.write(|tx| {
             let Some(invitation) = invitation_in(tx, token_hash, now)? else { return Ok((false, None)) };
@@ -502,6 +575,7 @@ impl Backend for Sqlite {
                 "UPDATE invitations SET used_at = ?1 WHERE token_hash = ?2",
                 params![to_i64(now), &token_hash[..]],
             )?;
+            reseal_in(tx, &invitation.user, sealer)?;
             insert_audit(tx, &r.audit)?;
             Ok((true, Some(invitation)))
         })
@@ -548,6 +622,7 @@ impl Backend for Sqlite {
         ends_at: u64,
         now: u64,
         audit: &mut dyn FnMut(i64) -> String,
+        sealer: Option<&Sealer>,
     ) -> StoreResult<i64> {
         self.write(|tx| {
             tx.execute(
@@ -555,6 +630,7 @@ impl Backend for Sqlite {
                 params![user, to_i64(starts_at), to_i64(ends_at), to_i64(now)],
             )?;
             let id = tx.last_insert_rowid();
+            reseal_in(tx, user, sealer)?;
             insert_audit(tx, &[audit(id)])?;
             Ok((true, id))
         })
@@ -572,11 +648,18 @@ impl Backend for Sqlite {
         })
     }
 
-    fn remove_window(&self, user: &str, id: i64, audit: &[String]) -> StoreResult<bool> {
+    fn remove_window(
+        &self,
+        user: &str,
+        id: i64,
+        audit: &[String],
+        sealer: Option<&Sealer>,
+    ) -> StoreResult<bool> {
         self.write(|tx| {
             if tx.execute("DELETE FROM windows WHERE user = ?1 AND id = ?2", params![user, id])? == 0 {
                 return Ok((false, false));
             }
+            reseal_in(tx, user, sealer)?;
             insert_audit(tx, audit)?;
             Ok((true, true))
         })
