@@ -187,7 +187,7 @@ status, ch = http(HTTP_OTP, "/api/challenge", {"user": "bob"})
 status, v = http(HTTP_OTP, "/api/verify", {"user": "bob", "token": ch["token"], "answer": answer(ch["matrix"])})
 ticket = v.get("redirect", "").split("ticket=")[-1]
 code, reply, out = radclient(OTP_PORT, f'User-Name = "bob", User-Password = "{ticket}", {MA}')
-check("a login ticket from the portal logs in over RADIUS", len(ticket) > 64 and code == "Access-Accept", out)
+check("a login ticket from the portal (a handle of at most 64 characters) logs in over RADIUS", len(ticket) <= 64 and code == "Access-Accept", out)
 code, reply, out = radclient(OTP_PORT, f'User-Name = "bob", User-Password = "{ticket}", {MA}')
 check("... once: the replay is refused", code == "Access-Reject", out)
 
