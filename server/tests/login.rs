@@ -419,6 +419,24 @@ fn a_rolled_back_state_is_refused_by_a_node_that_saw_a_newer_one() {
     assert!(matches!(h.login.challenge("alice", Via::Http), Decision::Internal));
     let last = h.audit().pop().unwrap();
     assert_eq!((last["event"].as_str(), last["what"].as_str()), (Some("tampered"), Some("state_rollback")));
+    // Putting back the state read just before one guess is caught too (the node remembers the
+    // version each guess wrote, not only the one it read).
+    let bob = {
+        h.pattern_user("bob");
+        h.prompt("bob", Via::Http);
+        db.query_row("SELECT state, version FROM users WHERE user = 'bob'", [], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))
+        })
+        .unwrap()
+    };
+    let p = h.prompt("bob", Via::Http);
+    h.login.answer("bob", Some(p.token()), "000000pw", Via::Http, None);
+    db.execute(
+        "UPDATE users SET state = ?1, version = ?2 WHERE user = 'bob'",
+        rusqlite::params![bob.0, bob.1],
+    )
+    .unwrap();
+    assert!(matches!(h.login.challenge("bob", Via::Http), Decision::Internal));
     // Removed, then enrolled again: a new record, not a rollback.
     h.set(T0 + 1);
     assert!(h.login.remove("alice", "tanaka").unwrap());
@@ -466,6 +484,16 @@ fn a_database_writer_cannot_open_access_by_editing_windows_or_suspensions() {
             (last["event"].as_str(), last["what"].as_str(), last["user"].as_str()),
             (Some("tampered"), Some("access"), Some(*user))
         );
+    }
+    // An administrator's change does not re-sign a tampered row (the review: a window added
+    // afterwards blessed the deleted one); suspending still works and keeps the row refused.
+    let refused = h.login.add_window("bob", T0 + 3 * HOUR, T0 + 4 * HOUR, "tanaka").unwrap_err();
+    assert!(refused.contains("do not match their MAC"), "{refused}");
+    assert_eq!(h.login.suspend_all("tanaka").unwrap(), 5, "everyone not suspended yet, tampered rows too");
+    h.login.resume("carol", "tanaka").unwrap();
+    assert!(matches!(h.login.challenge("carol", Via::Http), Decision::Internal), "still refused");
+    for (user, _) in &attacks {
+        h.login.resume(user, "tanaka").unwrap();
     }
     // Legitimate changes through the service keep working, and a ticket's redemption checks too.
     h.pattern_user("gina");

@@ -619,6 +619,19 @@ fn a_site_password_first_factor_is_checked_without_telling_which_factor_failed()
         h.login(user, &answer, Some(&state))
     };
     assert_eq!(attempt(&h, "alice", "s3cret pass", true).code, Code::AccessAccept);
+    // The State says nothing of the password: every first request gets a new one, right or
+    // wrong (the review found a fixed tag telling a right guess from a wrong one for free).
+    let state = |h: &H, password: &str| h.login("alice", password, None).get(attr::STATE).unwrap().to_vec();
+    let (w1, w2, r1) = (state(&h, "wrong 1"), state(&h, "wrong 2"), state(&h, "s3cret pass"));
+    assert!(w1 != w2 && w1 != r1 && w2 != r1);
+    assert_eq!((w1.len(), w2.len()), (r1.len(), r1.len()));
+    assert!(
+        Client::new("vpn1", "127.0.0.1", SECRET, Flow::Challenge, false, true)
+            .unwrap()
+            .with_first_factor(FirstFactor::Password)
+            .is_err(),
+        "a ticket would skip the password"
+    );
     let wrong_password = attempt(&h, "alice", "wrong", true);
     let wrong_answer = attempt(&h, "alice", "s3cret pass", false);
     assert_eq!((wrong_password.code, wrong_answer.code), (Code::AccessReject, Code::AccessReject));

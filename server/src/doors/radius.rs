@@ -153,6 +153,13 @@ impl Client {
         if first_factor != FirstFactor::Ignored && self.flow != Flow::Challenge {
             return Err(format!("client {}: first_factor needs flow = \"challenge\"", self.name));
         }
+        // A ticket is redeemed in the first request: it would skip the site password.
+        if first_factor == FirstFactor::Password && self.tickets {
+            return Err(format!(
+                "client {}: first_factor = \"password\" and tickets = true do not go together (a ticket would skip the password)",
+                self.name
+            ));
+        }
         self.first_factor = first_factor;
         Ok(self)
     }

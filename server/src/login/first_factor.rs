@@ -51,6 +51,9 @@ pub fn record(key: &SiteKey, user: &str, password: &str) -> Result<Vec<u8>, Stri
     Ok(out)
 }
 
+/// Argon2id checks run one at a time (see [`check`]).
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The PHC string every check without a usable record is run against, so
 /// an unknown id, a user without a site password and a user with one take
 /// the same time. (Its password is not known to anyone: random bytes hashed
@@ -86,37 +89,50 @@ pub fn check(key: &SiteKey, user: &str, record: Option<&[u8]>, password: &str) -
         }
     });
     let real = stored.is_some();
+    // One Argon2id check at a time (19 MiB each): a flood of first requests waits here instead of
+    // taking memory by the gigabyte (the review counted 512 blocking threads).
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let Ok(hash) = PasswordHash::new(stored.unwrap_or(dummy())) else { return false };
     let ok = password.len() <= MAX_PASSWORD && hasher().verify_password(password.as_bytes(), &hash).is_ok();
     ok && real
 }
 
 /// The RADIUS State of a challenge after a first factor: the challenge's
-/// token, `.`, and a tag (22 base64url characters) that says under the site
-/// key whether the first factor was right. Tokens are base64url, so the dot
-/// is unambiguous; the State stays printable ASCII.
+/// token, `.`, a fresh random nonce and `.` a tag under the site key over
+/// user, token, nonce and whether the first factor was right (22 base64url
+/// characters each). The nonce makes every State new, so two States for
+/// one pending challenge never match whatever the passwords were (the
+/// review found that a fixed tag told a right guess from a wrong one for
+/// free). Tokens are base64url, so the dots are unambiguous; the State stays
+/// printable ASCII.
 pub fn tag_state(key: &SiteKey, user: &str, token: &str, ok: bool) -> String {
-    format!("{token}.{}", tag(key, user, token, ok))
+    let mut nonce = [0u8; 16];
+    // Without randomness the State still carries a tag, for `false`: the attempt fails closed.
+    let random = getrandom::fill(&mut nonce).is_ok();
+    let ok = ok && random;
+    let mut n = String::with_capacity(22);
+    super::handle::base64url(&nonce, &mut n);
+    format!("{token}.{n}.{}", tag(key, user, token, &n, ok))
 }
 
-fn tag(key: &SiteKey, user: &str, token: &str, ok: bool) -> String {
-    let mac = key.mac("matrixauth first factor", &[user.as_bytes(), token.as_bytes(), &[u8::from(ok)]]);
+fn tag(key: &SiteKey, user: &str, token: &str, nonce: &str, ok: bool) -> String {
+    let mac = key.mac(
+        "matrixauth first factor",
+        &[user.as_bytes(), token.as_bytes(), nonce.as_bytes(), &[u8::from(ok)]],
+    );
     let mut out = String::with_capacity(22);
     super::handle::base64url(mac.get(..16).unwrap_or_default(), &mut out);
     out
 }
 
 /// A State from [`tag_state`]: the token and whether the first factor was
-/// right. A State without a tag, or with a tag that is neither, is a wrong
-/// first factor (a token taken from elsewhere cannot skip it).
+/// right. A State without a nonce and tag, or with a tag that is neither,
+/// is a wrong first factor (a token taken from elsewhere cannot skip it).
 pub fn untag_state<'a>(key: &SiteKey, user: &str, state: &'a str) -> (&'a str, bool) {
-    match state.rsplit_once('.') {
-        Some((token, t)) => {
-            let ok = bool::from(tag(key, user, token, true).as_bytes().ct_eq(t.as_bytes()));
-            (token, ok)
-        }
-        None => (state, false),
-    }
+    let Some((rest, t)) = state.rsplit_once('.') else { return (state, false) };
+    let Some((token, nonce)) = rest.rsplit_once('.') else { return (rest, false) };
+    let ok = bool::from(tag(key, user, token, nonce, true).as_bytes().ct_eq(t.as_bytes()));
+    (token, ok)
 }
 
 #[cfg(test)]
@@ -148,6 +164,8 @@ mod tests {
         let yes = tag_state(&key, "alice", "AAAA", true);
         let no = tag_state(&key, "alice", "AAAA", false);
         assert_ne!(yes, no);
+        assert_ne!(no, tag_state(&key, "alice", "AAAA", false), "every State is new");
+        assert_ne!(yes, tag_state(&key, "alice", "AAAA", true));
         assert_eq!(untag_state(&key, "alice", &yes), ("AAAA", true));
         assert_eq!(untag_state(&key, "alice", &no), ("AAAA", false));
         assert_eq!(untag_state(&key, "bob", &yes), ("AAAA", false));

@@ -561,6 +561,8 @@ impl Login {
         // Read before any store access, for every kind of holder alike (its cost is timing-neutral).
         let _ = self.share();
         let mut suspended: Option<Vec<u8>> = None;
+        // The version the run leaves: the winning run's is what the store now holds.
+        let mut left: Option<(u64, u64)> = None;
         let known = self.store.update(user, |record| {
             let access = match self.access_of(user, record, now) {
                 Ok(a) => a,
@@ -582,12 +584,20 @@ impl Login {
                 Ok(secret) => f(&auth, Holder::Enrolled, &secret, &mut record.state, access),
                 Err(e) => Decision::internal(&e),
             };
+            left = Some((record.created_at, record.state.version()));
             let mut lines = events.take();
             Self::decision_lines(user, via, Holder::Enrolled, call, &decision, now, &mut lines);
             (Some(decision), lines)
         });
         match known {
-            Ok(Some(Some(decision))) => return decision,
+            Ok(Some(Some(decision))) => {
+                // Remember the version written, not only the one read: else putting back the
+                // state read before each guess would never look older (the review's finding).
+                if let Some((created_at, version)) = left {
+                    let _ = self.check_version(user, created_at, version, now);
+                }
+                return decision;
+            }
             Ok(_) => {}
             Err(e) => return Decision::store_failure(&e),
         }

@@ -36,6 +36,9 @@ pub enum StoreError {
     Contended,
     /// The database's schema is not this build's (`matrixauth db migrate`).
     Schema(String),
+    /// A user's suspension or windows do not match their access MAC: a
+    /// change was refused rather than re-sign a row changed without the keyring.
+    Tampered(String),
 }
 
 impl std::fmt::Display for StoreError {
@@ -47,6 +50,11 @@ impl std::fmt::Display for StoreError {
             StoreError::Encode(e) => write!(f, "cannot encode a user state: {e}"),
             StoreError::Contended => f.write_str("too many concurrent updates of one user"),
             StoreError::Schema(m) => f.write_str(m),
+            StoreError::Tampered(user) => write!(
+                f,
+                "the suspension or access windows of {user:?} do not match their MAC (changed in the database \
+                 without the keyring?): nothing changed"
+            ),
         }
     }
 }
@@ -107,6 +115,9 @@ pub struct AccessFacts<'a> {
 /// the site key). Given to the store by the service; a store without one
 /// (tests of the store alone) writes none.
 pub type Sealer = std::sync::Arc<dyn Fn(&AccessFacts<'_>) -> Vec<u8> + Send + Sync>;
+
+/// The access MAC a user's facts call for, and the one stored.
+pub(crate) type MacPair = (Vec<u8>, Option<Vec<u8>>);
 
 /// A user's row as a backend reads it for a login.
 pub struct LoadedUser {

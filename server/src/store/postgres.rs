@@ -296,20 +296,25 @@ fn insert_audit(tx: &mut Transaction<'_>, q: &mut Stmts, lines: &[String]) -> St
     Ok(())
 }
 
-/// Rewrites `user`'s access MAC from their row and windows, in `tx`.
-fn reseal_in(
+/// The access MAC `user`'s row and windows call for now, and the one
+/// stored (`None`: no such user).
+fn access_in(
     tx: &mut Transaction<'_>,
     q: &mut Stmts,
     user: &str,
-    sealer: Option<&Sealer>,
-) -> StoreResult<()> {
-    let Some(sealer) = sealer else { return Ok(()) };
-    let Some(row) =
-        query_opt_c(tx, q, "SELECT created_at, suspended_at FROM users WHERE user_id = $1", &[&user])?
+    sealer: &Sealer,
+) -> StoreResult<Option<super::MacPair>> {
+    let Some(row) = query_opt_c(
+        tx,
+        q,
+        "SELECT created_at, suspended_at, access_mac FROM users WHERE user_id = $1",
+        &[&user],
+    )?
     else {
-        return Ok(());
+        return Ok(None);
     };
-    let (created_at, suspended_at): (i64, Option<i64>) = (col(&row, 0)?, col(&row, 1)?);
+    let (created_at, suspended_at, stored): (i64, Option<i64>, Option<Vec<u8>>) =
+        (col(&row, 0)?, col(&row, 1)?, col(&row, 2)?);
     let mut windows: Vec<(u64, u64)> =
         query_c(tx, q, "SELECT starts_at, ends_at FROM windows WHERE user_id = $1", &[&user])?
             .iter()
@@ -322,8 +327,37 @@ fn reseal_in(
         suspended_at: suspended_at.map(from_i64),
         windows: &windows,
     };
-    let mac = sealer(&facts);
-    execute_c(tx, q, "UPDATE users SET access_mac = $1 WHERE user_id = $2", &[&mac, &user])?;
+    Ok(Some((sealer(&facts), stored)))
+}
+
+/// Refuses to change `user`'s access when their stored MAC does not match
+/// their facts: a change made now would re-sign a tampered row.
+fn verify_in(
+    tx: &mut Transaction<'_>,
+    q: &mut Stmts,
+    user: &str,
+    sealer: Option<&Sealer>,
+) -> StoreResult<()> {
+    let Some(sealer) = sealer else { return Ok(()) };
+    match access_in(tx, q, user, sealer)? {
+        Some((expected, stored)) if stored.as_deref() != Some(expected.as_slice()) => {
+            Err(StoreError::Tampered(user.to_owned()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Rewrites `user`'s access MAC from their row and windows, in `tx`.
+fn reseal_in(
+    tx: &mut Transaction<'_>,
+    q: &mut Stmts,
+    user: &str,
+    sealer: Option<&Sealer>,
+) -> StoreResult<()> {
+    let Some(sealer) = sealer else { return Ok(()) };
+    if let Some((mac, _)) = access_in(tx, q, user, sealer)? {
+        execute_c(tx, q, "UPDATE users SET access_mac = $1 WHERE user_id = $2", &[&mac, &user])?;
+    }
     Ok(())
 }
 
@@ -580,6 +614,23 @@ impl Backend for Postgres {
         sealer: Option<&Sealer>,
     ) -> StoreResult<usize> {
         self.write(|tx, q| {
+            let targets: Vec<String> = match user {
+                Some(u) => vec![u.to_owned()],
+                None => query_c(tx, q, "SELECT user_id FROM users", &[])?
+                    .iter()
+                    .map(|r| col(r, 0))
+                    .collect::<StoreResult<_>>()?,
+            };
+            // Suspending is never refused (an emergency switch), but only rows whose MAC checks
+            // are re-signed: a row changed without the keyring stays refused at every login.
+            let mut verified = Vec::new();
+            for u in targets {
+                match verify_in(tx, q, &u, sealer) {
+                    Ok(()) => verified.push(u),
+                    Err(StoreError::Tampered(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
             let at = at.map(to_i64);
             // Only rows that change: suspending a suspended user keeps the first time.
             let n = match (user, at) {
@@ -606,14 +657,7 @@ impl Backend for Postgres {
                 )?,
             };
             let n = count(n);
-            let changed: Vec<String> = match user {
-                Some(u) => vec![u.to_owned()],
-                None => query_c(tx, q, "SELECT user_id FROM users", &[])?
-                    .iter()
-                    .map(|r| col(r, 0))
-                    .collect::<StoreResult<_>>()?,
-            };
-            for u in &changed {
+            for u in &verified {
                 reseal_in(tx, q, u, sealer)?;
             }
             insert_audit(tx, q, &audit(n))?;
@@ -696,6 +740,7 @@ impl Backend for Postgres {
             // it used.
             let Some(invitation) = invitation_in(tx, q, token_hash, now, true)? else { return Ok((false, None)) };
             let Some(r) = rows(&invitation) else { return Ok((false, Some(invitation))) };
+            verify_in(tx, q, &invitation.user, sealer)?;
             execute_c(tx, q,
                 "INSERT INTO users (user_id, credential, state, version, created_at) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (user_id) DO UPDATE SET credential = EXCLUDED.credential",
@@ -750,6 +795,7 @@ impl Backend for Postgres {
         sealer: Option<&Sealer>,
     ) -> StoreResult<i64> {
         self.write(|tx, q| {
+            verify_in(tx, q, user, sealer)?;
             let row = query_one_c(
                 tx,
                 q,
@@ -792,6 +838,7 @@ impl Backend for Postgres {
         sealer: Option<&Sealer>,
     ) -> StoreResult<bool> {
         self.write(|tx, q| {
+            verify_in(tx, q, user, sealer)?;
             if execute_c(tx, q, "DELETE FROM windows WHERE user_id = $1 AND id = $2", &[&user, &id])? == 0 {
                 return Ok((false, false));
             }

@@ -206,15 +206,17 @@ fn migrate_in(conn: &mut Connection, from: u32) -> StoreResult<()> {
     Ok(())
 }
 
-/// Rewrites `user`'s access MAC from their row and windows, in `tx`.
-fn reseal_in(tx: &Tx<'_>, user: &str, sealer: Option<&Sealer>) -> StoreResult<()> {
-    let Some(sealer) = sealer else { return Ok(()) };
-    let row: Option<(i64, Option<i64>)> = tx
-        .query_row("SELECT created_at, suspended_at FROM users WHERE user = ?1", params![user], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+/// The access MAC `user`'s row and windows call for now, and the one
+/// stored (`None`: no such user).
+fn access_in(tx: &Tx<'_>, user: &str, sealer: &Sealer) -> StoreResult<Option<super::MacPair>> {
+    let row: Option<(i64, Option<i64>, Option<Vec<u8>>)> = tx
+        .query_row(
+            "SELECT created_at, suspended_at, access_mac FROM users WHERE user = ?1",
+            params![user],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()?;
-    let Some((created_at, suspended_at)) = row else { return Ok(()) };
+    let Some((created_at, suspended_at, stored)) = row else { return Ok(None) };
     let mut stmt = tx.prepare_cached("SELECT starts_at, ends_at FROM windows WHERE user = ?1")?;
     let mut windows = stmt
         .query_map(params![user], |r| Ok((from_i64(r.get(0)?), from_i64(r.get(1)?))))?
@@ -226,7 +228,27 @@ fn reseal_in(tx: &Tx<'_>, user: &str, sealer: Option<&Sealer>) -> StoreResult<()
         suspended_at: suspended_at.map(from_i64),
         windows: &windows,
     };
-    tx.execute("UPDATE users SET access_mac = ?1 WHERE user = ?2", params![sealer(&facts), user])?;
+    Ok(Some((sealer(&facts), stored)))
+}
+
+/// Refuses to change `user`'s access when their stored MAC does not match
+/// their facts: a change made now would re-sign a tampered row.
+fn verify_in(tx: &Tx<'_>, user: &str, sealer: Option<&Sealer>) -> StoreResult<()> {
+    let Some(sealer) = sealer else { return Ok(()) };
+    match access_in(tx, user, sealer)? {
+        Some((expected, stored)) if stored.as_deref() != Some(expected.as_slice()) => {
+            Err(StoreError::Tampered(user.to_owned()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Rewrites `user`'s access MAC from their row and windows, in `tx`.
+fn reseal_in(tx: &Tx<'_>, user: &str, sealer: Option<&Sealer>) -> StoreResult<()> {
+    let Some(sealer) = sealer else { return Ok(()) };
+    if let Some((mac, _)) = access_in(tx, user, sealer)? {
+        tx.execute("UPDATE users SET access_mac = ?1 WHERE user = ?2", params![mac, user])?;
+    }
     Ok(())
 }
 
@@ -460,6 +482,23 @@ impl Backend for Sqlite {
         sealer: Option<&Sealer>,
     ) -> StoreResult<usize> {
         self.write(|tx| {
+            let targets = match user {
+                Some(u) => vec![u.to_owned()],
+                None => tx
+                    .prepare("SELECT user FROM users")?
+                    .query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()?,
+            };
+            // Suspending is never refused (an emergency switch), but only rows whose MAC checks
+            // are re-signed: a row changed without the keyring stays refused at every login.
+            let mut verified = Vec::new();
+            for u in targets {
+                match verify_in(tx, &u, sealer) {
+                    Ok(()) => verified.push(u),
+                    Err(StoreError::Tampered(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
             let at = at.map(to_i64);
             // Only rows that change: suspending a suspended user keeps the first time.
             let n = match (user, at) {
@@ -478,14 +517,7 @@ impl Backend for Sqlite {
                     tx.execute("UPDATE users SET suspended_at = NULL WHERE suspended_at IS NOT NULL", [])?
                 }
             };
-            let changed = match user {
-                Some(u) => vec![u.to_owned()],
-                None => tx
-                    .prepare("SELECT user FROM users")?
-                    .query_map([], |r| r.get::<_, String>(0))?
-                    .collect::<Result<Vec<_>, _>>()?,
-            };
-            for u in &changed {
+            for u in &verified {
                 reseal_in(tx, u, sealer)?;
             }
             insert_audit(tx, &audit(n))?;
@@ -566,6 +598,7 @@ impl Backend for Sqlite {
         self.write(|tx| {
             let Some(invitation) = invitation_in(tx, token_hash, now)? else { return Ok((false, None)) };
             let Some(r) = rows(&invitation) else { return Ok((false, Some(invitation))) };
+            verify_in(tx, &invitation.user, sealer)?;
             tx.execute(
                 "INSERT INTO users (user, credential, state, version, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (user) DO UPDATE SET credential = excluded.credential",
@@ -625,6 +658,7 @@ impl Backend for Sqlite {
         sealer: Option<&Sealer>,
     ) -> StoreResult<i64> {
         self.write(|tx| {
+            verify_in(tx, user, sealer)?;
             tx.execute(
                 "INSERT INTO windows (user, starts_at, ends_at, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![user, to_i64(starts_at), to_i64(ends_at), to_i64(now)],
@@ -656,6 +690,7 @@ impl Backend for Sqlite {
         sealer: Option<&Sealer>,
     ) -> StoreResult<bool> {
         self.write(|tx| {
+            verify_in(tx, user, sealer)?;
             if tx.execute("DELETE FROM windows WHERE user = ?1 AND id = ?2", params![user, id])? == 0 {
                 return Ok((false, false));
             }

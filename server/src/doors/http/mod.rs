@@ -633,8 +633,13 @@ async fn request_guard(
         let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
         // Every X-Forwarded-For line, in order, as one list (RFC 9110 §5.3): a proxy that adds
         // its own line (HAProxy's `option forwardfor`) comes after the client's.
-        let lines: Vec<&str> =
-            headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+        // Read lossily: a line that is not plain ASCII (a client's junk in front of what the proxy
+        // appended) still yields its right-most entries.
+        let lines: Vec<String> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
         let forwarded = (!lines.is_empty()).then(|| lines.join(","));
         if let Some(axum::extract::ConnectInfo(peer)) = peer
             && let client = crate::net::client_address(peer.ip(), forwarded.as_deref(), &app.trusted_proxies)
