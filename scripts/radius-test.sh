@@ -63,15 +63,18 @@ TOML
 mkdir -m 700 "$tmp/data"
 read -r http_ch radius_ch < <(serve vpn-challenge challenge false false)
 # Enrollment needs the administrator's invitation: the token is the link's fragment.
-for user in alice bob carol dave; do
+for user in alice bob carol dave vendor.user-with-a-long-id-030; do
   "$bin" users invite "$user" --data "$tmp/data" --json
 done > "$tmp/links"
 python3 scripts/mxtest.py enrol "$http_ch" "$tmp/links"
 # A grid-card holder, issued by the administrator's command (it prints the card).
 "$bin" card frank --data "$tmp/data" > "$tmp/frank.card"
 read -r http_otp radius_otp < <(serve vpn-otp otp true false)
+# A 30-byte client name (the tickets' audience) for a 30-byte user id (issue 27): the ticket must
+# still fit a RADIUS password.
+read -r http_long radius_long < <(serve fortigate-branch-office-01-xyz otp true false)
 # pam_radius_auth 2.0.0 (Debian 12) sends no Message-Authenticator: its client must be legacy.
 read -r _ radius_pam < <(serve vpn-pam challenge false true "$pam_secret")
 
-MATRIXAUTH_BIN="$bin" MATRIXAUTH_DATA="$tmp/data" CARD_FILE="$tmp/frank.card" python3 scripts/radius_peers.py "$radius_ch" "$radius_otp" "$http_ch" "$http_otp" "$secret" "$radius_pam" "$pam_secret"
+LONG_HTTP="$http_long" LONG_RADIUS="$radius_long" MATRIXAUTH_BIN="$bin" MATRIXAUTH_DATA="$tmp/data" CARD_FILE="$tmp/frank.card" python3 scripts/radius_peers.py "$radius_ch" "$radius_otp" "$http_ch" "$http_otp" "$secret" "$radius_pam" "$pam_secret"
 echo "audit lines written by the RADIUS side: $(grep -c '"event":"radius"' <("$bin" audit tail -n 1000000 --json --data "$tmp/data"))"

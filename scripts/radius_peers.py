@@ -194,6 +194,14 @@ status, v = http(HTTP_OTP, "/api/verify", {"user": "bob", "token": ch["token"], 
 ticket = v.get("redirect", "").split("ticket=")[-1]
 code, reply, out = radclient(OTP_PORT, f'User-Name = "bob", User-Password = "{ticket}", {MA}')
 check("a login ticket from the portal (a handle of at most 64 characters) logs in over RADIUS", len(ticket) <= 64 and code == "Access-Accept", out)
+if "LONG_RADIUS" in os.environ:
+    long_user = "vendor.user-with-a-long-id-030"
+    status, ch = http(os.environ["LONG_HTTP"], "/api/challenge", {"user": long_user})
+    status, v = http(os.environ["LONG_HTTP"], "/api/verify", {"user": long_user, "token": ch["token"], "answer": answer(ch["matrix"])})
+    t = v.get("redirect", "").split("ticket=")[-1]
+    code, reply, out = radclient(os.environ["LONG_RADIUS"], f'User-Name = "{long_user}", User-Password = "{t}", {MA}')
+    check("a 30-byte user on a 30-byte client name redeems the portal's ticket through radclient",
+          len(t) <= 64 and code == "Access-Accept", out)
 code, reply, out = radclient(OTP_PORT, f'User-Name = "bob", User-Password = "{ticket}", {MA}')
 check("... once: the replay is refused", code == "Access-Reject", out)
 
