@@ -879,15 +879,10 @@ impl Login {
                 (owner, decision)
             }
         };
-        let named = user.unwrap_or(&owner);
-        Self::decision_lines(named, via, Holder::Enrolled, Call::Challenge, &decision, now, &mut lines);
         if let Decision::Suspended = decision {
             lines.push(AuditEvent::SuspendedRefused { time: now, user: &owner, via }.to_line());
         }
-        match self.store.append_audit(&lines) {
-            Ok(()) => decision,
-            Err(e) => Decision::store_failure(&e),
-        }
+        self.finish(user.unwrap_or(&owner), via, decision, lines, now)
     }
 
     /// A ticket handle: its row (keyed id, MAC), then the checks in an order
