@@ -29,8 +29,9 @@ trap cleanup EXIT
 pg_start "$tmp"
 echo "--- PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT (cluster in $tmp/pg, run as $( [ "$(id -u)" = 0 ] && echo postgres || id -un))"
 
-echo "--- the store conformance suite: SQLite and PostgreSQL"
+echo "--- the store conformance suite and the tamper suite: SQLite and PostgreSQL"
 MATRIXAUTH_TEST_DATABASE_URL="$PG_URL" cargo test --locked -q -p matrixauth-server --test store_conformance 2>&1 | tail -3
+MATRIXAUTH_TEST_DATABASE_URL="$PG_URL" cargo test --locked -q -p matrixauth-server --test tamper 2>&1 | tail -3
 
 echo "--- two nodes on one PostgreSQL"
 port() { python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_$1); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }

@@ -130,6 +130,8 @@ pub struct Appliance {
 pub struct Audit {
     /// Days to keep audit lines (0: for ever).
     pub retention_days: Option<u64>,
+    /// This node's name in the audit chain (default: the host name).
+    pub node: Option<String>,
 }
 
 impl File {

@@ -32,6 +32,9 @@ struct Cli {
     /// The database: postgres://user@host/db (nodes sharing one), or sqlite:PATH [default: matrixauth.db in the data folder]
     #[arg(long, global = true, value_name = "URL", env = "MATRIXAUTH_DATABASE", hide_env_values = true)]
     database: Option<String>,
+    /// This node's name in the audit chain (one chain per node sharing a database) [default: the host name]
+    #[arg(long, global = true, value_name = "NAME", env = "MATRIXAUTH_NODE")]
+    node: Option<String>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -118,6 +121,14 @@ enum UsersCmd {
     },
     /// Remove a user with their access windows and invitations
     Remove { user: String },
+    /// Set a user's roles (admin, approver, auditor; none for a vendor user): they replace the
+    /// ones held
+    Role {
+        user: String,
+        /// The roles; none clears them
+        #[arg(value_parser = ["admin", "approver", "auditor"])]
+        roles: Vec<String>,
+    },
     /// Approved access windows: a user with windows may log in only inside one
     Window {
         #[command(subcommand)]
@@ -177,6 +188,32 @@ enum AuditCmd {
         to: u64,
         #[arg(long, value_enum, default_value_t = Format::Csv)]
         format: Format,
+        /// Write to FILE (owner-only) instead of standard output
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check the audit log's chains: edited, removed, inserted or reordered lines, and restored
+    /// older user states (exit 4 if anything is found)
+    Verify {
+        /// Report only lines from this time: "2026-11-01" or "2026-11-01 09:00" (local time)
+        #[arg(long, value_parser = when::parse)]
+        from: Option<u64>,
+        /// Report only lines before this time
+        #[arg(long, value_parser = when::parse)]
+        to: Option<u64>,
+        /// Check an export (`audit export --format jsonl`) instead of the database
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// With --file: the audit key (from `audit key`) in FILE, instead of the data folder's
+        #[arg(long, value_name = "FILE", requires = "file")]
+        key_file: Option<PathBuf>,
+        /// The report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the audit key, with which an auditor checks exports away from the server (audited;
+    /// it lets its holder write lines that check, nothing else)
+    Key {
         /// Write to FILE (owner-only) instead of standard output
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
@@ -281,6 +318,8 @@ enum Fail {
     Usage(String),
     /// 3: data folder, keyring or database.
     Data(String),
+    /// 4: `audit verify` found the log altered.
+    Unverified(String),
 }
 
 type Res<T = ()> = Result<T, Fail>;
@@ -296,6 +335,7 @@ fn data(e: String) -> Fail {
 struct Ctx {
     data: PathBuf,
     database: Option<String>,
+    node: String,
     file: File,
 }
 
@@ -307,7 +347,14 @@ impl Ctx {
         };
         let data = cli.data.clone().or_else(|| file.data.clone()).unwrap_or_else(|| "matrixauth-data".into());
         let database = cli.database.clone().or_else(|| file.database.url.clone());
-        Ok(Ctx { data, database, file })
+        let node =
+            cli.node.clone().or_else(|| file.audit.node.clone()).unwrap_or_else(login::default_node_name);
+        if !login::valid_node_name(&node) {
+            return Err(Fail::Usage(format!(
+                "--node / audit.node {node:?}: 1 to 64 letters, digits, '.', '_' or '-'"
+            )));
+        }
+        Ok(Ctx { data, database, node, file })
     }
 
     fn database(&self, dir: &DataDir) -> Res<String> {
@@ -358,6 +405,7 @@ impl Ctx {
                 .and_then(|a| a.appliance_ticket)
                 .or(self.file.appliance.ticket)
                 .unwrap_or_default(),
+            audit_node: self.node.clone(),
         })
         .map_err(Fail::Data)
     }
@@ -672,6 +720,7 @@ fn users(ctx: &Ctx, cmd: Option<UsersCmd>) -> Res {
                 .map_err(refused)?)
         }
         UsersCmd::Remove { user } => out(&admin::remove(login, &user).map_err(refused)?),
+        UsersCmd::Role { user, roles } => out(&admin::set_roles(login, &user, &roles).map_err(refused)?),
         UsersCmd::Window { cmd } => match cmd {
             WindowCmd::Add { user, from, to } => {
                 out(&admin::window_add(login, &user, from, to).map_err(refused)?)
@@ -683,12 +732,35 @@ fn users(ctx: &Ctx, cmd: Option<UsersCmd>) -> Res {
 }
 
 fn audit(ctx: &Ctx, cmd: Option<AuditCmd>) -> Res {
+    if let Some(AuditCmd::Verify { from, to, file: Some(file), key_file: Some(key_file), json }) = &cmd {
+        // An auditor's machine: the export and the key, no data folder.
+        let text = read_text(file)?;
+        let key = login::chain::AuditKey::from_hex(&read_text(key_file)?).map_err(Fail::Usage)?;
+        let range = verify_range(*from, *to)?;
+        let (report, ok) = admin::verify_export_with_key(&text, &key, range, *json).map_err(data)?;
+        return verified(&report, ok);
+    }
     let login = ctx.admin()?;
     let login = &*login;
     match cmd.unwrap_or(AuditCmd::Tail { lines: 20, json: false }) {
         AuditCmd::Tail { lines, json } => out(&admin::audit(login, Some(lines), json).map_err(data)?),
         AuditCmd::Prune { days } => {
             out(&format!("{}\n", admin::prune_audit(login, days, false).map_err(data)?.unwrap_or_default()))
+        }
+        AuditCmd::Verify { from, to, file, key_file: _, json } => {
+            let range = verify_range(from, to)?;
+            let text = file.as_deref().map(read_text).transpose()?;
+            let (report, ok) =
+                admin::verify(login, range, text.as_deref().map(|t| (t, None)), json).map_err(data)?;
+            verified(&report, ok)
+        }
+        AuditCmd::Key { output } => {
+            let key = admin::audit_key(login).map_err(data)?;
+            let text = zeroize::Zeroizing::new(format!("{}\n", key.as_str()));
+            match output {
+                None => out(&text),
+                Some(path) => write_private(&path, &text),
+            }
         }
         AuditCmd::Export { from, to, format, output } => {
             let format = match format {
@@ -711,6 +783,30 @@ fn audit(ctx: &Ctx, cmd: Option<AuditCmd>) -> Res {
             }
         }
     }
+}
+
+/// `--from`/`--to` of `audit verify`, either or both.
+fn verify_range(from: Option<u64>, to: Option<u64>) -> Res<Option<(u64, u64)>> {
+    match (from, to) {
+        (None, None) => Ok(None),
+        (f, t) => {
+            let (f, t) = (f.unwrap_or(0), t.unwrap_or(u64::MAX));
+            if t <= f {
+                return Err(Fail::Usage("--to must be after --from".to_owned()));
+            }
+            Ok(Some((f, t)))
+        }
+    }
+}
+
+/// Prints a verification report; exit 4 when the log does not check.
+fn verified(report: &str, ok: bool) -> Res {
+    out(report)?;
+    if ok { Ok(()) } else { Err(Fail::Unverified("the audit log does not check (see above)".to_owned())) }
+}
+
+fn read_text(path: &Path) -> Res<String> {
+    std::fs::read_to_string(path).map_err(|e| Fail::Usage(format!("{}: {e}", path.display())))
 }
 
 fn run(cli: Cli) -> Res {
@@ -769,6 +865,7 @@ fn main() -> ExitCode {
                 Fail::Refused(m) => (1, m),
                 Fail::Usage(m) => (2, m),
                 Fail::Data(m) => (3, m),
+                Fail::Unverified(m) => (4, m),
             };
             matrixauth_server::warn!("matrixauth: {}", msg.trim_end());
             ExitCode::from(code)

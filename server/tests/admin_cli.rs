@@ -133,7 +133,7 @@ fn admin_commands_speak_local_time_and_json_and_audit_every_action() {
     assert_eq!(keyring.lines().filter(|l| !l.starts_with('#')).count(), 2);
     assert!(keyring.lines().nth(1).unwrap().starts_with("2 "), "the new key signs: first line");
     assert!(ok(&data, &["users", "list"]).contains("bob\t"));
-    assert_eq!(ok(&data, &["db", "migrate"]), "schema 7: up to date\n");
+    assert_eq!(ok(&data, &["db", "migrate"]), "schema 8: up to date\n");
     // Suspension: shown, idempotent, and given back.
     assert!(ok(&data, &["users", "suspend", "bob"]).starts_with("bob suspended"));
     assert!(ok(&data, &["users", "suspend", "bob"]).contains("suspended already"));
@@ -342,4 +342,59 @@ fn signed_tickets_for_radius_clients_are_warned_about_at_start() {
     }
     let res = Command::new(BIN).args(["serve", "--appliance-ticket", "long"]).output().unwrap();
     assert_eq!(res.status.code(), Some(2));
+}
+
+/// Issue 21, item 4: `audit verify` checks the database's chains and an
+/// export's, with the data folder's key or the audit key alone (an
+/// auditor's machine); anything altered exits 4 and names the first bad line.
+#[test]
+fn audit_verify_checks_the_database_and_an_export_with_the_audit_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["init"]);
+    ok(&data, &["card", "bob"]);
+    ok(&data, &["users", "role", "bob", "auditor"]);
+    assert!(ok(&data, &["users", "show", "bob"]).contains("roles:             auditor"));
+    ok(&data, &["users", "suspend", "bob"]);
+    let report = ok(&data, &["audit", "verify"]);
+    assert!(report.contains("the audit log checks"), "{report}");
+    let export = dir.path().join("export.jsonl");
+    let args = ["audit", "export", "--from", "2000-01-01", "--to", "2100-01-01", "--format", "jsonl", "-o"];
+    ok(&data, &[&args[..], &[export.to_str().unwrap()]].concat());
+    let text = std::fs::read_to_string(&export).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (first["chain"]["seq"].as_u64(), first["event"].as_str()),
+        (Some(1), Some("admin")),
+        "{first}"
+    );
+    assert!(ok(&data, &["audit", "verify", "--file", export.to_str().unwrap()]).contains("checks"));
+    // The auditor's machine: the export and the key, no data folder.
+    let key = dir.path().join("audit.key");
+    ok(&data, &["audit", "key", "-o", key.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&key).unwrap().trim().len(), 64);
+    let elsewhere = dir.path().join("no-data-here");
+    let check = |file: &std::path::Path| {
+        run(
+            &elsewhere,
+            &["audit", "verify", "--file", file.to_str().unwrap(), "--key-file", key.to_str().unwrap()],
+        )
+    };
+    let res = check(&export);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    assert!(!elsewhere.exists(), "no data folder made");
+    // One exported line edited: exit 4, the line named.
+    let edited = dir.path().join("edited.jsonl");
+    std::fs::write(&edited, text.replacen("\"suspend\"", "\"resume\"", 1)).unwrap();
+    let res = check(&edited);
+    assert_eq!(res.status.code(), Some(4));
+    let out = String::from_utf8(res.stdout).unwrap();
+    assert!(out.contains("EDITED") && out.contains("does not check"), "{out}");
+    // A line deleted in the database: exit 4 there too.
+    let db = rusqlite::Connection::open(data.join("matrixauth.db")).unwrap();
+    db.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
+    let res = run(&data, &["audit", "verify", "--json"]);
+    assert_eq!(res.status.code(), Some(4));
+    let v: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
+    assert_eq!((v["ok"].as_bool(), v["findings"][0]["kind"].as_str()), (Some(false), Some("gap")), "{v}");
 }

@@ -518,7 +518,14 @@ fn the_migration_to_schema_7_seals_existing_users_once() {
             mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap().seal(&keyring, "old").unwrap();
         assert!(store.create_user("old", &sealed, &mx::UserState::new(), T0, &[]).unwrap());
         let db = rusqlite::Connection::open(&path).unwrap();
-        db.execute_batch("ALTER TABLE users DROP COLUMN access_mac; PRAGMA user_version = 6;").unwrap();
+        db.execute_batch(
+            "DROP INDEX audit_chain; DROP TABLE audit_heads; DROP TABLE roles;
+             ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN seq;
+             ALTER TABLE audit DROP COLUMN prev; ALTER TABLE audit DROP COLUMN mac;
+             ALTER TABLE audit DROP COLUMN subject; ALTER TABLE audit DROP COLUMN version;
+             ALTER TABLE users DROP COLUMN access_mac; PRAGMA user_version = 6;",
+        )
+        .unwrap();
     }
     let clock = || -> matrixauth_server::login::Clock { Arc::new(|| T0) };
     let login =

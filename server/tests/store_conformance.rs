@@ -376,7 +376,9 @@ fn windows_users_and_the_audit_log(db: &Db) {
     assert_eq!(between.len(), 2, "the window's line and the removal; `to` is exclusive: {between:?}");
     assert_eq!(b.audit(Some(1)).unwrap().len(), 1);
     let removed = a
-        .prune_audit(T0 + 600, |n| Some(format!("{{\"time\":{},\"event\":\"pruned\",\"n\":{n}}}", T0 + 600)))
+        .prune_audit(T0 + 600, |p| {
+            Some(format!("{{\"time\":{},\"event\":\"pruned\",\"n\":{}}}", T0 + 600, p.removed))
+        })
         .unwrap();
     assert_eq!(removed, 3, "enrol's line (time 1), the window's (T0) and the removal (T0+500)");
     let left: Vec<String> = b.audit(None).unwrap();

@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::login::{AdminAction, Login};
+use crate::login::{AdminAction, Login, chain};
+use crate::store::chain::ChainRow;
 use crate::when;
 
 /// Who ran the command: the login behind `sudo`, else the user, else (no
@@ -122,6 +123,7 @@ pub fn show(login: &Login, user: &str, json_out: bool) -> Result<Option<String>,
             "windows": windows.iter().map(|w| json!({"id": w.id, "from": w.starts_at, "to": w.ends_at})).collect::<Vec<_>>(),
             "mayLogInNow": allowed && !suspended, "suspended": suspended,
             "openInvitationExpiresAt": invitations.first().map(|i| i.2),
+            "roles": record.roles,
         });
         return Ok(Some(format!("{body}\n")));
     }
@@ -136,6 +138,8 @@ pub fn show(login: &Login, user: &str, json_out: bool) -> Result<Option<String>,
         s.failures_since_success()
     );
     let _ = writeln!(out, "lock:              {}", lock_text(s.lock_at(now)));
+    let roles = if record.roles.is_empty() { "none".to_owned() } else { record.roles.join(", ") };
+    let _ = writeln!(out, "roles:             {roles}");
     if suspended {
         let _ =
             writeln!(out, "suspended:         yes: refused at every door (`matrixauth users resume {user}`)");
@@ -279,6 +283,19 @@ pub fn window_list(login: &Login, user: &str, json_out: bool) -> Result<String, 
     Ok(out)
 }
 
+/// `matrixauth users role USER [ROLE…]`: replaces the user's roles.
+pub fn set_roles(login: &Login, user: &str, roles: &[String]) -> Result<String, String> {
+    if login.set_roles(user, roles, &operator())? {
+        Ok(if roles.is_empty() {
+            format!("{user} holds no role now\n")
+        } else {
+            format!("{user} holds {} now\n", roles.join(", "))
+        })
+    } else {
+        Err(format!("no user {user:?}"))
+    }
+}
+
 /// `matrixauth users window remove USER ID`.
 pub fn window_remove(login: &Login, user: &str, id: i64) -> Result<String, String> {
     if login.remove_window(user, id, &operator())? {
@@ -349,19 +366,26 @@ pub fn export(login: &Login, from: u64, to: u64, format: ExportFormat) -> Result
     if to <= from {
         return Err("--to must be after --from".to_owned());
     }
-    let lines = login.store().audit_between(from, to).map_err(|e| e.to_string())?;
+    let rows = login.store().chain_rows(Some((from, to))).map_err(|e| e.to_string())?;
     let mut out = String::new();
     if format == ExportFormat::Csv {
         out.push_str("local_time,unix_time,event,user,details\r\n");
     }
-    for line in &lines {
+    for row in &rows {
+        let line = &row.line;
         let Ok(Value::Object(mut v)) = serde_json::from_str::<Value>(line) else { continue };
         let time = v.get("time").and_then(Value::as_u64).unwrap_or(0);
         match format {
             ExportFormat::Jsonl => {
-                v.insert("local_time".into(), json!(when::local_iso(time)));
-                out.push_str(&Value::Object(v).to_string());
-                out.push('\n');
+                // The stored line byte for byte, then `local_time` and the chain fields, so that
+                // `audit verify --file` (or an auditor with the audit key) can check it.
+                let Some(body) = line.strip_suffix('}') else { continue };
+                let _ = writeln!(
+                    out,
+                    "{body}{EXPORT_SUFFIX}{}\",\"chain\":{}}}",
+                    when::local_iso(time),
+                    export_chain(row)
+                );
             }
             ExportFormat::Csv => {
                 v.remove("time");
@@ -383,9 +407,122 @@ pub fn export(login: &Login, from: u64, to: u64, format: ExportFormat) -> Result
     login.record_admin(
         None,
         &operator(),
-        AdminAction::AuditExport { from, to, format, lines: lines.len() },
+        AdminAction::AuditExport { from, to, format, lines: rows.len() },
     )?;
-    Ok((out, lines.len()))
+    Ok((out, rows.len()))
+}
+
+/// What comes after the stored line's last field in a JSON-lines export:
+/// `local_time`, then `chain`.
+const EXPORT_SUFFIX: &str = ",\"local_time\":\"";
+
+fn export_chain(row: &ChainRow) -> Value {
+    json!({
+        "node": row.node, "seq": row.seq, "prev": chain::hex(&row.prev), "mac": chain::hex(&row.mac),
+        "subject": row.subject, "version": row.version,
+    })
+}
+
+/// Reads a JSON-lines export back into chain rows (the stored lines as they
+/// were, with their chain fields), numbered by line.
+pub fn read_export(text: &str) -> Result<Vec<ChainRow>, String> {
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let n = i + 1;
+        let bad = |what: &str| format!("line {n} of the export: {what}");
+        let at = line.rfind(EXPORT_SUFFIX).ok_or_else(|| bad("no local_time and chain after the line"))?;
+        let stored = format!("{}}}", line.get(..at).unwrap_or_default());
+        let v: Value = serde_json::from_str(line).map_err(|e| bad(&e.to_string()))?;
+        let c = v.get("chain").ok_or_else(|| bad("no chain"))?;
+        let hex_field = |k: &str| {
+            c.get(k)
+                .and_then(Value::as_str)
+                .and_then(chain::decode_hex)
+                .ok_or_else(|| bad(&format!("chain.{k}")))
+        };
+        rows.push(ChainRow {
+            id: i64::try_from(n).unwrap_or(i64::MAX),
+            node: c.get("node").and_then(Value::as_str).map(str::to_owned),
+            seq: c.get("seq").and_then(Value::as_u64).ok_or_else(|| bad("chain.seq"))?,
+            prev: hex_field("prev")?,
+            mac: hex_field("mac")?,
+            subject: c.get("subject").and_then(Value::as_str).map(str::to_owned),
+            version: c.get("version").and_then(Value::as_u64),
+            line: stored,
+        });
+    }
+    Ok(rows)
+}
+
+/// `matrixauth audit verify`: the report, and whether the log checks.
+/// With `file`, an export is checked instead of the database (each node's
+/// chain from its first exported line), under `key` if given, else the
+/// data folder's.
+pub fn verify(
+    login: &Login,
+    range: Option<(u64, u64)>,
+    file: Option<(&str, Option<&chain::AuditKey>)>,
+    json_out: bool,
+) -> Result<(String, bool), String> {
+    let report = match file {
+        None => login.verify_audit(range)?,
+        Some((text, key)) => {
+            let rows = read_export(text)?;
+            let own = login.audit_key();
+            chain::verify_export(key.unwrap_or(&own), &rows, range)
+        }
+    };
+    Ok((render_report(&report, json_out), report.ok()))
+}
+
+/// `matrixauth audit verify --file F --key-file K` without a data folder.
+pub fn verify_export_with_key(
+    text: &str,
+    key: &chain::AuditKey,
+    range: Option<(u64, u64)>,
+    json_out: bool,
+) -> Result<(String, bool), String> {
+    let rows = read_export(text)?;
+    let report = chain::verify_export(key, &rows, range);
+    Ok((render_report(&report, json_out), report.ok()))
+}
+
+fn render_report(report: &chain::Report, json_out: bool) -> String {
+    if json_out {
+        let nodes: serde_json::Map<String, Value> =
+            report.nodes.iter().map(|(n, (a, b))| (n.clone(), json!({"first": a, "last": b}))).collect();
+        let v = json!({
+            "ok": report.ok(), "lines": report.lines, "nodes": nodes,
+            "findings": report.findings.iter().map(chain::Finding::to_json).collect::<Vec<_>>(),
+        });
+        return format!("{v}\n");
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{} lines, {} nodes", report.lines, report.nodes.len());
+    for (node, (a, b)) in &report.nodes {
+        let _ = writeln!(out, "  node {node}: lines {a} to {b}");
+    }
+    for f in &report.findings {
+        let when = f.time.map_or_else(|| "-".to_owned(), when::local);
+        let _ = writeln!(out, "{:<10} {when}  {}", f.kind.to_uppercase(), f.detail);
+    }
+    let problems = report.findings.iter().filter(|f| f.is_problem()).count();
+    if problems == 0 {
+        out.push_str("the audit log checks: every line is in its node's chain and matches its MAC\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "the audit log does not check: {problems} findings (the first bad line is listed first)"
+        );
+    }
+    out
+}
+
+/// `matrixauth audit key`: the audit key as 64 hex digits, for an auditor
+/// who checks exports away from the server (audited).
+pub fn audit_key(login: &Login) -> Result<zeroize::Zeroizing<String>, String> {
+    login.record_admin(None, &operator(), AdminAction::AuditKeyExported)?;
+    Ok(login.audit_key().to_hex())
 }
 
 /// `matrixauth card USER`: issues a new grid card (8×8, two digits per cell)

@@ -1,4 +1,4 @@
-//! The access MAC (issue 21): each user's suspension and access windows are
+//! The access MAC (issue 21): each user's suspension, access windows and roles are
 //! covered by a MAC under the site key, bound to the user and their
 //! enrolment, kept in the user's row and rewritten in the same transaction
 //! as every change the service makes. Someone who can write the database but
@@ -22,10 +22,13 @@ pub fn mac(key: &SiteKey, facts: &AccessFacts<'_>) -> [u8; 32] {
         Some(t) => [&[1u8][..], &t.to_be_bytes()].concat(),
         None => vec![0u8],
     };
-    key.mac(
-        "matrixauth access",
-        &[facts.user.as_bytes(), &facts.created_at.to_be_bytes(), &suspended, &windows],
-    )
+    let base: [&[u8]; 4] = [facts.user.as_bytes(), &facts.created_at.to_be_bytes(), &suspended, &windows];
+    if facts.roles.is_empty() {
+        // A user without roles has the MAC of schema 7: nothing to reseal at schema 8.
+        return key.mac("matrixauth access", &base);
+    }
+    let roles = facts.roles.join(",");
+    key.mac("matrixauth access", &[base[0], base[1], base[2], base[3], roles.as_bytes()])
 }
 
 /// When `user` may log in at `now`, if their record's access MAC checks

@@ -75,6 +75,13 @@ pub enum AdminAction {
         /// The card's serial (printed on it; not a secret).
         serial: String,
     },
+    /// A user's roles were set.
+    Roles {
+        /// The roles they hold now.
+        roles: Vec<String>,
+    },
+    /// The audit key was handed out (`matrixauth audit key`).
+    AuditKeyExported,
     /// The audit log of a period was exported.
     AuditExport {
         /// Start (inclusive).
@@ -113,6 +120,8 @@ impl AdminAction {
             AdminAction::WindowRemove { .. } => "window_remove",
             AdminAction::CardIssued { .. } => "card_issued",
             AdminAction::AuditExport { .. } => "audit_export",
+            AdminAction::AuditKeyExported => "audit_key_exported",
+            AdminAction::Roles { .. } => "roles",
             AdminAction::KeysRotate { .. } => "keys_rotate",
             AdminAction::DbMigrate { .. } => "db_migrate",
         }
@@ -131,13 +140,15 @@ impl AdminAction {
                 json!({"from": from, "to": to, "format": format, "lines": lines})
             }
             AdminAction::KeysRotate { key_id } => json!({ "keyId": key_id }),
+            AdminAction::Roles { roles } => json!({ "roles": roles }),
             AdminAction::DbMigrate { schema } => json!({ "schema": schema }),
             AdminAction::Unlock
             | AdminAction::Remove
             | AdminAction::Suspend
             | AdminAction::Resume
             | AdminAction::SitePassword
-            | AdminAction::SitePasswordCleared => json!({}),
+            | AdminAction::SitePasswordCleared
+            | AdminAction::AuditKeyExported => json!({}),
         }
     }
 }
@@ -230,6 +241,9 @@ pub enum AuditEvent<'a> {
         user: &'a str,
         /// The appliance that presented it.
         audience: &'a str,
+        /// The handle's id as logged ([`ticket_id`]): `audit verify` finds
+        /// a handle redeemed twice (its used mark cleared in the database).
+        ticket: &'a str,
     },
     /// A ticket (a handle, or a signed ticket cut short) was refused for a
     /// reason the core's own event cannot give.
@@ -253,7 +267,10 @@ pub enum AuditEvent<'a> {
         time: u64,
         /// The user whose record it is.
         user: &'a str,
-        /// What: `state_rollback` (a state older than one this node has seen).
+        /// What: `state_rollback` (a state older than one this node has
+        /// seen), `access` (suspension or windows not matching their MAC), or
+        /// `audit_chain` (the node's chain found shorter than it wrote: `seen`
+        /// is the last line it wrote, `found` the database's).
         what: &'static str,
         /// The state version this node saw.
         seen: u64,
@@ -292,6 +309,10 @@ pub enum AuditEvent<'a> {
         before: u64,
         /// The retention in days.
         retention_days: u64,
+        /// Where each pruned node's chain now starts (`audit verify`).
+        anchors: &'a super::chain::Anchors,
+        /// Nodes whose old lines were kept: the last one did not check.
+        refused: &'a [String],
     },
 }
 
@@ -333,8 +354,9 @@ impl AuditEvent<'_> {
                 "time": time, "user": user, "event": event, "audience": audience, "form": "handle",
                 "expiresAt": expires_at,
             }),
-            AuditEvent::HandleRedeemed { time, user, audience } => json!({
+            AuditEvent::HandleRedeemed { time, user, audience, ticket } => json!({
                 "time": time, "user": user, "event": event, "audience": audience, "form": "handle",
+                "ticket": ticket,
             }),
             AuditEvent::TicketRefused { time, user, audience, reason, form } => json!({
                 "time": time, "user": user, "event": event, "reason": reason, "audience": audience, "form": form,
@@ -354,10 +376,18 @@ impl AuditEvent<'_> {
                 }
                 v
             }
-            AuditEvent::AuditPruned { time, removed, before, retention_days } => json!({
-                "time": time, "user": null, "event": event, "removed": removed, "before": before,
-                "retention_days": retention_days,
-            }),
+            AuditEvent::AuditPruned { time, removed, before, retention_days, anchors, refused } => {
+                let mut v = json!({
+                    "time": time, "user": null, "event": event, "removed": removed, "before": before,
+                    "retention_days": retention_days, "anchors": super::chain::anchors_json(anchors),
+                });
+                if !refused.is_empty()
+                    && let Some(o) = v.as_object_mut()
+                {
+                    o.insert("refused".into(), json!(refused));
+                }
+                v
+            }
         };
         v.to_string()
     }
@@ -367,8 +397,25 @@ impl AuditEvent<'_> {
 /// line with `"shadow":true` last, so an auditor never reads the shadow's
 /// counters as the user's own.
 pub fn shadow(line: &str) -> String {
+    with_field(line, "\"shadow\":true")
+}
+
+/// The core's `ticket_redeemed` line of a signed ticket with the ticket's
+/// logged id last (`"ticket":"…"`, [`ticket_id`]).
+pub fn with_ticket(line: &str, ticket: &str) -> String {
+    with_field(line, &format!("\"ticket\":{}", Value::from(ticket)))
+}
+
+/// How a redeemed ticket is named in the log: the first 16 bytes, in hex, of
+/// its store id (a handle's keyed hash, or a signed ticket's SHA-256),
+/// which tells nothing of the ticket and is the same on every node.
+pub fn ticket_id(id: &[u8; 32]) -> String {
+    super::chain::hex(id.get(..16).unwrap_or_default())
+}
+
+fn with_field(line: &str, field: &str) -> String {
     match line.strip_suffix('}') {
-        Some(body) => format!("{body},\"shadow\":true}}"),
+        Some(body) => format!("{body},{field}}}"),
         None => line.to_owned(),
     }
 }
@@ -406,13 +453,14 @@ mod tests {
 
     #[test]
     fn every_server_event_has_time_user_and_a_known_name() {
+        let anchors = crate::login::chain::Anchors::new();
         let events = [
             AuditEvent::Enrolled { time: 1, user: "a" },
             AuditEvent::OutsideWindow { time: 1, user: "a", via: Via::Http },
             AuditEvent::SuspendedRefused { time: 1, user: "a", via: Via::Radius("vpn") },
             AuditEvent::TicketReplayed { time: 1, user: "a", audience: "vpn" },
             AuditEvent::HandleIssued { time: 1, user: "a", audience: "vpn", expires_at: 31 },
-            AuditEvent::HandleRedeemed { time: 1, user: "a", audience: "vpn" },
+            AuditEvent::HandleRedeemed { time: 1, user: "a", audience: "vpn", ticket: "00" },
             AuditEvent::TicketRefused {
                 time: 1,
                 user: "",
@@ -427,7 +475,14 @@ mod tests {
                 operator: "root",
                 action: AdminAction::KeysRotate { key_id: 2 },
             },
-            AuditEvent::AuditPruned { time: 1, removed: 3, before: 0, retention_days: 400 },
+            AuditEvent::AuditPruned {
+                time: 1,
+                removed: 3,
+                before: 0,
+                retention_days: 400,
+                anchors: &anchors,
+                refused: &[],
+            },
         ];
         for e in &events {
             let v = parse(&e.to_line());

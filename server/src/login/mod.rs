@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod chain;
 pub mod decoy;
 pub mod first_factor;
 pub mod handle;
@@ -84,6 +85,26 @@ pub struct Settings {
     pub session_max_seconds: u64,
     /// The form of the tickets the portal hands to an appliance.
     pub tickets: TicketForm,
+    /// This node's name in the audit chain ([`valid_node_name`]): one chain
+    /// per node, so nodes sharing a database never wait for each other.
+    pub audit_node: String,
+}
+
+/// Whether `name` can name a node in the audit chain: 1 to 64 of ASCII
+/// letters, digits, `.`, `_` and `-`.
+pub fn valid_node_name(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+/// The default node name: the host's name (characters a node name cannot
+/// hold dropped), else `node`.
+pub fn default_node_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    let name: String =
+        host.trim().chars().filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c)).take(64).collect();
+    if name.is_empty() { "node".to_owned() } else { name }
 }
 
 /// The form of the login tickets the portal hands to an appliance.
@@ -406,6 +427,25 @@ impl Login {
         let sealed = settings.store.set_sealer(sealer).map_err(|e| e.to_string())?;
         if sealed > 0 {
             crate::warn!("matrixauth: wrote the access MAC of {sealed} users (schema 7)");
+        }
+        if !valid_node_name(&settings.audit_node) {
+            return Err(format!(
+                "audit.node {:?}: 1 to 64 letters, digits, '.', '_' or '-'",
+                settings.audit_node
+            ));
+        }
+        let clock = Arc::clone(&settings.clock);
+        let gap: crate::store::chain::GapLine = Arc::new(move |seen, found| {
+            let what = "audit_chain";
+            AuditEvent::Tampered { time: clock(), user: "", what, seen, found }.to_line()
+        });
+        let linker = chain::AuditKey::of_site(&site::SiteKey::new(&settings.site_key)).linker();
+        let chained = settings
+            .store
+            .set_chain(crate::store::chain::Chain::new(settings.audit_node.clone(), linker, gap))
+            .map_err(|e| e.to_string())?;
+        if chained > 0 {
+            crate::warn!("matrixauth: linked {chained} audit lines into the audit chain (schema 8)");
         }
         // Redemptions and refusals are the core's events, collected per call on the calling
         // thread and written by `redeem` once the store has had its say.
@@ -855,6 +895,19 @@ impl Login {
         if handle::looks_like_handle(ticket) {
             return self.redeem_handle(ticket, audience, user, via, now);
         }
+        // The name it comes with is checked before anything is consumed: a ticket shown under
+        // another name stays good for its owner (a verifier of its own, with an empty replay
+        // cache and no log, tells whose it is).
+        if let Some(named) = user
+            && let Ok(owner) = mx::TicketVerifier::new(self.keyring.clone(), 1).redeem(ticket, audience, now)
+            && owner != named
+        {
+            let (reason, form) = ("wrong_user", "signed");
+            let line =
+                AuditEvent::TicketRefused { time: now, user: &owner, audience, reason, form }.to_line();
+            let decision = Decision::Rejected { outcome: mx::Outcome::Invalid, lock: None };
+            return self.finish(named, via, decision, vec![line], now);
+        }
         TICKET_EVENTS.with(|events| events.borrow_mut().clear());
         let verdict = self.verifier.redeem(ticket, audience, now);
         let mut lines = TICKET_EVENTS.with(|events| std::mem::take(&mut *events.borrow_mut()));
@@ -964,7 +1017,8 @@ impl Login {
         let named = user.unwrap_or(&r.user);
         let mut lines = Vec::new();
         if let Decision::Accepted(_) = decision {
-            lines.push(AuditEvent::HandleRedeemed { time: now, user: &r.user, audience }.to_line());
+            let ticket = &audit::ticket_id(&r.id);
+            lines.push(AuditEvent::HandleRedeemed { time: now, user: &r.user, audience, ticket }.to_line());
             Self::decision_lines(named, via, Holder::Enrolled, Call::Challenge, &decision, now, &mut lines);
             return match self.store.use_handle(&r.id, now, &lines) {
                 Ok(true) => decision,
@@ -1023,6 +1077,14 @@ impl Login {
         if !self.store.claim_ticket(&id, now.saturating_add(TICKET_ROW_SECONDS))? {
             *lines = vec![AuditEvent::TicketReplayed { time: now, user: owner, audience }.to_line()];
             return Ok(Decision::Refused(mx::Error::Ticket(mx::TicketError::Replayed)));
+        }
+        // The core's `ticket_redeemed` names the ticket, so `audit verify` finds one redeemed
+        // twice (its claim deleted in the database, then shown to another node).
+        let ticket_id = audit::ticket_id(&id);
+        for line in lines.iter_mut() {
+            if line.contains("\"event\":\"ticket_redeemed\"") {
+                *line = audit::with_ticket(line, &ticket_id);
+            }
         }
         // The core logged `ticket_redeemed`; a refusal from here on replaces it, so the log never
         // says redeemed for a ticket that let nobody in.
@@ -1228,6 +1290,20 @@ impl Login {
             .map_err(|e| e.to_string())
     }
 
+    /// Replaces `user`'s roles (each one of [`crate::store::ROLES`];
+    /// duplicates dropped). `Ok(false)`: no such user.
+    pub fn set_roles(&self, user: &str, roles: &[String], operator: &str) -> Result<bool, String> {
+        let mut roles = roles.to_vec();
+        roles.sort_unstable();
+        roles.dedup();
+        if let Some(bad) = roles.iter().find(|r| !crate::store::ROLES.contains(&r.as_str())) {
+            return Err(format!("no role {bad:?}: admin, approver or auditor"));
+        }
+        let action = AdminAction::Roles { roles: roles.clone() };
+        let line = AuditEvent::Admin { time: self.now(), user: Some(user), operator, action }.to_line();
+        self.store.set_roles(user, &roles, &[line]).map_err(|e| e.to_string())
+    }
+
     /// Removes window `id` of `user`. `Ok(false)`: none.
     pub fn remove_window(&self, user: &str, id: i64, operator: &str) -> Result<bool, String> {
         let action = AdminAction::WindowRemove { window: id };
@@ -1272,18 +1348,64 @@ impl Login {
     pub fn prune_audit(&self, days: u64, quiet: bool) -> Result<Option<String>, String> {
         let now = self.now();
         let before = now.saturating_sub(days.saturating_mul(86_400));
+        let key = self.audit_key();
         let mut line = None;
         self.store
-            .prune_audit(before, |removed| {
-                if quiet && removed == 0 {
+            .prune_audit(before, |pruned| {
+                if quiet && pruned.removed == 0 && pruned.refused.is_empty() {
                     return None;
                 }
-                let l =
-                    AuditEvent::AuditPruned { time: now, removed, before, retention_days: days }.to_line();
+                // The anchors of the markers pruned now carry over (theirs checked first), so a
+                // node's remaining chain always has its start in a marker that is kept.
+                let mut anchors = chain::Anchors::new();
+                for m in pruned.markers.iter().filter(|m| key.checks(m)) {
+                    for (n, (s, mac)) in chain::marker_anchors(&m.line).unwrap_or_default() {
+                        chain::merge_anchor(&mut anchors, &n, s, mac);
+                    }
+                }
+                for (n, s, mac) in &pruned.anchors {
+                    chain::merge_anchor(&mut anchors, n, *s, *mac);
+                }
+                if !pruned.refused.is_empty() {
+                    crate::warn!(
+                        "matrixauth: kept the old audit lines of nodes {:?}: the last one to prune does not \
+                         match its MAC (edited in the database?); see matrixauth audit verify",
+                        pruned.refused
+                    );
+                }
+                let l = AuditEvent::AuditPruned {
+                    time: now,
+                    removed: pruned.removed,
+                    before,
+                    retention_days: days,
+                    anchors: &anchors,
+                    refused: &pruned.refused,
+                }
+                .to_line();
                 line = Some(l.clone());
                 Some(l)
             })
             .map_err(|e| e.to_string())?;
         Ok(line)
+    }
+
+    /// The audit key ([`chain::AuditKey`]).
+    pub fn audit_key(&self) -> chain::AuditKey {
+        chain::AuditKey::of_site(&self.site)
+    }
+
+    /// Verifies the audit log's chains (`matrixauth audit verify`), with
+    /// findings about lines in `range` only if given.
+    pub fn verify_audit(&self, range: Option<(u64, u64)>) -> Result<chain::Report, String> {
+        let store = &self.store;
+        let rows = store.chain_rows(None).map_err(|e| e.to_string())?;
+        let heads = store.chain_heads().map_err(|e| e.to_string())?;
+        let users: Vec<chain::UserVersion> = store
+            .users()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter_map(|u| Some((u.user, u.created_at, u.state.ok()?.version())))
+            .collect();
+        Ok(chain::verify(&self.audit_key(), &rows, &heads, &users, range))
     }
 }

@@ -14,6 +14,7 @@
 //! fresh state, so concurrent attempts (on one node or several) never lose a
 //! counted failure and the log never records an event that did not happen.
 
+pub mod chain;
 pub mod postgres;
 pub mod sqlite;
 
@@ -80,9 +81,16 @@ pub struct UserRecord {
     /// The user's access windows `[start, end)`, sorted, read with the
     /// state (one snapshot).
     pub windows: Vec<(u64, u64)>,
-    /// The MAC over suspension and windows ([`AccessFacts`]).
+    /// The MAC over suspension, windows and roles ([`AccessFacts`]).
     pub access_mac: Option<Vec<u8>>,
+    /// The user's roles ([`ROLES`]), sorted.
+    pub roles: Vec<String>,
 }
+
+/// The roles a user may hold (issue 23's console enforces them): `admin`
+/// (everything), `approver` (decides requests, suspends and resumes),
+/// `auditor` (reads the audit log and reports). Vendor users hold none.
+pub const ROLES: [&str; 3] = ["admin", "approver", "auditor"];
 
 impl UserRecord {
     /// The facts the access MAC covers.
@@ -92,6 +100,7 @@ impl UserRecord {
             created_at: self.created_at,
             suspended_at: self.suspended_at,
             windows: &self.windows,
+            roles: &self.roles,
         }
     }
 }
@@ -109,6 +118,8 @@ pub struct AccessFacts<'a> {
     pub suspended_at: Option<u64>,
     /// Their access windows `[start, end)`, sorted.
     pub windows: &'a [(u64, u64)],
+    /// Their roles, sorted.
+    pub roles: &'a [String],
 }
 
 /// Computes the access MAC of a user's facts (the login service's, under
@@ -133,6 +144,8 @@ pub struct LoadedUser {
     pub windows: Vec<(u64, u64)>,
     /// The access MAC (`None`: none written).
     pub access_mac: Option<Vec<u8>>,
+    /// The user's roles, read with the row.
+    pub roles: Vec<String>,
 }
 
 /// A user's row as a backend lists it.
@@ -227,8 +240,24 @@ pub struct EnrollRows {
     pub audit: Vec<String>,
 }
 
+/// What an audit pruning removed, for its marker line.
+#[derive(Clone, Debug, Default)]
+pub struct Pruned {
+    /// Lines deleted.
+    pub removed: usize,
+    /// For each node whose lines were deleted: the last one's sequence
+    /// number and MAC (where the node's remaining chain now starts).
+    pub anchors: Vec<(String, u64, [u8; 32])>,
+    /// The markers of earlier prunings among the deleted lines (their
+    /// anchors carry over into the new one).
+    pub markers: Vec<chain::ChainRow>,
+    /// Nodes whose lines were kept because the last line of the range did
+    /// not check (edited, or a time made to look old).
+    pub refused: Vec<String>,
+}
+
 /// The schema version this build writes (both backends).
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Whether opening a store may bring an older schema up to date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -312,10 +341,33 @@ pub trait Backend: Send + Sync {
         audit: &mut dyn FnMut(usize) -> Vec<String>,
         sealer: Option<&Sealer>,
     ) -> StoreResult<usize>;
-    /// Deletes audit lines before `before` and appends what `record` makes of
-    /// the count, in one transaction.
-    fn prune_audit(&self, before: u64, record: &mut dyn FnMut(usize) -> Option<String>)
-    -> StoreResult<usize>;
+    /// Deletes audit lines before `before`, each node's chain up to its last
+    /// line before then (if that line checks), and appends the marker
+    /// `record` makes of what went, in one transaction.
+    fn prune_audit(
+        &self,
+        before: u64,
+        record: &mut dyn FnMut(&Pruned) -> Option<String>,
+    ) -> StoreResult<usize>;
+    /// Replaces `user`'s roles, with `audit`, rewriting the access MAC
+    /// (refused if the stored one does not check); `false`: no such user.
+    fn set_roles(
+        &self,
+        user: &str,
+        roles: &[String],
+        audit: &[String],
+        sealer: Option<&Sealer>,
+    ) -> StoreResult<bool>;
+    /// Sets this process's audit chain (once; `false` if one is set).
+    fn set_chain(&self, chain: chain::Chain) -> bool;
+    /// Links the lines written before the chain existed (schema 7 and
+    /// before) into it, in their order; how many.
+    fn chain_unchained(&self) -> StoreResult<usize>;
+    /// Every audit row with its chain fields, by id; with `range`, those
+    /// whose time is in `[from, to)`.
+    fn chain_rows(&self, range: Option<(u64, u64)>) -> StoreResult<Vec<chain::ChainRow>>;
+    /// Each node's stored head.
+    fn chain_heads(&self) -> StoreResult<Vec<(String, chain::Head)>>;
     /// The last `tail` lines (all with `None`), oldest first.
     fn audit(&self, tail: Option<usize>) -> StoreResult<Vec<String>>;
     /// The lines with `time` in `[from, to)`, oldest first.
@@ -446,6 +498,42 @@ impl Store {
         }
     }
 
+    /// Gives the store this node's audit chain: from then on every audit
+    /// line is linked into it. If this process has just migrated the
+    /// database from before schema 8, the lines written until then are
+    /// linked now, in their order (as the access MAC was sealed once at
+    /// schema 7); at any other time an unlinked line is tampering. Returns
+    /// how many were linked.
+    pub fn set_chain(&self, chain: chain::Chain) -> StoreResult<usize> {
+        if !self.backend.set_chain(chain) {
+            return Ok(0);
+        }
+        match self.backend.migrated_from() {
+            Some(from) if from < 8 => self.backend.chain_unchained(),
+            _ => Ok(0),
+        }
+    }
+
+    /// Replaces `user`'s roles (each one of [`ROLES`]), with `audit`;
+    /// `false`: no such user.
+    pub fn set_roles(&self, user: &str, roles: &[String], audit: &[String]) -> StoreResult<bool> {
+        if !plausible(user) {
+            return Ok(false);
+        }
+        self.backend.set_roles(user, roles, audit, self.sealer.get())
+    }
+
+    /// Every audit row with its chain fields, by id (`audit verify`); with
+    /// `range`, those whose time is in `[from, to)` (`audit export`).
+    pub fn chain_rows(&self, range: Option<(u64, u64)>) -> StoreResult<Vec<chain::ChainRow>> {
+        self.backend.chain_rows(range)
+    }
+
+    /// Each node's stored chain head.
+    pub fn chain_heads(&self) -> StoreResult<Vec<(String, chain::Head)>> {
+        self.backend.chain_heads()
+    }
+
     /// The schema version of the open database.
     pub fn schema_version(&self) -> StoreResult<u32> {
         self.backend.schema_version()
@@ -482,6 +570,8 @@ impl Store {
             mx::UserState::from_bytes(&self.keyring, user, &row.state).map_err(StoreError::Corrupt)?;
         let mut windows = row.windows;
         windows.sort_unstable();
+        let mut roles = row.roles;
+        roles.sort_unstable();
         Ok(Some(UserRecord {
             sealed_credential: row.credential,
             state,
@@ -490,6 +580,7 @@ impl Store {
             created_at: row.created_at,
             windows,
             access_mac: row.access_mac,
+            roles,
         }))
     }
 
@@ -642,16 +733,16 @@ impl Store {
             .map_or(Access::Outside, Access::Until))
     }
 
-    /// Deletes the audit lines whose `time` is before `before`, and appends
-    /// the line `record` makes of the count (the pruning's own line; `None`:
-    /// none) in the same transaction. Returns the count.
+    /// Deletes the audit lines whose `time` is before `before` (each node's
+    /// chain up to its last such line), and appends the marker `record`
+    /// makes of it (`None`: none) in the same transaction. Returns the count.
     pub fn prune_audit(
         &self,
         before: u64,
-        record: impl FnOnce(usize) -> Option<String>,
+        record: impl FnOnce(&Pruned) -> Option<String>,
     ) -> StoreResult<usize> {
         let mut record = Some(record);
-        self.backend.prune_audit(before, &mut |n| record.take().and_then(|r| r(n)))
+        self.backend.prune_audit(before, &mut |p| record.take().and_then(|r| r(p)))
     }
 
     /// The last `tail` audit lines (all with `None`), oldest first.
@@ -889,6 +980,11 @@ pub(crate) fn parse_windows(text: Option<&str>) -> Vec<(u64, u64)> {
             Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
         })
         .collect()
+}
+
+/// Roles as the backends aggregate them with the user's row (`a,b`).
+pub(crate) fn parse_roles(text: Option<&str>) -> Vec<String> {
+    text.unwrap_or_default().split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect()
 }
 
 /// Times and versions in the databases' signed 64-bit integers.

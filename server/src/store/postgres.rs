@@ -21,9 +21,10 @@ use std::collections::HashMap;
 use postgres::types::ToSql;
 use postgres::{Client, GenericClient, NoTls, Row, Statement, Transaction};
 
+use super::chain::{Chain, ChainRow, Head};
 use super::{
     AccessFacts, Backend, EnrollRows, HANDLE_KEEP_SECONDS, HandleRow, Invitation, LoadedUser, Migrate,
-    SCHEMA_VERSION, Sealer, StoreError, StoreResult, UserRow, Window, from_i64, to_i64,
+    Pruned, SCHEMA_VERSION, Sealer, StoreError, StoreResult, UserRow, Window, from_i64, to_i64,
 };
 
 /// The schema, one step per version (table `matrixauth_schema`). Steps are
@@ -106,10 +107,35 @@ ALTER TABLE invitations ADD COLUMN mac BYTEA;
     "
 ALTER TABLE users ADD COLUMN access_mac BYTEA;
 ",
+    // 8: the audit chain (issue 21): each line's node, sequence number, the MAC of the node's
+    // line before and its own, and the state version its transaction wrote; each node's head;
+    // roles, covered by the access MAC.
+    "
+ALTER TABLE audit ADD COLUMN node TEXT;
+ALTER TABLE audit ADD COLUMN seq BIGINT;
+ALTER TABLE audit ADD COLUMN prev BYTEA;
+ALTER TABLE audit ADD COLUMN mac BYTEA;
+ALTER TABLE audit ADD COLUMN subject TEXT;
+ALTER TABLE audit ADD COLUMN version BIGINT;
+CREATE UNIQUE INDEX audit_chain ON audit (node, seq);
+CREATE TABLE audit_heads (
+    node  TEXT PRIMARY KEY,
+    seq   BIGINT NOT NULL,
+    mac   BYTEA NOT NULL
+);
+CREATE TABLE roles (
+    user_id  TEXT NOT NULL,
+    role     TEXT NOT NULL,
+    PRIMARY KEY (user_id, role)
+);
+",
 ];
 
 /// The advisory lock key of migrations ("mxau").
 const MIGRATION_LOCK: i64 = 0x6d78_6175;
+
+/// The advisory lock key of audit prunings ("mxap").
+const PRUNE_LOCK: i64 = 0x6d78_6170;
 
 /// Connections kept open per process.
 const POOL: usize = 16;
@@ -138,6 +164,8 @@ pub struct Postgres {
     pool: Mutex<Vec<Conn>>,
     /// The schema version this process brought up to date, if it did.
     migrated_from: std::sync::OnceLock<u32>,
+    /// This node's audit chain ([`Backend::set_chain`]).
+    chain: std::sync::OnceLock<Chain>,
 }
 
 /// A pooled connection and the statements prepared on it: a statement is
@@ -220,8 +248,12 @@ impl Postgres {
             url.parse().map_err(|e| StoreError::Schema(format!("the database URL is not valid: {e}")))?;
         config.connect_timeout(Duration::from_secs(5));
         config.application_name("matrixauth");
-        let store =
-            Postgres { config, pool: Mutex::new(Vec::new()), migrated_from: std::sync::OnceLock::new() };
+        let store = Postgres {
+            config,
+            pool: Mutex::new(Vec::new()),
+            migrated_from: std::sync::OnceLock::new(),
+            chain: std::sync::OnceLock::new(),
+        };
         store.with(|c, _| {
             let mut tx = c.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
@@ -278,22 +310,102 @@ impl Postgres {
         f: impl FnOnce(&mut Transaction<'_>, &mut Stmts) -> StoreResult<(bool, T)>,
     ) -> StoreResult<T> {
         self.with(|c, q| {
+            Chain::discard();
             let mut tx = c.transaction()?;
             let (commit, out) = f(&mut tx, q)?;
             if commit {
                 tx.commit()?;
+                if let Some(chain) = self.chain.get() {
+                    chain.committed();
+                }
             }
             Ok(out)
         })
     }
 }
 
-fn insert_audit(tx: &mut Transaction<'_>, q: &mut Stmts, lines: &[String]) -> StoreResult<()> {
-    for line in lines {
-        let time = serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| v.get("time")?.as_i64());
-        execute_c(tx, q, "INSERT INTO audit (time, line) VALUES ($1, $2)", &[&time, line])?;
+/// Appends `lines`, linked into `chain` after its head (locked until the
+/// transaction ends, so one node's lines keep their order; other nodes have
+/// heads of their own and never wait), bound to `subject`. Unlinked without
+/// a chain (a store used on its own, as in the store's tests).
+fn insert_audit(
+    tx: &mut Transaction<'_>,
+    q: &mut Stmts,
+    chain: Option<&Chain>,
+    subject: Option<(&str, u64)>,
+    lines: &[String],
+) -> StoreResult<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let time_of = |line: &str| {
+        serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| v.get("time")?.as_i64())
+    };
+    let Some(chain) = chain else {
+        for line in lines {
+            execute_c(tx, q, "INSERT INTO audit (time, line) VALUES ($1, $2)", &[&time_of(line), line])?;
+        }
+        return Ok(());
+    };
+    let node = chain.node();
+    let rows = chain.link(head_in(tx, q, node)?, subject, lines);
+    for r in &rows {
+        let (subject, version) =
+            r.subject.as_ref().map_or((None, None), |(u, v)| (Some(u.as_str()), Some(to_i64(*v))));
+        execute_c(
+            tx,
+            q,
+            "INSERT INTO audit (time, line, node, seq, prev, mac, subject, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &time_of(&r.line),
+                &r.line,
+                &node,
+                &to_i64(r.seq),
+                &&r.prev[..],
+                &&r.mac[..],
+                &subject,
+                &version,
+            ],
+        )?;
+    }
+    if let Some(last) = rows.last() {
+        execute_c(
+            tx,
+            q,
+            "UPDATE audit_heads SET seq = $2, mac = $3 WHERE node = $1",
+            &[&node, &to_i64(last.seq), &&last.mac[..]],
+        )?;
     }
     Ok(())
+}
+
+/// The head of `node`'s chain, locked until the transaction ends (a row
+/// made for a new node; `None` then).
+fn head_in(tx: &mut Transaction<'_>, q: &mut Stmts, node: &str) -> StoreResult<Option<Head>> {
+    // One statement that creates the row if needed and locks it either way.
+    let row = query_one_c(
+        tx,
+        q,
+        "INSERT INTO audit_heads (node, seq, mac) VALUES ($1, 0, '\\x') ON CONFLICT (node)
+         DO UPDATE SET node = EXCLUDED.node RETURNING seq, mac",
+        &[&node],
+    )?;
+    let (seq, mac): (i64, Vec<u8>) = (col(&row, 0)?, col(&row, 1)?);
+    Ok((seq > 0).then(|| (from_i64(seq), <[u8; 32]>::try_from(mac.as_slice()).unwrap_or([0; 32]))))
+}
+
+fn chain_row(r: &Row) -> StoreResult<ChainRow> {
+    Ok(ChainRow {
+        id: col(r, 0)?,
+        node: col(r, 1)?,
+        seq: from_i64(col::<Option<i64>>(r, 2)?.unwrap_or(0)),
+        prev: col::<Option<Vec<u8>>>(r, 3)?.unwrap_or_default(),
+        mac: col::<Option<Vec<u8>>>(r, 4)?.unwrap_or_default(),
+        subject: col(r, 5)?,
+        version: col::<Option<i64>>(r, 6)?.map(from_i64),
+        line: col(r, 7)?,
+    })
 }
 
 /// The access MAC `user`'s row and windows call for now, and the one
@@ -321,11 +433,17 @@ fn access_in(
             .map(|r| Ok((from_i64(col(r, 0)?), from_i64(col(r, 1)?))))
             .collect::<StoreResult<_>>()?;
     windows.sort_unstable();
+    let mut roles: Vec<String> = query_c(tx, q, "SELECT role FROM roles WHERE user_id = $1", &[&user])?
+        .iter()
+        .map(|r| col(r, 0))
+        .collect::<StoreResult<_>>()?;
+    roles.sort_unstable();
     let facts = AccessFacts {
         user,
         created_at: from_i64(created_at),
         suspended_at: suspended_at.map(from_i64),
         windows: &windows,
+        roles: &roles,
     };
     Ok(Some((sealer(&facts), stored)))
 }
@@ -425,7 +543,7 @@ impl Backend for Postgres {
                 return Ok((false, false));
             }
             reseal_in(tx, q, user, sealer)?;
-            insert_audit(tx, q, audit)?;
+            insert_audit(tx, q, self.chain.get(), Some((user, version)), audit)?;
             Ok((true, true))
         })
     }
@@ -456,7 +574,8 @@ impl Backend for Postgres {
                 // One statement, one snapshot: the row and its windows.
                 "SELECT credential, state, suspended_at, created_at, access_mac,
                         (SELECT string_agg(starts_at::text || ':' || ends_at::text, ',')
-                         FROM windows WHERE user_id = $1)
+                         FROM windows WHERE user_id = $1),
+                        (SELECT string_agg(role, ',') FROM roles WHERE user_id = $1)
                  FROM users WHERE user_id = $1",
                 &[&user],
             )?;
@@ -468,6 +587,7 @@ impl Backend for Postgres {
                     created_at: from_i64(col(&r, 3)?),
                     access_mac: col(&r, 4)?,
                     windows: super::parse_windows(col::<Option<String>>(&r, 5)?.as_deref()),
+                    roles: super::parse_roles(col::<Option<String>>(&r, 6)?.as_deref()),
                 })
             })
             .transpose()
@@ -507,7 +627,7 @@ impl Backend for Postgres {
                 }
             };
             if won {
-                insert_audit(tx, q, audit)?;
+                insert_audit(tx, q, self.chain.get(), new.map(|(_, v)| (user, v)), audit)?;
             }
             Ok((won, won))
         })
@@ -546,7 +666,7 @@ impl Backend for Postgres {
                 )?,
             };
             if n == 1 {
-                insert_audit(tx, q, audit)?;
+                insert_audit(tx, q, self.chain.get(), None, audit)?;
             }
             Ok((n == 1, n == 1))
         })
@@ -579,7 +699,7 @@ impl Backend for Postgres {
 
     fn append_audit(&self, lines: &[String]) -> StoreResult<()> {
         self.write(|tx, q| {
-            insert_audit(tx, q, lines)?;
+            insert_audit(tx, q, self.chain.get(), None, lines)?;
             Ok((true, ()))
         })
     }
@@ -660,7 +780,7 @@ impl Backend for Postgres {
             for u in &verified {
                 reseal_in(tx, q, u, sealer)?;
             }
-            insert_audit(tx, q, &audit(n))?;
+            insert_audit(tx, q, self.chain.get(), None, &audit(n))?;
             Ok((true, n))
         })
     }
@@ -668,14 +788,161 @@ impl Backend for Postgres {
     fn prune_audit(
         &self,
         before: u64,
-        record: &mut dyn FnMut(usize) -> Option<String>,
+        record: &mut dyn FnMut(&Pruned) -> Option<String>,
     ) -> StoreResult<usize> {
+        let before_i = to_i64(before);
         self.write(|tx, q| {
-            let removed = count(execute_c(tx, q, "DELETE FROM audit WHERE time < $1", &[&to_i64(before)])?);
-            if let Some(line) = record(removed) {
-                insert_audit(tx, q, &[line])?;
+            // Nodes prune at the same hour: one at a time, so each marker carries the last one's anchors.
+            execute_c(tx, q, "SELECT pg_advisory_xact_lock($1)", &[&PRUNE_LOCK])?;
+            let chain = self.chain.get();
+            let mut removed =
+                count(execute_c(tx, q, "DELETE FROM audit WHERE node IS NULL AND time < $1", &[&before_i])?);
+            let nodes = query_c(
+                tx,
+                q,
+                "SELECT node, MAX(seq) FROM audit WHERE node IS NOT NULL AND time < $1 GROUP BY node",
+                &[&before_i],
+            )?
+            .iter()
+            .map(|r| Ok((col::<String>(r, 0)?, col::<i64>(r, 1)?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+            let mut pruned = Pruned::default();
+            for (node, seq) in nodes {
+                let row = query_one_c(
+                    tx,
+                    q,
+                    "SELECT id, node, seq, prev, mac, subject, version, line FROM audit WHERE node = $1 AND seq = $2",
+                    &[&node, &seq],
+                )?;
+                let last = chain_row(&row)?;
+                // The line the pruned range ends with must be genuine and old: a time column or a
+                // line edited to make recent lines look old is refused, not laundered into a marker.
+                if chain.is_some_and(|c| !last.checks(c) || last.time().is_none_or(|t| t >= before)) {
+                    pruned.refused.push(node);
+                    continue;
+                }
+                let markers = query_c(
+                    tx,
+                    q,
+                    "SELECT id, node, seq, prev, mac, subject, version, line FROM audit
+                     WHERE node = $1 AND seq <= $2 AND line LIKE '%\"event\":\"audit_pruned\"%'",
+                    &[&node, &seq],
+                )?;
+                for m in &markers {
+                    pruned.markers.push(chain_row(m)?);
+                }
+                removed += count(execute_c(tx, q, "DELETE FROM audit WHERE node = $1 AND seq <= $2", &[&node, &seq])?);
+                let mac = <[u8; 32]>::try_from(last.mac.as_slice()).unwrap_or([0; 32]);
+                pruned.anchors.push((node, from_i64(seq), mac));
+            }
+            pruned.removed = removed;
+            if let Some(line) = record(&pruned) {
+                insert_audit(tx, q, chain, None, &[line])?;
             }
             Ok((true, removed))
+        })
+    }
+
+    fn set_roles(
+        &self,
+        user: &str,
+        roles: &[String],
+        audit: &[String],
+        sealer: Option<&Sealer>,
+    ) -> StoreResult<bool> {
+        self.write(|tx, q| {
+            // The user's row is locked first, as every change of access does.
+            if query_opt_c(tx, q, "SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE", &[&user])?.is_none() {
+                return Ok((false, false));
+            }
+            verify_in(tx, q, user, sealer)?;
+            execute_c(tx, q, "DELETE FROM roles WHERE user_id = $1", &[&user])?;
+            for role in roles {
+                execute_c(
+                    tx,
+                    q,
+                    "INSERT INTO roles (user_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[&user, role],
+                )?;
+            }
+            reseal_in(tx, q, user, sealer)?;
+            insert_audit(tx, q, self.chain.get(), None, audit)?;
+            Ok((true, true))
+        })
+    }
+
+    fn set_chain(&self, chain: Chain) -> bool {
+        self.chain.set(chain).is_ok()
+    }
+
+    fn chain_unchained(&self) -> StoreResult<usize> {
+        let Some(chain) = self.chain.get() else { return Ok(0) };
+        self.write(|tx, q| {
+            let rows = query_c(tx, q, "SELECT id, line FROM audit WHERE node IS NULL ORDER BY id", &[])?
+                .iter()
+                .map(|r| Ok((col::<i64>(r, 0)?, col::<String>(r, 1)?)))
+                .collect::<StoreResult<Vec<_>>>()?;
+            if rows.is_empty() {
+                return Ok((false, 0));
+            }
+            // Linked in place, in their order, after the node's head.
+            let lines: Vec<String> = rows.iter().map(|(_, l)| l.clone()).collect();
+            let linked = chain.link(head_in(tx, q, chain.node())?, None, &lines);
+            let skip = linked.len() - rows.len();
+            for (r, (id, _)) in linked.iter().skip(skip).zip(&rows) {
+                execute_c(
+                    tx,
+                    q,
+                    "UPDATE audit SET node = $1, seq = $2, prev = $3, mac = $4 WHERE id = $5",
+                    &[&chain.node(), &to_i64(r.seq), &&r.prev[..], &&r.mac[..], id],
+                )?;
+            }
+            if let Some(last) = linked.last() {
+                execute_c(
+                    tx,
+                    q,
+                    "UPDATE audit_heads SET seq = $2, mac = $3 WHERE node = $1",
+                    &[&chain.node(), &to_i64(last.seq), &&last.mac[..]],
+                )?;
+            }
+            Ok((true, rows.len()))
+        })
+    }
+
+    fn chain_rows(&self, range: Option<(u64, u64)>) -> StoreResult<Vec<ChainRow>> {
+        self.with(|c, q| {
+            let rows = match range {
+                None => query_c(
+                    c,
+                    q,
+                    "SELECT id, node, seq, prev, mac, subject, version, line FROM audit ORDER BY id",
+                    &[],
+                )?,
+                Some((from, to)) => query_c(
+                    c,
+                    q,
+                    "SELECT id, node, seq, prev, mac, subject, version, line FROM audit
+                     WHERE time >= $1 AND time < $2 ORDER BY id",
+                    &[&to_i64(from), &to_i64(to)],
+                )?,
+            };
+            rows.iter().map(chain_row).collect()
+        })
+    }
+
+    fn chain_heads(&self) -> StoreResult<Vec<(String, Head)>> {
+        self.with(|c, q| {
+            let rows =
+                query_c(c, q, "SELECT node, seq, mac FROM audit_heads WHERE seq > 0 ORDER BY node", &[])?;
+            rows.iter()
+                .map(|r| {
+                    let mac: Vec<u8> = col(r, 2)?;
+                    Ok((
+                        col(r, 0)?,
+                        (from_i64(col(r, 1)?), <[u8; 32]>::try_from(mac.as_slice()).unwrap_or([0; 32])),
+                    ))
+                })
+                .collect()
         })
     }
 
@@ -719,7 +986,7 @@ impl Backend for Postgres {
                 "INSERT INTO invitations (token_hash, user_id, created_at, expires_at, mac) VALUES ($1, $2, $3, $4, $5)",
                 &[&&token_hash[..], &user, &to_i64(now), &to_i64(expires_at), &mac],
             )?;
-            insert_audit(tx, q, audit)?;
+            insert_audit(tx, q, self.chain.get(), None, audit)?;
             Ok((true, ()))
         })
     }
@@ -748,7 +1015,7 @@ impl Backend for Postgres {
             )?;
             execute_c(tx, q, "UPDATE invitations SET used_at = $1 WHERE token_hash = $2", &[&to_i64(now), &&token_hash[..]])?;
             reseal_in(tx, q, &invitation.user, sealer)?;
-            insert_audit(tx, q, &r.audit)?;
+            insert_audit(tx, q, self.chain.get(), Some((&invitation.user, r.version)), &r.audit)?;
             Ok((true, Some(invitation)))
         })
     }
@@ -772,8 +1039,9 @@ impl Backend for Postgres {
                 return Ok((false, false));
             }
             execute_c(tx, q, "DELETE FROM windows WHERE user_id = $1", &[&user])?;
+            execute_c(tx, q, "DELETE FROM roles WHERE user_id = $1", &[&user])?;
             execute_c(tx, q, "DELETE FROM invitations WHERE user_id = $1", &[&user])?;
-            insert_audit(tx, q, audit)?;
+            insert_audit(tx, q, self.chain.get(), None, audit)?;
             Ok((true, true))
         })
     }
@@ -805,7 +1073,7 @@ impl Backend for Postgres {
             )?;
             let id: i64 = col(&row, 0)?;
             reseal_in(tx, q, user, sealer)?;
-            insert_audit(tx, q, &[audit(id)])?;
+            insert_audit(tx, q, self.chain.get(), None, &[audit(id)])?;
             Ok((true, id))
         })
     }
@@ -843,7 +1111,7 @@ impl Backend for Postgres {
                 return Ok((false, false));
             }
             reseal_in(tx, q, user, sealer)?;
-            insert_audit(tx, q, audit)?;
+            insert_audit(tx, q, self.chain.get(), None, audit)?;
             Ok((true, true))
         })
     }
@@ -871,7 +1139,7 @@ impl Backend for Postgres {
                  VALUES ($1, $2, $3, $4, NULL, $5)",
                 &[&&row.id[..], &row.user, &row.audience, &to_i64(row.expires_at), &&row.mac[..]],
             )?;
-            insert_audit(tx, q, audit)?;
+            insert_audit(tx, q, self.chain.get(), None, audit)?;
             Ok((true, ()))
         })
     }
@@ -909,7 +1177,7 @@ impl Backend for Postgres {
                 &[&to_i64(now), &&id[..]],
             )?;
             if n == 1 {
-                insert_audit(tx, q, audit)?;
+                insert_audit(tx, q, self.chain.get(), None, audit)?;
             }
             Ok((true, n == 1))
         })
@@ -931,7 +1199,7 @@ impl Backend for Postgres {
                 &[&record, &user],
             )?;
             if n == 1 {
-                insert_audit(tx, q, audit)?;
+                insert_audit(tx, q, self.chain.get(), None, audit)?;
             }
             Ok((n == 1, n == 1))
         })

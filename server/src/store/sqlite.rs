@@ -7,9 +7,11 @@ use std::sync::{Mutex, PoisonError};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::chain::{Chain, ChainRow};
 use super::{
     AccessFacts, Backend, EnrollRows, HANDLE_KEEP_SECONDS, HandleRow, Invitation, LoadedUser, Migrate,
-    SCHEMA_VERSION, Sealer, StoreError, StoreResult, UserRow, Window, check_version, from_i64, to_i64,
+    Pruned, SCHEMA_VERSION, Sealer, StoreError, StoreResult, UserRow, Window, check_version, from_i64,
+    to_i64,
 };
 
 impl From<rusqlite::Error> for StoreError {
@@ -98,6 +100,28 @@ ALTER TABLE invitations ADD COLUMN mac BLOB;
     "
 ALTER TABLE users ADD COLUMN access_mac BLOB;
 ",
+    // 8: the audit chain (issue 21): each line's node, sequence number, the MAC of the node's
+    // line before and its own, and the state version its transaction wrote; each node's head;
+    // roles, covered by the access MAC.
+    "
+ALTER TABLE audit ADD COLUMN node TEXT;
+ALTER TABLE audit ADD COLUMN seq INTEGER;
+ALTER TABLE audit ADD COLUMN prev BLOB;
+ALTER TABLE audit ADD COLUMN mac BLOB;
+ALTER TABLE audit ADD COLUMN subject TEXT;
+ALTER TABLE audit ADD COLUMN version INTEGER;
+CREATE UNIQUE INDEX audit_chain ON audit (node, seq);
+CREATE TABLE audit_heads (
+    node  TEXT PRIMARY KEY NOT NULL,
+    seq   INTEGER NOT NULL,
+    mac   BLOB NOT NULL
+) STRICT;
+CREATE TABLE roles (
+    user  TEXT NOT NULL,
+    role  TEXT NOT NULL,
+    PRIMARY KEY (user, role)
+) STRICT;
+",
 ];
 
 /// The SQLite backend.
@@ -114,6 +138,8 @@ pub struct Sqlite {
     writer: Mutex<()>,
     /// The schema version this process brought up to date, if it did.
     migrated_from: Option<u32>,
+    /// This node's audit chain ([`Backend::set_chain`]).
+    chain: std::sync::OnceLock<Chain>,
 }
 
 type Tx<'a> = rusqlite::Transaction<'a>;
@@ -131,6 +157,7 @@ impl Sqlite {
             pool: Mutex::new(Vec::new()),
             writer: Mutex::new(()),
             migrated_from: None,
+            chain: std::sync::OnceLock::new(),
         };
         let mut conn = store.connect()?;
         let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
@@ -179,10 +206,14 @@ impl Sqlite {
     fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> StoreResult<(bool, T)>) -> StoreResult<T> {
         self.with(|conn| {
             let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+            Chain::discard();
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let (commit, out) = f(&tx)?;
             if commit {
                 tx.commit()?;
+                if let Some(chain) = self.chain.get() {
+                    chain.committed();
+                }
             }
             Ok(out)
         })
@@ -222,13 +253,22 @@ fn access_in(tx: &Tx<'_>, user: &str, sealer: &Sealer) -> StoreResult<Option<sup
         .query_map(params![user], |r| Ok((from_i64(r.get(0)?), from_i64(r.get(1)?))))?
         .collect::<Result<Vec<_>, _>>()?;
     windows.sort_unstable();
+    let mut stmt = tx.prepare_cached("SELECT role FROM roles WHERE user = ?1")?;
+    let mut roles =
+        stmt.query_map(params![user], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    roles.sort_unstable();
     let facts = AccessFacts {
         user,
         created_at: from_i64(created_at),
         suspended_at: suspended_at.map(from_i64),
         windows: &windows,
+        roles: &roles,
     };
     Ok(Some((sealer(&facts), stored)))
+}
+
+fn access_in_exists(tx: &Tx<'_>, user: &str) -> StoreResult<bool> {
+    Ok(tx.query_row("SELECT COUNT(*) FROM users WHERE user = ?1", params![user], |r| r.get::<_, i64>(0))? > 0)
 }
 
 /// Refuses to change `user`'s access when their stored MAC does not match
@@ -252,12 +292,72 @@ fn reseal_in(tx: &Tx<'_>, user: &str, sealer: Option<&Sealer>) -> StoreResult<()
     Ok(())
 }
 
-fn insert_audit(tx: &Tx<'_>, lines: &[String]) -> StoreResult<()> {
-    let mut stmt = tx.prepare_cached("INSERT INTO audit (line) VALUES (?1)")?;
-    for line in lines {
-        stmt.execute(params![line])?;
+/// Appends `lines`, linked into `chain` after its stored head (unlinked
+/// without one: a store used on its own, as in the store's tests), bound to
+/// `subject` (the user and state version the transaction wrote).
+fn insert_audit(
+    tx: &Tx<'_>,
+    chain: Option<&Chain>,
+    subject: Option<(&str, u64)>,
+    lines: &[String],
+) -> StoreResult<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let Some(chain) = chain else {
+        let mut stmt = tx.prepare_cached("INSERT INTO audit (line) VALUES (?1)")?;
+        for line in lines {
+            stmt.execute(params![line])?;
+        }
+        return Ok(());
+    };
+    let node = chain.node();
+    let rows = chain.link(head_in(tx, node)?, subject, lines);
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO audit (line, node, seq, prev, mac, subject, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for r in &rows {
+        let (subject, version) =
+            r.subject.as_ref().map_or((None, None), |(u, v)| (Some(u.as_str()), Some(to_i64(*v))));
+        stmt.execute(params![r.line, node, to_i64(r.seq), &r.prev[..], &r.mac[..], subject, version])?;
+    }
+    if let Some(last) = rows.last() {
+        set_head(tx, node, last.seq, &last.mac)?;
     }
     Ok(())
+}
+
+/// The stored head of `node`'s chain.
+fn head_in(tx: &Tx<'_>, node: &str) -> StoreResult<Option<super::chain::Head>> {
+    let stored: Option<(i64, Vec<u8>)> = tx
+        .prepare_cached("SELECT seq, mac FROM audit_heads WHERE node = ?1")?
+        .query_row(params![node], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(stored.map(|(seq, mac)| (from_i64(seq), <[u8; 32]>::try_from(mac.as_slice()).unwrap_or([0; 32]))))
+}
+
+fn set_head(tx: &Tx<'_>, node: &str, seq: u64, mac: &[u8; 32]) -> StoreResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO audit_heads (node, seq, mac) VALUES (?1, ?2, ?3)
+         ON CONFLICT (node) DO UPDATE SET seq = excluded.seq, mac = excluded.mac",
+    )?
+    .execute(params![node, to_i64(seq), &mac[..]])?;
+    Ok(())
+}
+
+const CHAIN_COLUMNS: &str = "id, node, seq, prev, mac, subject, version, line";
+
+fn chain_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChainRow> {
+    Ok(ChainRow {
+        id: r.get(0)?,
+        node: r.get(1)?,
+        seq: from_i64(r.get::<_, Option<i64>>(2)?.unwrap_or(0)),
+        prev: r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
+        mac: r.get::<_, Option<Vec<u8>>>(4)?.unwrap_or_default(),
+        subject: r.get(5)?,
+        version: r.get::<_, Option<i64>>(6)?.map(from_i64),
+        line: r.get(7)?,
+    })
 }
 
 fn invitation_in(conn: &Connection, token_hash: &[u8; 32], now: u64) -> StoreResult<Option<Invitation>> {
@@ -301,7 +401,7 @@ impl Backend for Sqlite {
                 return Ok((false, false));
             }
             reseal_in(tx, user, sealer)?;
-            insert_audit(tx, audit)?;
+            insert_audit(tx, self.chain.get(), Some((user, version)), audit)?;
             Ok((true, true))
         })
     }
@@ -328,7 +428,8 @@ impl Backend for Sqlite {
             // One statement, one snapshot: the row and its windows.
             let mut stmt = conn.prepare_cached(
                 "SELECT credential, state, suspended_at, created_at, access_mac,
-                        (SELECT group_concat(starts_at || ':' || ends_at, ',') FROM windows WHERE user = ?1)
+                        (SELECT group_concat(starts_at || ':' || ends_at, ',') FROM windows WHERE user = ?1),
+                        (SELECT group_concat(role, ',') FROM roles WHERE user = ?1)
                  FROM users WHERE user = ?1",
             )?;
             Ok(stmt
@@ -340,6 +441,7 @@ impl Backend for Sqlite {
                         created_at: from_i64(r.get(3)?),
                         access_mac: r.get(4)?,
                         windows: super::parse_windows(r.get::<_, Option<String>>(5)?.as_deref()),
+                        roles: super::parse_roles(r.get::<_, Option<String>>(6)?.as_deref()),
                     })
                 })
                 .optional()?)
@@ -382,7 +484,7 @@ impl Backend for Sqlite {
                 }
             };
             if won {
-                insert_audit(tx, audit)?;
+                insert_audit(tx, self.chain.get(), new.map(|(_, v)| (user, v)), audit)?;
             }
             Ok((won, won))
         })
@@ -420,7 +522,7 @@ impl Backend for Sqlite {
                 )?,
             };
             if n == 1 {
-                insert_audit(tx, audit)?;
+                insert_audit(tx, self.chain.get(), None, audit)?;
             }
             Ok((n == 1, n == 1))
         })
@@ -451,7 +553,7 @@ impl Backend for Sqlite {
 
     fn append_audit(&self, lines: &[String]) -> StoreResult<()> {
         self.write(|tx| {
-            insert_audit(tx, lines)?;
+            insert_audit(tx, self.chain.get(), None, lines)?;
             Ok((true, ()))
         })
     }
@@ -520,7 +622,7 @@ impl Backend for Sqlite {
             for u in &verified {
                 reseal_in(tx, u, sealer)?;
             }
-            insert_audit(tx, &audit(n))?;
+            insert_audit(tx, self.chain.get(), None, &audit(n))?;
             Ok((true, n))
         })
     }
@@ -528,17 +630,135 @@ impl Backend for Sqlite {
     fn prune_audit(
         &self,
         before: u64,
-        record: &mut dyn FnMut(usize) -> Option<String>,
+        record: &mut dyn FnMut(&Pruned) -> Option<String>,
     ) -> StoreResult<usize> {
+        let before_i = to_i64(before);
         self.write(|tx| {
-            let removed = tx.execute(
-                "DELETE FROM audit WHERE json_valid(line) AND json_extract(line, '$.time') < ?1",
-                params![to_i64(before)],
+            let chain = self.chain.get();
+            let mut removed = tx.execute(
+                "DELETE FROM audit WHERE node IS NULL AND json_valid(line) AND json_extract(line, '$.time') < ?1",
+                params![before_i],
             )?;
-            if let Some(line) = record(removed) {
-                insert_audit(tx, &[line])?;
+            let nodes = tx
+                .prepare(
+                    "SELECT node, MAX(seq) FROM audit WHERE node IS NOT NULL AND json_valid(line)
+                     AND json_extract(line, '$.time') < ?1 GROUP BY node",
+                )?
+                .query_map(params![before_i], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut pruned = Pruned::default();
+            for (node, seq) in nodes {
+                let last = tx.query_row(
+                    &format!("SELECT {CHAIN_COLUMNS} FROM audit WHERE node = ?1 AND seq = ?2"),
+                    params![node, seq],
+                    chain_row,
+                )?;
+                // The line the pruned range ends with must be genuine and old: a time column or a
+                // line edited to make recent lines look old is refused, not laundered into a marker.
+                if chain.is_some_and(|c| !last.checks(c) || last.time().is_none_or(|t| t >= before)) {
+                    pruned.refused.push(node);
+                    continue;
+                }
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT {CHAIN_COLUMNS} FROM audit WHERE node = ?1 AND seq <= ?2
+                     AND line LIKE '%\"event\":\"audit_pruned\"%'"
+                ))?;
+                pruned.markers.extend(stmt.query_map(params![node, seq], chain_row)?.collect::<Result<Vec<_>, _>>()?);
+                removed += tx.execute("DELETE FROM audit WHERE node = ?1 AND seq <= ?2", params![node, seq])?;
+                let mac = <[u8; 32]>::try_from(last.mac.as_slice()).unwrap_or([0; 32]);
+                pruned.anchors.push((node, from_i64(seq), mac));
+            }
+            pruned.removed = removed;
+            if let Some(line) = record(&pruned) {
+                insert_audit(tx, chain, None, &[line])?;
             }
             Ok((true, removed))
+        })
+    }
+
+    fn set_roles(
+        &self,
+        user: &str,
+        roles: &[String],
+        audit: &[String],
+        sealer: Option<&Sealer>,
+    ) -> StoreResult<bool> {
+        self.write(|tx| {
+            if access_in_exists(tx, user)? {
+                verify_in(tx, user, sealer)?;
+            } else {
+                return Ok((false, false));
+            }
+            tx.execute("DELETE FROM roles WHERE user = ?1", params![user])?;
+            for role in roles {
+                tx.execute("INSERT OR IGNORE INTO roles (user, role) VALUES (?1, ?2)", params![user, role])?;
+            }
+            reseal_in(tx, user, sealer)?;
+            insert_audit(tx, self.chain.get(), None, audit)?;
+            Ok((true, true))
+        })
+    }
+
+    fn set_chain(&self, chain: Chain) -> bool {
+        self.chain.set(chain).is_ok()
+    }
+
+    fn chain_unchained(&self) -> StoreResult<usize> {
+        let Some(chain) = self.chain.get() else { return Ok(0) };
+        self.write(|tx| {
+            let rows = tx
+                .prepare("SELECT id, line FROM audit WHERE node IS NULL ORDER BY id")?
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            if rows.is_empty() {
+                return Ok((false, 0));
+            }
+            // Linked in place, in their order, after the node's head.
+            let lines: Vec<String> = rows.iter().map(|(_, l)| l.clone()).collect();
+            let linked = chain.link(head_in(tx, chain.node())?, None, &lines);
+            // A gap line (a head found lower than this process wrote) would come first: none can
+            // be pending here, as this runs when the chain is set.
+            let skip = linked.len() - rows.len();
+            for (r, (id, _)) in linked.iter().skip(skip).zip(&rows) {
+                tx.execute(
+                    "UPDATE audit SET node = ?1, seq = ?2, prev = ?3, mac = ?4 WHERE id = ?5",
+                    params![chain.node(), to_i64(r.seq), &r.prev[..], &r.mac[..], id],
+                )?;
+            }
+            if let Some(last) = linked.last() {
+                set_head(tx, chain.node(), last.seq, &last.mac)?;
+            }
+            Ok((true, rows.len()))
+        })
+    }
+
+    fn chain_rows(&self, range: Option<(u64, u64)>) -> StoreResult<Vec<ChainRow>> {
+        self.with(|conn| {
+            let Some((from, to)) = range else {
+                let mut stmt = conn.prepare(&format!("SELECT {CHAIN_COLUMNS} FROM audit ORDER BY id"))?;
+                let rows = stmt.query_map([], chain_row)?;
+                return Ok(rows.collect::<Result<Vec<_>, _>>()?);
+            };
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {CHAIN_COLUMNS} FROM audit WHERE json_valid(line)
+                 AND json_extract(line, '$.time') >= ?1 AND json_extract(line, '$.time') < ?2 ORDER BY id"
+            ))?;
+            let rows = stmt.query_map(params![to_i64(from), to_i64(to)], chain_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn chain_heads(&self) -> StoreResult<Vec<(String, super::chain::Head)>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare("SELECT node, seq, mac FROM audit_heads ORDER BY node")?;
+            let rows = stmt.query_map([], |r| {
+                let mac: Vec<u8> = r.get(2)?;
+                Ok((
+                    r.get::<_, String>(0)?,
+                    (from_i64(r.get(1)?), <[u8; 32]>::try_from(mac.as_slice()).unwrap_or([0; 32])),
+                ))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
         })
     }
 
@@ -579,7 +799,7 @@ impl Backend for Sqlite {
                 "INSERT INTO invitations (token_hash, user, created_at, expires_at, mac) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![&token_hash[..], user, to_i64(now), to_i64(expires_at), mac],
             )?;
-            insert_audit(tx, audit)?;
+            insert_audit(tx, self.chain.get(), None, audit)?;
             Ok((true, ()))
         })
     }
@@ -609,7 +829,7 @@ impl Backend for Sqlite {
                 params![to_i64(now), &token_hash[..]],
             )?;
             reseal_in(tx, &invitation.user, sealer)?;
-            insert_audit(tx, &r.audit)?;
+            insert_audit(tx, self.chain.get(), Some((&invitation.user, r.version)), &r.audit)?;
             Ok((true, Some(invitation)))
         })
     }
@@ -633,8 +853,9 @@ impl Backend for Sqlite {
                 return Ok((false, false));
             }
             tx.execute("DELETE FROM windows WHERE user = ?1", params![user])?;
+            tx.execute("DELETE FROM roles WHERE user = ?1", params![user])?;
             tx.execute("DELETE FROM invitations WHERE user = ?1", params![user])?;
-            insert_audit(tx, audit)?;
+            insert_audit(tx, self.chain.get(), None, audit)?;
             Ok((true, true))
         })
     }
@@ -665,7 +886,7 @@ impl Backend for Sqlite {
             )?;
             let id = tx.last_insert_rowid();
             reseal_in(tx, user, sealer)?;
-            insert_audit(tx, &[audit(id)])?;
+            insert_audit(tx, self.chain.get(), None, &[audit(id)])?;
             Ok((true, id))
         })
     }
@@ -695,7 +916,7 @@ impl Backend for Sqlite {
                 return Ok((false, false));
             }
             reseal_in(tx, user, sealer)?;
-            insert_audit(tx, audit)?;
+            insert_audit(tx, self.chain.get(), None, audit)?;
             Ok((true, true))
         })
     }
@@ -725,7 +946,7 @@ impl Backend for Sqlite {
                 to_i64(row.expires_at),
                 &row.mac[..]
             ])?;
-            insert_audit(tx, audit)?;
+            insert_audit(tx, self.chain.get(), None, audit)?;
             Ok((true, ()))
         })
     }
@@ -766,7 +987,7 @@ impl Backend for Sqlite {
                 .prepare_cached("UPDATE ticket_handles SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL")?
                 .execute(params![to_i64(now), &id[..]])?;
             if n == 1 {
-                insert_audit(tx, audit)?;
+                insert_audit(tx, self.chain.get(), None, audit)?;
             }
             Ok((true, n == 1))
         })
@@ -786,7 +1007,7 @@ impl Backend for Sqlite {
             let n =
                 tx.execute("UPDATE users SET site_password = ?1 WHERE user = ?2", params![record, user])?;
             if n == 1 {
-                insert_audit(tx, audit)?;
+                insert_audit(tx, self.chain.get(), None, audit)?;
             }
             Ok((n == 1, n == 1))
         })

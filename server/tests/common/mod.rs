@@ -42,6 +42,7 @@ pub(crate) fn login_tickets(
         clock,
         session_max_seconds,
         tickets,
+        audit_node: "test".to_owned(),
     })
     .unwrap()
 }
