@@ -49,7 +49,7 @@ cp -p "$tmp/a/keyring" "$tmp/b/keyring" # one keyring on every node
 node() {
   local name=$1 http radius
   http=$(port STREAM); radius=$(port DGRAM)
-  "$bin" serve --data "$tmp/$name" --port "$http" --radius "127.0.0.1:$radius" --radius-clients "$tmp/clients.toml" \
+  "$bin" serve --node "$name" --data "$tmp/$name" --port "$http" --radius "127.0.0.1:$radius" --radius-clients "$tmp/clients.toml" \
     --audience vpn1 --api-rate 0 --no-first-invitation > "$tmp/$name.log" 2>&1 &
   echo $! >> "$tmp/pids"
   echo $! > "$tmp/$name.pid"

@@ -229,5 +229,14 @@ check("database back: node A reconnects without a restart and frank logs in", ok
 code, _, out = radius(RADIUS_A, "frank")
 check("database back: RADIUS answers again", code == "Access-Challenge", out)
 
+p = subprocess.run([BIN, "audit", "verify", "--json", "--data", DATA_A], capture_output=True, text=True, timeout=120)
+try:
+    report = json.loads(p.stdout)
+except ValueError:
+    report = {"stdout": p.stdout, "stderr": p.stderr}
+check("audit verify: each node's chain checks after the bursts, the kill and the outage (exit 0)",
+      p.returncode == 0 and report.get("ok") is True and {"a", "b"} <= set(report.get("nodes", {})),
+      (p.returncode, {k: report.get(k) for k in ("ok", "lines", "nodes")}, report.get("findings", [])[:3]))
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
