@@ -27,13 +27,17 @@ port() { python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_
 secret='benchmark shared secret, 32 chr'
 printf '[[client]]\nname = "bench"\naddress = "127.0.0.1"\nsecret = "%s"\nflow = "challenge"\n' "$secret" > "$tmp/c.toml"
 chmod 600 "$tmp/c.toml"
+# The load logs a few users in thousands of times a second: the RADIUS rate limits are off. The
+# flags replace [radius]'s listen and clients_file; [radius.rate] still applies.
+printf '[radius]\nlisten = "127.0.0.1:0"\nclients_file = "c.toml"\n[radius.rate]\nclient_per_second = 0\nname_per_minute = 0\n' \
+  > "$tmp/rate-off.toml"
 
 # node NAME DATA: starts a node, prints "HTTP RADIUS".
 node() {
   local http radius
   http=$(port STREAM); radius=$(port DGRAM)
   "$bin" serve --data "$2" --port "$http" --radius "127.0.0.1:$radius" --radius-clients "$tmp/c.toml" \
-    --api-rate 0 --no-first-invitation > "$tmp/$1.log" 2>&1 &
+    --config "$tmp/rate-off.toml" --api-rate 0 --no-first-invitation > "$tmp/$1.log" 2>&1 &
   echo $! >> "$tmp/pids"
   for _ in $(seq 100); do grep -q '^RADIUS: ' "$tmp/$1.log" 2>/dev/null && break; sleep 0.1; done
   grep -q '^RADIUS: ' "$tmp/$1.log" || { cat "$tmp/$1.log" >&2; exit 1; }

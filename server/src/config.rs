@@ -79,6 +79,37 @@ pub struct Radius {
     /// owner-only, as it holds their secrets.
     #[serde(default)]
     pub client: Vec<crate::doors::radius::ClientEntry>,
+    /// The rate limits (`[radius.rate]`).
+    #[serde(default)]
+    pub rate: RadiusRate,
+}
+
+/// `[radius.rate]`: the RADIUS door's rate limits; each key left out keeps
+/// its default ([`crate::doors::radius::RateLimits`]).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RadiusRate {
+    /// Access-Requests a second per client entry (0: no limit).
+    pub client_per_second: Option<u32>,
+    /// Access-Requests a client entry may send at once.
+    pub client_burst: Option<u32>,
+    /// Access-Requests a minute per User-Name (0: no limit).
+    pub name_per_minute: Option<u32>,
+    /// Access-Requests one User-Name may get at once.
+    pub name_burst: Option<u32>,
+}
+
+impl RadiusRate {
+    /// The limits these keys set, checked; the error names the key.
+    pub fn limits(&self) -> Result<crate::doors::radius::RateLimits, String> {
+        crate::doors::radius::RateLimits::from_keys(
+            "radius.rate.",
+            self.client_per_second,
+            self.client_burst,
+            self.name_per_minute,
+            self.name_burst,
+        )
+    }
 }
 
 /// `[database]`.
@@ -216,6 +247,7 @@ impl File {
             if r.clients_file.is_some() && !r.client.is_empty() {
                 return Err("[radius]: give clients_file or [[radius.client]], not both".to_owned());
             }
+            r.rate.limits()?;
         }
         if let Some(url) = &self.database.url {
             database_url(url, Path::new(".")).map_err(|e| format!("database.url: {e}"))?;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use matrixauth_server::config::{self, File};
 use matrixauth_server::doors::http::listen::Limits;
 use matrixauth_server::doors::http::{self, ApiRate, App};
+use matrixauth_server::doors::radius::RateLimits;
 use matrixauth_server::login::{self, AdminAction, Login, Settings, system_clock};
 use matrixauth_server::store::{Migrate, Store};
 use matrixauth_server::{DataDir, admin, keys, when};
@@ -500,6 +501,9 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
         Some((addr, clients)) => Some((addr, clients.map_err(Fail::Usage)?)),
         None => None,
     };
+    // `[radius.rate]` applies also when --radius and --radius-clients replace the rest of `[radius]`.
+    let radius_rate = f.radius.as_ref().map_or_else(|| Ok(RateLimits::default()), |r| r.rate.limits());
+    let radius_rate = radius_rate.map_err(Fail::Usage)?;
     let policy = ctx.policy(a.lockout_seconds);
     policy.validate().map_err(|e| Fail::Usage(format!("policy: {e}")))?;
     let assets = a.assets.clone().or_else(|| f.http.assets.clone());
@@ -585,7 +589,10 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
                 clients.len(),
                 if clients.len() == 1 { "" } else { "s" }
             ));
-            let radius = Arc::new(matrixauth_server::doors::radius::Radius::new(Arc::clone(&login), clients));
+            let radius = Arc::new(
+                matrixauth_server::doors::radius::Radius::new(Arc::clone(&login), clients)
+                    .with_rate_limits(&radius_rate),
+            );
             tokio::spawn(async move {
                 if let Err(e) = matrixauth_server::doors::radius::serve(socket, radius).await {
                     matrixauth_server::warn!("matrixauth radius: the listener stopped: {e}");

@@ -246,6 +246,30 @@ fn a_bad_configuration_file_names_the_key() {
          secret = \"0123456789abcdef\"\nflow = \"otp\"\n",
     );
     assert!(e.contains("readable by others"), "{e}");
+    // [radius.rate] (issue 21, item 6): every key checked, by name.
+    let radius = "[radius]\nlisten = \"127.0.0.1:0\"\nclients_file = \"clients.toml\"\n[radius.rate]\n";
+    for (keys, error) in [
+        ("per_client = 5\n", "unknown field `per_client`, expected one of `client_per_second`"),
+        ("client_per_second = \"fast\"\n", "expected u32"),
+        ("name_per_minute = -1\n", "invalid value: integer `-1`, expected u32"),
+        ("client_burst = 0\n", "radius.rate.client_burst = 0: must be 1 to 100000000"),
+        ("name_burst = 0\n", "radius.rate.name_burst = 0: must be 1 to 100000000"),
+        (
+            "client_per_second = 1000001\n",
+            "radius.rate.client_per_second = 1000001: must be 0 (no limit) to 1000000",
+        ),
+        (
+            "name_per_minute = 2000000\n",
+            "radius.rate.name_per_minute = 2000000: must be 0 (no limit) to 1000000",
+        ),
+        (
+            "client_per_second = 50\nclient_burst = 10\n",
+            "radius.rate.client_burst = 10: below the 50 requests that radius.rate.client_per_second = 50 brings back each second",
+        ),
+    ] {
+        let e = config_error(&format!("{radius}{keys}"));
+        assert!(e.contains(error), "{keys}: {e}");
+    }
 }
 
 /// The example in docs/CONFIG.md is a valid file.
@@ -397,4 +421,78 @@ fn audit_verify_checks_the_database_and_an_export_with_the_audit_key() {
     assert_eq!(res.status.code(), Some(4));
     let v: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
     assert_eq!((v["ok"].as_bool(), v["findings"][0]["kind"].as_str()), (Some(false), Some("gap")), "{v}");
+}
+
+/// Issue 21, item 6: `[radius.rate]` reaches the running server, also when
+/// `--radius` and `--radius-clients` replace the rest of `[radius]`: a name
+/// past its burst gets no reply over a real socket, another name does, and
+/// the drop gets one summary line on standard error, without the name.
+#[test]
+fn radius_rate_limits_from_the_configuration_drop_requests_over_a_real_socket() {
+    use radius::{Attribute, Code, Packet, attr};
+    const SECRET: &str = "a shared secret of 30 chars!!!";
+    let dir = tempfile::tempdir().unwrap();
+    let clients = dir.path().join("clients.toml");
+    std::fs::write(
+        &clients,
+        format!("[[client]]\nname = \"vpn1\"\naddress = \"127.0.0.1\"\nsecret = \"{SECRET}\"\nflow = \"challenge\"\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&clients, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let config = dir.path().join("matrixauth.toml");
+    std::fs::write(
+        &config,
+        "data = \"data\"\n[http]\nlisten = \"127.0.0.1:0\"\n[radius]\nlisten = \"127.0.0.1:0\"\n\
+         clients_file = \"clients.toml\"\n[radius.rate]\nname_per_minute = 1\nname_burst = 2\n",
+    )
+    .unwrap();
+    let flags = ["--radius", "127.0.0.1:0", "--radius-clients", clients.to_str().unwrap()];
+    for flags in [&[][..], &flags[..]] {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--no-first-invitation", "--config"])
+            .arg(&config)
+            .args(flags)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.starts_with("RADIUS: ") {
+            line.clear();
+            assert!(out.read_line(&mut line).unwrap() > 0, "no RADIUS line");
+        }
+        let addr = line.split_whitespace().nth(1).unwrap().trim_start_matches("udp://").to_owned();
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.connect(&addr).unwrap();
+        let mut sent = 0u8;
+        let mut ask = |user: &str, wait: u64| {
+            sent += 1;
+            let authenticator = [sent; 16];
+            let attributes = vec![
+                Attribute::new(attr::USER_NAME, user.as_bytes()).unwrap(),
+                Attribute::new(
+                    attr::USER_PASSWORD,
+                    &radius::hide_password(SECRET.as_bytes(), &authenticator, b"").unwrap(),
+                )
+                .unwrap(),
+            ];
+            let p = Packet { code: Code::AccessRequest, identifier: sent, authenticator, attributes };
+            socket.send(&p.encode_request(SECRET.as_bytes()).unwrap()).unwrap();
+            socket.set_read_timeout(Some(std::time::Duration::from_secs(wait))).unwrap();
+            let mut buf = [0u8; 4096];
+            socket.recv(&mut buf).ok().map(|n| Packet::decode(&buf[..n]).unwrap().code)
+        };
+        assert_eq!(ask("mallory-target", 10), Some(Code::AccessChallenge), "{flags:?}");
+        assert_eq!(ask("mallory-target", 10), Some(Code::AccessChallenge), "{flags:?}");
+        assert_eq!(ask("mallory-target", 1), None, "{flags:?}: the third within a minute: no reply");
+        assert_eq!(ask("alice", 10), Some(Code::AccessChallenge), "{flags:?}: another name");
+        child.kill().unwrap();
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        child.wait().unwrap();
+        assert_eq!(err.matches("dropped over the rate limits").count(), 1, "{flags:?}: {err}");
+        assert!(err.contains("client vpn1: 1 request dropped over the rate limits"), "{err}");
+        assert!(!err.contains("mallory"), "no User-Name in the log: {err}");
+    }
 }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use matrixauth_server::doors::http::{App, Config};
-use matrixauth_server::doors::radius::{Action, Client, Flow, Radius};
+use matrixauth_server::doors::radius::rate::Drops;
+use matrixauth_server::doors::radius::{Action, Client, Flow, Radius, RateLimits};
 use matrixauth_server::keys;
 use matrixauth_server::store::Store;
 use radius::{Attribute, Code, Packet, attr};
@@ -70,6 +71,9 @@ fn harness_named(flow: Flow, legacy: bool, client: &str, user: &str) -> H {
 
 const FROM: &str = "127.0.0.1:40000";
 
+/// Requests made so far (see [`H::request`]).
+static SENT: AtomicU64 = AtomicU64::new(0);
+
 impl H {
     fn request(
         &self,
@@ -83,6 +87,8 @@ impl H {
         let mut auth = [0u8; 16];
         auth[0] = id;
         auth[1..9].copy_from_slice(&self.clock.load(Ordering::SeqCst).to_be_bytes());
+        // Past 256 requests in one second the Identifier repeats: a count keeps each request new.
+        auth[9..16].copy_from_slice(&SENT.fetch_add(1, Ordering::SeqCst).to_be_bytes()[1..]);
         let mut attributes = vec![
             Attribute::new(attr::USER_NAME, user.as_bytes()).unwrap(),
             Attribute::new(
@@ -691,4 +697,211 @@ fn a_full_retransmission_cache_still_never_verifies_an_answer_twice() {
     let Action::Reply(bytes) = &first else { panic!("{first:?}") };
     assert_eq!(Packet::decode(bytes).unwrap().code, Code::AccessAccept);
     assert_eq!(first, again, "the cached Accept, byte for byte");
+}
+
+/// `h` with its one client (`vpn1`, tickets) under these rate limits, and a
+/// second client, `vpn2`, for 127.0.0.2 alone (listed first, so it wins
+/// that address).
+fn limited(mut h: H, limits: RateLimits) -> H {
+    let vpn1 = Client::new("vpn1", "127.0.0.0/8", SECRET, Flow::Challenge, false, true).unwrap();
+    let vpn2 = Client::new("vpn2", "127.0.0.2", SECRET, Flow::Challenge, false, false).unwrap();
+    h.radius = Radius::new(Arc::clone(h.app.login()), vec![vpn2, vpn1]).with_rate_limits(&limits);
+    h
+}
+
+fn limits(client_per_second: u32, client_burst: u32, name_per_minute: u32, name_burst: u32) -> RateLimits {
+    RateLimits { client_per_second, client_burst, name_per_minute, name_burst }
+}
+
+impl H {
+    /// A new Access-Request for `user` (no password, no State): its reply,
+    /// or the reason it was dropped.
+    fn first(&self, user: &str) -> Result<Code, &'static str> {
+        self.first_from(user, FROM)
+    }
+
+    fn first_from(&self, user: &str, from: &str) -> Result<Code, &'static str> {
+        let (_, wire) = self.request(user, "", None, Vec::new());
+        match self.radius.handle(&wire, from.parse().unwrap()) {
+            Action::Reply(bytes) => Ok(Packet::decode(&bytes).unwrap().code),
+            Action::Drop(reason) => Err(reason),
+        }
+    }
+
+    fn audit_lines(&self) -> usize {
+        self.app.login().store().audit(None).unwrap().len()
+    }
+}
+
+const OVER_CLIENT: Result<Code, &str> = Err("over the client's rate limit");
+const OVER_NAME: Result<Code, &str> = Err("over the User-Name's rate limit");
+
+/// Issue 21, item 6: a client entry gets its burst, then its rate; beyond
+/// it requests are dropped unanswered before the login service (no decoy
+/// row, no audit line), counted, and Status-Server and other client entries
+/// still get answers.
+#[test]
+fn requests_over_a_clients_limit_are_dropped_before_the_login_service() {
+    let h = limited(harness(Flow::Challenge, false), limits(1, 5, 0, 1));
+    for i in 0..5 {
+        assert_eq!(h.first(&format!("guess-{i}")), Ok(Code::AccessChallenge), "{i}");
+    }
+    let (decoys, lines) = (h.app.login().store().decoys().unwrap(), h.audit_lines());
+    assert_eq!(decoys, 5);
+    for i in 5..105 {
+        assert_eq!(h.first(&format!("guess-{i}")), OVER_CLIENT, "{i}");
+    }
+    assert_eq!(h.first("alice"), OVER_CLIENT, "the client's limit holds for every name");
+    assert_eq!(h.app.login().store().decoys().unwrap(), decoys, "no decoy row for a dropped request");
+    assert_eq!(h.audit_lines(), lines, "no audit line either");
+    assert_eq!(h.radius.rate_dropped(), Drops { client: 101, status: 0, name: 0 });
+    assert_eq!(h.radius.dropped(), 0, "counted apart from malformed and unauthentic datagrams");
+    // Status-Server has a bucket of its own; another client entry too.
+    let status =
+        Packet { code: Code::StatusServer, identifier: 1, authenticator: [9; 16], attributes: Vec::new() };
+    assert_eq!(h.send(&status.encode_request(SECRET.as_bytes()).unwrap()).unwrap().code, Code::AccessAccept);
+    assert_eq!(h.first_from("guess-0", "127.0.0.2:40000"), Ok(Code::AccessChallenge));
+    // A second later, one more token.
+    h.clock.fetch_add(1, Ordering::SeqCst);
+    assert_eq!(h.first("alice"), Ok(Code::AccessChallenge));
+    assert_eq!(h.first("alice"), OVER_CLIENT);
+}
+
+/// Issue 21, item 6: a name tried too often is dropped, and costs its
+/// client nothing: another name from the same client is still answered.
+#[test]
+fn a_name_over_its_limit_is_dropped_while_other_names_are_answered() {
+    let h = limited(harness(Flow::Challenge, false), limits(1, 10, 1, 3));
+    for _ in 0..3 {
+        assert_eq!(h.first("admin"), Ok(Code::AccessChallenge));
+    }
+    let lines = h.audit_lines();
+    for _ in 0..1000 {
+        assert_eq!(h.first("admin"), OVER_NAME);
+    }
+    assert_eq!(h.audit_lines(), lines, "no audit line for a dropped request");
+    assert_eq!(h.first("alice"), Ok(Code::AccessChallenge), "another name from the same client");
+    assert_eq!(h.first_from("admin", "127.0.0.2:40000"), OVER_NAME, "the name's limit holds at every client");
+    assert_eq!(h.radius.rate_dropped(), Drops { client: 0, status: 0, name: 1001 });
+    h.clock.fetch_add(60, Ordering::SeqCst);
+    assert_eq!(h.first("admin"), Ok(Code::AccessChallenge), "one token back a minute");
+    assert_eq!(h.first("admin"), OVER_NAME);
+    // The client spent 5 of its 10 tokens (3 + alice + 1): the 1,002 drops took none.
+    for i in 0..5 {
+        assert_eq!(h.first(&format!("other-{i}")), Ok(Code::AccessChallenge), "{i}");
+    }
+}
+
+/// Issue 21, item 6: an enrolled and an unknown name meet the same limit
+/// at the same request, with the same drop: the limit tells nobody which
+/// names exist.
+#[test]
+fn known_and_unknown_names_are_limited_identically() {
+    let h = limited(harness(Flow::Challenge, false), limits(1000, 1000, 1, 4));
+    let mut seen = [Vec::new(), Vec::new()];
+    for step in 0..12 {
+        if step == 8 {
+            h.clock.fetch_add(120, Ordering::SeqCst);
+        }
+        for (i, user) in ["alice", "nobody"].into_iter().enumerate() {
+            seen[i].push(h.first(user));
+        }
+    }
+    let ok = Ok(Code::AccessChallenge);
+    let expected = [ok, ok, ok, ok, OVER_NAME, OVER_NAME, OVER_NAME, OVER_NAME, ok, ok, OVER_NAME, OVER_NAME];
+    assert_eq!(seen[0], expected, "alice (enrolled)");
+    assert_eq!(seen[1], expected, "nobody (unknown)");
+}
+
+/// Issue 21, item 6: a retransmission answered from the cache takes no
+/// token; a dropped request is forgotten, so the client's retry is examined
+/// anew and answered once a token is back, and then cached as any reply.
+#[test]
+fn retransmissions_take_no_token_and_a_dropped_request_is_retried() {
+    let h = limited(harness(Flow::Challenge, false), limits(1000, 1000, 1, 2));
+    let (_, a) = h.request("alice", "", None, Vec::new());
+    let first = h.send(&a).unwrap();
+    assert_eq!(first.code, Code::AccessChallenge);
+    for _ in 0..10 {
+        assert_eq!(h.send(&a).unwrap(), first, "the cached reply, no token taken");
+    }
+    assert_eq!(h.first("alice"), Ok(Code::AccessChallenge), "the second token is still there");
+    let (_, c) = h.request("alice", "", None, Vec::new());
+    for _ in 0..3 {
+        assert_eq!(
+            h.radius.handle(&c, FROM.parse().unwrap()),
+            Action::Drop("over the User-Name's rate limit")
+        );
+    }
+    assert_eq!(h.send(&a).unwrap(), first, "while the name's bucket is empty, the cache still answers");
+    h.clock.fetch_add(20, Ordering::SeqCst);
+    assert_eq!(h.send(&a).unwrap(), first, "the cache still answers 20 s on");
+    h.clock.fetch_add(40, Ordering::SeqCst);
+    let retried = h.send(&c).expect("a token is back a minute on: the retry is answered");
+    assert_eq!(retried.code, Code::AccessChallenge);
+    for _ in 0..5 {
+        assert_eq!(h.send(&c).unwrap(), retried, "and then cached");
+    }
+    assert_eq!(h.first("alice"), OVER_NAME, "the retry took the one token back, its copies none");
+    assert_eq!(h.radius.rate_dropped().name, 4);
+}
+
+/// Issue 21, item 6: the limits apply after the packet authenticates, so
+/// someone without the shared secret cannot spend a client's or a name's
+/// tokens.
+#[test]
+fn unauthentic_datagrams_take_no_token() {
+    let h = limited(harness(Flow::Challenge, false), limits(1, 2, 1, 2));
+    let (req, good) = h.request("alice", "", None, Vec::new());
+    let bare = Packet { attributes: req.attributes.clone(), ..req.clone() }.encode().unwrap();
+    let wrong = req.encode_request(b"not the shared secret at all").unwrap();
+    let mut flipped = good.clone();
+    *flipped.last_mut().unwrap() ^= 1;
+    for _ in 0..500 {
+        for d in [&bare, &wrong, &flipped] {
+            assert!(h.send(d).is_none());
+        }
+    }
+    assert_eq!(h.radius.dropped(), 1500);
+    assert_eq!(h.radius.rate_dropped(), Drops::default());
+    assert_eq!(h.first("alice"), Ok(Code::AccessChallenge));
+    assert_eq!(h.first("alice"), Ok(Code::AccessChallenge));
+    assert_eq!(h.first("alice"), OVER_CLIENT);
+}
+
+/// Issue 21, item 6: a client entry can have its own limit
+/// (`rate_per_second`, `rate_burst`), and its keys are checked.
+#[test]
+fn a_client_entry_can_have_its_own_limit_and_its_keys_are_checked() {
+    use std::os::unix::fs::PermissionsExt;
+    let load = |extra: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clients.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[[client]]\nname = \"vpn1\"\naddress = \"127.0.0.0/8\"\nsecret = \"{SECRET}\"\nflow = \"challenge\"\n{extra}"
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        matrixauth_server::doors::radius::load_clients(&path)
+    };
+    let mut h = harness(Flow::Challenge, false);
+    let clients = load("rate_per_second = 1\nrate_burst = 2\n").unwrap();
+    h.radius = Radius::new(Arc::clone(h.app.login()), clients).with_rate_limits(&RateLimits::default());
+    assert_eq!(h.first("a"), Ok(Code::AccessChallenge));
+    assert_eq!(h.first("b"), Ok(Code::AccessChallenge));
+    assert_eq!(h.first("c"), OVER_CLIENT, "its own burst of 2, not the default 500");
+    for (extra, error) in [
+        ("rate_burst = 5\n", "client vpn1: rate_burst needs rate_per_second"),
+        ("rate_per_second = 10\nrate_burst = 0\n", "client vpn1: rate_burst = 0: must be 1 to 100000000"),
+        ("rate_per_second = 10\nrate_burst = 9\n", "client vpn1: rate_burst = 9: below the 10 requests"),
+        ("rate_per_second = 2000000\n", "client vpn1: rate_per_second = 2000000: must be 0 (no limit)"),
+        ("rate_per_second = -1\n", "invalid value: integer `-1`"),
+        ("per_client = 5\n", "unknown field `per_client`"),
+    ] {
+        let e = load(extra).unwrap_err();
+        assert!(e.contains(error), "{extra}: {e}");
+    }
 }

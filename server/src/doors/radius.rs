@@ -6,6 +6,10 @@
 //! retransmissions, and hands the login to the same login service
 //! ([`Login`]) as the web portal; the service's [`Decision`] becomes the
 //! reply packet. `docs/RADIUS.md` describes the flows and attributes.
+//!
+//! Authentic requests that are not retransmissions then pass the rate
+//! limits ([`rate`]) before the service is asked: over them, a request is
+//! dropped unanswered, as by a busy server, and costs the store nothing.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -18,6 +22,10 @@ use zeroize::Zeroizing;
 
 use crate::login::first_factor::FirstFactor;
 use crate::login::{Decision, Login, Prompt, RadiusReply, Via};
+
+pub mod rate;
+
+pub use rate::RateLimits;
 
 /// How a client's users log in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -46,6 +54,8 @@ pub struct Client {
     pub tickets: bool,
     /// What the first request of the challenge flow must carry.
     pub first_factor: FirstFactor,
+    /// Its own rate limit (per second, burst) instead of `[radius.rate]`'s.
+    rate: Option<(u32, u32)>,
 }
 
 impl std::fmt::Debug for Client {
@@ -57,6 +67,7 @@ impl std::fmt::Debug for Client {
             .field("legacy", &self.legacy)
             .field("tickets", &self.tickets)
             .field("first_factor", &self.first_factor)
+            .field("rate", &self.rate)
             .finish_non_exhaustive()
     }
 }
@@ -82,6 +93,8 @@ pub struct ClientEntry {
     tickets: bool,
     #[serde(default)]
     first_factor: FirstFactor,
+    rate_per_second: Option<u32>,
+    rate_burst: Option<u32>,
 }
 
 impl std::fmt::Debug for ClientEntry {
@@ -109,8 +122,13 @@ pub fn clients_from(entries: &[ClientEntry]) -> Result<Vec<Client>, String> {
     let clients: Vec<Client> = entries
         .iter()
         .map(|c| {
-            Client::new(&c.name, &c.address, &c.secret, c.flow, c.legacy, c.tickets)?
-                .with_first_factor(c.first_factor)
+            let client = Client::new(&c.name, &c.address, &c.secret, c.flow, c.legacy, c.tickets)?
+                .with_first_factor(c.first_factor)?;
+            match (c.rate_per_second, c.rate_burst) {
+                (Some(per_second), burst) => client.with_rate(per_second, burst),
+                (None, Some(_)) => Err(format!("client {}: rate_burst needs rate_per_second", c.name)),
+                (None, None) => Ok(client),
+            }
         })
         .collect::<Result<_, _>>()?;
     if clients.is_empty() {
@@ -144,7 +162,24 @@ impl Client {
             legacy,
             tickets,
             first_factor: FirstFactor::Ignored,
+            rate: None,
         })
+    }
+
+    /// The client with a rate limit of its own instead of `[radius.rate]`'s:
+    /// `per_second` Access-Requests a second on average (0: no limit) and
+    /// `burst` at once (by default 25 seconds of the rate). Its
+    /// Status-Server requests have a bucket of the same size apart.
+    pub fn with_rate(mut self, per_second: u32, burst: Option<u32>) -> Result<Self, String> {
+        let (per_second, burst) = rate::rate_and_burst(
+            ("rate_per_second", per_second),
+            ("rate_burst", burst),
+            RateLimits::CLIENT_BURST_SECONDS,
+            1,
+        )
+        .map_err(|e| format!("client {}: {e}", self.name))?;
+        self.rate = Some((per_second, burst));
+        Ok(self)
     }
 
     /// The client with a first factor: `must_be_empty` or `password` need
@@ -172,7 +207,8 @@ impl Client {
 
 /// Reads the clients file (TOML, `[[client]]` tables with `name`, `address`
 /// (an address or CIDR), `secret` (16 characters or more), `flow`
-/// (`"challenge"` or `"otp"`), and optionally `legacy` and `tickets`). The
+/// (`"challenge"` or `"otp"`), and optionally `legacy`, `tickets`,
+/// `first_factor`, `rate_per_second` and `rate_burst`). The
 /// file holds shared secrets: one that group or others can read is refused.
 pub fn load_clients(path: &Path) -> Result<Vec<Client>, String> {
     check_owner_only(path)?;
@@ -285,11 +321,13 @@ impl Remembered {
     }
 }
 
-/// The RADIUS server: clients, the retransmission cache, and the login service.
+/// The RADIUS server: clients, the retransmission cache, the rate limits,
+/// and the login service.
 pub struct Radius {
     login: Arc<Login>,
     clients: Vec<Client>,
     remembered: Mutex<Remembered>,
+    limiter: Mutex<rate::Limiter>,
     dropped: std::sync::atomic::AtomicU64,
 }
 
@@ -303,24 +341,71 @@ pub enum Action {
 }
 
 impl Radius {
-    /// A server for `clients` over the login service.
+    /// A server for `clients` over the login service, with the default
+    /// rate limits.
     pub fn new(login: Arc<Login>, clients: Vec<Client>) -> Self {
         Radius::with_cache(login, clients, MAX_REMEMBERED)
     }
 
     /// A server whose retransmission cache holds `capacity` requests.
     pub fn with_cache(login: Arc<Login>, clients: Vec<Client>, capacity: usize) -> Self {
-        Radius { login, clients, remembered: Mutex::new(Remembered::new(capacity)), dropped: 0.into() }
+        let limiter = Mutex::new(Radius::limiter(&RateLimits::default(), &clients));
+        Radius {
+            login,
+            clients,
+            remembered: Mutex::new(Remembered::new(capacity)),
+            limiter,
+            dropped: 0.into(),
+        }
     }
 
-    /// Datagrams dropped so far (unknown clients, bad authenticators, malformed).
+    /// The server with these rate limits (a client with its own keeps its own).
+    #[must_use]
+    pub fn with_rate_limits(mut self, limits: &RateLimits) -> Self {
+        self.limiter = Mutex::new(Radius::limiter(limits, &self.clients));
+        self
+    }
+
+    fn limiter(limits: &RateLimits, clients: &[Client]) -> rate::Limiter {
+        let own = clients.iter().map(|c| c.rate.unwrap_or((limits.client_per_second, limits.client_burst)));
+        rate::Limiter::new(limits, own)
+    }
+
+    /// Datagrams dropped so far (unknown clients, bad authenticators,
+    /// malformed); those over the rate limits are counted apart
+    /// ([`Radius::rate_dropped`]).
     pub fn dropped(&self) -> u64 {
         self.dropped.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Requests dropped over the rate limits so far, by reason.
+    pub fn rate_dropped(&self) -> rate::Drops {
+        self.limiter.lock().unwrap_or_else(PoisonError::into_inner).dropped()
+    }
+
+    /// Writes the summary line of each client whose drops over the rate
+    /// limits have not been reported and whose last line is a minute old
+    /// (the server calls this every minute; a drop writes its client's line
+    /// when it is due).
+    pub fn report_rate_drops(&self) {
+        let now = self.login.now();
+        let mut limiter = self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
+        let lines: Vec<String> = (0..limiter.clients())
+            .filter_map(|i| limiter.report(i, &self.clients.get(i)?.name, now))
+            .collect();
+        drop(limiter);
+        for line in lines {
+            crate::warn!("{line}");
+        }
+    }
+
     /// Handles one datagram from `from`.
     pub fn handle(&self, wire: &[u8], from: SocketAddr) -> Action {
-        let action = self.handle_inner(wire, from);
+        let action = match self.handle_inner(wire, from) {
+            Ok(action) => action,
+            // Counted and summarised by the limiter, never logged one by one.
+            Err(limit) => return Action::Drop(limit.reason()),
+        };
         if let Action::Drop(reason) = &action {
             let n = self.dropped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             // Logged, but a flood cannot flood the log: the first 20, then every 1000th.
@@ -334,31 +419,51 @@ impl Radius {
         action
     }
 
-    fn handle_inner(&self, wire: &[u8], from: SocketAddr) -> Action {
-        let Some(client) = self.clients.iter().find(|c| c.matches(from.ip())) else {
-            return Action::Drop("unknown client address");
+    /// The action for a datagram, or the limit it is over (an authentic
+    /// new request, dropped before the login service is asked).
+    fn handle_inner(&self, wire: &[u8], from: SocketAddr) -> Result<Action, rate::Limit> {
+        let Some((index, client)) = self.clients.iter().enumerate().find(|(_, c)| c.matches(from.ip()))
+        else {
+            return Ok(Action::Drop("unknown client address"));
         };
-        let Ok(request) = Packet::decode(wire) else { return Action::Drop("malformed packet") };
+        let Ok(request) = Packet::decode(wire) else { return Ok(Action::Drop("malformed packet")) };
         let ma = radius::check_message_authenticator(&client.secret, wire);
         match (request.code, ma) {
             (_, MessageAuthenticator::Invalid) => {
-                return Action::Drop("bad Message-Authenticator (wrong secret?)");
+                return Ok(Action::Drop("bad Message-Authenticator (wrong secret?)"));
             }
             (Code::StatusServer, MessageAuthenticator::Absent) => {
-                return Action::Drop("Status-Server without Message-Authenticator");
+                return Ok(Action::Drop("Status-Server without Message-Authenticator"));
             }
             (Code::AccessRequest, MessageAuthenticator::Absent) if !client.legacy => {
-                return Action::Drop("Access-Request without Message-Authenticator (client is not legacy)");
+                return Ok(Action::Drop(
+                    "Access-Request without Message-Authenticator (client is not legacy)",
+                ));
             }
             (Code::AccessRequest | Code::StatusServer, _) => {}
-            _ => return Action::Drop("not an Access-Request or Status-Server"),
+            _ => return Ok(Action::Drop("not an Access-Request or Status-Server")),
         }
         let now = self.login.now();
         let key = (from, request.identifier, request.authenticator);
         match self.remembered.lock().unwrap_or_else(PoisonError::into_inner).begin(key, now) {
             Seen::New => {}
-            Seen::Reply(bytes) => return Action::Reply(bytes),
-            Seen::Drop(reason) => return Action::Drop(reason),
+            Seen::Reply(bytes) => return Ok(Action::Reply(bytes)),
+            Seen::Drop(reason) => return Ok(Action::Drop(reason)),
+        }
+        // Authentic and new (a retransmission answered from the cache took nothing): the rate
+        // limits, before the login service is asked. A dropped request is forgotten, so the
+        // client's retry is examined anew.
+        let name = (request.code == Code::AccessRequest).then(|| user_name(&request));
+        let taken = {
+            let mut limiter = self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
+            limiter.take(index, name, now).map_err(|limit| (limit, limiter.report(index, &client.name, now)))
+        };
+        if let Err((limit, line)) = taken {
+            self.remembered.lock().unwrap_or_else(PoisonError::into_inner).abandon(&key);
+            if let Some(line) = line {
+                crate::warn!("{line}");
+            }
+            return Err(limit);
         }
         let reply = if request.code == Code::StatusServer {
             let text = Attribute::new(attr::REPLY_MESSAGE, b"matrixauth ok").ok();
@@ -368,20 +473,20 @@ impl Radius {
         };
         let Some(reply) = reply else {
             self.remembered.lock().unwrap_or_else(PoisonError::into_inner).abandon(&key);
-            return Action::Drop("the database is unavailable");
+            return Ok(Action::Drop("the database is unavailable"));
         };
         let Ok(bytes) = reply.encode_response(&client.secret, &request.authenticator) else {
             self.remembered.lock().unwrap_or_else(PoisonError::into_inner).abandon(&key);
-            return Action::Drop("reply does not fit a packet");
+            return Ok(Action::Drop("reply does not fit a packet"));
         };
         self.remembered.lock().unwrap_or_else(PoisonError::into_inner).finish(&key, now, bytes.clone());
-        Action::Reply(bytes)
+        Ok(Action::Reply(bytes))
     }
 
     /// The reply to an authentic Access-Request (`None`: the store is
     /// unreachable; send nothing).
     fn access_request(&self, client: &Client, request: &Packet) -> Option<Packet> {
-        let user = request.get(attr::USER_NAME).and_then(|u| std::str::from_utf8(u).ok()).unwrap_or("");
+        let user = user_name(request);
         let state = request.get(attr::STATE).and_then(|s| std::str::from_utf8(s).ok());
         let via = Via::Radius(&client.name);
         let login = &self.login;
@@ -437,6 +542,12 @@ impl Radius {
         };
         reply(request, &decision, login.now())
     }
+}
+
+/// The request's User-Name as the login service gets it ("" when absent or
+/// not UTF-8).
+fn user_name(request: &Packet) -> &str {
+    request.get(attr::USER_NAME).and_then(|u| std::str::from_utf8(u).ok()).unwrap_or("")
 }
 
 /// The EAP code of a Failure packet (RFC 3748 §4.2).
@@ -508,12 +619,22 @@ fn seconds(kind: u8, s: u64) -> Attribute {
 }
 
 /// Serves RADIUS on `socket` until the task is dropped. Each datagram is
-/// handled on the blocking pool (the store is SQLite).
+/// handled on the blocking pool (the store is SQLite). Every minute, drops
+/// over the rate limits not yet reported get their summary line.
 pub async fn serve(socket: tokio::net::UdpSocket, radius: Arc<Radius>) -> std::io::Result<()> {
     let socket = Arc::new(socket);
     let mut buf = vec![0u8; radius::MAX_PACKET + 1];
+    let mut report = tokio::time::interval(std::time::Duration::from_secs(rate::REPORT_SECONDS));
+    report.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let (n, from) = socket.recv_from(&mut buf).await?;
+        let (n, from) = tokio::select! {
+            received = socket.recv_from(&mut buf) => received?,
+            _ = report.tick() => {
+                let r = Arc::clone(&radius);
+                tokio::task::spawn_blocking(move || r.report_rate_drops());
+                continue;
+            }
+        };
         let Some(datagram) = buf.get(..n).map(<[u8]>::to_vec) else { continue };
         let (r, s) = (Arc::clone(&radius), Arc::clone(&socket));
         tokio::spawn(async move {
