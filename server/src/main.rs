@@ -392,7 +392,21 @@ impl Ctx {
         store: Store,
         serve: Option<&ServeArgs>,
     ) -> Res<Arc<Login>> {
-        Login::new(Settings {
+        // A database older than one this data folder has seen would have its access facts
+        // sealed and its audit lines linked as they are: refused, before the service does either.
+        let seen = schema_seen(dir);
+        if let Some(from) = store.migrated_from()
+            && from < seen
+        {
+            return Err(Fail::Data(format!(
+                "the database was at schema {from}, older than the schema {seen} this data folder has seen: \
+                 restored from an old backup, or set back by someone who can write it. Nothing was sealed or \
+                 linked; users whose rows lack a MAC are refused and `matrixauth audit verify` lists the \
+                 unlinked lines. For a deliberate restore, delete {} and start again.",
+                dir.root.join(SCHEMA_SEEN).display()
+            )));
+        }
+        let login = Login::new(Settings {
             store,
             keyring,
             site_key: keys::site_key(&dir.keyring()).map_err(data)?,
@@ -408,7 +422,9 @@ impl Ctx {
                 .unwrap_or_default(),
             audit_node: self.node.clone(),
         })
-        .map_err(Fail::Data)
+        .map_err(Fail::Data)?;
+        note_schema(dir, login.store())?;
+        Ok(login)
     }
 
     /// The login service of an admin command, over an existing data folder.
@@ -792,6 +808,24 @@ fn audit(ctx: &Ctx, cmd: Option<AuditCmd>) -> Res {
     }
 }
 
+/// The file in the data folder that keeps the highest schema version its
+/// database was seen at (`docs/SECURITY.md`: a database set back to an older
+/// schema must not get its rows sealed as they are).
+const SCHEMA_SEEN: &str = "schema-seen";
+
+fn schema_seen(dir: &DataDir) -> u32 {
+    std::fs::read_to_string(dir.root.join(SCHEMA_SEEN)).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0)
+}
+
+/// Raises the data folder's schema floor to the open database's version.
+fn note_schema(dir: &DataDir, store: &Store) -> Res {
+    let v = store.schema_version().map_err(|e| data(e.to_string()))?;
+    if v > schema_seen(dir) {
+        write_private(&dir.root.join(SCHEMA_SEEN), &format!("{v}\n"))?;
+    }
+    Ok(())
+}
+
 /// `--from`/`--to` of `audit verify`, either or both.
 fn verify_range(from: Option<u64>, to: Option<u64>) -> Res<Option<(u64, u64)>> {
     match (from, to) {
@@ -823,6 +857,14 @@ fn run(cli: Cli) -> Res {
         Cmd::Init => {
             let (dir, _, store) = ctx.open(Migrate::Yes)?;
             let v = store.schema_version().map_err(|e| data(e.to_string()))?;
+            if store.migrated_from().is_some_and(|from| from < schema_seen(&dir)) {
+                return Err(Fail::Data(format!(
+                    "the database is older than the schema {} this data folder has seen: run `matrixauth db migrate` \
+                     to see why",
+                    schema_seen(&dir)
+                )));
+            }
+            note_schema(&dir, &store)?;
             out(&format!("data folder ready: {} (schema {v})\n", dir.root.display()))
         }
         Cmd::Users { cmd } => users(&ctx, cmd),

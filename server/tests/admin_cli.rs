@@ -414,6 +414,14 @@ fn audit_verify_checks_the_database_and_an_export_with_the_audit_key() {
     assert_eq!(res.status.code(), Some(4));
     let out = String::from_utf8(res.stdout).unwrap();
     assert!(out.contains("EDITED") && out.contains("does not check"), "{out}");
+    // A field slipped in after the stored line (a reader that takes the last duplicate key
+    // would see it): the line is refused.
+    let injected = dir.path().join("injected.jsonl");
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let at = lines[0].rfind(",\"chain\":").unwrap();
+    lines[0].insert_str(at, ",\"event\":\"login_failed\"");
+    std::fs::write(&injected, lines.join("\n")).unwrap();
+    assert_eq!(check(&injected).status.code(), Some(4));
     // A line deleted in the database: exit 4 there too.
     let db = rusqlite::Connection::open(data.join("matrixauth.db")).unwrap();
     db.execute("DELETE FROM audit WHERE seq = 2", []).unwrap();
@@ -495,4 +503,37 @@ fn radius_rate_limits_from_the_configuration_drop_requests_over_a_real_socket() 
         assert!(err.contains("client vpn1: 1 request dropped over the rate limits"), "{err}");
         assert!(!err.contains("mallory"), "no User-Name in the log: {err}");
     }
+}
+
+/// The attacker's review (issue 21): a database set back to an older schema
+/// (its MAC and chain columns dropped) is not sealed and linked as it is by
+/// the next start or `db migrate`.
+#[test]
+fn a_database_set_back_to_an_older_schema_is_not_sealed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["init"]);
+    ok(&data, &["card", "bob"]);
+    assert_eq!(std::fs::read_to_string(data.join("schema-seen")).unwrap().trim(), "8");
+    let db = rusqlite::Connection::open(data.join("matrixauth.db")).unwrap();
+    db.execute_batch(
+        "DROP INDEX audit_chain; DROP TABLE audit_heads; DROP TABLE roles;
+         ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN seq;
+         ALTER TABLE audit DROP COLUMN prev; ALTER TABLE audit DROP COLUMN mac;
+         ALTER TABLE audit DROP COLUMN subject; ALTER TABLE audit DROP COLUMN version;
+         ALTER TABLE users DROP COLUMN access_mac; PRAGMA user_version = 6;",
+    )
+    .unwrap();
+    drop(db);
+    let res = run(&data, &["db", "migrate"]);
+    assert_eq!(res.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("older than the schema 8 this data folder has seen"), "{err}");
+    // Nothing was sealed: the user stays refused, and verify lists the unlinked lines.
+    let db = rusqlite::Connection::open(data.join("matrixauth.db")).unwrap();
+    let macs: i64 = db.query_row("SELECT COUNT(access_mac) FROM users", [], |r| r.get(0)).unwrap();
+    assert_eq!(macs, 0);
+    std::fs::remove_file(data.join("schema-seen")).unwrap();
+    let res = run(&data, &["audit", "verify"]);
+    assert_eq!(res.status.code(), Some(4), "{}", String::from_utf8_lossy(&res.stdout));
 }

@@ -215,6 +215,7 @@ both!(
     audit_verify_reports_a_restored_older_state,
     pruning_leaves_a_signed_marker_and_the_chain_still_checks,
     two_nodes_keep_chains_of_their_own,
+    review_findings_hold,
 );
 
 fn an_invitation_written_or_edited_without_the_keyring_enrols_nobody(db: &Db) {
@@ -313,12 +314,16 @@ fn a_ticket_redeemed_again_after_its_claim_is_deleted_is_reported(db: &Db) {
         assert!(matches!(d, Decision::Accepted(_)), "{tickets:?}: the owner still redeems it: {d:?}");
         let d = b.redeem(&ticket, "vpn.test", Some(user), Via::Radius("vpn.test"));
         assert!(!matches!(d, Decision::Accepted(_)), "{tickets:?}: once across the nodes");
-        assert!(problems(&a).is_empty(), "{:?}", problems(&a));
+        assert!(problems(&a).is_empty(), "{:?}", a.verify_audit(None).unwrap().findings);
         // The claim cleared in the database, then shown to a node that has not seen it.
         db.exec(clear);
         let c = db.node("c", tickets);
         let _ = c.redeem(&ticket, "vpn.test", Some(user), Via::Radius("vpn.test"));
-        assert!(problems(&a).contains(&"replayed"), "{tickets:?}: {:?}", problems(&a));
+        assert!(
+            problems(&a).contains(&"replayed"),
+            "{tickets:?}: {:?}",
+            a.verify_audit(None).unwrap().findings
+        );
         db.exec("DELETE FROM audit; DELETE FROM audit_heads; DELETE FROM users");
     }
 }
@@ -461,4 +466,49 @@ fn two_nodes_keep_chains_of_their_own(db: &Db) {
     assert_eq!(report.nodes.keys().collect::<Vec<_>>(), ["a", "b"]);
     assert!(report.nodes["b"].1 >= 2, "{:?}", report.nodes);
     assert_eq!(db.ints("SELECT seq FROM audit_heads ORDER BY node").len(), 2);
+}
+
+/// The attacker's review of the chain (issue 21): each finding, checked.
+fn review_findings_hold(db: &Db) {
+    let login = some_lines(db);
+    // A restored older state, then used until its version passes the newest recorded: a version
+    // written twice is still a rollback.
+    db.exec("CREATE TABLE saved AS SELECT state, version FROM users WHERE {user} = 'alice'");
+    wrong(&login, "alice");
+    wrong(&login, "alice");
+    db.exec(
+        "UPDATE users SET state = (SELECT state FROM saved), version = (SELECT version FROM saved)
+         WHERE {user} = 'alice'; DROP TABLE saved",
+    );
+    drop(login);
+    let login = db.node("a", TicketForm::Handle);
+    for _ in 0..3 {
+        wrong(&login, "alice");
+    }
+    assert!(problems(&login).contains(&"rollback"), "{:?}", problems(&login));
+    // An edited line whose time was moved out of the period asked for is still reported.
+    let id = db.ints("SELECT MIN(id) FROM audit")[0];
+    db.exec(&format!("UPDATE audit SET line = replace(line, '\"time\":{T0}', '\"time\":0') WHERE id = {id}"));
+    let report = login.verify_audit(Some((T0, T0 + DAY))).unwrap();
+    assert!(report.findings.iter().any(|f| f.kind == "edited" && f.id == Some(id)), "{:?}", report.findings);
+    // A head row set back: reported, and the node's next line does not reuse a number.
+    db.exec("UPDATE audit_heads SET seq = 1");
+    assert!(problems(&login).contains(&"head"), "{:?}", problems(&login));
+    drop(login);
+    let login = db.node("a", TicketForm::Handle);
+    wrong(&login, "alice");
+    // A role row that is not a role (a comma, an empty one) is refused.
+    pattern_user(&login, &db.keyring, "tanaka");
+    assert!(login.set_roles("tanaka", &["admin".to_owned()], "root").unwrap());
+    db.exec("UPDATE roles SET role = 'admin,' WHERE {user} = 'tanaka'");
+    assert_tampered(&login, "tanaka", "access");
+    if matches!(db.kind, Kind::Postgres { .. }) {
+        // The time column exports and pruning go by, changed beside a genuine line.
+        db.exec(&format!(
+            "UPDATE audit SET time = 4102444800 WHERE id = {}",
+            db.ints("SELECT MAX(id) FROM audit")[0]
+        ));
+        let report = login.verify_audit(None).unwrap();
+        assert!(report.findings.iter().any(|f| f.detail.contains("time column")), "{:?}", report.findings);
+    }
 }

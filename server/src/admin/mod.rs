@@ -424,34 +424,53 @@ fn export_chain(row: &ChainRow) -> Value {
 }
 
 /// Reads a JSON-lines export back into chain rows (the stored lines as they
-/// were, with their chain fields), numbered by line.
-pub fn read_export(text: &str) -> Result<Vec<ChainRow>, String> {
-    let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let n = i + 1;
-        let bad = |what: &str| format!("line {n} of the export: {what}");
-        let at = line.rfind(EXPORT_SUFFIX).ok_or_else(|| bad("no local_time and chain after the line"))?;
-        let stored = format!("{}}}", line.get(..at).unwrap_or_default());
-        let v: Value = serde_json::from_str(line).map_err(|e| bad(&e.to_string()))?;
-        let c = v.get("chain").ok_or_else(|| bad("no chain"))?;
-        let hex_field = |k: &str| {
-            c.get(k)
-                .and_then(Value::as_str)
-                .and_then(chain::decode_hex)
-                .ok_or_else(|| bad(&format!("chain.{k}")))
-        };
-        rows.push(ChainRow {
-            id: i64::try_from(n).unwrap_or(i64::MAX),
-            node: c.get("node").and_then(Value::as_str).map(str::to_owned),
-            seq: c.get("seq").and_then(Value::as_u64).ok_or_else(|| bad("chain.seq"))?,
-            prev: hex_field("prev")?,
-            mac: hex_field("mac")?,
-            subject: c.get("subject").and_then(Value::as_str).map(str::to_owned),
-            version: c.get("version").and_then(Value::as_u64),
-            line: stored,
-        });
+/// were, with their chain fields), numbered by line. A line that is not
+/// exactly what `audit export` writes (the stored line, `local_time`, then
+/// the chain fields as exported, nothing else) comes back as an unchained
+/// row, which `audit verify` reports.
+pub fn read_export(text: &str) -> Vec<ChainRow> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, line)| {
+            let id = i64::try_from(i + 1).unwrap_or(i64::MAX);
+            read_export_line(line, id).unwrap_or_else(|| ChainRow {
+                id,
+                node: None,
+                seq: 0,
+                prev: Vec::new(),
+                mac: Vec::new(),
+                subject: None,
+                version: None,
+                line: line.to_owned(),
+                column_time: None,
+            })
+        })
+        .collect()
+}
+
+fn read_export_line(line: &str, id: i64) -> Option<ChainRow> {
+    let at = line.rfind(EXPORT_SUFFIX)?;
+    let stored = format!("{}}}", line.get(..at)?);
+    let rest = line.get(at + EXPORT_SUFFIX.len()..)?;
+    let (local_time, chain_part) = rest.split_once('"')?;
+    if local_time.contains('\\') {
+        return None;
     }
-    Ok(rows)
+    let c: Value = serde_json::from_str(chain_part.strip_prefix(",\"chain\":")?.strip_suffix('}')?).ok()?;
+    let row = ChainRow {
+        id,
+        node: Some(c.get("node")?.as_str()?.to_owned()),
+        seq: c.get("seq")?.as_u64()?,
+        prev: chain::decode_hex(c.get("prev")?.as_str()?)?,
+        mac: chain::decode_hex(c.get("mac")?.as_str()?)?,
+        subject: c.get("subject").and_then(Value::as_str).map(str::to_owned),
+        version: c.get("version").and_then(Value::as_u64),
+        line: stored,
+        column_time: None,
+    };
+    // Nothing but what the export writes: the chain fields exactly as exported.
+    (chain_part == format!(",\"chain\":{}}}", export_chain(&row))).then_some(row)
 }
 
 /// `matrixauth audit verify`: the report, and whether the log checks.
@@ -467,7 +486,7 @@ pub fn verify(
     let report = match file {
         None => login.verify_audit(range)?,
         Some((text, key)) => {
-            let rows = read_export(text)?;
+            let rows = read_export(text);
             let own = login.audit_key();
             chain::verify_export(key.unwrap_or(&own), &rows, range)
         }
@@ -482,7 +501,7 @@ pub fn verify_export_with_key(
     range: Option<(u64, u64)>,
     json_out: bool,
 ) -> Result<(String, bool), String> {
-    let rows = read_export(text)?;
+    let rows = read_export(text);
     let report = chain::verify_export(key, &rows, range);
     Ok((render_report(&report, json_out), report.ok()))
 }
@@ -500,7 +519,7 @@ fn render_report(report: &chain::Report, json_out: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} lines, {} nodes", report.lines, report.nodes.len());
     for (node, (a, b)) in &report.nodes {
-        let _ = writeln!(out, "  node {node}: lines {a} to {b}");
+        let _ = writeln!(out, "  node {node:?}: lines {a} to {b}");
     }
     for f in &report.findings {
         let when = f.time.map_or_else(|| "-".to_owned(), when::local);

@@ -27,13 +27,18 @@ pub fn mac(key: &SiteKey, facts: &AccessFacts<'_>) -> [u8; 32] {
         // A user without roles has the MAC of schema 7: nothing to reseal at schema 8.
         return key.mac("matrixauth access", &base);
     }
-    let roles = facts.roles.join(",");
-    key.mac("matrixauth access", &[base[0], base[1], base[2], base[3], roles.as_bytes()])
+    // Each role a part of its own (length-prefixed): no list reads as another.
+    let parts: Vec<&[u8]> = base.iter().copied().chain(facts.roles.iter().map(String::as_bytes)).collect();
+    key.mac("matrixauth access", &parts)
 }
 
 /// When `user` may log in at `now`, if their record's access MAC checks
 /// (`None`: it does not, or there is none).
 pub fn checked(key: &SiteKey, user: &str, record: &UserRecord, now: u64) -> Option<Access> {
+    // A role no release gives is tampering whatever the MAC says.
+    if record.roles.iter().any(|r| !crate::store::ROLES.contains(&r.as_str())) {
+        return None;
+    }
     let expected = mac(key, &record.access_facts(user));
     let stored = record.access_mac.as_deref()?;
     if stored.len() != expected.len() || !bool::from(expected.ct_eq(stored)) {

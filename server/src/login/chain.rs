@@ -140,9 +140,10 @@ pub fn anchors_json(anchors: &Anchors) -> Value {
 /// One finding of [`verify`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
-    /// `edited`, `gap`, `truncated`, `reordered`, `unchained`, `duplicate`,
-    /// `rollback`, `replayed` (a ticket redeemed twice), or `refused`
-    /// (tampering the server caught and logged).
+    /// `edited`, `gap`, `truncated`, `head` (a head row behind its lines),
+    /// `reordered`, `unchained`, `duplicate`, `rollback`, `replayed` (a
+    /// ticket redeemed twice), or `refused` (tampering the server caught and
+    /// logged).
     pub kind: &'static str,
     /// The node (if the finding is in a chain).
     pub node: Option<String>,
@@ -222,7 +223,10 @@ struct Findings {
 impl Findings {
     fn add(&mut self, kind: &'static str, row: Option<&ChainRow>, detail: String) {
         let time = row.and_then(ChainRow::time);
-        if self.range.is_some_and(|(from, to)| time.is_some_and(|t| t < from || t >= to)) {
+        // The range narrows what genuine lines tell (refusals, replays); damage to a chain is
+        // always reported, whatever time a line says (a writer could change it).
+        let told = matches!(kind, "refused" | "replayed");
+        if told && self.range.is_some_and(|(from, to)| time.is_some_and(|t| t < from || t >= to)) {
             return;
         }
         self.list.push(Finding {
@@ -292,6 +296,7 @@ fn check(
     let mut found = Findings { range, list: Vec::new() };
     let mut by_node: BTreeMap<&str, Vec<&ChainRow>> = BTreeMap::new();
     let mut said = Said::default();
+    let heads: HashMap<&str, u64> = heads.iter().map(|(n, (s, _))| (n.as_str(), *s)).collect();
     for row in rows {
         let Some(node) = row.node.as_deref() else {
             let detail = "a line with no place in any node's chain (inserted without the keyring)".to_owned();
@@ -311,30 +316,45 @@ fn check(
         }
         let last_seq = walk(key, node, &chain, said.anchors.get(node).copied(), &mut found);
         report.nodes.insert(node.to_owned(), (chain.first().map_or(0, |r| r.seq), last_seq));
-        if let Some((_, (head, _))) = heads.iter().find(|(n, _)| n == node)
-            && *head > last_seq
-        {
-            let detail =
-                format!("lines {} to {head} of node {node:?} (its last ones) are missing", last_seq + 1);
-            found.add("truncated", chain.last().copied(), detail);
+        match heads.get(node) {
+            Some(head) if *head > last_seq => {
+                let detail =
+                    format!("lines {} to {head} of node {node:?} (its last ones) are missing", last_seq + 1);
+                found.add("truncated", chain.last().copied(), detail);
+            }
+            Some(head) if *head < last_seq => {
+                let detail =
+                    format!("the head of node {node:?} says line {head}, but line {last_seq} is there");
+                found.add("head", chain.last().copied(), detail);
+            }
+            _ => {}
         }
     }
-    for (node, (head, _)) in heads {
+    for (node, head) in &heads {
         if *head > 0
-            && !report.nodes.contains_key(node)
-            && said.anchors.get(node).is_none_or(|(s, _)| s < head)
+            && !report.nodes.contains_key(*node)
+            && said.anchors.get(*node).is_none_or(|(s, _)| s < head)
         {
             found.add("truncated", None, format!("every line of node {node:?} up to {head} is missing"));
         }
     }
     for (user, created_at, version) in users {
         let Some(versions) = said.versions.get(user.as_str()) else { continue };
-        let newest =
-            versions.iter().filter(|(t, _)| t.is_none_or(|t| t >= *created_at)).map(|(_, v)| *v).max();
-        if let Some(newest) = newest.filter(|n| n > version) {
+        let mut mine: Vec<u64> =
+            versions.iter().filter(|(t, _)| t.is_none_or(|t| t >= *created_at)).map(|(_, v)| *v).collect();
+        mine.sort_unstable();
+        if let Some(newest) = mine.last().copied().filter(|n| n > version) {
             let detail = format!(
                 "the state of {user:?} is version {version}, but the log recorded version {newest}: \
                  an older copy was put back"
+            );
+            found.add("rollback", None, detail);
+        }
+        // Each write moves a state's version on by compare-and-swap: a version written twice
+        // means an older copy was put back and written over again.
+        if let Some(v) = mine.windows(2).find(|w| w.first() == w.get(1)).and_then(|w| w.first().copied()) {
+            let detail = format!(
+                "version {v} of the state of {user:?} was written twice: an older copy was put back, then used"
             );
             found.add("rollback", None, detail);
         }
@@ -346,13 +366,21 @@ fn check(
 /// Walks one node's chain (sorted by sequence number) from its start or
 /// `anchor`; returns the last sequence number.
 fn walk(key: &AuditKey, node: &str, chain: &[&ChainRow], anchor: Option<Head>, found: &mut Findings) -> u64 {
-    let (mut expect, mut prev) = anchor.map_or((1, [0u8; 32]), |(s, m)| (s + 1, m));
+    let (mut expect, mut prev) = anchor.map_or((1, [0u8; 32]), |(s, m)| (s.saturating_add(1), m));
     let mut last_id = i64::MIN;
     let mut last_seq = 0;
     let mut out_of_order = false;
     for r in chain {
         if !key.checks(r) {
             found.add("edited", Some(r), format!("line {} of node {node:?} does not match its MAC", r.seq));
+        } else if let Some(t) = r.column_time
+            && r.time().and_then(|l| i64::try_from(l).ok()) != Some(t)
+        {
+            let detail = format!(
+                "line {} of node {node:?}: its time column was changed (exports and pruning go by it)",
+                r.seq
+            );
+            found.add("edited", Some(r), detail);
         }
         if r.seq < expect {
             let what = if r.seq == last_seq { "duplicate" } else { "gap" };
@@ -365,7 +393,8 @@ fn walk(key: &AuditKey, node: &str, chain: &[&ChainRow], anchor: Option<Head>, f
                 format!("lines {expect} to {} of node {node:?} are missing", r.seq - 1),
             );
         } else if r.prev != prev {
-            let detail = format!("line {} of node {node:?} does not follow line {}", r.seq, r.seq - 1);
+            let detail =
+                format!("line {} of node {node:?} does not follow line {}", r.seq, r.seq.saturating_sub(1));
             found.add("edited", Some(r), detail);
         }
         if r.id < last_id && !out_of_order {
@@ -374,7 +403,7 @@ fn walk(key: &AuditKey, node: &str, chain: &[&ChainRow], anchor: Option<Head>, f
             found.add("reordered", Some(r), detail);
         }
         last_id = last_id.max(r.id);
-        expect = r.seq.max(expect.saturating_sub(1)) + 1;
+        expect = r.seq.max(expect.saturating_sub(1)).saturating_add(1);
         last_seq = r.seq;
         prev = <[u8; 32]>::try_from(r.mac.as_slice()).unwrap_or([0; 32]);
     }

@@ -1397,15 +1397,7 @@ impl Login {
     /// Verifies the audit log's chains (`matrixauth audit verify`), with
     /// findings about lines in `range` only if given.
     pub fn verify_audit(&self, range: Option<(u64, u64)>) -> Result<chain::Report, String> {
-        let store = &self.store;
-        let rows = store.chain_rows(None).map_err(|e| e.to_string())?;
-        let heads = store.chain_heads().map_err(|e| e.to_string())?;
-        let users: Vec<chain::UserVersion> = store
-            .users()
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .filter_map(|u| Some((u.user, u.created_at, u.state.ok()?.version())))
-            .collect();
+        let (rows, heads, users) = self.store.audit_snapshot().map_err(|e| e.to_string())?;
         Ok(chain::verify(&self.audit_key(), &rows, &heads, &users, range))
     }
 }

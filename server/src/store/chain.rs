@@ -26,7 +26,8 @@ pub struct Link<'a> {
     /// The MAC of the node's line before it (zeros before the first).
     pub prev: &'a [u8; 32],
     /// The user whose state the same transaction wrote, and the version
-    /// written (what `audit verify` holds a restored older state against).
+    /// written (what `audit verify` holds a restored older state against):
+    /// on the transaction's last line only.
     pub subject: Option<(&'a str, u64)>,
     /// The line, as stored.
     pub line: &'a str,
@@ -45,6 +46,18 @@ pub type Head = (u64, [u8; 32]);
 
 /// The head of an empty chain.
 pub const START: Head = (0, [0; 32]);
+
+/// The further of a node's stored head and its last line (as read:
+/// sequence number and MAC), `None` if neither is past 0.
+pub(crate) fn further(stored: Option<(i64, Vec<u8>)>, last: Option<(i64, Vec<u8>)>) -> Option<Head> {
+    let pick = match (stored, last) {
+        (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    };
+    pick.filter(|(seq, _)| *seq > 0).map(|(seq, mac)| {
+        (u64::try_from(seq).unwrap_or(0), <[u8; 32]>::try_from(mac.as_slice()).unwrap_or([0; 32]))
+    })
+}
 
 /// A line ready to insert.
 #[derive(Clone, Debug)]
@@ -80,6 +93,10 @@ pub struct ChainRow {
     pub version: Option<u64>,
     /// The line.
     pub line: String,
+    /// The `time` column beside the line, where the backend has one
+    /// (PostgreSQL: exports and pruning select by it), to hold against the
+    /// line's own `time`.
+    pub column_time: Option<i64>,
 }
 
 /// A node's chain: its name, the MAC, and the head this process committed last.
@@ -137,8 +154,10 @@ impl Chain {
             head = l;
             self.push(&mut out, &mut head, None, line);
         }
-        for line in lines {
-            self.push(&mut out, &mut head, subject, line.clone());
+        // The state version is the transaction's, recorded once: on its last line.
+        let last = lines.len().saturating_sub(1);
+        for (i, line) in lines.iter().enumerate() {
+            self.push(&mut out, &mut head, subject.filter(|_| i == last), line.clone());
         }
         let key = std::ptr::from_ref(self) as usize;
         PENDING.with(|p| *p.borrow_mut() = Some((key, head)));

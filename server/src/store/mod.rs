@@ -256,6 +256,17 @@ pub struct Pruned {
     pub refused: Vec<String>,
 }
 
+/// The audit log, each node's head and the users, read in one transaction
+/// (`audit verify`).
+pub struct Snapshot {
+    /// Every audit row, by id.
+    pub rows: Vec<chain::ChainRow>,
+    /// Each node's stored head.
+    pub heads: Vec<(String, chain::Head)>,
+    /// Each user: id, state bytes, enrolment time.
+    pub users: Vec<(String, Vec<u8>, u64)>,
+}
+
 /// The schema version this build writes (both backends).
 pub const SCHEMA_VERSION: u32 = 8;
 
@@ -368,6 +379,8 @@ pub trait Backend: Send + Sync {
     fn chain_rows(&self, range: Option<(u64, u64)>) -> StoreResult<Vec<chain::ChainRow>>;
     /// Each node's stored head.
     fn chain_heads(&self) -> StoreResult<Vec<(String, chain::Head)>>;
+    /// The rows, heads and users in one read transaction.
+    fn chain_snapshot(&self) -> StoreResult<Snapshot>;
     /// The last `tail` lines (all with `None`), oldest first.
     fn audit(&self, tail: Option<usize>) -> StoreResult<Vec<String>>;
     /// The lines with `time` in `[from, to)`, oldest first.
@@ -529,9 +542,34 @@ impl Store {
         self.backend.chain_rows(range)
     }
 
+    /// The audit rows, each node's head and each user's (id, enrolment
+    /// time, state version), as of one moment (`audit verify`). A state that
+    /// does not decode is left out (its logins are refused anyway).
+    #[allow(clippy::type_complexity)]
+    pub fn audit_snapshot(
+        &self,
+    ) -> StoreResult<(Vec<chain::ChainRow>, Vec<(String, chain::Head)>, Vec<(String, u64, u64)>)> {
+        let snap = self.backend.chain_snapshot()?;
+        let users = snap
+            .users
+            .into_iter()
+            .filter_map(|(user, state, created)| {
+                let v = mx::UserState::from_bytes(&self.keyring, &user, &state).ok()?.version();
+                Some((user, created, v))
+            })
+            .collect();
+        Ok((snap.rows, snap.heads, users))
+    }
+
     /// Each node's stored chain head.
     pub fn chain_heads(&self) -> StoreResult<Vec<(String, chain::Head)>> {
         self.backend.chain_heads()
+    }
+
+    /// The schema version this process found and brought up to date, if it
+    /// migrated the database.
+    pub fn migrated_from(&self) -> Option<u32> {
+        self.backend.migrated_from()
     }
 
     /// The schema version of the open database.
@@ -984,7 +1022,9 @@ pub(crate) fn parse_windows(text: Option<&str>) -> Vec<(u64, u64)> {
 
 /// Roles as the backends aggregate them with the user's row (`a,b`).
 pub(crate) fn parse_roles(text: Option<&str>) -> Vec<String> {
-    text.unwrap_or_default().split(',').filter(|r| !r.is_empty()).map(str::to_owned).collect()
+    // Empty parts are kept: a role row holding a comma, or an empty one, reads as a role that
+    // does not exist, which the access check refuses.
+    text.map(|t| t.split(',').map(str::to_owned).collect()).unwrap_or_default()
 }
 
 /// Times and versions in the databases' signed 64-bit integers.

@@ -391,8 +391,16 @@ fn head_in(tx: &mut Transaction<'_>, q: &mut Stmts, node: &str) -> StoreResult<O
          DO UPDATE SET node = EXCLUDED.node RETURNING seq, mac",
         &[&node],
     )?;
-    let (seq, mac): (i64, Vec<u8>) = (col(&row, 0)?, col(&row, 1)?);
-    Ok((seq > 0).then(|| (from_i64(seq), <[u8; 32]>::try_from(mac.as_slice()).unwrap_or([0; 32]))))
+    let stored: (i64, Vec<u8>) = (col(&row, 0)?, col(&row, 1)?);
+    // Its last line, if further on: a head row set back must not make the next line reuse a
+    // number, which would stop every write of the node.
+    let last =
+        query_opt_c(tx, q, "SELECT seq, mac FROM audit WHERE node = $1 ORDER BY seq DESC LIMIT 1", &[&node])?
+            .map(|r| {
+                Ok::<_, StoreError>((col::<i64>(&r, 0)?, col::<Option<Vec<u8>>>(&r, 1)?.unwrap_or_default()))
+            })
+            .transpose()?;
+    Ok(super::chain::further(Some(stored), last))
 }
 
 fn chain_row(r: &Row) -> StoreResult<ChainRow> {
@@ -405,6 +413,7 @@ fn chain_row(r: &Row) -> StoreResult<ChainRow> {
         subject: col(r, 5)?,
         version: col::<Option<i64>>(r, 6)?.map(from_i64),
         line: col(r, 7)?,
+        column_time: if r.len() > 8 { col(r, 8)? } else { None },
     })
 }
 
@@ -825,7 +834,8 @@ impl Backend for Postgres {
                     tx,
                     q,
                     "SELECT id, node, seq, prev, mac, subject, version, line FROM audit
-                     WHERE node = $1 AND seq <= $2 AND line LIKE '%\"event\":\"audit_pruned\"%'",
+                     WHERE node = $1 AND seq BETWEEN 1 AND $2 AND length(line) < 65536
+                     AND line LIKE '%\"event\":\"audit_pruned\"%'",
                     &[&node, &seq],
                 )?;
                 for m in &markers {
@@ -930,6 +940,43 @@ impl Backend for Postgres {
         })
     }
 
+    fn chain_snapshot(&self) -> StoreResult<super::Snapshot> {
+        self.with(|c, _| {
+            // One snapshot: a line committed between two reads would look like a cut-off end.
+            let mut tx = c
+                .build_transaction()
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()?;
+            let rows = tx
+                .query(
+                    "SELECT id, node, seq, prev, mac, subject, version, line, time FROM audit ORDER BY id",
+                    &[],
+                )?
+                .iter()
+                .map(chain_row)
+                .collect::<StoreResult<Vec<_>>>()?;
+            let heads = tx
+                .query("SELECT node, seq, mac FROM audit_heads ORDER BY node", &[])?
+                .iter()
+                .map(|r| {
+                    let mac: Vec<u8> = col(r, 2)?;
+                    Ok((
+                        col(r, 0)?,
+                        (from_i64(col(r, 1)?), <[u8; 32]>::try_from(mac.as_slice()).unwrap_or([0; 32])),
+                    ))
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            let users = tx
+                .query("SELECT user_id, state, created_at FROM users ORDER BY user_id", &[])?
+                .iter()
+                .map(|r| Ok((col(r, 0)?, col(r, 1)?, from_i64(col(r, 2)?))))
+                .collect::<StoreResult<Vec<_>>>()?;
+            tx.commit()?;
+            Ok(super::Snapshot { rows, heads, users })
+        })
+    }
+
     fn chain_heads(&self) -> StoreResult<Vec<(String, Head)>> {
         self.with(|c, q| {
             let rows =
@@ -1008,6 +1055,8 @@ impl Backend for Postgres {
             let Some(invitation) = invitation_in(tx, q, token_hash, now, true)? else { return Ok((false, None)) };
             let Some(r) = rows(&invitation) else { return Ok((false, Some(invitation))) };
             verify_in(tx, q, &invitation.user, sealer)?;
+            // A re-enrolment keeps the state: only a new user's first version is recorded.
+            let new_user = query_opt_c(tx, q, "SELECT 1 FROM users WHERE user_id = $1", &[&invitation.user])?.is_none();
             execute_c(tx, q,
                 "INSERT INTO users (user_id, credential, state, version, created_at) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (user_id) DO UPDATE SET credential = EXCLUDED.credential",
@@ -1015,7 +1064,8 @@ impl Backend for Postgres {
             )?;
             execute_c(tx, q, "UPDATE invitations SET used_at = $1 WHERE token_hash = $2", &[&to_i64(now), &&token_hash[..]])?;
             reseal_in(tx, q, &invitation.user, sealer)?;
-            insert_audit(tx, q, self.chain.get(), Some((&invitation.user, r.version)), &r.audit)?;
+            let subject = new_user.then_some((invitation.user.as_str(), r.version));
+            insert_audit(tx, q, self.chain.get(), subject, &r.audit)?;
             Ok((true, Some(invitation)))
         })
     }

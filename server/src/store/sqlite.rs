@@ -328,12 +328,20 @@ fn insert_audit(
 }
 
 /// The stored head of `node`'s chain.
+/// The head of `node`'s chain: its head row, or its last line if that is
+/// further on (a head row set back or deleted must not make the next line
+/// reuse a number, which would stop every write of the node).
 fn head_in(tx: &Tx<'_>, node: &str) -> StoreResult<Option<super::chain::Head>> {
     let stored: Option<(i64, Vec<u8>)> = tx
         .prepare_cached("SELECT seq, mac FROM audit_heads WHERE node = ?1")?
         .query_row(params![node], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    Ok(stored.map(|(seq, mac)| (from_i64(seq), <[u8; 32]>::try_from(mac.as_slice()).unwrap_or([0; 32]))))
+    let last: Option<(i64, Option<Vec<u8>>)> = tx
+        .prepare_cached("SELECT seq, mac FROM audit WHERE node = ?1 ORDER BY seq DESC LIMIT 1")?
+        .query_row(params![node], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let last = last.map(|(seq, mac)| (seq, mac.unwrap_or_default()));
+    Ok(super::chain::further(stored, last))
 }
 
 fn set_head(tx: &Tx<'_>, node: &str, seq: u64, mac: &[u8; 32]) -> StoreResult<()> {
@@ -357,6 +365,7 @@ fn chain_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChainRow> {
         subject: r.get(5)?,
         version: r.get::<_, Option<i64>>(6)?.map(from_i64),
         line: r.get(7)?,
+        column_time: None,
     })
 }
 
@@ -660,8 +669,8 @@ impl Backend for Sqlite {
                     continue;
                 }
                 let mut stmt = tx.prepare_cached(&format!(
-                    "SELECT {CHAIN_COLUMNS} FROM audit WHERE node = ?1 AND seq <= ?2
-                     AND line LIKE '%\"event\":\"audit_pruned\"%'"
+                    "SELECT {CHAIN_COLUMNS} FROM audit WHERE node = ?1 AND seq BETWEEN 1 AND ?2
+                     AND length(line) < 65536 AND line LIKE '%\"event\":\"audit_pruned\"%'"
                 ))?;
                 pruned.markers.extend(stmt.query_map(params![node, seq], chain_row)?.collect::<Result<Vec<_>, _>>()?);
                 removed += tx.execute("DELETE FROM audit WHERE node = ?1 AND seq <= ?2", params![node, seq])?;
@@ -748,6 +757,39 @@ impl Backend for Sqlite {
         })
     }
 
+    fn chain_snapshot(&self) -> StoreResult<super::Snapshot> {
+        self.with(|conn| {
+            // One read transaction: the rows, the heads and the users as of one moment (a line
+            // committed between two reads would look like a cut-off end).
+            let tx = conn.transaction()?;
+            let rows = tx
+                .prepare(&format!("SELECT {CHAIN_COLUMNS} FROM audit ORDER BY id"))?
+                .query_map([], chain_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            let heads = tx
+                .prepare("SELECT node, seq, mac FROM audit_heads ORDER BY node")?
+                .query_map([], |r| {
+                    let mac: Vec<u8> = r.get(2)?;
+                    Ok((r.get::<_, String>(0)?, from_i64(r.get(1)?), mac))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let users = tx
+                .prepare("SELECT user, state, created_at FROM users ORDER BY user")?
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?, from_i64(r.get(2)?)))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(super::Snapshot {
+                rows,
+                heads: heads
+                    .into_iter()
+                    .map(|(n, s, m)| (n, (s, <[u8; 32]>::try_from(m.as_slice()).unwrap_or([0; 32]))))
+                    .collect(),
+                users,
+            })
+        })
+    }
+
     fn chain_heads(&self) -> StoreResult<Vec<(String, super::chain::Head)>> {
         self.with(|conn| {
             let mut stmt = conn.prepare("SELECT node, seq, mac FROM audit_heads ORDER BY node")?;
@@ -819,6 +861,8 @@ impl Backend for Sqlite {
             let Some(invitation) = invitation_in(tx, token_hash, now)? else { return Ok((false, None)) };
             let Some(r) = rows(&invitation) else { return Ok((false, Some(invitation))) };
             verify_in(tx, &invitation.user, sealer)?;
+            // A re-enrolment keeps the state: only a new user's first version is recorded.
+            let new_user = !access_in_exists(tx, &invitation.user)?;
             tx.execute(
                 "INSERT INTO users (user, credential, state, version, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (user) DO UPDATE SET credential = excluded.credential",
@@ -829,7 +873,8 @@ impl Backend for Sqlite {
                 params![to_i64(now), &token_hash[..]],
             )?;
             reseal_in(tx, &invitation.user, sealer)?;
-            insert_audit(tx, self.chain.get(), Some((&invitation.user, r.version)), &r.audit)?;
+            let subject = new_user.then_some((invitation.user.as_str(), r.version));
+            insert_audit(tx, self.chain.get(), subject, &r.audit)?;
             Ok((true, Some(invitation)))
         })
     }
