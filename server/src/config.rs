@@ -323,6 +323,8 @@ impl Policy {
 /// `sqlite:PATH` or a plain path relative to `data` when relative.
 pub fn database_url(url: &str, data: &Path) -> Result<String, String> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        // `sslmode` and `sslrootcert` checked now; the error never holds the URL.
+        crate::store::pgtls::split(url)?;
         return Ok(url.to_owned());
     }
     let path = url.strip_prefix("sqlite:").unwrap_or(url);
