@@ -147,7 +147,7 @@ tls11() {
   cat "$tmp/tls11.err"
   echo "curl: exit $code"
   # 35, with the server's alert (rustls answers a TLS 1.1 ClientHello with handshake_failure)
-  [ "$code" = 35 ] && grep -q 'alert handshake failure' "$tmp/tls11.err" # a handshake failure: the server's protocol_version alert
+  [ "$code" = 35 ] && grep -q 'alert handshake failure' "$tmp/tls11.err"
 }
 check "TLS 1.1 refused by the server (curl --tls-max 1.1: handshake failure)" tls11
 check "TLS 1.2 accepted" c --tlsv1.2 --tls-max 1.2 -o /dev/null "$base/"
