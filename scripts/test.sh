@@ -58,6 +58,9 @@ bash scripts/ops-tls-test.sh
 step "clusters: the store conformance suite on SQLite and PostgreSQL, two nodes on one PostgreSQL"
 bash scripts/cluster-test.sh
 
+step "TLS to PostgreSQL: ssl=on with a test CA, hostssl only (verify-full, verify-ca, wrong CA, disable refused)"
+bash scripts/ops-pgtls-test.sh
+
 step "benchmarks compile (running them is scripts/bench.sh)"
 cargo bench --no-run --locked -q -p matrixauth-benches
 

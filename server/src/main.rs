@@ -366,7 +366,9 @@ impl Ctx {
 
     fn database(&self, dir: &DataDir) -> Res<String> {
         match &self.database {
-            Some(url) => config::database_url(url, &dir.root).map_err(Fail::Usage),
+            Some(url) => {
+                config::database_url(url, &dir.root).map_err(|e| Fail::Usage(format!("database URL: {e}")))
+            }
             None => Ok(format!("sqlite:{}", dir.database().display())),
         }
     }

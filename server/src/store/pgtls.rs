@@ -82,15 +82,12 @@ fn percent_decode(text: &str) -> String {
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-        match (b, hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
+        if let (b'%', Some(v)) = (b, hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
         }
     }
     String::from_utf8_lossy(&out).into_owned()
@@ -137,8 +134,7 @@ pub fn is_local(config: &postgres::Config) -> bool {
             name.eq_ignore_ascii_case("localhost")
                 || name.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
         }
-        #[allow(unreachable_patterns)]
-        _ => true, // a Unix socket
+        Host::Unix(_) => true,
     };
     config.get_hosts().iter().all(host_local)
         && config.get_hostaddrs().iter().all(std::net::IpAddr::is_loopback)
@@ -361,12 +357,8 @@ mod tests {
         ] {
             assert_eq!(configure(local).unwrap().1.mode, SslMode::Prefer, "{local}");
         }
-        assert_eq!(
-            configure("postgres://u@127.0.0.1/mx?hostaddr=192.0.2.1")
-                .map(|c| c.1.mode)
-                .unwrap_err()
-                .contains("verify-full"),
-            true
-        );
+        // A loopback name with a remote hostaddr is remote.
+        let e = configure("postgres://u@127.0.0.1/mx?hostaddr=192.0.2.1").unwrap_err();
+        assert!(e.contains("verify-full"), "{e}");
     }
 }
