@@ -30,7 +30,8 @@ struct Cli {
     /// A configuration file (TOML, docs/CONFIG.md); flags override it
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The database: postgres://user@host/db (nodes sharing one), or sqlite:PATH [default: matrixauth.db in the data folder]
+    /// The database: postgres://user@host/db?sslmode=verify-full&sslrootcert=CA.pem (nodes sharing one;
+    /// docs/OPERATIONS.md), or sqlite:PATH [default: matrixauth.db in the data folder]
     #[arg(long, global = true, value_name = "URL", env = "MATRIXAUTH_DATABASE", hide_env_values = true)]
     database: Option<String>,
     /// This node's name in the audit chain (one chain per node sharing a database) [default: the host name]
@@ -92,7 +93,8 @@ enum UsersCmd {
         /// Hours the link stays valid (1 to 720)
         #[arg(long, default_value_t = login::invite::DEFAULT_HOURS)]
         hours: u64,
-        /// The portal's address in the link [default: the first origin of --config, else http://127.0.0.1:8080]
+        /// The portal's address in the link [default: the first origin of --config, else its
+        /// http.listen (https:// with [http.tls]), else http://127.0.0.1:8080]
         #[arg(long, value_name = "URL")]
         origin: Option<String>,
         #[arg(long)]
