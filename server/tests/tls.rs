@@ -323,3 +323,34 @@ async fn silent_handshakes_are_bounded_and_closed() {
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap();
 }
+
+/// `[http.tls]` in a configuration file: paths relative to the file, the
+/// handshake timeout checked with its key named.
+#[test]
+fn config_keys_are_read_and_checked() {
+    use matrixauth_server::config::File;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        "[http.tls]\ncert = \"tls/cert.pem\"\nkey = \"/etc/k.pem\"\nhandshake_timeout_seconds = 5\n",
+    )
+    .unwrap();
+    let tls = File::load(&path).unwrap().http.tls.unwrap();
+    assert_eq!(tls.cert, dir.path().join("tls/cert.pem"));
+    assert_eq!(tls.key, PathBuf::from("/etc/k.pem"));
+    assert_eq!(tls.handshake_timeout_seconds, Some(5));
+    std::fs::write(&path, "[http.tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\nhandshake_timeout_seconds = 0\n")
+        .unwrap();
+    let e = File::load(&path).unwrap_err();
+    assert!(e.contains("http.tls.handshake_timeout_seconds = 0"), "{e}");
+    std::fs::write(&path, "[http.tls]\ncert = \"c.pem\"\n").unwrap();
+    let e = File::load(&path).unwrap_err();
+    assert!(e.contains("key"), "a certificate without its key: {e}");
+    std::fs::write(&path, "[database]\nurl = \"postgres://u:secret@db.example/mx?sslmode=allow\"\n").unwrap();
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o600);
+    std::fs::set_permissions(&path, perms).unwrap();
+    let e = File::load(&path).unwrap_err();
+    assert!(e.contains("database.url") && e.contains("sslmode") && !e.contains("secret"), "{e}");
+}
