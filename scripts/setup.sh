@@ -14,7 +14,8 @@ rustup component list --installed | grep -q '^rustfmt' || rustup component add r
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 missing=""
-for tool in valgrind pkg-config g++; do command -v "$tool" >/dev/null || missing="$missing $tool"; done
+# curl and openssl: the HTTPS and PostgreSQL TLS tests' peers and test CA (scripts/ops-*-test.sh).
+for tool in valgrind pkg-config g++ curl openssl; do command -v "$tool" >/dev/null || missing="$missing $tool"; done
 # Headless browser tests: Debian's Chromium and its WebDriver (never a downloaded browser).
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"

@@ -52,8 +52,14 @@ bash scripts/radius-test.sh
 step "ocserv + openconnect: a real SSL-VPN against the RADIUS door"
 bash scripts/ocserv-test.sh
 
+step "HTTPS: curl and openssl against the server's TLS (certificates, TLS 1.1 refused, handshake flood, SIGHUP reload)"
+bash scripts/ops-tls-test.sh
+
 step "clusters: the store conformance suite on SQLite and PostgreSQL, two nodes on one PostgreSQL"
 bash scripts/cluster-test.sh
+
+step "TLS to PostgreSQL: ssl=on with a test CA, hostssl only (verify-full, verify-ca, wrong CA, disable refused)"
+bash scripts/ops-pgtls-test.sh
 
 step "benchmarks compile (running them is scripts/bench.sh)"
 cargo bench --no-run --locked -q -p matrixauth-benches

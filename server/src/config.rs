@@ -65,6 +65,20 @@ pub struct Http {
     /// Reverse proxies (addresses or CIDRs) trusted to name the client in
     /// `X-Forwarded-For`.
     pub trusted_proxies: Option<Vec<String>>,
+    /// HTTPS (`[http.tls]`); without it, plain HTTP.
+    pub tls: Option<HttpTls>,
+}
+
+/// `[http.tls]`: the portal over HTTPS.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpTls {
+    /// The certificate chain (PEM), server certificate first.
+    pub cert: PathBuf,
+    /// The private key (PEM); the file should be owner-only.
+    pub key: PathBuf,
+    /// Seconds a client has to finish the TLS handshake (default 10).
+    pub handshake_timeout_seconds: Option<u64>,
 }
 
 /// `[radius]`.
@@ -181,6 +195,13 @@ impl File {
         };
         rebase(&mut file.data);
         rebase(&mut file.http.assets);
+        if let Some(t) = file.http.tls.as_mut() {
+            for p in [&mut t.cert, &mut t.key] {
+                if p.is_relative() {
+                    *p = base.join(&*p);
+                }
+            }
+        }
         if let Some(r) = file.radius.as_mut() {
             rebase(&mut r.clients_file);
             if !r.client.is_empty() {
@@ -221,6 +242,11 @@ impl File {
         }
         for c in self.http.trusted_proxies.iter().flatten() {
             cidr(c)?;
+        }
+        if let Some(s) = self.http.tls.as_ref().and_then(|t| t.handshake_timeout_seconds)
+            && !(1..=60).contains(&s)
+        {
+            return Err(format!("http.tls.handshake_timeout_seconds = {s}: must be 1 to 60"));
         }
         if let Some(s) = self.session.max_seconds
             && !(60..=31 * 86_400).contains(&s)
@@ -297,6 +323,8 @@ impl Policy {
 /// `sqlite:PATH` or a plain path relative to `data` when relative.
 pub fn database_url(url: &str, data: &Path) -> Result<String, String> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        // `sslmode` and `sslrootcert` checked now; the error never holds the URL.
+        crate::store::pgtls::split(url)?;
         return Ok(url.to_owned());
     }
     let path = url.strip_prefix("sqlite:").unwrap_or(url);

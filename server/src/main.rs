@@ -30,7 +30,8 @@ struct Cli {
     /// A configuration file (TOML, docs/CONFIG.md); flags override it
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The database: postgres://user@host/db (nodes sharing one), or sqlite:PATH [default: matrixauth.db in the data folder]
+    /// The database: postgres://user@host/db?sslmode=verify-full&sslrootcert=CA.pem (nodes sharing one;
+    /// docs/OPERATIONS.md), or sqlite:PATH [default: matrixauth.db in the data folder]
     #[arg(long, global = true, value_name = "URL", env = "MATRIXAUTH_DATABASE", hide_env_values = true)]
     database: Option<String>,
     /// This node's name in the audit chain (one chain per node sharing a database) [default: the host name]
@@ -92,7 +93,8 @@ enum UsersCmd {
         /// Hours the link stays valid (1 to 720)
         #[arg(long, default_value_t = login::invite::DEFAULT_HOURS)]
         hours: u64,
-        /// The portal's address in the link [default: the first origin of --config, else http://127.0.0.1:8080]
+        /// The portal's address in the link [default: the first origin of --config, else its
+        /// http.listen (https:// with [http.tls]), else http://127.0.0.1:8080]
         #[arg(long, value_name = "URL")]
         origin: Option<String>,
         #[arg(long)]
@@ -286,6 +288,12 @@ struct ServeArgs {
     /// window (a window's end comes sooner) [default: 28800, 8 h]
     #[arg(long, value_parser = clap::value_parser!(u64).range(60..=2_678_400))]
     session_max_seconds: Option<u64>,
+    /// Serve HTTPS with this certificate chain (PEM; reloaded on SIGHUP); needs --tls-key
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Do not print an enrollment link for user `demo` when there are no users
     #[arg(long)]
     no_first_invitation: bool,
@@ -360,7 +368,9 @@ impl Ctx {
 
     fn database(&self, dir: &DataDir) -> Res<String> {
         match &self.database {
-            Some(url) => config::database_url(url, &dir.root).map_err(Fail::Usage),
+            Some(url) => {
+                config::database_url(url, &dir.root).map_err(|e| Fail::Usage(format!("database URL: {e}")))
+            }
             None => Ok(format!("sqlite:{}", dir.database().display())),
         }
     }
@@ -451,27 +461,29 @@ impl Ctx {
             return o.clone();
         }
         let listen = self.file.http.listen.as_deref().unwrap_or("127.0.0.1:8080");
-        format!("http://{listen}")
+        let scheme = if self.file.http.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{listen}")
     }
 }
 
 /// The origins browsers may use: `--origin`s, else the listening address
 /// (and `localhost` for a loopback one). On all addresses (`0.0.0.0`) the
 /// name browsers use cannot be guessed: an origin is then required.
-fn origins(mut list: Vec<String>, addr: std::net::SocketAddr) -> Res<Vec<String>> {
+fn origins(mut list: Vec<String>, addr: std::net::SocketAddr, https: bool) -> Res<Vec<String>> {
     let port = addr.port();
+    let scheme = if https { "https" } else { "http" };
     if addr.ip().is_unspecified() {
         if list.is_empty() {
             return Err(Fail::Usage(format!(
                 "listening on all addresses ({addr}): say which address browsers use, e.g. \
-                 --origin http://192.0.2.10:{port} or --origin https://vpn.example.lg.jp"
+                 --origin {scheme}://192.0.2.10:{port} or --origin https://vpn.example.lg.jp"
             )));
         }
         return Ok(list);
     }
-    list.push(format!("http://{addr}"));
+    list.push(format!("{scheme}://{addr}"));
     if addr.ip().is_loopback() {
-        list.push(format!("http://localhost:{port}"));
+        list.push(format!("{scheme}://localhost:{port}"));
     }
     Ok(list)
 }
@@ -548,7 +560,27 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
             .map(|n| n as usize)
             .or(f.http.max_connections_per_address)
             .unwrap_or(Limits::default().max_per_address),
+        handshake_timeout: f
+            .http
+            .tls
+            .as_ref()
+            .and_then(|t| t.handshake_timeout_seconds)
+            .map_or(Limits::default().handshake_timeout, std::time::Duration::from_secs),
         ..Limits::default()
+    };
+    // The certificate is checked before anything else starts: a bad one is a clear error now,
+    // not a failing handshake later.
+    let tls_files = match (&a.tls_cert, &a.tls_key, &f.http.tls) {
+        (Some(cert), Some(key), _) => Some(http::tls::Files { cert: cert.clone(), key: key.clone() }),
+        (_, _, Some(t)) => Some(http::tls::Files { cert: t.cert.clone(), key: t.key.clone() }),
+        _ => None,
+    };
+    let tls = match tls_files {
+        Some(files) => {
+            let (tls, loaded) = http::tls::Tls::new(files).map_err(|e| Fail::Usage(format!("TLS: {e}")))?;
+            Some((tls, loaded.not_after))
+        }
+        None => None,
     };
     let trusted_proxies = if a.trusted_proxy.is_empty() {
         f.http
@@ -583,7 +615,7 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
             .await
             .map_err(|e| Fail::Usage(format!("cannot listen on {host}:{port}: {e}")))?;
         let addr = listener.local_addr().map_err(|e| data(e.to_string()))?;
-        let origins = origins(configured_origins, addr)?;
+        let origins = origins(configured_origins, addr, tls.is_some())?;
         let first_origin = origins.first().cloned().unwrap_or_default();
         let app = App::new(http::Config {
             login: Arc::clone(&login),
@@ -640,16 +672,50 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
                 }
             }
         });
-        say(&format!("matrixauth login portal: http://{addr}/"));
+        // SIGHUP reloads the certificate (`systemctl reload`); without TLS it only says so, so
+        // that a reload never stops the server (SIGHUP's default action).
+        let hup_tls = tls.as_ref().map(|(t, _)| Arc::clone(t));
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(mut hup) => {
+                tokio::spawn(async move {
+                    while hup.recv().await.is_some() {
+                        match &hup_tls {
+                            Some(t) => {
+                                let t = Arc::clone(t);
+                                let _ = tokio::task::spawn_blocking(move || t.reload_and_log()).await;
+                            }
+                            None => matrixauth_server::warn!(
+                                "matrixauth serve: SIGHUP: no TLS certificate to reload (plain HTTP)"
+                            ),
+                        }
+                    }
+                });
+            }
+            Err(e) => matrixauth_server::warn!("matrixauth serve: cannot catch SIGHUP: {e}"),
+        }
+        match &tls {
+            Some((t, not_after)) => {
+                say(&format!("matrixauth login portal: https://{addr}/"));
+                say(&format!(
+                    "TLS certificate: {} (valid until {}; SIGHUP reloads it)",
+                    t.files().cert.display(),
+                    when::local(*not_after)
+                ));
+            }
+            None => say(&format!("matrixauth login portal: http://{addr}/")),
+        }
         say(&format!("data folder: {}   stop with Ctrl-C", dir.root.display()));
         if !a.no_first_invitation {
             // The store's calls block (the PostgreSQL client runs its own loop): off this task.
             tokio::task::block_in_place(|| first_invitation(&login, &first_origin));
         }
-        http::listen::serve(listener, http::router(app), limits, async {
+        let stop = async {
             let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
+        };
+        match tls {
+            Some((tls, _)) => http::listen::serve_tls(listener, http::router(app), limits, tls, stop).await,
+            None => http::listen::serve(listener, http::router(app), limits, stop).await,
+        }
         Ok(())
     })
 }

@@ -15,6 +15,7 @@
 //! counted failure and the log never records an event that did not happen.
 
 pub mod chain;
+pub mod pgtls;
 pub mod postgres;
 pub mod sqlite;
 

@@ -19,7 +19,7 @@ use std::time::Duration;
 use std::collections::HashMap;
 
 use postgres::types::ToSql;
-use postgres::{Client, GenericClient, NoTls, Row, Statement, Transaction};
+use postgres::{Client, GenericClient, Row, Statement, Transaction};
 
 use super::chain::{Chain, ChainRow, Head};
 use super::{
@@ -161,6 +161,8 @@ impl From<postgres::Error> for StoreError {
 /// The PostgreSQL backend.
 pub struct Postgres {
     config: postgres::Config,
+    /// TLS as the URL's `sslmode` and `sslrootcert` say ([`super::pgtls`]).
+    tls: super::pgtls::Tls,
     pool: Mutex<Vec<Conn>>,
     /// The schema version this process brought up to date, if it did.
     migrated_from: std::sync::OnceLock<u32>,
@@ -241,15 +243,17 @@ impl std::fmt::Debug for Postgres {
 
 impl Postgres {
     /// Connects to `url` (`postgres://user[:password]@host[:port]/db`, or
-    /// with `?host=/run/postgresql` for a Unix socket) and checks or brings
-    /// up to date the schema as [`Migrate`] says.
+    /// with `?host=/run/postgresql` for a Unix socket; `sslmode` and
+    /// `sslrootcert` as [`super::pgtls`] says) and checks or brings up to
+    /// date the schema as [`Migrate`] says.
     pub fn connect(url: &str, migrate: Migrate) -> StoreResult<Postgres> {
-        let mut config: postgres::Config =
-            url.parse().map_err(|e| StoreError::Schema(format!("the database URL is not valid: {e}")))?;
+        let (mut config, tls) =
+            super::pgtls::configure(url).map_err(|e| StoreError::Schema(format!("database URL: {e}")))?;
         config.connect_timeout(Duration::from_secs(5));
         config.application_name("matrixauth");
         let store = Postgres {
             config,
+            tls,
             pool: Mutex::new(Vec::new()),
             migrated_from: std::sync::OnceLock::new(),
             chain: std::sync::OnceLock::new(),
@@ -288,7 +292,7 @@ impl Postgres {
         let pooled = self.pool.lock().unwrap_or_else(PoisonError::into_inner).pop();
         let mut conn = match pooled {
             Some(c) if !c.client.is_closed() => c,
-            _ => Conn { client: self.config.connect(NoTls)?, q: Stmts::default() },
+            _ => Conn { client: self.config.connect(self.tls.connector.clone())?, q: Stmts::default() },
         };
         let out = f(&mut conn.client, &mut conn.q);
         // A connection that failed is dropped, and so are the pooled ones (after a database

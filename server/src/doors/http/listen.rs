@@ -11,6 +11,10 @@
 //! - A limit per client address: connections beyond it are closed at once,
 //!   so one address cannot hold the whole limit. Behind a reverse proxy
 //!   every client has the proxy's address: raise the limit there.
+//! - With TLS ([`serve_tls`]), the same limits, and a handshake timeout: a
+//!   connection that has not finished its TLS handshake in time is closed,
+//!   so a flood of silent or garbage handshakes holds nothing for long.
+//!   Its slot in both limits is taken before the handshake.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -38,6 +42,8 @@ pub struct Limits {
     pub max_per_address: usize,
     /// How long a shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
+    /// Time for a client to finish the TLS handshake (HTTPS only).
+    pub handshake_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -47,6 +53,7 @@ impl Default for Limits {
             max_connections: 4096,
             max_per_address: 64,
             shutdown_grace: Duration::from_secs(5),
+            handshake_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -95,6 +102,11 @@ impl Drop for Slot {
     }
 }
 
+/// Marks a request that came over HTTPS (a request extension set by
+/// [`serve_tls`]): the router adds `Strict-Transport-Security` to its answer.
+#[derive(Clone, Copy, Debug)]
+pub struct Https;
+
 /// Serves `router` on `listener` within `limits` until `shutdown`
 /// completes; then stops accepting and gives requests in flight
 /// `limits.shutdown_grace` to finish. Accept errors (such as running out
@@ -103,6 +115,29 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) {
+    serve_with(listener, router, limits, None, shutdown).await;
+}
+
+/// [`serve`] over TLS: each connection's handshake uses the configuration
+/// `tls` holds when it starts (so [`super::tls::Tls::reload`] changes the
+/// certificate of new connections only), within `limits.handshake_timeout`.
+pub async fn serve_tls(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    tls: Arc<super::tls::Tls>,
+    shutdown: impl Future<Output = ()>,
+) {
+    serve_with(listener, router, limits, Some(tls), shutdown).await;
+}
+
+async fn serve_with(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    tls: Option<Arc<super::tls::Tls>>,
     shutdown: impl Future<Output = ()>,
 ) {
     let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -136,10 +171,27 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         // The client's address, for the API's per-address rate limit.
-        let service = TowerToHyperService::new(router.clone().layer(axum::Extension(ConnectInfo(peer))));
-        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let router = router.clone().layer(axum::Extension(ConnectInfo(peer)));
+        let Some(tls) = &tls else {
+            let conn = graceful
+                .watch(builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router)));
+            tokio::spawn(async move {
+                let _ = conn.await; // a client going away is not the server's error
+                drop((permit, slot));
+            });
+            continue;
+        };
+        let acceptor = tls.acceptor();
+        let watcher = graceful.watcher();
+        let builder = builder.clone();
+        let timeout = limits.handshake_timeout;
         tokio::spawn(async move {
-            let _ = conn.await; // a client going away is not the server's error
+            // A handshake that fails or does not finish in time closes the connection; it held
+            // its slots meanwhile, so a flood of them is bounded like any other connections.
+            if let Ok(Ok(stream)) = tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                let service = TowerToHyperService::new(router.layer(axum::Extension(Https)));
+                let _ = watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await;
+            }
             drop((permit, slot));
         });
     }

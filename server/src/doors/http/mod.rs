@@ -10,6 +10,7 @@
 pub mod listen;
 pub mod pages;
 pub mod rate;
+pub mod tls;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -577,7 +578,7 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), request_guard))
         .layer(axum::middleware::from_fn(request_timeout))
-        .layer(axum::middleware::map_response_with_state(Arc::clone(&app), security_headers))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), security_headers))
         .with_state(app)
 }
 
@@ -668,8 +669,23 @@ async fn request_timeout(req: axum::extract::Request, next: axum::middleware::Ne
     }
 }
 
-async fn security_headers(State(app): State<Arc<App>>, mut res: Response) -> Response {
+/// `Strict-Transport-Security` on answers served over HTTPS: a year, this
+/// host only (other names under the same domain may not have HTTPS).
+pub const HSTS: &str = "max-age=31536000";
+
+async fn security_headers(
+    State(app): State<Arc<App>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    // Only over HTTPS (RFC 6797 §7.2: a browser ignores it over HTTP anyway, and a plain
+    // listener behind a proxy cannot know what the browser used).
+    let https = req.extensions().get::<listen::Https>().is_some();
+    let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if https {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+    }
     h.insert(header::CONTENT_SECURITY_POLICY, app.csp.clone());
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // The ticket travels in the /vpn URL: never leak it in a Referer.
