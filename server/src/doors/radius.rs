@@ -202,7 +202,7 @@ pub fn radsec_clients_from(entries: &[RadsecClientEntry]) -> Result<Vec<Client>,
         })
         .collect::<Result<_, _>>()?;
     if clients.is_empty() {
-        return Err("[radius.radsec] has no [[radius.radsec.client]] entries".to_owned());
+        return Err("no [[radius.radsec.client]] entries".to_owned());
     }
     Ok(clients)
 }
@@ -550,7 +550,7 @@ impl Radius {
         detail: &str,
         fingerprint: Option<&[u8; 32]>,
     ) -> Result<(), String> {
-        let fingerprint = fingerprint.map(|f| radsec::fingerprint_hex(f));
+        let fingerprint = fingerprint.map(radsec::fingerprint_hex);
         self.login.refuse_radsec_client(&peer.to_string(), reason, detail, fingerprint.as_deref())
     }
 

@@ -73,7 +73,11 @@ pub fn fingerprint(der: &[u8]) -> [u8; 32] {
 
 /// A fingerprint as lower-case hex, as the audit log writes it.
 pub fn fingerprint_hex(fingerprint: &[u8; 32]) -> String {
-    fingerprint.iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write as _;
+    fingerprint.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 /// Parses a SHA-256 fingerprint: 64 hex digits, in either case, with or
@@ -180,13 +184,10 @@ pub async fn serve(
         audits: Mutex::new((0, 0)),
     });
     loop {
-        let (tcp, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            // Out of file descriptors and the like: wait a little rather than spin.
-            Err(_) => {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
+        // Out of file descriptors and the like: wait a little rather than spin.
+        let Ok((tcp, peer)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
         };
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
             let n = shared.counters.over_limit.fetch_add(1, Ordering::Relaxed);
@@ -284,12 +285,13 @@ async fn packets(
             }
             break;
         }
-        let mut packet = vec![0u8; length];
-        packet[..4].copy_from_slice(&header);
-        match tokio::time::timeout(shared.bounds.idle, reader.read_exact(&mut packet[4..])).await {
+        let mut rest = vec![0u8; length - header.len()];
+        match tokio::time::timeout(shared.bounds.idle, reader.read_exact(&mut rest)).await {
             Ok(Ok(_)) => {}
             Ok(Err(_)) | Err(_) => break,
         }
+        let mut packet = header.to_vec();
+        packet.append(&mut rest);
         let (radius, tx) = (Arc::clone(&shared.radius), tx.clone());
         tokio::spawn(async move {
             let action =
@@ -331,16 +333,17 @@ async fn refuse(
         audits.1 += 1;
         audits.1 <= AUDITS_PER_MINUTE
     };
-    if n < 20 || n.is_multiple_of(1000) || !audit {
-        let shown = print.map(|p| fingerprint_hex(&p)).unwrap_or_default();
-        if n < 20 || n.is_multiple_of(1000) {
-            crate::warn!(
-                "matrixauth radsec: refused {peer}: {reason} {detail}{}{shown} ({} refused so far{})",
-                if shown.is_empty() { "" } else { " sha256 " },
-                n + 1,
-                if audit { "" } else { "; over 60 a minute, not all audited" }
-            );
+    if n < 20 || n.is_multiple_of(1000) {
+        let mut why = reason.to_owned();
+        for part in
+            [detail.to_owned(), print.map(|p| format!("sha256 {}", fingerprint_hex(&p))).unwrap_or_default()]
+        {
+            if !part.is_empty() {
+                why = format!("{why}, {part}");
+            }
         }
+        let more = if audit { "" } else { "; over 60 a minute, not all audited" };
+        crate::warn!("matrixauth radsec: refused {peer}: {why} ({} refused so far{more})", n + 1);
     }
     if !audit {
         return;
