@@ -42,7 +42,17 @@ fn new_ca(name: &str) -> CertifiedIssuer<'static, KeyPair> {
 }
 
 fn leaf(issuer: &CertifiedIssuer<'static, KeyPair>, cn: &str, server: bool) -> Leaf {
+    leaf_with(issuer, cn, server, |_| {})
+}
+
+fn leaf_with(
+    issuer: &CertifiedIssuer<'static, KeyPair>,
+    cn: &str,
+    server: bool,
+    more: impl FnOnce(&mut CertificateParams),
+) -> Leaf {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    more(&mut params);
     params.distinguished_name.push(DnType::CommonName, cn);
     if server {
         params.subject_alt_names = vec![SanType::IpAddress("127.0.0.1".parse().unwrap())];
@@ -64,6 +74,7 @@ struct H {
     known: Leaf,
     unknown: Leaf,
     rogue: Leaf,
+    expired: Leaf,
     _dir: tempfile::TempDir,
 }
 
@@ -89,6 +100,11 @@ async fn harness() -> H {
     let unknown = leaf(&ca, "not-a-client", false);
     // The same subject as the known client, from another CA of the same name.
     let rogue = leaf(&new_ca("test CA"), "vpn-tls", false);
+    // The right CA, and listed below, but expired.
+    let expired = leaf_with(&ca, "vpn-tls", false, |p| {
+        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    });
     let (cert, key, ca_file) =
         (dir.path().join("server.pem"), dir.path().join("server.key"), dir.path().join("ca.pem"));
     std::fs::write(&cert, &server.pem.0).unwrap();
@@ -97,14 +113,15 @@ async fn harness() -> H {
     let tls = radsec::server_config(&cert, &key, &ca_file).unwrap();
 
     let print = radsec::fingerprint_hex(&radsec::fingerprint(&known.cert));
-    let client = Client::radsec("vpn-tls", &[print], Flow::Challenge, false, false).unwrap();
+    let expired_print = radsec::fingerprint_hex(&radsec::fingerprint(&expired.cert));
+    let client = Client::radsec("vpn-tls", &[print, expired_print], Flow::Challenge, false, false).unwrap();
     let radius = Arc::new(Radius::new(Arc::clone(&login), vec![client]));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let counters = Arc::new(Counters::default());
     let bounds = Bounds { max_connections: 8, ..Bounds::default() };
     tokio::spawn(radsec::serve(listener, tls, Arc::clone(&radius), bounds, Arc::clone(&counters)));
-    H { addr, login, radius, counters, ca, known, unknown, rogue, _dir: dir }
+    H { addr, login, radius, counters, ca, known, unknown, rogue, expired, _dir: dir }
 }
 
 type Tls = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
@@ -229,13 +246,14 @@ async fn a_known_certificate_logs_in_and_packets_are_framed_by_their_length() {
     }
     let challenge = Packet::decode(&replies[0]).unwrap();
     let state = challenge.get(attr::STATE).unwrap().to_vec();
-    // One packet split across writes (two TLS records, two segments): one reply.
+    // One packet split across writes (TLS records and TCP segments of their own): one reply.
     let (c, wire_c) = request(3, "alice", &answer_from(&text(&challenge)), Some(&state));
-    tls.write_all(&wire_c[..3]).await.unwrap();
-    tls.flush().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    tls.write_all(&wire_c[3..]).await.unwrap();
-    tls.flush().await.unwrap();
+    // Split inside the length field and inside the attributes: three writes.
+    for part in [&wire_c[..3], &wire_c[3..25], &wire_c[25..]] {
+        tls.write_all(part).await.unwrap();
+        tls.flush().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let accept = read_reply(&mut tls).await;
     assert!(radius::response_is_authentic(SECRET, &c.authenticator, &accept));
     let accept = Packet::decode(&accept).unwrap();
@@ -296,6 +314,13 @@ async fn an_untrusted_or_missing_certificate_is_refused_at_the_handshake_and_aud
         assert!(closed(&mut tls).await);
     }
     h.audited("\"reason\":\"no_certificate\"").await;
+    // Listed, but expired: refused at the handshake all the same.
+    if let Ok(mut tls) = h.connect(Some(&h.expired)).await {
+        let (_, wire) = request(2, "alice", "", None);
+        let _ = tls.write_all(&wire).await;
+        assert!(closed(&mut tls).await);
+    }
+    h.audited("certificate expired").await;
     assert!(!h.audit().contains("\"event\":\"radius\""), "no request was handled");
 }
 
