@@ -381,6 +381,12 @@ fn config_error(text: &str) -> String {
     std::fs::write(dir.path().join("server.key"), &server.pem.1).unwrap();
     std::fs::write(dir.path().join("other.key"), &other.pem.1).unwrap();
     std::fs::write(dir.path().join("ca.pem"), ca.pem()).unwrap();
+    let expired = leaf_with(&ca, "matrixauth", true, |p| {
+        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    });
+    std::fs::write(dir.path().join("expired.pem"), &expired.pem.0).unwrap();
+    std::fs::write(dir.path().join("expired.key"), &expired.pem.1).unwrap();
     let path = dir.path().join("matrixauth.toml");
     std::fs::write(&path, text).unwrap();
     let res = std::process::Command::new(env!("CARGO_BIN_EXE_matrixauth"))
@@ -415,6 +421,13 @@ fn bad_radsec_settings_are_refused_naming_the_key_or_file() {
         (base(&good_tls.replace("ca.pem", "server.key"), &good_client), "radius.radsec.ca: "),
         (base(&good_tls.replace("server.key", "other.key"), &good_client), "radius.radsec.cert and .key: "),
         (
+            base(
+                &good_tls.replace("server.pem", "expired.pem").replace("server.key", "expired.key"),
+                &good_client,
+            ),
+            "expired.pem: the certificate expired at 2021-01-01",
+        ),
+        (
             base(&format!("{good_tls}\nmax_connections = 0"), &good_client),
             "radius.radsec.max_connections = 0",
         ),
@@ -439,4 +452,19 @@ fn bad_radsec_settings_are_refused_naming_the_key_or_file() {
     // The file that could not be read is named.
     let e = config_error(&base(&good_tls.replace("server.pem", "missing.pem"), &good_client));
     assert!(e.contains("missing.pem"), "{e}");
+}
+
+#[test]
+fn a_certificates_validity_is_read_in_both_time_forms() {
+    let ca = new_ca("test CA");
+    // rcgen's defaults: 1975 (a UTCTime) to 4096 (a GeneralizedTime).
+    let default = leaf(&ca, "a", false);
+    assert_eq!(radsec::validity(&default.cert), Some((157_766_400, 67_090_118_400)));
+    let expired = leaf_with(&ca, "b", false, |p| {
+        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    });
+    assert_eq!(radsec::validity(&expired.cert), Some((1_577_836_800, 1_609_459_200)));
+    assert_eq!(radsec::validity(b"not a certificate"), None);
+    assert_eq!(radsec::validity(&default.cert[..40]), None);
 }

@@ -108,6 +108,30 @@ pub fn parse_fingerprint(text: &str) -> Result<[u8; 32], String> {
 /// only; a client certificate is required. Each error names the file.
 pub fn server_config(cert: &Path, key: &Path, ca: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
     let certs = read_certs(cert, "radius.radsec.cert")?;
+    let now = jiff::Timestamp::now().as_second();
+    match certs.first().and_then(|c| validity(c)) {
+        None => {
+            return Err(format!(
+                "radius.radsec.cert: {}: the first certificate cannot be read",
+                cert.display()
+            ));
+        }
+        Some((_, until)) if until < now => {
+            return Err(format!(
+                "radius.radsec.cert: {}: the certificate expired at {}",
+                cert.display(),
+                crate::when::utc(u64::try_from(until).unwrap_or(0))
+            ));
+        }
+        Some((from, _)) if from > now => {
+            return Err(format!(
+                "radius.radsec.cert: {}: the certificate is not valid before {}",
+                cert.display(),
+                crate::when::utc(u64::try_from(from).unwrap_or(0))
+            ));
+        }
+        Some(_) => {}
+    }
     let key_der = PrivateKeyDer::from_pem_file(key)
         .map_err(|e| format!("radius.radsec.key: {}: no PEM private key ({e})", key.display()))?;
     let mut roots = rustls::RootCertStore::empty();
@@ -132,6 +156,65 @@ pub fn server_config(cert: &Path, key: &Path, ca: &Path) -> Result<Arc<rustls::S
             format!("radius.radsec.cert and .key: {} with {}: {e}", cert.display(), key.display())
         })?;
     Ok(Arc::new(config))
+}
+
+/// The validity period of a DER certificate (notBefore, notAfter, Unix
+/// seconds), read from its `TBSCertificate` (RFC 5280 §4.1); `None` if it
+/// does not have that shape.
+pub fn validity(der: &[u8]) -> Option<(i64, i64)> {
+    let (_, certificate, _) = tlv(der)?;
+    let (_, tbs, _) = tlv(certificate)?;
+    let mut rest = tbs;
+    // [0] EXPLICIT version, when present.
+    if rest.first() == Some(&0xa0) {
+        rest = tlv(rest)?.2;
+    }
+    // serialNumber, signature, issuer.
+    for _ in 0..3 {
+        rest = tlv(rest)?.2;
+    }
+    let (_, validity, _) = tlv(rest)?;
+    let (tag_from, from, rest) = tlv(validity)?;
+    let (tag_until, until, _) = tlv(rest)?;
+    Some((der_time(tag_from, from)?, der_time(tag_until, until)?))
+}
+
+/// One DER element: (tag, value, what follows).
+fn tlv(bytes: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, bytes) = bytes.split_first()?;
+    let (&first, bytes) = bytes.split_first()?;
+    let (length, bytes) = if first < 0x80 {
+        (usize::from(first), bytes)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let (octets, bytes) = bytes.split_at_checked(n)?;
+        (octets.iter().fold(0usize, |a, b| a << 8 | usize::from(*b)), bytes)
+    };
+    let (value, rest) = bytes.split_at_checked(length)?;
+    Some((tag, value, rest))
+}
+
+/// A UTCTime (tag 0x17, `YYMMDDHHMMSSZ`) or GeneralizedTime (0x18,
+/// `YYYYMMDDHHMMSSZ`) as Unix seconds.
+fn der_time(tag: u8, value: &[u8]) -> Option<i64> {
+    let text = std::str::from_utf8(value).ok()?.strip_suffix('Z')?;
+    let (year, rest) = match tag {
+        0x17 => {
+            let yy: i16 = text.get(..2)?.parse().ok()?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, text.get(2..)?)
+        }
+        0x18 => (text.get(..4)?.parse().ok()?, text.get(4..)?),
+        _ => return None,
+    };
+    if rest.len() != 10 {
+        return None;
+    }
+    let two = |i: usize| rest.get(i..i + 2).and_then(|d| d.parse::<i8>().ok());
+    let time = jiff::civil::DateTime::new(year, two(0)?, two(2)?, two(4)?, two(6)?, two(8)?, 0).ok()?;
+    Some(time.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_second())
 }
 
 fn read_certs(path: &Path, key: &str) -> Result<Vec<CertificateDer<'static>>, String> {
