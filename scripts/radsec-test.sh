@@ -5,7 +5,8 @@
 # certificate: radclient sends UDP to radsecproxy, which forwards over TLS with that certificate.
 # A third radsecproxy holds a certificate from another CA, and openssl s_client presents a
 # certificate of the right CA that no client names, and none at all: all refused and audited.
-# The test certificates are made here with openssl. Checks in scripts/radsec_peers.py. Installs
+# The test certificates are made here with openssl. Checks in scripts/radsec_peers.py, then every
+# check of scripts/radius_peers.py (the UDP door's) through the proxies. Installs
 # radsecproxy and radclient if they are missing. Everything stops at the end, even on failure.
 # Part of scripts/test.sh.
 set -euo pipefail
@@ -132,15 +133,24 @@ proxy_otp=$(proxy proxy-otp vpn-otp)
 proxy_rogue=$(proxy proxy-rogue impostor)
 
 # Enrollment needs the administrator's invitation: the token is the link's fragment.
-for user in alice bob carol; do
+for user in alice bob carol dave erin vendor.user-with-a-long-id-030; do
   "$bin" users invite "$user" --data "$tmp/data" --json
 done > "$tmp/links"
 python3 scripts/mxtest.py enrol "$http" "$tmp/links"
+"$bin" card frank --data "$tmp/data" > "$tmp/frank.card"
 
 status=0
+# Each checker's output is kept for the total at the end.
+checks() { "$@" | tee -a "$tmp/checks"; return "${PIPESTATUS[0]}"; }
 MATRIXAUTH_BIN="$bin" MATRIXAUTH_DATA="$tmp/data" PKI="$pki" RADSEC_PORT="$radsec" \
-  python3 scripts/radsec_peers.py "$proxy_ch" "$proxy_otp" "$proxy_rogue" "$http" "$secret" || status=$?
+  checks python3 scripts/radsec_peers.py "$proxy_ch" "$proxy_otp" "$proxy_rogue" "$http" "$secret" || status=$?
+# The UDP door's own checks (scripts/radius_peers.py), every one through radsecproxy and RadSec.
+echo "--- the RADIUS checks of scripts/radius_peers.py, through radsecproxy"
+MATRIXAUTH_BIN="$bin" MATRIXAUTH_DATA="$tmp/data" CARD_FILE="$tmp/frank.card" \
+  checks python3 scripts/radius_peers.py "$proxy_ch" "$proxy_otp" "$http" "$http" "$secret" || status=$?
 if [ "$status" -ne 0 ]; then
   for f in server.log proxy-ch.log proxy-otp.log proxy-rogue.log; do echo "--- $f"; tail -n 30 "$tmp/$f" || true; done
 fi
+echo
+awk '/^[0-9]+ passed, [0-9]+ failed$/ { p += $1; f += $3 } END { printf "radsec: %d passed, %d failed\n", p, f }' "$tmp/checks"
 exit "$status"

@@ -75,8 +75,8 @@ m = re.search(r"Session-Timeout = (\d+)", reply)
 check("the Access-Accept carries the session's Session-Timeout", m is not None and 28790 <= int(m.group(1)) <= 28800, reply)
 code, reply, out = radclient(PROXY_CH, f'User-Name = "alice", User-Password = "{answer(rows) if rows else "x"}", State = 0x{state}, {MA}')
 check("the same answer again is refused (the challenge was used)", code == "Access-Reject", out)
-code, reply, out = radclient(PROXY_CH, f'User-Name = "carol", User-Password = "", {MA}')
-code, reply, out = radclient(PROXY_CH, f'User-Name = "carol", User-Password = "00pw0000", State = 0x{state_of(reply)}, {MA}')
+code, reply, out = radclient(PROXY_CH, f'User-Name = "erin", User-Password = "", {MA}')
+code, reply, out = radclient(PROXY_CH, f'User-Name = "erin", User-Password = "00pw0000", State = 0x{state_of(reply)}, {MA}')
 check("a wrong answer over RadSec is rejected", code == "Access-Reject" and "Login failed" in reply_text(reply), out)
 
 # --- otp flow and a login ticket, through the other client certificate --------------------------
