@@ -81,6 +81,10 @@ struct H {
 /// A RadSec listener on a free port whose one client, `vpn-tls`, is known
 /// by the fingerprint of `known` (challenge flow); `alice` is enrolled.
 async fn harness() -> H {
+    harness_with(Bounds { max_connections: 8, ..Bounds::default() }).await
+}
+
+async fn harness_with(bounds: Bounds) -> H {
     let dir = tempfile::tempdir().unwrap();
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
     let store = Store::open(
@@ -119,7 +123,6 @@ async fn harness() -> H {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let counters = Arc::new(Counters::default());
-    let bounds = Bounds { max_connections: 8, ..Bounds::default() };
     tokio::spawn(radsec::serve(listener, tls, Arc::clone(&radius), bounds, Arc::clone(&counters)));
     H { addr, login, radius, counters, ca, known, unknown, rogue, expired, _dir: dir }
 }
@@ -467,4 +470,63 @@ fn a_certificates_validity_is_read_in_both_time_forms() {
     assert_eq!(radsec::validity(&expired.cert), Some((1_577_836_800, 1_609_459_200)));
     assert_eq!(radsec::validity(b"not a certificate"), None);
     assert_eq!(radsec::validity(&default.cert[..40]), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_flood_is_bounded_and_the_established_client_keeps_its_replies() {
+    let h = harness_with(Bounds { max_connections: 4, ..Bounds::default() }).await;
+    let mut tls = h.connect(Some(&h.known)).await.unwrap();
+    // Three more connections that never start TLS fill the slots; those past them are closed.
+    let mut flood = Vec::new();
+    for _ in 0..10 {
+        flood.push(tokio::net::TcpStream::connect(h.addr).await.unwrap());
+    }
+    for _ in 0..200 {
+        if h.counters.over_limit.load(Ordering::SeqCst) >= 7 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(h.counters.over_limit.load(Ordering::SeqCst), 7, "4 slots: 1 client and 3 of the flood");
+    // The established client is served all the same.
+    let (req, wire) = request(1, "alice", "", None);
+    tls.write_all(&wire).await.unwrap();
+    let reply = read_reply(&mut tls).await;
+    assert!(radius::response_is_authentic(SECRET, &req.authenticator, &reply));
+    // The flood gone, a new client connects again.
+    drop(flood);
+    let mut again = None;
+    for _ in 0..200 {
+        if let Ok(mut t) = h.connect(Some(&h.known)).await {
+            let (req, wire) = request(2, "alice", "", None);
+            if t.write_all(&wire).await.is_ok() {
+                let mut header = [0u8; 4];
+                if let Ok(Ok(_)) =
+                    tokio::time::timeout(Duration::from_secs(2), t.read_exact(&mut header)).await
+                {
+                    again = Some(req);
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(again.is_some(), "a new connection is served once the flood is gone");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_and_idle_connections_are_closed() {
+    let bounds =
+        Bounds { max_connections: 8, idle: Duration::from_secs(1), handshake: Duration::from_secs(1) };
+    let h = harness_with(bounds).await;
+    // No TLS at all: closed when the handshake time is up.
+    let mut silent = tokio::net::TcpStream::connect(h.addr).await.unwrap();
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(Duration::from_secs(10), silent.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0) | Err(_))), "closed: {read:?}");
+    // A client that says nothing after the handshake: closed when idle.
+    let mut tls = h.connect(Some(&h.known)).await.unwrap();
+    assert!(closed(&mut tls).await);
+    assert!(!h.audit().contains("radsec_refused"), "neither is a refused certificate");
+    assert!(h.counters.handshake_failed.load(Ordering::SeqCst) >= 1);
 }
