@@ -250,7 +250,8 @@ struct Shared {
     audits: Mutex<(u64, u32)>,
 }
 
-/// Serves RadSec on `listener` until the task is dropped.
+/// Serves RadSec on `listener` until the task is dropped. Every minute,
+/// drops over the rate limits not yet reported get their summary line.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     tls: Arc<rustls::ServerConfig>,
@@ -266,9 +267,21 @@ pub async fn serve(
         counters,
         audits: Mutex::new((0, 0)),
     });
+    let mut report = tokio::time::interval(Duration::from_secs(super::rate::REPORT_SECONDS));
+    report.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            // The rate limits' summary lines, as the UDP listener writes them (a server may
+            // have RadSec only; with both, a line is written once all the same).
+            _ = report.tick() => {
+                let r = Arc::clone(&shared.radius);
+                tokio::task::spawn_blocking(move || r.report_rate_drops());
+                continue;
+            }
+        };
         // Out of file descriptors and the like: wait a little rather than spin.
-        let Ok((tcp, peer)) = listener.accept().await else {
+        let Ok((tcp, peer)) = accepted else {
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
