@@ -354,9 +354,16 @@ async fn packets(
     let (mut reader, mut writer) = tokio::io::split(stream);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(MAX_OUTSTANDING);
     let outstanding = Arc::new(tokio::sync::Semaphore::new(MAX_OUTSTANDING));
+    let idle = shared.bounds.idle;
     let write = tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
-            if writer.write_all(&bytes).await.is_err() || writer.flush().await.is_err() {
+            // A client that stops reading its replies is cut off after the idle time too.
+            let sent = tokio::time::timeout(idle, async {
+                writer.write_all(&bytes).await?;
+                writer.flush().await
+            })
+            .await;
+            if !matches!(sent, Ok(Ok(()))) {
                 return;
             }
         }
