@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, skipping what is present: rustfmt, clippy, the wasm32 target,
-# Debian's valgrind, pkg-config, g++, chromium, chromium-driver, fonts-noto-cjk, postgresql and Node.js,
+# Debian's valgrind, pkg-config, g++, chromium, chromium-driver, fonts-noto-cjk, postgresql, radsecproxy
+# and Node.js,
 # cbindgen 0.29.4 and
 # the wasm-bindgen CLI at the version Cargo.lock pins. scripts/test.sh runs it first, so the
 # README's test command is the whole setup on a fresh machine. (The RADIUS, Python and fuzzing
@@ -24,6 +25,8 @@ command -v node >/dev/null || missing="$missing nodejs npm"
 [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing="$missing fonts-noto-cjk"
 # The cluster tests' throw-away database (scripts/cluster-test.sh; server binaries only, run by hand).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
+# The RadSec peer (scripts/radsec-test.sh): radclient's UDP forwarded over TLS.
+[ -x /usr/sbin/radsecproxy ] || missing="$missing radsecproxy"
 if [ -n "$missing" ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
 fi

@@ -49,6 +49,9 @@ bash scripts/e2e.sh
 step "RADIUS against real peers: radclient, pamtester + pam_radius_auth"
 bash scripts/radius-test.sh
 
+step "RadSec (RADIUS over TLS) against a real peer: radclient through radsecproxy, refused certificates"
+bash scripts/radsec-test.sh
+
 step "ocserv + openconnect: a real SSL-VPN against the RADIUS door"
 bash scripts/ocserv-test.sh
 

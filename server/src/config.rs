@@ -85,8 +85,8 @@ pub struct HttpTls {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Radius {
-    /// `host:port` (UDP).
-    pub listen: String,
+    /// `host:port` (UDP); may be left out when `[radius.radsec]` is given.
+    pub listen: Option<String>,
     /// A clients file (`docs/RADIUS.md`).
     pub clients_file: Option<PathBuf>,
     /// Clients written here (`[[radius.client]]`); the file must then be
@@ -96,6 +96,55 @@ pub struct Radius {
     /// The rate limits (`[radius.rate]`).
     #[serde(default)]
     pub rate: RadiusRate,
+    /// RADIUS over TLS (`[radius.radsec]`).
+    pub radsec: Option<Radsec>,
+}
+
+/// `[radius.radsec]`: RADIUS over TLS (RFC 6614), `docs/RADIUS.md` "RadSec".
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Radsec {
+    /// `host:port` (TCP; the standard port is 2083).
+    pub listen: String,
+    /// The server's certificate chain (PEM, leaf first).
+    pub cert: PathBuf,
+    /// Its private key (PEM).
+    pub key: PathBuf,
+    /// The CA certificates client certificates must chain to (PEM).
+    pub ca: PathBuf,
+    /// Connections open at once at most (default 64).
+    pub max_connections: Option<usize>,
+    /// Seconds without a packet before a connection is closed (default 300).
+    pub idle_seconds: Option<u64>,
+    /// Seconds a TLS handshake may take (default 10).
+    pub handshake_seconds: Option<u64>,
+    /// The clients, each known by its certificate (`[[radius.radsec.client]]`).
+    #[serde(default)]
+    pub client: Vec<crate::doors::radius::RadsecClientEntry>,
+}
+
+impl Radsec {
+    /// The listener's bounds, checked; the error names the key.
+    pub fn bounds(&self) -> Result<crate::doors::radius::radsec::Bounds, String> {
+        use crate::doors::radius::radsec::Bounds;
+        let max_connections = self.max_connections.unwrap_or(Bounds::MAX_CONNECTIONS);
+        if !(1..=100_000).contains(&max_connections) {
+            return Err(format!("radius.radsec.max_connections = {max_connections}: must be 1 to 100000"));
+        }
+        let idle = self.idle_seconds.unwrap_or(Bounds::IDLE_SECONDS);
+        if !(1..=86_400).contains(&idle) {
+            return Err(format!("radius.radsec.idle_seconds = {idle}: must be 1 to 86400"));
+        }
+        let handshake = self.handshake_seconds.unwrap_or(Bounds::HANDSHAKE_SECONDS);
+        if !(1..=300).contains(&handshake) {
+            return Err(format!("radius.radsec.handshake_seconds = {handshake}: must be 1 to 300"));
+        }
+        Ok(Bounds {
+            max_connections,
+            idle: std::time::Duration::from_secs(idle),
+            handshake: std::time::Duration::from_secs(handshake),
+        })
+    }
 }
 
 /// `[radius.rate]`: the RADIUS door's rate limits; each key left out keeps
@@ -204,6 +253,13 @@ impl File {
         }
         if let Some(r) = file.radius.as_mut() {
             rebase(&mut r.clients_file);
+            if let Some(t) = r.radsec.as_mut() {
+                for p in [&mut t.cert, &mut t.key, &mut t.ca] {
+                    if p.is_relative() {
+                        *p = base.join(&*p);
+                    }
+                }
+            }
             if !r.client.is_empty() {
                 crate::doors::radius::check_owner_only(path)
                     .map_err(|e| format!("{e} (it holds [[radius.client]] secrets)"))?;
@@ -264,11 +320,33 @@ impl File {
             }
         }
         if let Some(r) = &self.radius {
-            r.listen.parse::<std::net::SocketAddr>().map_err(|_| {
-                format!("radius.listen = {:?}: expected host:port, e.g. \"0.0.0.0:1812\"", r.listen)
-            })?;
-            if r.clients_file.is_none() && r.client.is_empty() {
-                return Err("[radius] needs clients_file or [[radius.client]] entries".to_owned());
+            match &r.listen {
+                Some(l) => {
+                    l.parse::<std::net::SocketAddr>().map_err(|_| {
+                        format!("radius.listen = {l:?}: expected host:port, e.g. \"0.0.0.0:1812\"")
+                    })?;
+                    if r.clients_file.is_none() && r.client.is_empty() {
+                        return Err("[radius] needs clients_file or [[radius.client]] entries".to_owned());
+                    }
+                }
+                None if r.radsec.is_none() => {
+                    return Err("[radius] needs listen (UDP) or [radius.radsec], or both".to_owned());
+                }
+                None if r.clients_file.is_some() || !r.client.is_empty() => {
+                    return Err("[radius]: UDP clients without radius.listen".to_owned());
+                }
+                None => {}
+            }
+            if let Some(t) = &r.radsec {
+                t.listen.parse::<std::net::SocketAddr>().map_err(|_| {
+                    format!(
+                        "radius.radsec.listen = {:?}: expected host:port, e.g. \"0.0.0.0:2083\"",
+                        t.listen
+                    )
+                })?;
+                t.bounds()?;
+                crate::doors::radius::radsec_clients_from(&t.client)
+                    .map_err(|e| format!("[radius.radsec]: {e}"))?;
             }
             if r.clients_file.is_some() && !r.client.is_empty() {
                 return Err("[radius]: give clients_file or [[radius.client]], not both".to_owned());

@@ -505,13 +505,13 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
         (Some(addr), Some(path), _) => {
             Some((addr.clone(), matrixauth_server::doors::radius::load_clients(path)))
         }
-        (None, None, Some(r)) => {
+        (None, None, Some(r)) => r.listen.as_ref().map(|listen| {
             let clients = match &r.clients_file {
                 Some(path) => matrixauth_server::doors::radius::load_clients(path),
                 None => matrixauth_server::doors::radius::clients_from(&r.client),
             };
-            Some((r.listen.clone(), clients))
-        }
+            (listen.clone(), clients)
+        }),
         (Some(addr), None, Some(r)) => Some((
             addr.clone(),
             r.clients_file.as_deref().map_or_else(
@@ -519,14 +519,29 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
                 matrixauth_server::doors::radius::load_clients,
             ),
         )),
-        (None, Some(path), Some(r)) => {
-            Some((r.listen.clone(), matrixauth_server::doors::radius::load_clients(path)))
+        (None, Some(path), Some(config::Radius { listen: Some(listen), .. })) => {
+            Some((listen.clone(), matrixauth_server::doors::radius::load_clients(path)))
         }
         (None, None, None) => None,
         _ => return Err(Fail::Usage("--radius and --radius-clients go together".to_owned())),
     };
-    let radius = match radius {
-        Some((addr, clients)) => Some((addr, clients.map_err(Fail::Usage)?)),
+    let mut radius = match radius {
+        Some((addr, clients)) => Some((Some(addr), clients.map_err(Fail::Usage)?)),
+        None => None,
+    };
+    // RadSec: its listener, TLS configuration and clients join the UDP door's (one server, one
+    // cache, one set of rate limits).
+    let radsec = match f.radius.as_ref().and_then(|r| r.radsec.as_ref()) {
+        Some(t) => {
+            use matrixauth_server::doors::radius::{radsec, radsec_clients_from};
+            let clients =
+                radsec_clients_from(&t.client).map_err(|e| Fail::Usage(format!("[radius.radsec]: {e}")))?;
+            let tls = radsec::server_config(&t.cert, &t.key, &t.ca).map_err(Fail::Usage)?;
+            let bounds = t.bounds().map_err(Fail::Usage)?;
+            let count = clients.len();
+            radius.get_or_insert_with(|| (None, Vec::new())).1.extend(clients);
+            Some((t.listen.clone(), tls, bounds, count))
+        }
         None => None,
     };
     // `[radius.rate]` applies also when --radius and --radius-clients replace the rest of `[radius]`.
@@ -627,25 +642,47 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
             trusted_proxies,
         })
         .map_err(|e| Fail::Usage(e.to_string()))?;
-        if let Some((radius_addr, clients)) = radius {
-            let socket = tokio::net::UdpSocket::bind(radius_addr.as_str())
-                .await
-                .map_err(|e| Fail::Usage(format!("cannot listen on udp {radius_addr}: {e}")))?;
-            say(&format!(
-                "RADIUS: udp://{}   ({} client{})",
-                socket.local_addr().map_err(|e| data(e.to_string()))?,
-                clients.len(),
-                if clients.len() == 1 { "" } else { "s" }
-            ));
+        if let Some((udp_addr, clients)) = radius {
+            let udp_clients = clients.len() - radsec.as_ref().map_or(0, |r| r.3);
             let radius = Arc::new(
                 matrixauth_server::doors::radius::Radius::new(Arc::clone(&login), clients)
                     .with_rate_limits(&radius_rate),
             );
-            tokio::spawn(async move {
-                if let Err(e) = matrixauth_server::doors::radius::serve(socket, radius).await {
-                    matrixauth_server::warn!("matrixauth radius: the listener stopped: {e}");
-                }
-            });
+            if let Some(radius_addr) = udp_addr {
+                let socket = tokio::net::UdpSocket::bind(radius_addr.as_str())
+                    .await
+                    .map_err(|e| Fail::Usage(format!("cannot listen on udp {radius_addr}: {e}")))?;
+                say(&format!(
+                    "RADIUS: udp://{}   ({udp_clients} client{})",
+                    socket.local_addr().map_err(|e| data(e.to_string()))?,
+                    if udp_clients == 1 { "" } else { "s" }
+                ));
+                let radius = Arc::clone(&radius);
+                tokio::spawn(async move {
+                    if let Err(e) = matrixauth_server::doors::radius::serve(socket, radius).await {
+                        matrixauth_server::warn!("matrixauth radius: the listener stopped: {e}");
+                    }
+                });
+            }
+            if let Some((radsec_addr, tls, bounds, count)) = radsec {
+                let listener = tokio::net::TcpListener::bind(radsec_addr.as_str())
+                    .await
+                    .map_err(|e| Fail::Usage(format!("cannot listen on tcp {radsec_addr} (RadSec): {e}")))?;
+                say(&format!(
+                    "RadSec: tls://{}   ({count} client{})",
+                    listener.local_addr().map_err(|e| data(e.to_string()))?,
+                    if count == 1 { "" } else { "s" }
+                ));
+                let counters = Arc::default();
+                tokio::spawn(async move {
+                    let served = matrixauth_server::doors::radius::radsec::serve(
+                        listener, tls, radius, bounds, counters,
+                    );
+                    if let Err(e) = served.await {
+                        matrixauth_server::warn!("matrixauth radsec: the listener stopped: {e}");
+                    }
+                });
+            }
         }
         // At start and then hourly: audit lines past the retention (the pruning is audited) and
         // decoy states nobody touched for 30 days.

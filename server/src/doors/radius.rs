@@ -23,6 +23,7 @@ use zeroize::Zeroizing;
 use crate::login::first_factor::FirstFactor;
 use crate::login::{Decision, Login, Prompt, RadiusReply, Via};
 
+pub mod radsec;
 pub mod rate;
 
 pub use rate::RateLimits;
@@ -39,11 +40,23 @@ pub enum Flow {
     Otp,
 }
 
+/// How a client is recognised.
+enum Identity {
+    /// UDP: by the source address of its datagrams.
+    Address(crate::net::Cidr),
+    /// RadSec: by the SHA-256 fingerprint of the certificate it presents
+    /// (any one of these).
+    Certificate(Vec<[u8; 32]>),
+}
+
+/// The shared secret of RADIUS over TLS (RFC 6614 §2.3).
+const RADSEC_SECRET: &[u8] = b"radsec";
+
 /// One RADIUS client (an appliance), as configured.
 pub struct Client {
     /// The client's name: the audience of the login tickets it redeems.
     pub name: String,
-    network: crate::net::Cidr,
+    identity: Identity,
     secret: Zeroizing<Vec<u8>>,
     /// How its users log in.
     pub flow: Flow,
@@ -60,9 +73,13 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let identity = match &self.identity {
+            Identity::Address(network) => network.to_string(),
+            Identity::Certificate(prints) => format!("{} certificate(s)", prints.len()),
+        };
         f.debug_struct("Client")
             .field("name", &self.name)
-            .field("network", &self.network.to_string())
+            .field("identity", &identity)
             .field("flow", &self.flow)
             .field("legacy", &self.legacy)
             .field("tickets", &self.tickets)
@@ -117,22 +134,75 @@ pub fn check_owner_only(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// One `[[radius.radsec.client]]` table of the configuration file: a
+/// RadSec client, known by its certificate instead of an address and a
+/// secret, with the same settings as a UDP client.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RadsecClientEntry {
+    name: String,
+    /// SHA-256 fingerprints of the certificates it may present (hex, colons
+    /// and case as `openssl x509 -fingerprint -sha256` prints them).
+    certificates: Vec<String>,
+    flow: Flow,
+    #[serde(default)]
+    legacy: bool,
+    #[serde(default)]
+    tickets: bool,
+    #[serde(default)]
+    first_factor: FirstFactor,
+    rate_per_second: Option<u32>,
+    rate_burst: Option<u32>,
+}
+
+impl std::fmt::Debug for RadsecClientEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RadsecClientEntry").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// The settings both kinds of client share, applied to `client`.
+fn finish(
+    client: Client,
+    first_factor: FirstFactor,
+    rate_per_second: Option<u32>,
+    rate_burst: Option<u32>,
+) -> Result<Client, String> {
+    let client = client.with_first_factor(first_factor)?;
+    match (rate_per_second, rate_burst) {
+        (Some(per_second), burst) => client.with_rate(per_second, burst),
+        (None, Some(_)) => Err(format!("client {}: rate_burst needs rate_per_second", client.name)),
+        (None, None) => Ok(client),
+    }
+}
+
 /// Clients from their tables; the error names the client and the problem.
 pub fn clients_from(entries: &[ClientEntry]) -> Result<Vec<Client>, String> {
     let clients: Vec<Client> = entries
         .iter()
         .map(|c| {
-            let client = Client::new(&c.name, &c.address, &c.secret, c.flow, c.legacy, c.tickets)?
-                .with_first_factor(c.first_factor)?;
-            match (c.rate_per_second, c.rate_burst) {
-                (Some(per_second), burst) => client.with_rate(per_second, burst),
-                (None, Some(_)) => Err(format!("client {}: rate_burst needs rate_per_second", c.name)),
-                (None, None) => Ok(client),
-            }
+            let client = Client::new(&c.name, &c.address, &c.secret, c.flow, c.legacy, c.tickets)?;
+            finish(client, c.first_factor, c.rate_per_second, c.rate_burst)
         })
         .collect::<Result<_, _>>()?;
     if clients.is_empty() {
         return Err("no RADIUS clients".to_owned());
+    }
+    Ok(clients)
+}
+
+/// RadSec clients from their `[[radius.radsec.client]]` tables; the error
+/// names the client and the problem.
+pub fn radsec_clients_from(entries: &[RadsecClientEntry]) -> Result<Vec<Client>, String> {
+    let clients: Vec<Client> = entries
+        .iter()
+        .map(|c| {
+            let client = Client::radsec(&c.name, &c.certificates, c.flow, c.legacy, c.tickets)?;
+            finish(client, c.first_factor, c.rate_per_second, c.rate_burst)
+        })
+        .collect::<Result<_, _>>()?;
+    if clients.is_empty() {
+        return Err("no [[radius.radsec.client]] entries".to_owned());
     }
     Ok(clients)
 }
@@ -147,17 +217,45 @@ impl Client {
         legacy: bool,
         tickets: bool,
     ) -> Result<Self, String> {
-        if name.is_empty() || name.len() > 255 || name.chars().any(char::is_control) {
-            return Err(format!("client name {name:?}: 1 to 255 characters, no control characters"));
-        }
+        check_name(name)?;
         if secret.chars().count() < 16 {
             return Err(format!("client {name}: the shared secret must be at least 16 characters"));
         }
         let network = crate::net::Cidr::parse(address).map_err(|e| format!("client {name}: {e}"))?;
         Ok(Client {
             name: name.to_owned(),
-            network,
+            identity: Identity::Address(network),
             secret: Zeroizing::new(secret.as_bytes().to_vec()),
+            flow,
+            legacy,
+            tickets,
+            first_factor: FirstFactor::Ignored,
+            rate: None,
+        })
+    }
+
+    /// A RadSec client, known by the SHA-256 fingerprints of the
+    /// certificates it may present (one or more, for a rotation); its
+    /// RADIUS secret is `radsec` (RFC 6614 §2.3).
+    pub fn radsec(
+        name: &str,
+        certificates: &[String],
+        flow: Flow,
+        legacy: bool,
+        tickets: bool,
+    ) -> Result<Self, String> {
+        check_name(name)?;
+        if certificates.is_empty() {
+            return Err(format!("client {name}: certificates: give at least one SHA-256 fingerprint"));
+        }
+        let prints = certificates
+            .iter()
+            .map(|c| radsec::parse_fingerprint(c).map_err(|e| format!("client {name}: certificates: {e}")))
+            .collect::<Result<_, _>>()?;
+        Ok(Client {
+            name: name.to_owned(),
+            identity: Identity::Certificate(prints),
+            secret: Zeroizing::new(RADSEC_SECRET.to_vec()),
             flow,
             legacy,
             tickets,
@@ -199,10 +297,24 @@ impl Client {
         Ok(self)
     }
 
-    /// Whether `ip` lies in this client's network.
+    /// Whether `ip` lies in this client's network (a RadSec client has
+    /// none: it never matches a datagram).
     pub fn matches(&self, ip: IpAddr) -> bool {
-        self.network.contains(ip)
+        matches!(&self.identity, Identity::Address(network) if network.contains(ip))
     }
+
+    /// Whether this is a RadSec client that may present a certificate with
+    /// this SHA-256 fingerprint.
+    pub fn presents(&self, fingerprint: &[u8; 32]) -> bool {
+        matches!(&self.identity, Identity::Certificate(prints) if prints.contains(fingerprint))
+    }
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 255 || name.chars().any(char::is_control) {
+        return Err(format!("client name {name:?}: 1 to 255 characters, no control characters"));
+    }
+    Ok(())
 }
 
 /// Reads the clients file (TOML, `[[client]]` tables with `name`, `address`
@@ -331,6 +443,11 @@ pub struct Radius {
     dropped: std::sync::atomic::AtomicU64,
 }
 
+/// A RadSec client of a [`Radius`] server, found by its certificate
+/// ([`Radius::radsec_client`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RadsecClient(usize);
+
 /// What the server does with a datagram.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Action {
@@ -399,9 +516,48 @@ impl Radius {
         }
     }
 
-    /// Handles one datagram from `from`.
+    /// Handles one datagram from `from`: its client is the first whose
+    /// network holds the address.
     pub fn handle(&self, wire: &[u8], from: SocketAddr) -> Action {
-        let action = match self.handle_inner(wire, from) {
+        let client = self.clients.iter().position(|c| c.matches(from.ip()));
+        self.handle_from(client, wire, from)
+    }
+
+    /// The RadSec client that presented the certificate with this SHA-256
+    /// fingerprint, if any ([`Radius::handle_radsec`] takes it).
+    pub fn radsec_client(&self, fingerprint: &[u8; 32]) -> Option<RadsecClient> {
+        self.clients.iter().position(|c| c.presents(fingerprint)).map(RadsecClient)
+    }
+
+    /// The name of a RadSec client.
+    pub fn radsec_client_name(&self, client: RadsecClient) -> &str {
+        self.clients.get(client.0).map_or("", |c| c.name.as_str())
+    }
+
+    /// Handles one packet that `client` sent over its TLS connection from
+    /// `from`: the same rules, cache, limits and login service as a
+    /// datagram, with the secret `radsec`.
+    pub fn handle_radsec(&self, client: RadsecClient, wire: &[u8], from: SocketAddr) -> Action {
+        self.handle_from(Some(client.0), wire, from)
+    }
+
+    /// Writes the audit line of a RadSec connection refused for its
+    /// certificate (through the login service, [`Login::refuse_radsec_client`]).
+    pub fn refuse_radsec_client(
+        &self,
+        peer: SocketAddr,
+        reason: &'static str,
+        detail: &str,
+        fingerprint: Option<&[u8; 32]>,
+    ) -> Result<(), String> {
+        let fingerprint = fingerprint.map(radsec::fingerprint_hex);
+        self.login.refuse_radsec_client(&peer.to_string(), reason, detail, fingerprint.as_deref())
+    }
+
+    /// Handles one request from `from` for the client at `client` (none:
+    /// unknown, dropped).
+    fn handle_from(&self, client: Option<usize>, wire: &[u8], from: SocketAddr) -> Action {
+        let action = match self.handle_inner(client, wire, from) {
             Ok(action) => action,
             // Counted and summarised by the limiter, never logged one by one.
             Err(limit) => return Action::Drop(limit.reason()),
@@ -411,7 +567,7 @@ impl Radius {
             // Logged, but a flood cannot flood the log: the first 20, then every 1000th.
             if n < 20 || n.is_multiple_of(1000) {
                 crate::warn!(
-                    "matrixauth radius: dropped a datagram from {from}: {reason} ({} dropped so far)",
+                    "matrixauth radius: dropped a request from {from}: {reason} ({} dropped so far)",
                     n + 1
                 );
             }
@@ -421,9 +577,13 @@ impl Radius {
 
     /// The action for a datagram, or the limit it is over (an authentic
     /// new request, dropped before the login service is asked).
-    fn handle_inner(&self, wire: &[u8], from: SocketAddr) -> Result<Action, rate::Limit> {
-        let Some((index, client)) = self.clients.iter().enumerate().find(|(_, c)| c.matches(from.ip()))
-        else {
+    fn handle_inner(
+        &self,
+        client: Option<usize>,
+        wire: &[u8],
+        from: SocketAddr,
+    ) -> Result<Action, rate::Limit> {
+        let Some((index, client)) = client.and_then(|i| Some((i, self.clients.get(i)?))) else {
             return Ok(Action::Drop("unknown client address"));
         };
         let Ok(request) = Packet::decode(wire) else { return Ok(Action::Drop("malformed packet")) };

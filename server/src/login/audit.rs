@@ -288,6 +288,22 @@ pub enum AuditEvent<'a> {
         /// The reply.
         decision: RadiusReply,
     },
+    /// A RadSec (RADIUS over TLS) connection refused for its client
+    /// certificate: untrusted (the TLS handshake failed), absent, or
+    /// trusted but named by no `[[radius.radsec.client]]`.
+    RadsecRefused {
+        /// Unix seconds.
+        time: u64,
+        /// The peer's address and port.
+        peer: &'a str,
+        /// `untrusted_certificate`, `no_certificate` or `unknown_certificate`.
+        reason: &'static str,
+        /// What the TLS library said (empty for `unknown_certificate`).
+        detail: &'a str,
+        /// The SHA-256 fingerprint of the certificate presented, if it got
+        /// that far (hex, lower case).
+        fingerprint: Option<&'a str>,
+    },
     /// An administrator's action.
     Admin {
         /// Unix seconds.
@@ -329,6 +345,7 @@ impl AuditEvent<'_> {
             AuditEvent::HandleRedeemed { .. } => "ticket_redeemed",
             AuditEvent::Tampered { .. } => "tampered",
             AuditEvent::Radius { .. } => "radius",
+            AuditEvent::RadsecRefused { .. } => "radsec_refused",
             AuditEvent::Admin { .. } => "admin",
             AuditEvent::AuditPruned { .. } => "audit_pruned",
         }
@@ -366,6 +383,10 @@ impl AuditEvent<'_> {
             }),
             AuditEvent::Radius { time, user, client, decision } => json!({
                 "time": time, "user": user, "event": event, "client": client, "decision": decision.as_str(),
+            }),
+            AuditEvent::RadsecRefused { time, peer, reason, detail, fingerprint } => json!({
+                "time": time, "user": null, "event": event, "peer": peer, "reason": reason,
+                "detail": detail, "fingerprint": fingerprint,
             }),
             AuditEvent::Admin { time, user, operator, action } => {
                 let mut v = json!({
@@ -438,6 +459,7 @@ pub const EVENT_NAMES: &[&str] = &[
     "suspended_refused",
     "tampered",
     "radius",
+    "radsec_refused",
     "admin",
     "audit_pruned",
 ];
@@ -469,6 +491,13 @@ mod tests {
                 form: "handle",
             },
             AuditEvent::Radius { time: 1, user: "a", client: "vpn", decision: RadiusReply::RejectLocked },
+            AuditEvent::RadsecRefused {
+                time: 1,
+                peer: "127.0.0.1:40000",
+                reason: "unknown_certificate",
+                detail: "",
+                fingerprint: Some("00ff"),
+            },
             AuditEvent::Admin {
                 time: 1,
                 user: None,
@@ -493,7 +522,7 @@ mod tests {
         }
         let v = parse(&events[2].to_line());
         assert_eq!(v["via"], "radius:vpn");
-        let v = parse(&events[8].to_line());
+        let v = parse(&events[9].to_line());
         assert_eq!((v["action"].as_str(), v["keyId"].as_u64()), (Some("keys_rotate"), Some(2)));
     }
 }

@@ -1330,6 +1330,21 @@ impl Login {
         Ok(card)
     }
 
+    /// Audits a RadSec connection refused for its client certificate
+    /// (`radsec_refused`): `peer` is its address, `reason` one of
+    /// `untrusted_certificate`, `no_certificate`, `unknown_certificate`.
+    pub fn refuse_radsec_client(
+        &self,
+        peer: &str,
+        reason: &'static str,
+        detail: &str,
+        fingerprint: Option<&str>,
+    ) -> Result<(), String> {
+        let line =
+            AuditEvent::RadsecRefused { time: self.now(), peer, reason, detail, fingerprint }.to_line();
+        self.store.append_audit(&[line]).map_err(|e| e.to_string())
+    }
+
     /// Writes the audit line of an administrator's action that changed
     /// nothing in the store (a key rotation, an export, a migration).
     pub fn record_admin(
