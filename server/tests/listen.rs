@@ -73,6 +73,7 @@ async fn start(
         origins: vec![format!("http://127.0.0.1:{port}")],
         api_rate,
         trusted_proxies,
+        metrics_allow: vec![matrixauth_server::net::Cidr::parse("127.0.0.1").unwrap()],
     })
     .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

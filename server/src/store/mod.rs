@@ -368,6 +368,9 @@ pub trait Backend: Send + Sync {
     fn chain_rows(&self, range: Option<(u64, u64)>) -> StoreResult<Vec<chain::ChainRow>>;
     /// Each node's stored head.
     fn chain_heads(&self) -> StoreResult<Vec<(String, chain::Head)>>;
+    /// The rows of `node`'s chain after sequence number `seq`, by sequence
+    /// number, at most `limit` of them (the syslog sender's reading).
+    fn audit_after(&self, node: &str, seq: u64, limit: usize) -> StoreResult<Vec<chain::ChainRow>>;
     /// The last `tail` lines (all with `None`), oldest first.
     fn audit(&self, tail: Option<usize>) -> StoreResult<Vec<String>>;
     /// The lines with `time` in `[from, to)`, oldest first.
@@ -527,6 +530,13 @@ impl Store {
     /// `range`, those whose time is in `[from, to)` (`audit export`).
     pub fn chain_rows(&self, range: Option<(u64, u64)>) -> StoreResult<Vec<chain::ChainRow>> {
         self.backend.chain_rows(range)
+    }
+
+    /// The rows of `node`'s chain after sequence number `seq`, oldest
+    /// first, at most `limit` (the syslog sender reads what it has not
+    /// delivered yet from here, so a collector that was down misses nothing).
+    pub fn audit_after(&self, node: &str, seq: u64, limit: usize) -> StoreResult<Vec<chain::ChainRow>> {
+        self.backend.audit_after(node, seq, limit)
     }
 
     /// Each node's stored chain head.
