@@ -81,7 +81,8 @@ impl Metrics {
 impl Syslog {
     /// The sender's settings from these keys, checked; the error names the key.
     pub fn settings(&self, state: Option<PathBuf>) -> Result<crate::syslog::Settings, String> {
-        let target = crate::syslog::Target::parse(&self.target).map_err(|e| format!("syslog.target = {e}"))?;
+        let target =
+            crate::syslog::Target::parse(&self.target).map_err(|e| format!("syslog.target = {e}"))?;
         let facility = match &self.facility {
             Some(f) => crate::syslog::facility(f).map_err(|e| format!("syslog.facility = {e}"))?,
             None => 10,

@@ -587,7 +587,10 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
         .map_err(|e| Fail::Usage(e.to_string()))?;
         if let Some(mut settings) = syslog {
             // Where the last run stopped, so a restart sends what it had not.
-            settings.state = Some(dir.root.join("syslog-state"));
+            let state = dir.root.join("syslog-state");
+            tokio::task::block_in_place(|| matrixauth_server::syslog::remember_start(&login, &state))
+                .map_err(|e| data(format!("syslog: {e}")))?;
+            settings.state = Some(state);
             say(&format!("syslog: {} (facility {})", settings.target, settings.facility));
             let stats = Arc::new(matrixauth_server::syslog::Stats::default());
             let seen = Arc::clone(&stats);

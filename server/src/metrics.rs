@@ -62,14 +62,23 @@ impl Histogram {
     }
 }
 
+/// Reads one counter of a door.
+type Field = fn(&Door) -> &AtomicU64;
+
+/// One door's counters.
+#[derive(Default)]
+struct Door {
+    logins: [AtomicU64; OUTCOMES.len()],
+    latency: Histogram,
+    locks: AtomicU64,
+    suspended: AtomicU64,
+    decoys: AtomicU64,
+}
+
 /// The process's counters.
 #[derive(Default)]
 pub struct Metrics {
-    logins: [[AtomicU64; OUTCOMES.len()]; DOORS.len()],
-    latency: [Histogram; DOORS.len()],
-    locks: [AtomicU64; DOORS.len()],
-    suspended: [AtomicU64; DOORS.len()],
-    decoys: [AtomicU64; DOORS.len()],
+    doors: [Door; DOORS.len()],
     db_unavailable: AtomicU64,
     db_other: AtomicU64,
     sources: Mutex<Vec<Source>>,
@@ -95,23 +104,23 @@ pub struct Counted {
 impl Metrics {
     /// Counts a finished login request and its latency.
     pub fn decided(&self, c: Counted, seconds: f64) {
-        let door = c.door.min(DOORS.len() - 1);
-        if let Some(n) = self.logins[door].get(c.outcome) {
+        let Some(door) = self.doors.get(c.door) else { return };
+        if let Some(n) = door.logins.get(c.outcome) {
             n.fetch_add(1, Ordering::Relaxed);
         }
-        self.latency[door].observe(seconds);
+        door.latency.observe(seconds);
         if c.lock {
-            self.locks[door].fetch_add(1, Ordering::Relaxed);
+            door.locks.fetch_add(1, Ordering::Relaxed);
         }
         if OUTCOMES.get(c.outcome) == Some(&"suspended") {
-            self.suspended[door].fetch_add(1, Ordering::Relaxed);
+            door.suspended.fetch_add(1, Ordering::Relaxed);
         }
     }
 
     /// Counts a login request answered by a decoy.
     pub fn decoy(&self, door: usize) {
-        if let Some(n) = self.decoys.get(door) {
-            n.fetch_add(1, Ordering::Relaxed);
+        if let Some(d) = self.doors.get(door) {
+            d.decoys.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -129,12 +138,9 @@ impl Metrics {
     /// The logins counted so far for `door` and `outcome` (tests, and the
     /// exposition).
     pub fn logins(&self, door: &str, outcome: &str) -> u64 {
-        let d = DOORS.iter().position(|d| *d == door);
+        let d = DOORS.iter().position(|d| *d == door).and_then(|d| self.doors.get(d));
         let o = OUTCOMES.iter().position(|o| *o == outcome);
-        match (d, o) {
-            (Some(d), Some(o)) => self.logins[d][o].load(Ordering::Relaxed),
-            _ => 0,
-        }
+        d.zip(o).and_then(|(d, o)| d.logins.get(o)).map_or(0, |n| n.load(Ordering::Relaxed))
     }
 
     /// The exposition (`text/plain; version=0.0.4`).
@@ -147,9 +153,9 @@ impl Metrics {
             "counter",
             "Login requests (challenges, answers, ticket redemptions) finished, by door and outcome.",
         );
-        for (d, door) in DOORS.iter().enumerate() {
-            for (o, outcome) in OUTCOMES.iter().enumerate() {
-                let n = self.logins[d][o].load(Ordering::Relaxed);
+        for (d, door) in self.doors.iter().zip(DOORS) {
+            for (n, outcome) in d.logins.iter().zip(OUTCOMES) {
+                let n = n.load(Ordering::Relaxed);
                 e.sample("matrixauth_logins_total", &[("door", door), ("outcome", outcome)], n);
             }
         }
@@ -158,8 +164,8 @@ impl Metrics {
             "histogram",
             "Time the login service took to decide a request, by door.",
         );
-        for (d, door) in DOORS.iter().enumerate() {
-            let h = &self.latency[d];
+        for (d, door) in self.doors.iter().zip(DOORS) {
+            let h = &d.latency;
             for (b, le) in h.buckets.iter().zip(BUCKETS) {
                 let le = format!("{le}");
                 let n = b.load(Ordering::Relaxed);
@@ -172,32 +178,39 @@ impl Metrics {
             e.sample_f("matrixauth_login_duration_seconds_sum", &[("door", door)], sum);
             e.sample("matrixauth_login_duration_seconds_count", &[("door", door)], count);
         }
-        for (name, help, values) in [
-            (
-                "matrixauth_locks_total",
-                "Answers that led to a lock or met one in force, by door.",
-                &self.locks,
-            ),
+        let per_door: [(&str, &str, Field); 3] = [
+            ("matrixauth_locks_total", "Answers that led to a lock or met one in force, by door.", |d| {
+                &d.locks
+            }),
             (
                 "matrixauth_suspended_attempts_total",
                 "Login requests of suspended users (refused like wrong answers), by door.",
-                &self.suspended,
+                |d| &d.suspended,
             ),
             (
                 "matrixauth_decoy_requests_total",
                 "Login requests for ids nobody is enrolled under (answered by a decoy), by door.",
-                &self.decoys,
+                |d| &d.decoys,
             ),
-        ] {
+        ];
+        for (name, help, field) in per_door {
             e.help(name, "counter", help);
-            for (d, door) in DOORS.iter().enumerate() {
-                e.sample(name, &[("door", door)], values[d].load(Ordering::Relaxed));
+            for (d, door) in self.doors.iter().zip(DOORS) {
+                e.sample(name, &[("door", door)], field(d).load(Ordering::Relaxed));
             }
         }
-        e.help("matrixauth_database_errors_total", "counter", "Store errors met by the login service, by kind.");
+        e.help(
+            "matrixauth_database_errors_total",
+            "counter",
+            "Store errors met by the login service, by kind.",
+        );
         let unavailable = self.db_unavailable.load(Ordering::Relaxed);
         e.sample("matrixauth_database_errors_total", &[("kind", "unavailable")], unavailable);
-        e.sample("matrixauth_database_errors_total", &[("kind", "other")], self.db_other.load(Ordering::Relaxed));
+        e.sample(
+            "matrixauth_database_errors_total",
+            &[("kind", "other")],
+            self.db_other.load(Ordering::Relaxed),
+        );
         for source in self.sources.lock().unwrap_or_else(PoisonError::into_inner).iter() {
             source(&mut e);
         }

@@ -101,9 +101,11 @@ impl Target {
 
 /// The facility number of a name ([`FACILITIES`]).
 pub fn facility(name: &str) -> Result<u8, String> {
-    FACILITIES.iter().position(|f| *f == name).and_then(|i| u8::try_from(i).ok()).ok_or_else(|| {
-        format!("{name:?}: one of {}", FACILITIES.join(", "))
-    })
+    FACILITIES
+        .iter()
+        .position(|f| *f == name)
+        .and_then(|i| u8::try_from(i).ok())
+        .ok_or_else(|| format!("{name:?}: one of {}", FACILITIES.join(", ")))
 }
 
 /// How to send.
@@ -160,7 +162,11 @@ impl Stats {
             e.help(name, "counter", help);
             e.sample(name, &[], n.load(Ordering::Relaxed));
         }
-        e.help("matrixauth_syslog_backlog", "gauge", "Audit lines committed and not yet delivered to syslog.");
+        e.help(
+            "matrixauth_syslog_backlog",
+            "gauge",
+            "Audit lines committed and not yet delivered to syslog.",
+        );
         e.sample("matrixauth_syslog_backlog", &[], self.backlog.load(Ordering::Relaxed));
         e.help("matrixauth_syslog_up", "gauge", "1 while the syslog collector takes lines.");
         e.sample("matrixauth_syslog_up", &[], u64::from(self.up.load(Ordering::Relaxed)));
@@ -172,7 +178,7 @@ pub fn default_hostname() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .unwrap_or_default();
-    let name: String = host.trim().chars().filter(|c| c.is_ascii_graphic()).take(255).collect();
+    let name: String = host.trim().chars().filter(char::is_ascii_graphic).take(255).collect();
     if name.is_empty() { "-".to_owned() } else { name }
 }
 
@@ -250,8 +256,8 @@ fn tls_config(ca: &Path) -> Result<Arc<rustls::ClientConfig>, String> {
     Ok(Arc::new(config))
 }
 
-trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> Stream for T {}
 
 /// An open way to the collector.
 enum Conn {
@@ -328,6 +334,20 @@ impl Conn {
     }
 }
 
+/// Before the sender starts: if `state` does not name a point of this
+/// node's chain yet (a first start, or a node renamed), records the chain's
+/// head now, so the sender sends every line committed from here on and not
+/// the history before it.
+pub fn remember_start(login: &Login, state: &Path) -> Result<(), String> {
+    let node = login.audit_node();
+    if read_state(state, node).is_some() {
+        return Ok(());
+    }
+    let heads = login.store().chain_heads().map_err(|e| e.to_string())?;
+    let head = heads.iter().find(|(n, _)| n == node).map_or(0, |(_, h)| h.0);
+    write_state(state, node, head).map_err(|e| format!("{}: {e}", state.display()))
+}
+
 fn read_state(path: &Path, node: &str) -> Option<u64> {
     let text = std::fs::read_to_string(path).ok()?;
     let (n, seq) = text.trim().split_once(' ')?;
@@ -369,142 +389,188 @@ impl Reporter {
     }
 }
 
+/// The sender's state between batches.
+struct Sender {
+    login: Arc<Login>,
+    settings: Settings,
+    stats: Arc<Stats>,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    node: String,
+    procid: u32,
+    committed: tokio::sync::watch::Receiver<u64>,
+    /// The last sequence number delivered.
+    delivered: u64,
+    /// Lines up to here were counted as dropped already.
+    counted: u64,
+    conn: Option<Conn>,
+    retry: Duration,
+    report: Reporter,
+}
+
+impl Sender {
+    /// The point the sender starts from: where the last run stopped (the
+    /// state file), else the chain's head now.
+    async fn start(&self) -> u64 {
+        if let Some(seq) = self.settings.state.as_deref().and_then(|p| read_state(p, &self.node)) {
+            return seq;
+        }
+        loop {
+            let store = self.login.store_handle();
+            let node = self.node.clone();
+            let head = tokio::task::spawn_blocking(move || {
+                store.chain_heads().map(|h| h.iter().find(|(n, _)| *n == node).map_or(0, |(_, h)| h.0))
+            })
+            .await;
+            match head {
+                Ok(Ok(seq)) => return seq,
+                _ => tokio::time::sleep(MAX_RETRY).await,
+            }
+        }
+    }
+
+    /// The next rows to send (`None`: the database cannot be read now).
+    async fn rows(&self) -> Option<Vec<ChainRow>> {
+        let store = self.login.store_handle();
+        let (node, after) = (self.node.clone(), self.delivered);
+        tokio::task::spawn_blocking(move || store.audit_after(&node, after, BATCH)).await.ok()?.ok()
+    }
+
+    /// Counts the lines committed up to `head` not counted yet as dropped.
+    fn count_dropped(&mut self, head: u64) {
+        if head > self.counted {
+            self.stats.dropped.fetch_add(head - self.counted, Ordering::Relaxed);
+            self.counted = head;
+        }
+        self.stats.backlog.store(head.saturating_sub(self.delivered), Ordering::Relaxed);
+    }
+
+    /// Sends `rows` in order, over the open connection (opened if needed);
+    /// the error that stopped it, if one did.
+    async fn send(&mut self, rows: &[ChainRow]) -> Option<std::io::Error> {
+        if let Some(c) = self.conn.as_mut()
+            && c.closed().await
+        {
+            self.conn = None;
+        }
+        if self.conn.is_none() {
+            match Conn::open(&self.settings, self.tls.as_ref()).await {
+                Ok(c) => self.conn = Some(c),
+                Err(e) => return Some(e),
+            }
+        }
+        let c = self.conn.as_mut()?;
+        let mut failure = None;
+        let mut last = self.delivered;
+        for row in rows {
+            let msg = message(row, self.settings.facility, &self.settings.hostname, self.procid);
+            if let Err(e) = c.send(&msg).await {
+                failure = Some(e);
+                break;
+            }
+            last = row.seq;
+            self.stats.sent.fetch_add(1, Ordering::Relaxed);
+            if row.seq <= self.counted {
+                self.stats.resent.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        if failure.is_none()
+            && let Err(e) = c.flush().await
+        {
+            failure = Some(e);
+        }
+        if last > self.delivered {
+            self.delivered = last;
+            if let Some(path) = &self.settings.state
+                && let Err(e) = write_state(path, &self.node, last)
+            {
+                crate::warn!("matrixauth syslog: cannot write {}: {e}", path.display());
+            }
+        }
+        self.counted = self.counted.max(self.delivered);
+        failure
+    }
+
+    /// After a failure: counts what could not go, reports, and waits before
+    /// the next try, counting the lines committed meanwhile as they come.
+    async fn failed(&mut self, head: u64, e: &std::io::Error) {
+        self.conn = None;
+        self.stats.up.store(false, Ordering::Relaxed);
+        let head = head.max(*self.committed.borrow());
+        self.count_dropped(head);
+        self.report.failed(&self.settings.target, e, &self.stats);
+        let wait = tokio::time::sleep(self.retry);
+        tokio::pin!(wait);
+        loop {
+            tokio::select! {
+                () = &mut wait => break,
+                r = self.committed.changed() => {
+                    if r.is_err() {
+                        wait.as_mut().await;
+                        break;
+                    }
+                    let head = *self.committed.borrow();
+                    self.count_dropped(head);
+                }
+            }
+        }
+        self.retry = (self.retry * 2).min(MAX_RETRY);
+    }
+}
+
 /// Sends this node's audit lines to the collector, for ever (a task of
 /// `matrixauth serve`).
 pub async fn run(login: Arc<Login>, settings: Settings, stats: Arc<Stats>) {
-    let tls = match settings.target.transport {
-        Transport::Tls => match settings.ca.as_deref().map(tls_config) {
-            Some(Ok(c)) => Some(c),
-            Some(Err(e)) => {
+    let tls = match (settings.target.transport, settings.ca.as_deref()) {
+        (Transport::Tls, Some(ca)) => match tls_config(ca) {
+            Ok(c) => Some(c),
+            Err(e) => {
                 crate::warn!("matrixauth syslog: {e}: no lines are sent");
                 return;
             }
-            None => None,
         },
         _ => None,
     };
     let node = login.audit_node().to_owned();
-    let mut committed = login.audit_committed();
-    let procid = std::process::id();
-    // Where to start: where the last run stopped, else the chain's head now.
-    let store = login.store_handle();
-    let remembered = settings.state.as_deref().and_then(|p| read_state(p, &node));
-    let mut delivered = match remembered {
-        Some(seq) => seq,
-        None => loop {
-            let s = Arc::clone(&store);
-            let heads = tokio::task::spawn_blocking(move || s.chain_heads()).await;
-            match heads {
-                Ok(Ok(heads)) => break heads.iter().find(|(n, _)| *n == node).map_or(0, |(_, h)| h.0),
-                _ => tokio::time::sleep(MAX_RETRY).await,
-            }
-        },
+    let committed = login.audit_committed();
+    let mut sender = Sender {
+        login,
+        settings,
+        stats,
+        tls,
+        node,
+        procid: std::process::id(),
+        committed,
+        delivered: 0,
+        counted: 0,
+        conn: None,
+        retry: Duration::from_millis(250),
+        report: Reporter { last: None, down: false },
     };
-    // Lines up to here were counted as dropped already.
-    let mut counted = delivered;
-    let mut conn: Option<Conn> = None;
-    let mut retry = Duration::from_millis(250);
-    let mut report = Reporter { last: None, down: false };
+    sender.delivered = sender.start().await;
+    sender.counted = sender.delivered;
     loop {
-        let s = Arc::clone(&store);
-        let n = node.clone();
-        let rows = match tokio::task::spawn_blocking(move || s.audit_after(&n, delivered, BATCH)).await {
-            Ok(Ok(rows)) => rows,
+        let Some(rows) = sender.rows().await else {
             // The database is down: the lines are there when it is back.
-            _ => {
-                tokio::time::sleep(MAX_RETRY).await;
-                continue;
-            }
+            tokio::time::sleep(MAX_RETRY).await;
+            continue;
         };
-        let head = (*committed.borrow()).max(rows.last().map_or(0, |r| r.seq));
-        stats.backlog.store(head.saturating_sub(delivered), Ordering::Relaxed);
+        let head = (*sender.committed.borrow()).max(rows.last().map_or(0, |r| r.seq));
+        sender.stats.backlog.store(head.saturating_sub(sender.delivered), Ordering::Relaxed);
         if rows.is_empty() {
             tokio::select! {
-                _ = committed.changed() => {}
+                _ = sender.committed.changed() => {}
                 () = tokio::time::sleep(POLL) => {}
             }
             continue;
         }
-        if let Some(c) = conn.as_mut()
-            && c.closed().await
-        {
-            conn = None;
-        }
-        let mut failure = None;
-        if conn.is_none() {
-            match Conn::open(&settings, tls.as_ref()).await {
-                Ok(c) => conn = Some(c),
-                Err(e) => failure = Some(e),
-            }
-        }
-        if let Some(c) = conn.as_mut() {
-            let mut last = delivered;
-            for row in &rows {
-                let msg = message(row, settings.facility, &settings.hostname, procid);
-                if let Err(e) = c.send(&msg).await {
-                    failure = Some(e);
-                    break;
-                }
-                last = row.seq;
-                stats.sent.fetch_add(1, Ordering::Relaxed);
-                if row.seq <= counted {
-                    stats.resent.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            if failure.is_none()
-                && let Err(e) = c.flush().await
-            {
-                failure = Some(e);
-            }
-            if last > delivered {
-                delivered = last;
-                if let Some(path) = &settings.state
-                    && let Err(e) = write_state(path, &node, delivered)
-                {
-                    crate::warn!("matrixauth syslog: cannot write {}: {e}", path.display());
-                }
-            }
-        }
-        counted = counted.max(delivered);
-        stats.backlog.store(head.saturating_sub(delivered), Ordering::Relaxed);
-        match failure {
+        match sender.send(&rows).await {
             None => {
-                stats.up.store(true, Ordering::Relaxed);
-                report.back(&settings.target);
-                retry = Duration::from_millis(250);
+                sender.stats.backlog.store(head.saturating_sub(sender.delivered), Ordering::Relaxed);
+                sender.stats.up.store(true, Ordering::Relaxed);
+                sender.report.back(&sender.settings.target);
+                sender.retry = Duration::from_millis(250);
             }
-            Some(e) => {
-                conn = None;
-                stats.up.store(false, Ordering::Relaxed);
-                // Each line is counted once, when it first could not go.
-                let head = head.max(*committed.borrow());
-                if head > counted {
-                    stats.dropped.fetch_add(head - counted, Ordering::Relaxed);
-                    counted = head;
-                }
-                report.failed(&settings.target, &e, &stats);
-                // Meanwhile new commits count as dropped as they come.
-                let wait = tokio::time::sleep(retry);
-                tokio::pin!(wait);
-                loop {
-                    tokio::select! {
-                        () = &mut wait => break,
-                        r = committed.changed() => {
-                            if r.is_err() {
-                                wait.as_mut().await;
-                                break;
-                            }
-                            let head = *committed.borrow();
-                            if head > counted {
-                                stats.dropped.fetch_add(head - counted, Ordering::Relaxed);
-                                counted = head;
-                            }
-                            stats.backlog.store(head.saturating_sub(delivered), Ordering::Relaxed);
-                        }
-                    }
-                }
-                retry = (retry * 2).min(MAX_RETRY);
-            }
+            Some(e) => sender.failed(head, &e).await,
         }
     }
 }

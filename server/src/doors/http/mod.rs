@@ -607,8 +607,11 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
     let store = app.login.store_handle();
     let check = tokio::task::spawn_blocking(move || store.schema_version());
     let ready = matches!(tokio::time::timeout(READY_TIMEOUT, check).await, Ok(Ok(Ok(_))));
-    let (status, body) =
-        if ready { (StatusCode::OK, "ok\n") } else { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n") };
+    let (status, body) = if ready {
+        (StatusCode::OK, "ok\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+    };
     (status, [(header::CACHE_CONTROL, "no-store")], body).into_response()
 }
 
