@@ -274,6 +274,15 @@ try:
 
     p = subprocess.run([PROMTOOL, "check", "metrics"], input=tcp.metrics(), capture_output=True, text=True)
     check("promtool check metrics passes on /metrics", p.returncode == 0, p.stdout + p.stderr)
+    # The scrape configuration and alert rules docs/OPERATIONS.md shows, as written.
+    yaml = re.findall(r"```yaml\n(.*?)```", open("docs/OPERATIONS.md", encoding="utf-8").read(), re.S)
+    with open(f"{TMP}/prometheus.yml", "w") as f:
+        f.write(yaml[0] + "rule_files: [matrixauth.rules.yml]\n")
+    with open(f"{TMP}/matrixauth.rules.yml", "w") as f:
+        f.write(yaml[1])
+    p = subprocess.run([PROMTOOL, "check", "config", f"{TMP}/prometheus.yml"], capture_output=True, text=True)
+    check("promtool check config passes on docs/OPERATIONS.md's scrape configuration and alert rules",
+          p.returncode == 0 and "SUCCESS: 5 rules found" in p.stdout, p.stdout + p.stderr)
     m = tcp.metrics()
     check("/metrics: logins by door and outcome, latency histogram, build info",
           re.search(r'^matrixauth_logins_total\{door="http",outcome="accepted"\} [1-9]', m, re.M)
