@@ -209,7 +209,12 @@ check("node A keeps serving: frank logs in", status == 200 and v.get("outcome") 
 # --- PostgreSQL stopped and started again, the node left running -------------------------------
 status, v = login("frank", HTTP_A, HTTP_A)
 held = v.get("redirect", "=").split("ticket=")[1]  # a valid ticket, redeemed during the outage
+check("database up: /readyz 200, /healthz 200",
+      http(HTTP_A, "/readyz")[0] == 200 and http(HTTP_A, "/healthz")[0] == 200)
 pg("stop")
+status, body = http(HTTP_A, "/readyz")
+check("database down: /readyz 503 (the monitoring server sees the node not ready)", status == 503, (status, body))
+check("database down: /healthz still 200 (the process serves)", http(HTTP_A, "/healthz")[0] == 200)
 status, v = http(HTTP_A, "/api/challenge", {"user": "frank"})
 check("database down: HTTP 503 unavailable, never a grid or an accept",
       status == 503 and isinstance(v, dict) and v.get("error") == "unavailable", (status, v))
@@ -226,6 +231,7 @@ for _ in range(20):
         break
     time.sleep(0.25)
 check("database back: node A reconnects without a restart and frank logs in", ok, (status, v))
+check("database back: /readyz 200 again", http(HTTP_A, "/readyz")[0] == 200)
 code, _, out = radius(RADIUS_A, "frank")
 check("database back: RADIUS answers again", code == "Access-Challenge", out)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, skipping what is present: rustfmt, clippy, the wasm32 target,
-# Debian's valgrind, pkg-config, g++, chromium, chromium-driver, fonts-noto-cjk, postgresql, radsecproxy
-# and Node.js,
+# Debian's valgrind, pkg-config, g++, chromium, chromium-driver, fonts-noto-cjk, postgresql, radsecproxy,
+# rsyslog, rsyslog-gnutls, prometheus (promtool) and Node.js,
 # cbindgen 0.29.4 and
 # the wasm-bindgen CLI at the version Cargo.lock pins. scripts/test.sh runs it first, so the
 # README's test command is the whole setup on a fresh machine. (The RADIUS, Python and fuzzing
@@ -27,6 +27,10 @@ command -v node >/dev/null || missing="$missing nodejs npm"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 # The RadSec peer (scripts/radsec-test.sh): radclient's UDP forwarded over TLS.
 [ -x /usr/sbin/radsecproxy ] || missing="$missing radsecproxy"
+# The syslog collector and the metrics checker of scripts/syslog-test.sh.
+command -v rsyslogd >/dev/null || missing="$missing rsyslog"
+ls /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so >/dev/null 2>&1 || missing="$missing rsyslog-gnutls"
+command -v promtool >/dev/null || missing="$missing prometheus"
 if [ -n "$missing" ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
 fi

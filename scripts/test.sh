@@ -63,6 +63,8 @@ bash scripts/cluster-test.sh
 
 step "TLS to PostgreSQL: ssl=on with a test CA, hostssl only (verify-full, verify-ca, wrong CA, disable refused)"
 bash scripts/ops-pgtls-test.sh
+step "syslog to rsyslog (udp, tcp, tls), a collector outage, /metrics through promtool"
+bash scripts/syslog-test.sh
 
 step "benchmarks compile (running them is scripts/bench.sh)"
 cargo bench --no-run --locked -q -p matrixauth-benches

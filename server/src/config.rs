@@ -35,6 +35,68 @@ pub struct File {
     /// Sessions.
     #[serde(default)]
     pub session: Session,
+    /// The audit lines to a syslog collector.
+    pub syslog: Option<Syslog>,
+    /// The `/metrics` endpoint.
+    #[serde(default)]
+    pub metrics: Metrics,
+}
+
+/// `[syslog]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Syslog {
+    /// `udp://host:port`, `tcp://host:port` or `tls://host:port`.
+    pub target: String,
+    /// The facility's name (default `authpriv`).
+    pub facility: Option<String>,
+    /// The CA certificates (PEM) of a `tls://` collector.
+    pub ca: Option<PathBuf>,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    /// The addresses (CIDRs) `/metrics` answers (default: loopback only).
+    pub allow: Option<Vec<String>>,
+}
+
+impl Metrics {
+    /// The CIDRs `/metrics` answers: `metrics.allow`, else `127.0.0.0/8` and `::1/128`.
+    pub fn allowed(&self) -> Result<Vec<crate::net::Cidr>, String> {
+        match &self.allow {
+            Some(list) => list
+                .iter()
+                .map(|c| crate::net::Cidr::parse(c).map_err(|e| format!("metrics.allow: {e}")))
+                .collect(),
+            None => Ok(vec![
+                crate::net::Cidr::parse("127.0.0.0/8").map_err(|e| format!("metrics.allow: {e}"))?,
+                crate::net::Cidr::parse("::1/128").map_err(|e| format!("metrics.allow: {e}"))?,
+            ]),
+        }
+    }
+}
+
+impl Syslog {
+    /// The sender's settings from these keys, checked; the error names the key.
+    pub fn settings(&self, state: Option<PathBuf>) -> Result<crate::syslog::Settings, String> {
+        let target =
+            crate::syslog::Target::parse(&self.target).map_err(|e| format!("syslog.target = {e}"))?;
+        let facility = match &self.facility {
+            Some(f) => crate::syslog::facility(f).map_err(|e| format!("syslog.facility = {e}"))?,
+            None => 10,
+        };
+        let settings = crate::syslog::Settings {
+            target,
+            facility,
+            ca: self.ca.clone(),
+            hostname: crate::syslog::default_hostname(),
+            state,
+        };
+        crate::syslog::check(&settings)?;
+        Ok(settings)
+    }
 }
 
 /// `[session]`.
@@ -251,6 +313,9 @@ impl File {
                 }
             }
         }
+        if let Some(s) = file.syslog.as_mut() {
+            rebase(&mut s.ca);
+        }
         if let Some(r) = file.radius.as_mut() {
             rebase(&mut r.clients_file);
             if let Some(t) = r.radsec.as_mut() {
@@ -364,6 +429,10 @@ impl File {
         {
             return Err("appliance.audience: 1 to 255 characters".to_owned());
         }
+        if let Some(s) = &self.syslog {
+            s.settings(None)?;
+        }
+        self.metrics.allowed()?;
         let mut policy = mx::Policy::default();
         self.policy.apply(&mut policy);
         policy.validate().map_err(|e| format!("[policy]: {e}"))?;

@@ -36,8 +36,10 @@ pub mod config;
 pub mod doors;
 pub mod keys;
 pub mod login;
+pub mod metrics;
 pub mod net;
 pub mod store;
+pub mod syslog;
 pub mod when;
 
 use std::path::{Path, PathBuf};

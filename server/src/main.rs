@@ -608,6 +608,11 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
     } else {
         a.trusted_proxy.clone()
     };
+    let metrics_allow = f.metrics.allowed().map_err(Fail::Usage)?;
+    let syslog = match &f.syslog {
+        Some(s) => Some(s.settings(None).map_err(Fail::Usage)?),
+        None => None,
+    };
     let configured_origins =
         if a.origin.is_empty() { f.http.origins.clone().unwrap_or_default() } else { a.origin.clone() };
     // The embedded database is this node's own: always brought up to date. A shared one is
@@ -640,14 +645,37 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
             origins,
             api_rate,
             trusted_proxies,
+            metrics_allow,
         })
         .map_err(|e| Fail::Usage(e.to_string()))?;
+        if let Some(mut settings) = syslog {
+            // Where the last run stopped, so a restart sends what it had not.
+            let state = dir.root.join("syslog-state");
+            tokio::task::block_in_place(|| matrixauth_server::syslog::remember_start(&login, &state))
+                .map_err(|e| data(format!("syslog: {e}")))?;
+            settings.state = Some(state);
+            say(&format!("syslog: {} (facility {})", settings.target, settings.facility));
+            let stats = Arc::new(matrixauth_server::syslog::Stats::default());
+            let seen = Arc::clone(&stats);
+            matrixauth_server::metrics::global().register(Box::new(move |e| seen.expose(e)));
+            tokio::spawn(matrixauth_server::syslog::run(Arc::clone(&login), settings, stats));
+        }
         if let Some((udp_addr, clients)) = radius {
             let udp_clients = clients.len() - radsec.as_ref().map_or(0, |r| r.3);
             let radius = Arc::new(
                 matrixauth_server::doors::radius::Radius::new(Arc::clone(&login), clients)
                     .with_rate_limits(&radius_rate),
             );
+            let seen = Arc::clone(&radius);
+            matrixauth_server::metrics::global().register(Box::new(move |e| {
+                let name = "matrixauth_radius_dropped_total";
+                e.help(name, "counter", "RADIUS datagrams dropped unanswered, by reason.");
+                let rate = seen.rate_dropped();
+                e.sample(name, &[("reason", "invalid")], seen.dropped());
+                e.sample(name, &[("reason", "rate_client")], rate.client);
+                e.sample(name, &[("reason", "rate_status")], rate.status);
+                e.sample(name, &[("reason", "rate_name")], rate.name);
+            }));
             if let Some(radius_addr) = udp_addr {
                 let socket = tokio::net::UdpSocket::bind(radius_addr.as_str())
                     .await

@@ -73,6 +73,7 @@ async fn start(
         origins: vec![format!("http://127.0.0.1:{port}")],
         api_rate,
         trusted_proxies,
+        metrics_allow: vec![matrixauth_server::net::Cidr::parse("127.0.0.1").unwrap()],
     })
     .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -193,4 +194,20 @@ async fn behind_a_trusted_proxy_the_rate_limit_counts_each_client() {
     assert!(res.starts_with("HTTP/1.1 429"), "spoofed X-Forwarded-For from an untrusted peer: {res}");
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(10), server).await.expect("shutdown completes").unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_answer_the_allowed_address_only_over_a_real_socket() {
+    let (port, stop, server, _dir) = start(Limits::default(), ApiRate::default(), Vec::new()).await;
+    // metrics.allow is 127.0.0.1 here: another loopback address is outside it.
+    let allowed = send("127.0.0.1", port, "GET", "/metrics", "").await;
+    assert!(allowed.starts_with("HTTP/1.1 200 OK"), "{allowed}");
+    assert!(allowed.contains("# TYPE matrixauth_logins_total counter"), "{allowed}");
+    let outside = send("127.0.0.2", port, "GET", "/metrics", "").await;
+    assert!(outside.starts_with("HTTP/1.1 404 Not Found"), "{outside}");
+    assert!(!outside.contains("matrixauth_"), "{outside}");
+    // Liveness answers anyone.
+    assert!(send("127.0.0.2", port, "GET", "/healthz", "").await.starts_with("HTTP/1.1 200 OK"));
+    let _ = stop.send(());
+    server.await.unwrap();
 }

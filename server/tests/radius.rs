@@ -53,6 +53,7 @@ fn harness_named(flow: Flow, legacy: bool, client: &str, user: &str) -> H {
         origins: vec!["http://127.0.0.1:8080".into()],
         api_rate: matrixauth_server::doors::http::ApiRate::default(),
         trusted_proxies: Vec::new(),
+        metrics_allow: Vec::new(),
     })
     .unwrap();
     let cred = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();

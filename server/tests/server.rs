@@ -55,6 +55,7 @@ fn harness_with(dir: tempfile::TempDir, now: u64, appliance_url: Option<&str>) -
         origins: vec![ORIGIN.into()],
         api_rate: matrixauth_server::doors::http::ApiRate::default(),
         trusted_proxies: Vec::new(),
+        metrics_allow: Vec::new(),
     })
     .unwrap();
     Harness { router: router(Arc::clone(&app)), app, clock, keyring, dir }
@@ -610,6 +611,7 @@ async fn the_portal_hands_off_to_the_appliance_by_post() {
             origins: vec![ORIGIN.into()],
             api_rate: matrixauth_server::doors::http::ApiRate::default(),
             trusted_proxies: Vec::new(),
+            metrics_allow: Vec::new(),
         };
         assert!(App::new(config).is_err(), "{bad}");
     }
@@ -788,6 +790,7 @@ async fn the_wasm_package_is_served_from_the_binary() {
         origins: vec![ORIGIN.into()],
         api_rate: matrixauth_server::doors::http::ApiRate::default(),
         trusted_proxies: Vec::new(),
+        metrics_allow: Vec::new(),
     })
     .unwrap();
     let (s, _, _) = call(&router(app), "GET", "/pkg/matrixauth_bg.wasm", Body::empty()).await;
@@ -1024,6 +1027,7 @@ async fn a_ticket_is_redeemed_once_across_nodes_and_the_log_says_so() {
         origins: vec![ORIGIN.into()],
         api_rate: matrixauth_server::doors::http::ApiRate::default(),
         trusted_proxies: Vec::new(),
+        metrics_allow: Vec::new(),
     })
     .unwrap();
     let router_b = router(node_b);

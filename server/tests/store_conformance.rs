@@ -115,7 +115,49 @@ conformance!(
     suspensions_are_rows_every_handle_sees_and_audited_with_their_change,
     access_ends_at_the_latest_open_window,
     a_suspension_that_commits_during_a_login_makes_it_run_again,
+    audit_rows_are_read_after_a_sequence_number_per_node,
 );
+
+/// A chain for node `node` whose MAC is a stand-in (the store's tests need
+/// only the sequence numbers), and its committed head.
+fn chained(store: &Store, node: &str) -> tokio::sync::watch::Receiver<u64> {
+    use matrixauth_server::store::chain::{Chain, GapLine, Link, Linker};
+    let linker: Linker = Arc::new(|l: &Link<'_>| [u8::try_from(l.seq % 251).unwrap(); 32]);
+    let gap: GapLine = Arc::new(|seen, found| {
+        format!("{{\"time\":1,\"event\":\"tampered\",\"seen\":{seen},\"found\":{found}}}")
+    });
+    let chain = Chain::new(node.to_owned(), linker, gap);
+    let head = chain.subscribe();
+    store.set_chain(chain).unwrap();
+    head
+}
+
+/// The syslog sender's reading (issue 24): a node's rows after a sequence
+/// number, in order, a batch at a time, never another node's; and the head a
+/// commit publishes.
+fn audit_rows_are_read_after_a_sequence_number_per_node(db: &Db) {
+    let (a, b) = (db.open(), db.open());
+    let (head_a, head_b) = (chained(&a, "node-a"), chained(&b, "node-b"));
+    for i in 1..=5 {
+        a.append_audit(&[format!("{{\"time\":{i},\"event\":\"a{i}\"}}")]).unwrap();
+        b.append_audit(&[format!("{{\"time\":{i},\"event\":\"b{i}\"}}")]).unwrap();
+    }
+    // Two lines in one transaction: one commit, the head moves by two.
+    a.append_audit(&["{\"time\":6,\"event\":\"a6\"}".into(), "{\"time\":6,\"event\":\"a7\"}".into()])
+        .unwrap();
+    assert_eq!((*head_a.borrow(), *head_b.borrow()), (7, 5));
+    let all = a.audit_after("node-a", 0, 100).unwrap();
+    let seqs: Vec<u64> = all.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, [1, 2, 3, 4, 5, 6, 7]);
+    assert!(all.iter().all(|r| r.node.as_deref() == Some("node-a")));
+    assert!(all[6].line.contains("\"a7\""), "{:?}", all[6]);
+    let batch: Vec<u64> = b.audit_after("node-a", 2, 3).unwrap().iter().map(|r| r.seq).collect();
+    assert_eq!(batch, [3, 4, 5], "another handle reads the same rows, a batch at a time");
+    assert!(a.audit_after("node-a", 7, 100).unwrap().is_empty());
+    let other: Vec<String> = a.audit_after("node-b", 4, 100).unwrap().into_iter().map(|r| r.line).collect();
+    assert_eq!(other, ["{\"time\":5,\"event\":\"b5\"}"]);
+    assert!(a.audit_after("node-c", 0, 100).unwrap().is_empty());
+}
 
 fn enrol(store: &Store, db: &Db, user: &str) {
     let sealed =

@@ -83,6 +83,7 @@ async fn start(
         origins: vec![format!("{scheme}://127.0.0.1:{port}")],
         api_rate: ApiRate::default(),
         trusted_proxies: Vec::new(),
+        metrics_allow: Vec::new(),
     })
     .unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -414,6 +414,29 @@ impl AuditEvent<'_> {
     }
 }
 
+/// The syslog severity (RFC 5424 §6.2.1) of a stored line, by its event:
+/// `tampered` is alert (1); a lock, a refusal of a locked user and an
+/// administrator's action are warning (4) and notice (5); refusals (wrong
+/// answers, suspended users, outside the window, refused tickets, RADIUS
+/// rejects) notice (5); the rest (challenges, logins, tickets issued and
+/// redeemed, enrollments, prunings) info (6). A line that does not parse
+/// is warning (it should not exist).
+pub fn severity(line: &str) -> u8 {
+    let Ok(v) = serde_json::from_str::<Value>(line) else { return 4 };
+    let field = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default();
+    let locked = v.get("locked_until").is_some_and(|l| !l.is_null())
+        || v.get("permanently_locked").and_then(Value::as_bool) == Some(true);
+    match field("event") {
+        "tampered" => 1,
+        "issue_refused_locked" => 4,
+        "verify" if field("outcome") == "accepted" => 6,
+        "verify" if locked => 4,
+        "verify" | "outside_window" | "suspended_refused" | "ticket_refused" | "admin" => 5,
+        "radius" if field("decision").starts_with("reject") => 5,
+        _ => 6,
+    }
+}
+
 /// A core event's line written on a suspended user's shadow state: the same
 /// line with `"shadow":true` last, so an auditor never reads the shadow's
 /// counters as the user's own.

@@ -67,6 +67,14 @@ thread_local! {
     static TICKET_EVENTS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// The `door` label's index ([`crate::metrics::DOORS`]) of a request.
+fn door_index(via: Via<'_>) -> usize {
+    match via {
+        Via::Http => 0,
+        Via::Radius(_) => 1,
+    }
+}
+
 /// How to build the service.
 pub struct Settings {
     /// The store.
@@ -272,6 +280,7 @@ pub enum Decision {
 
 impl Decision {
     fn store_failure(e: &StoreError) -> Decision {
+        crate::metrics::global().database_error(matches!(e, StoreError::Unavailable(_)));
         match e {
             StoreError::Unavailable(_) => {
                 // An outage fails every request: the first 20 and then every 1000th are logged.
@@ -298,6 +307,21 @@ impl Decision {
             }
             mx::Error::Random | mx::Error::Format(_) | mx::Error::Seal => Decision::internal(&e),
             other => Decision::Refused(other),
+        }
+    }
+
+    /// The `outcome` label of the decision in `/metrics` ([`crate::metrics::OUTCOMES`]).
+    pub fn outcome_label(&self) -> &'static str {
+        match self {
+            Decision::Prompt(_) => "prompt",
+            Decision::Accepted(_) => "accepted",
+            Decision::Rejected { .. } => "rejected",
+            Decision::Locked(_) => "locked",
+            Decision::OutsideWindow => "outside_window",
+            Decision::Suspended => "suspended",
+            Decision::Refused(_) => "refused",
+            Decision::Unavailable => "unavailable",
+            Decision::Internal => "internal",
         }
     }
 
@@ -404,6 +428,10 @@ pub struct Login {
     /// would undo counted failures and locks), refused and audited.
     versions: Mutex<std::collections::HashMap<(String, u64), u64>>,
     session_max: u64,
+    /// This node's name in the audit chain.
+    audit_node: String,
+    /// The last sequence number of the node's chain this process committed.
+    audit_head: tokio::sync::watch::Receiver<u64>,
 }
 
 impl std::fmt::Debug for Login {
@@ -440,10 +468,9 @@ impl Login {
             AuditEvent::Tampered { time: clock(), user: "", what, seen, found }.to_line()
         });
         let linker = chain::AuditKey::of_site(&site::SiteKey::new(&settings.site_key)).linker();
-        let chained = settings
-            .store
-            .set_chain(crate::store::chain::Chain::new(settings.audit_node.clone(), linker, gap))
-            .map_err(|e| e.to_string())?;
+        let chain = crate::store::chain::Chain::new(settings.audit_node.clone(), linker, gap);
+        let audit_head = chain.subscribe();
+        let chained = settings.store.set_chain(chain).map_err(|e| e.to_string())?;
         if chained > 0 {
             crate::warn!("matrixauth: linked {chained} audit lines into the audit chain (schema 8)");
         }
@@ -467,7 +494,20 @@ impl Login {
             share: Mutex::new(None),
             versions: Mutex::new(std::collections::HashMap::new()),
             session_max: settings.session_max_seconds,
+            audit_node: settings.audit_node,
+            audit_head,
         }))
+    }
+
+    /// This node's name in the audit chain.
+    pub fn audit_node(&self) -> &str {
+        &self.audit_node
+    }
+
+    /// Follows the last sequence number of this node's audit chain this
+    /// process committed ([`crate::store::chain::Chain::subscribe`]).
+    pub fn audit_committed(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.audit_head.clone()
     }
 
     /// The current time of the service's clock (Unix seconds).
@@ -563,6 +603,20 @@ impl Login {
         }
     }
 
+    /// Counts a finished request in the metrics (its door, outcome and
+    /// latency, and whether it led to or met a lock): every public call that
+    /// decides a login ends here, once.
+    fn counted(via: Via<'_>, started: std::time::Instant, decision: Decision) -> Decision {
+        let outcome = decision.outcome_label();
+        let counted = crate::metrics::Counted {
+            door: door_index(via),
+            outcome: crate::metrics::OUTCOMES.iter().position(|o| *o == outcome).unwrap_or(0),
+            lock: matches!(decision, Decision::Locked(_) | Decision::Rejected { lock: Some(_), .. }),
+        };
+        crate::metrics::global().decided(counted, started.elapsed().as_secs_f64());
+        decision
+    }
+
     /// The audit lines a decision adds to the core's: the door's record
     /// (RADIUS), a refusal outside the window, a suspended user's attempt.
     #[allow(clippy::too_many_arguments)]
@@ -645,6 +699,9 @@ impl Login {
         // state with a decoy credential of their kind, so a right answer and a wrong one change
         // the same things (the review found 4 wrong answers and a guess telling them apart).
         let holder = if suspended.is_some() { Holder::Suspended } else { Holder::Unknown };
+        if holder == Holder::Unknown {
+            crate::metrics::global().decoy(door_index(via));
+        }
         let card_holder = suspended.as_deref().is_some_and(mx::GridCard::is_sealed_card);
         let (auth, events) = match self.authenticator() {
             Ok(a) => a,
@@ -711,14 +768,16 @@ impl Login {
     /// [`Login::decoy_kind`] says; a suspended user their own kind's (their
     /// answer will be refused).
     pub fn challenge(&self, user: &str, via: Via<'_>) -> Decision {
+        let started = std::time::Instant::now();
         let now = self.now();
-        self.run(user, via, Call::Challenge, now, |auth, _, secret, state, _| {
+        let decision = self.run(user, via, Call::Challenge, now, |auth, _, secret, state, _| {
             let prompt = match secret {
                 Secret::Card(card) => auth.issue_card_challenge(user, card, state, now).map(Prompt::card),
                 Secret::Pattern(_) => auth.issue_challenge(user, state, now).map(Prompt::grid),
             };
             prompt.map_or_else(Decision::core_error, Decision::Prompt)
-        })
+        });
+        Self::counted(via, started, decision)
     }
 
     /// Examines `answer`: to the challenge of `token`, or without one to the
@@ -727,6 +786,19 @@ impl Login {
     /// inside their access period; with `ticket_for`, the session carries a
     /// login ticket for that audience.
     pub fn answer(
+        &self,
+        user: &str,
+        token: Option<&str>,
+        answer: &str,
+        via: Via<'_>,
+        ticket_for: Option<&str>,
+    ) -> Decision {
+        let started = std::time::Instant::now();
+        let decision = self.answer_uncounted(user, token, answer, via, ticket_for);
+        Self::counted(via, started, decision)
+    }
+
+    fn answer_uncounted(
         &self,
         user: &str,
         token: Option<&str>,
@@ -872,6 +944,12 @@ impl Login {
     /// without EAP. Refused and audited like a wrong answer, with nothing
     /// counted and no state changed.
     pub fn refuse(&self, user: &str, via: Via<'_>) -> Decision {
+        let started = std::time::Instant::now();
+        let decision = self.refuse_uncounted(user, via);
+        Self::counted(via, started, decision)
+    }
+
+    fn refuse_uncounted(&self, user: &str, via: Via<'_>) -> Decision {
         let decision = Decision::Rejected { outcome: mx::Outcome::Invalid, lock: None };
         let mut lines = Vec::new();
         Self::decision_lines(user, via, Holder::Enrolled, Call::Challenge, &decision, self.now(), &mut lines);
@@ -891,6 +969,12 @@ impl Login {
     /// `ticket_refused` with `"scope":"store"`, never a `ticket_redeemed`
     /// for a ticket that was refused).
     pub fn redeem(&self, ticket: &str, audience: &str, user: Option<&str>, via: Via<'_>) -> Decision {
+        let started = std::time::Instant::now();
+        let decision = self.redeem_uncounted(ticket, audience, user, via);
+        Self::counted(via, started, decision)
+    }
+
+    fn redeem_uncounted(&self, ticket: &str, audience: &str, user: Option<&str>, via: Via<'_>) -> Decision {
         let now = self.now();
         if handle::looks_like_handle(ticket) {
             return self.redeem_handle(ticket, audience, user, via, now);

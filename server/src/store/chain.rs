@@ -105,6 +105,9 @@ pub struct Chain {
     linker: Linker,
     gap: GapLine,
     last: Mutex<Option<Head>>,
+    /// The last sequence number this process committed, for the syslog
+    /// sender ([`Chain::subscribe`]).
+    head: tokio::sync::watch::Sender<u64>,
 }
 
 impl std::fmt::Debug for Chain {
@@ -122,7 +125,15 @@ thread_local! {
 impl Chain {
     /// The chain of `node`.
     pub fn new(node: String, linker: Linker, gap: GapLine) -> Chain {
-        Chain { node, linker, gap, last: Mutex::new(None) }
+        Chain { node, linker, gap, last: Mutex::new(None), head: tokio::sync::watch::Sender::new(0) }
+    }
+
+    /// Follows the last sequence number of this node's chain that this
+    /// process committed (0 before its first): it changes after each commit
+    /// that wrote lines, never inside a transaction, and costs the writer
+    /// no wait (the syslog sender reads the rows after it from the store).
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.head.subscribe()
     }
 
     /// The node's name.
@@ -182,6 +193,14 @@ impl Chain {
             if last.is_none_or(|l| head.0 >= l.0) {
                 *last = Some(head);
             }
+            drop(last);
+            self.head.send_if_modified(|seen| {
+                let newer = head.0 > *seen;
+                if newer {
+                    *seen = head.0;
+                }
+                newer
+            });
         }
     }
 

@@ -382,6 +382,9 @@ pub trait Backend: Send + Sync {
     fn chain_heads(&self) -> StoreResult<Vec<(String, chain::Head)>>;
     /// The rows, heads and users in one read transaction.
     fn chain_snapshot(&self) -> StoreResult<Snapshot>;
+    /// The rows of `node`'s chain after sequence number `seq`, by sequence
+    /// number, at most `limit` of them (the syslog sender's reading).
+    fn audit_after(&self, node: &str, seq: u64, limit: usize) -> StoreResult<Vec<chain::ChainRow>>;
     /// The last `tail` lines (all with `None`), oldest first.
     fn audit(&self, tail: Option<usize>) -> StoreResult<Vec<String>>;
     /// The lines with `time` in `[from, to)`, oldest first.
@@ -560,6 +563,13 @@ impl Store {
             })
             .collect();
         Ok((snap.rows, snap.heads, users))
+    }
+
+    /// The rows of `node`'s chain after sequence number `seq`, oldest
+    /// first, at most `limit` (the syslog sender reads what it has not
+    /// delivered yet from here, so a collector that was down misses nothing).
+    pub fn audit_after(&self, node: &str, seq: u64, limit: usize) -> StoreResult<Vec<chain::ChainRow>> {
+        self.backend.audit_after(node, seq, limit)
     }
 
     /// Each node's stored chain head.

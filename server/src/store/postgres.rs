@@ -981,6 +981,20 @@ impl Backend for Postgres {
         })
     }
 
+    fn audit_after(&self, node: &str, seq: u64, limit: usize) -> StoreResult<Vec<ChainRow>> {
+        self.with(|c, q| {
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = query_c(
+                c,
+                q,
+                "SELECT id, node, seq, prev, mac, subject, version, line FROM audit
+                 WHERE node = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                &[&node, &to_i64(seq), &limit],
+            )?;
+            rows.iter().map(chain_row).collect()
+        })
+    }
+
     fn chain_heads(&self) -> StoreResult<Vec<(String, Head)>> {
         self.with(|c, q| {
             let rows =

@@ -790,6 +790,17 @@ impl Backend for Sqlite {
         })
     }
 
+    fn audit_after(&self, node: &str, seq: u64, limit: usize) -> StoreResult<Vec<ChainRow>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {CHAIN_COLUMNS} FROM audit WHERE node = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+            ))?;
+            let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+            let rows = stmt.query_map(params![node, to_i64(seq), limit], chain_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
     fn chain_heads(&self) -> StoreResult<Vec<(String, super::chain::Head)>> {
         self.with(|conn| {
             let mut stmt = conn.prepare("SELECT node, seq, mac FROM audit_heads ORDER BY node")?;

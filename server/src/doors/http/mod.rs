@@ -52,6 +52,8 @@ pub struct App {
     rate: rate::RateLimiter,
     /// Reverse proxies trusted to name the client.
     trusted_proxies: Vec<crate::net::Cidr>,
+    /// The addresses `/metrics` answers.
+    metrics_allow: Vec<crate::net::Cidr>,
 }
 
 /// How to build an [`App`].
@@ -85,6 +87,11 @@ pub struct Config {
     /// rate limit ([`crate::net::client_address`]). Empty: the TCP peer is
     /// the client.
     pub trusted_proxies: Vec<crate::net::Cidr>,
+    /// The client addresses `/metrics` answers (`metrics.allow`); others get
+    /// 404. Empty: nobody. The address is the TCP peer's, or through a
+    /// trusted proxy the one `X-Forwarded-For` names; a request forwarded by
+    /// a proxy that is not trusted is refused.
+    pub metrics_allow: Vec<crate::net::Cidr>,
 }
 
 /// A per-address limit on the API's POSTs.
@@ -182,6 +189,7 @@ impl App {
             hosts,
             rate: rate::RateLimiter::new(config.api_rate.per_minute, config.api_rate.burst),
             trusted_proxies: config.trusted_proxies,
+            metrics_allow: config.metrics_allow,
         }))
     }
 
@@ -574,12 +582,79 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/invitation", post(api_invitation))
         .route("/api/enroll", post(api_enroll))
         .route("/vpn", get(vpn))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), request_guard))
         .layer(axum::middleware::from_fn(request_timeout))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), security_headers))
         .with_state(app)
+}
+
+/// Liveness: 200 while the process serves requests.
+async fn healthz() -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], "ok\n").into_response()
+}
+
+/// How long `/readyz` waits for the database.
+pub const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Readiness: 200 when the database answers (within [`READY_TIMEOUT`]) and
+/// the keys are loaded (the login service holds them from its start), 503
+/// otherwise. The reason is in the body, no detail of the error.
+async fn readyz(State(app): State<Arc<App>>) -> Response {
+    let store = app.login.store_handle();
+    let check = tokio::task::spawn_blocking(move || store.schema_version());
+    let ready = matches!(tokio::time::timeout(READY_TIMEOUT, check).await, Ok(Ok(Ok(_))));
+    let (status, body) = if ready {
+        (StatusCode::OK, "ok\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+    };
+    (status, [(header::CACHE_CONTROL, "no-store")], body).into_response()
+}
+
+/// The Prometheus exposition, to `metrics.allow` only; anyone else gets the
+/// same 404 as an unknown path (the endpoint's existence is not told).
+async fn metrics(State(app): State<Arc<App>>, req: axum::extract::Request) -> Response {
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let headers = req.headers();
+    let forwarded: Vec<String> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    let proxied = !forwarded.is_empty() || headers.contains_key(header::FORWARDED);
+    let allowed = peer.is_some_and(|peer| {
+        let trusted = app.trusted_proxies.iter().any(|c| c.contains(peer));
+        if proxied && !trusted {
+            // A proxy we do not trust put it through: its client is unknown.
+            return false;
+        }
+        let joined = (!forwarded.is_empty()).then(|| forwarded.join(","));
+        let client = crate::net::client_address(peer, joined.as_deref(), &app.trusted_proxies);
+        app.metrics_allow.iter().any(|c| c.contains(client))
+    });
+    if !allowed {
+        return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page").into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        crate::metrics::global().render(),
+    )
+        .into_response()
+}
+
+/// Whether a request is for the monitoring endpoints, which answer any
+/// `Host` (a monitoring server polls an address, not the portal's name):
+/// they serve no page a browser could be turned against.
+fn monitoring(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
 /// Refuses, before any handler runs (so nothing is counted or stored):
@@ -596,7 +671,9 @@ async fn request_guard(
     next: axum::middleware::Next,
 ) -> Response {
     let headers = req.headers();
-    if let Some(host) = headers.get(header::HOST) {
+    if let Some(host) = headers.get(header::HOST)
+        && !monitoring(req.uri().path())
+    {
         let ok = host.to_str().is_ok_and(|h| app.hosts.iter().any(|a| a.eq_ignore_ascii_case(h)));
         if !ok {
             return ApiError::new(
