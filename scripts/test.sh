@@ -55,6 +55,9 @@ bash scripts/ocserv-test.sh
 step "clusters: the store conformance suite on SQLite and PostgreSQL, two nodes on one PostgreSQL"
 bash scripts/cluster-test.sh
 
+step "Debian package: cargo deb, dpkg -i, owners and modes, init and serve as the service user, remove, purge"
+bash scripts/deb-test.sh
+
 step "benchmarks compile (running them is scripts/bench.sh)"
 cargo bench --no-run --locked -q -p matrixauth-benches
 
