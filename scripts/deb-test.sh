@@ -198,7 +198,7 @@ check "after remove: state config-files" \
   bash -c "dpkg-query -W -f='\${Status}' matrixauth | grep -qx 'deinstall ok config-files'"
 check "after remove: /etc/matrixauth/config.toml stays" test -f /etc/matrixauth/config.toml
 check "after remove: the keyring and database stay" test -s /var/lib/matrixauth/keyring -a -s /var/lib/matrixauth/matrixauth.db
-check "after remove: the user stays" getent passwd matrixauth
+check "after remove: the user stays" bash -c "getent passwd matrixauth >/dev/null"
 
 # Purge: the configuration goes; the data folder and the user are kept (docs/OPERATIONS.md).
 dpkg -P matrixauth > "$tmp/purge.log" 2>&1 && ok "dpkg -P" || { no "dpkg -P"; cat "$tmp/purge.log"; }

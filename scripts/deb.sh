@@ -18,7 +18,8 @@ rm -rf "$out"
 "$target/release/matrixauth" generate man "$out/man"
 gzip -9n "$out"/man/*.1
 "$target/release/matrixauth" generate completions "$out/completions"
-cargo deb -p matrixauth-server --no-build --locked --fast >&2
+# --strip: the release profile keeps debug info (benches, profiling); the package does not need it.
+cargo deb -p matrixauth-server --no-build --locked --fast --strip >&2
 deb=$(ls -t "$target"/debian/matrixauth_*.deb | head -1)
 [ -f "$deb" ] || { echo "deb.sh: no package was built" >&2; exit 1; }
 echo "$deb"
