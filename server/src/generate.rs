@@ -13,7 +13,8 @@ pub(crate) enum What {
     /// `matrixauth.1` and one page per subcommand (`matrixauth-serve.1`,
     /// `matrixauth-users-invite.1`, …), hidden commands left out.
     Man,
-    /// `matrixauth.bash`, `_matrixauth` (zsh) and `matrixauth.fish`.
+    /// `matrixauth.bash`, `_matrixauth` (zsh) and `matrixauth.fish`, hidden
+    /// commands left out.
     Completions,
 }
 
@@ -24,7 +25,11 @@ pub(crate) fn write(cmd: clap::Command, what: What, dir: &Path) -> Result<(), St
     match what {
         What::Man => clap_mangen::generate_to(cmd, dir).map_err(err),
         What::Completions => {
-            let mut cmd = cmd;
+            // clap_complete offers hidden subcommands too: the command again without them.
+            let mut cmd = clap::Command::new("matrixauth")
+                .version(env!("CARGO_PKG_VERSION"))
+                .args(cmd.get_arguments().cloned())
+                .subcommands(cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
             for shell in [clap_complete::Shell::Bash, clap_complete::Shell::Zsh, clap_complete::Shell::Fish] {
                 clap_complete::generate_to(shell, &mut cmd, "matrixauth", dir).map_err(err)?;
             }

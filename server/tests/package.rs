@@ -148,6 +148,11 @@ fn generate_writes_man_pages_and_completions() {
     assert_eq!(files(&comp), ["_matrixauth", "matrixauth.bash", "matrixauth.fish"]);
     let bash = std::fs::read_to_string(comp.join("matrixauth.bash")).unwrap();
     assert!(bash.contains("complete -F _matrixauth") && bash.contains("serve"), "{bash}");
+    for file in ["_matrixauth", "matrixauth.bash", "matrixauth.fish"] {
+        let text = std::fs::read_to_string(comp.join(file)).unwrap();
+        assert!(text.contains("invite") && text.contains("--config"), "{file}");
+        assert!(!text.contains("generate"), "{file} offers the hidden `generate`");
+    }
 
     let res = Command::new(BIN).args(["generate", "pdf"]).arg(&comp).output().unwrap();
     assert_eq!(res.status.code(), Some(2), "a bad kind is a usage error");
