@@ -2,7 +2,7 @@
 # Installs what the tests need, skipping what is present: rustfmt, clippy, the wasm32 target,
 # Debian's valgrind, pkg-config, g++, chromium, chromium-driver, fonts-noto-cjk, postgresql, radsecproxy,
 # rsyslog, rsyslog-gnutls, prometheus (promtool) and Node.js,
-# cbindgen 0.29.4 and
+# cbindgen 0.29.4, cargo-deb 3.8.0 (the Debian package, scripts/deb.sh) and
 # the wasm-bindgen CLI at the version Cargo.lock pins. scripts/test.sh runs it first, so the
 # README's test command is the whole setup on a fresh machine. (The RADIUS, Python and fuzzing
 # scripts install their own extras: freeradius-utils, pamtester, the pip packages, cargo-fuzz.)
@@ -36,6 +36,9 @@ if [ -n "$missing" ]; then
 fi
 if ! cbindgen --version 2>/dev/null | grep -q ' 0.29.4$'; then
   cargo install --locked cbindgen --version 0.29.4
+fi
+if ! cargo deb --version 2>/dev/null | grep -qx 'cargo-deb 3.8.0'; then
+  cargo install --locked cargo-deb --version 3.8.0
 fi
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
 if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $want"; then

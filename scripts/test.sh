@@ -65,6 +65,8 @@ step "TLS to PostgreSQL: ssl=on with a test CA, hostssl only (verify-full, verif
 bash scripts/ops-pgtls-test.sh
 step "syslog to rsyslog (udp, tcp, tls), a collector outage, /metrics through promtool"
 bash scripts/syslog-test.sh
+step "Debian package: cargo deb, dpkg -i, owners and modes, init and serve as the service user, remove, purge"
+bash scripts/deb-test.sh
 
 step "benchmarks compile (running them is scripts/bench.sh)"
 cargo bench --no-run --locked -q -p matrixauth-benches

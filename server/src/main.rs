@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::sync::Arc;
 
 use matrixauth_server::config::{self, File};
@@ -13,6 +13,8 @@ use matrixauth_server::doors::radius::RateLimits;
 use matrixauth_server::login::{self, AdminAction, Login, Settings, system_clock};
 use matrixauth_server::store::{Migrate, Store};
 use matrixauth_server::{DataDir, admin, keys, when};
+
+mod generate;
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 done; 1 refused (no such user, enrolled already, ...); 2 bad arguments or
@@ -72,6 +74,9 @@ enum Cmd {
     /// Same as `users unlock USER`
     #[command(hide = true)]
     Unlock { user: String },
+    /// Write the man pages or the shell completions into DIR (for packaging: scripts/deb.sh)
+    #[command(hide = true)]
+    Generate { what: generate::What, dir: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -982,8 +987,12 @@ fn read_text(path: &Path) -> Res<String> {
 }
 
 fn run(cli: Cli) -> Res {
+    if let Cmd::Generate { what, dir } = &cli.cmd {
+        return generate::write(Cli::command(), *what, dir).map_err(data);
+    }
     let ctx = Ctx::new(&cli)?;
     match cli.cmd {
+        Cmd::Generate { .. } => Ok(()),
         Cmd::Serve(a) => serve(&ctx, &a),
         Cmd::Init => {
             let (dir, _, store) = ctx.open(Migrate::Yes)?;
