@@ -14,7 +14,10 @@
 //!   in constant time and placed **first** in every response, as the
 //!   BlastRADIUS (CVE-2024-3596) mitigations require;
 //! - `State`, `Reply-Message`, `Session-Timeout`, `Proxy-State` and
-//!   Status-Server (RFC 5997).
+//!   Status-Server (RFC 5997);
+//! - the codec pieces of EAP over RADIUS ([`eap`]: RFC 3748 packets, RFC 3579
+//!   EAP-Message fragmentation and reassembly, the Message-Authenticator
+//!   rule). The server does not speak EAP yet.
 //!
 //! ```
 //! use matrixauth_radius::{Attribute, Code, Packet, attr};
@@ -44,6 +47,8 @@
 #![deny(unused_must_use)]
 
 use core::fmt;
+
+pub mod eap;
 
 use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
@@ -108,6 +113,12 @@ pub enum Error {
     BadPassword,
     /// More than one attribute of a type that may appear once.
     Duplicate,
+    /// An EAP packet whose Length field disagrees with its bytes, whose code
+    /// needs a type it lacks, or EAP-Message attributes that are not
+    /// consecutive (RFC 3748 §4, RFC 3579 §3.1).
+    BadEap,
+    /// EAP-Message attributes that add up to more than the bound.
+    EapTooLong,
 }
 
 impl fmt::Display for Error {
@@ -120,6 +131,8 @@ impl fmt::Display for Error {
             Error::ValueTooLong => "attribute value longer than 253 bytes",
             Error::BadPassword => "User-Password is not 16 to 128 bytes in blocks of 16",
             Error::Duplicate => "attribute repeated where it may appear once",
+            Error::BadEap => "EAP packet or EAP-Message attributes malformed",
+            Error::EapTooLong => "EAP packet longer than the bound",
         })
     }
 }
