@@ -16,8 +16,9 @@
 //! - `State`, `Reply-Message`, `Session-Timeout`, `Proxy-State` and
 //!   Status-Server (RFC 5997);
 //! - the codec pieces of EAP over RADIUS ([`eap`]: RFC 3748 packets, RFC 3579
-//!   EAP-Message fragmentation and reassembly, the Message-Authenticator
-//!   rule). The server does not speak EAP yet.
+//!   EAP-Message fragmentation and reassembly, the Message-Authenticator rule)
+//!   and of EAP-MSCHAPv2 ([`mschapv2`]: packets, RFC 2759 hashes, RFC 3079
+//!   MPPE keys, RFC 2548 key attributes). The server does not speak EAP yet.
 //!
 //! ```
 //! use matrixauth_radius::{Attribute, Code, Packet, attr};
@@ -49,6 +50,7 @@
 use core::fmt;
 
 pub mod eap;
+pub mod mschapv2;
 
 use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
@@ -92,6 +94,8 @@ pub mod attr {
     pub const MESSAGE_AUTHENTICATOR: u8 = 80;
     /// EAP-Message (RFC 3579 §3.1): an EAP packet, possibly split over several attributes.
     pub const EAP_MESSAGE: u8 = 79;
+    /// Vendor-Specific (RFC 2865 §5.26): carries MS-MPPE-Send-Key and MS-MPPE-Recv-Key.
+    pub const VENDOR_SPECIFIC: u8 = 26;
 }
 
 /// What went wrong decoding or encoding a packet. Carries no packet
@@ -119,6 +123,11 @@ pub enum Error {
     BadEap,
     /// EAP-Message attributes that add up to more than the bound.
     EapTooLong,
+    /// An EAP-MSCHAPv2 packet that is malformed (draft-kamath-pppext-eap-mschapv2).
+    BadMsChapV2,
+    /// An MS-MPPE key attribute that does not decrypt to a well-formed key,
+    /// or a key that cannot be encrypted (RFC 2548 §2.4.2).
+    BadMppeKey,
 }
 
 impl fmt::Display for Error {
@@ -133,6 +142,8 @@ impl fmt::Display for Error {
             Error::Duplicate => "attribute repeated where it may appear once",
             Error::BadEap => "EAP packet or EAP-Message attributes malformed",
             Error::EapTooLong => "EAP packet longer than the bound",
+            Error::BadMsChapV2 => "EAP-MSCHAPv2 packet malformed",
+            Error::BadMppeKey => "MS-MPPE key attribute malformed",
         })
     }
 }
