@@ -435,8 +435,9 @@ impl MppeKeys {
         }
     }
 
-    /// The EAP-MSCHAPv2 MSK as hostapd and FreeRADIUS derive it: the
-    /// server's receive key, its send key, then 32 zero bytes.
+    /// The EAP-MSCHAPv2 MSK: the server's receive key then its send key
+    /// (hostapd's server order, "MS-MPPE-Recv-Key | MS-MPPE-Send-Key"), then
+    /// 32 zero bytes up to the 64 bytes RFC 3748 §7.10 asks of an MSK.
     pub fn msk(&self) -> Zeroizing<[u8; 64]> {
         let mut keys = self.recv.iter().chain(self.send.iter());
         Zeroizing::new(core::array::from_fn(|_| keys.next().copied().unwrap_or(0)))

@@ -87,8 +87,9 @@ fn nt_password_hash_is_md4_of_utf16le() {
 /// RFC 3079 §3.5.3 (128-bit keys, the same user, password and NT-Response): MasterKey, and
 /// SendStartKey128, which the RFC computes from the server's side (IsSend and IsServer true: the
 /// Magic3 string; the peer receives with that key). The server's receive key is not printed in
-/// the RFC; the value asserted here is the one independent EAP-MSCHAPv2 implementations (hostapd's
-/// and strongSwan's MSK order) give as the first half of the MSK, a cross-check, not an RFC answer.
+/// the RFC; the value asserted here is the one several independent EAP-MSCHAPv2 test suites give
+/// as the first half of the MSK (hostapd's "server MS-MPPE-Recv-Key | MS-MPPE-Send-Key" order): a
+/// cross-check, not an RFC answer.
 #[test]
 fn rfc3079_3_5_3_master_and_start_keys() {
     let hash = nt_password_hash(PASSWORD);
