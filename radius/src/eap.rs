@@ -17,6 +17,8 @@
 //! # Ok::<(), matrixauth_radius::Error>(())
 //! ```
 
+use core::fmt;
+
 use crate::{Attribute, Error, MAX_VALUE, MessageAuthenticator, Packet, Result, attr};
 
 /// The EAP header: Code, Identifier, Length (RFC 3748 §4).
@@ -109,8 +111,10 @@ impl EapType {
 
 /// One EAP packet. Requests and responses carry a type and its data;
 /// Success and Failure carry neither; a packet of an unknown code keeps the
-/// bytes after its header in `data`, with no type.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// bytes after its header in `data`, with no type. `Debug` never prints the
+/// data of a GTC or MSCHAPv2 response: the first is the typed answer in the
+/// clear, the second an NT-Response that lets the answer be searched offline.
+#[derive(Clone, PartialEq, Eq)]
 pub struct EapPacket {
     /// The code.
     pub code: EapCode,
@@ -120,6 +124,19 @@ pub struct EapPacket {
     pub kind: Option<EapType>,
     /// The type data (after the type byte), or the body of an unknown code.
     pub data: Vec<u8>,
+}
+
+impl fmt::Debug for EapPacket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("EapPacket");
+        d.field("code", &self.code).field("identifier", &self.identifier).field("kind", &self.kind);
+        if self.code == EapCode::Response && matches!(self.kind, Some(EapType::Gtc | EapType::MsChapV2)) {
+            d.field("data", &"<redacted>");
+        } else {
+            d.field("data", &self.data);
+        }
+        d.finish()
+    }
 }
 
 impl EapPacket {

@@ -209,7 +209,8 @@ impl Code {
 }
 
 /// One attribute: a type and up to 253 bytes of value. `Debug` never
-/// prints the value of a User-Password or CHAP-Password.
+/// prints the value of a User-Password, CHAP-Password or EAP-Message (which
+/// can carry an EAP-GTC answer in the clear or an MSCHAPv2 NT-Response).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Attribute {
     /// The type byte.
@@ -221,7 +222,7 @@ impl fmt::Debug for Attribute {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Attribute");
         d.field("kind", &self.kind);
-        if matches!(self.kind, attr::USER_PASSWORD | attr::CHAP_PASSWORD) {
+        if matches!(self.kind, attr::USER_PASSWORD | attr::CHAP_PASSWORD | attr::EAP_MESSAGE) {
             d.field("value", &"<redacted>");
         } else {
             d.field("value", &self.value);

@@ -57,9 +57,9 @@ pub const ERROR_AUTHENTICATION_FAILURE: u32 = 691;
 const RESPONSE_VALUE: usize = 49;
 
 /// One EAP-MSCHAPv2 packet: the type data of an EAP packet of type 26.
-/// `Debug` shows only public protocol values (challenges and responses are
-/// on the wire in the clear).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// `Debug` never prints a Response's NT-Response: with the challenges it
+/// lets a short answer be searched offline, so it stays out of logs.
+#[derive(Clone, PartialEq, Eq)]
 pub enum MsChapV2 {
     /// The server's challenge (OpCode 1).
     Challenge {
@@ -108,6 +108,38 @@ pub enum MsChapV2 {
         /// The rest.
         body: Vec<u8>,
     },
+}
+
+impl core::fmt::Debug for MsChapV2 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            MsChapV2::Challenge { id, challenge, name } => f
+                .debug_struct("Challenge")
+                .field("id", id)
+                .field("challenge", challenge)
+                .field("name", name)
+                .finish(),
+            MsChapV2::Response { id, peer_challenge, flags, name, .. } => f
+                .debug_struct("Response")
+                .field("id", id)
+                .field("peer_challenge", peer_challenge)
+                .field("nt_response", &"<redacted>")
+                .field("flags", flags)
+                .field("name", name)
+                .finish(),
+            MsChapV2::SuccessRequest { id, message } => {
+                f.debug_struct("SuccessRequest").field("id", id).field("message", message).finish()
+            }
+            MsChapV2::FailureRequest { id, message } => {
+                f.debug_struct("FailureRequest").field("id", id).field("message", message).finish()
+            }
+            MsChapV2::SuccessAck => f.write_str("SuccessAck"),
+            MsChapV2::FailureAck => f.write_str("FailureAck"),
+            MsChapV2::Unknown { opcode, body } => {
+                f.debug_struct("Unknown").field("opcode", opcode).field("body", body).finish()
+            }
+        }
+    }
 }
 
 impl MsChapV2 {

@@ -171,3 +171,18 @@ fn rfc3579_message_authenticator_is_required_with_eap() {
     let back = decode_from(&decoded, DEFAULT_MAX_EAP).unwrap().unwrap();
     assert_eq!(back, EapPacket::request(4, EapType::Gtc, b"Grid"));
 }
+
+/// `Debug` keeps answers out of logs: a GTC response's text, an MSCHAPv2 response's data and
+/// EAP-Message attribute values are redacted; requests print in full.
+#[test]
+fn debug_redacts_answers() {
+    let gtc = EapPacket::response(1, EapType::Gtc, b"secret-answer-1234");
+    assert!(!format!("{gtc:?}").contains("115, 101, 99"), "{gtc:?}");
+    assert!(format!("{gtc:?}").contains("<redacted>"));
+    let ms = EapPacket::response(1, EapType::MsChapV2, &[2, 1, 0, 5, 49]);
+    assert!(format!("{ms:?}").contains("<redacted>"));
+    let prompt = EapPacket::request(1, EapType::Gtc, b"Grid");
+    assert!(format!("{prompt:?}").contains("71, 114, 105, 100"));
+    let a = &to_attributes(&gtc.encode().unwrap()).unwrap()[0];
+    assert!(format!("{a:?}").contains("<redacted>"));
+}

@@ -276,3 +276,17 @@ fn malformed_packets_are_refused() {
     assert_eq!(MsChapV2::decode(&[]), Err(Error::BadMsChapV2));
     assert_eq!(MsChapV2::decode(&[3, 1, 0]), Err(Error::BadMsChapV2));
 }
+
+/// `Debug` of a Response never prints the NT-Response.
+#[test]
+fn debug_redacts_the_nt_response() {
+    let r = MsChapV2::Response {
+        id: 1,
+        peer_challenge: peer_challenge(),
+        nt_response: [0xab; 24],
+        flags: 0,
+        name: USER.to_vec(),
+    };
+    let text = format!("{r:?}");
+    assert!(text.contains("<redacted>") && !text.contains("171"), "{text}");
+}
