@@ -1,4 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::format_collect,
+    missing_docs
+)]
 //! Known answers for EAP-MSCHAPv2: RFC 2759 §9.2 (the hashes), RFC 3079 §3.5.3 (the MPPE master
 //! and send start keys), OpenBSD libradius's MS-MPPE key attribute vector (RFC 2548), and the
 //! packet formats of draft-kamath-pppext-eap-mschapv2.
@@ -289,4 +295,15 @@ fn debug_redacts_the_nt_response() {
     };
     let text = format!("{r:?}");
     assert!(text.contains("<redacted>") && !text.contains("171"), "{text}");
+}
+
+/// The branch-free hex of `C=` and `S=` against `format!("{:02X}")`, for every byte value.
+#[test]
+fn hex_matches_format_for_every_byte() {
+    for block in 0..16u8 {
+        let challenge: [u8; 16] = core::array::from_fn(|i| block * 16 + i as u8);
+        let want: String = challenge.iter().map(|b| format!("{b:02X}")).collect();
+        let message = String::from_utf8(failure_message(&challenge, "")).unwrap();
+        assert_eq!(message, format!("E=691 R=0 C={want} V=3 M="));
+    }
 }
