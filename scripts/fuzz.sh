@@ -3,8 +3,8 @@
 # fuzz/ffi (the C entry points) and runs each for SECONDS (default 300; CI passes 10).
 #   scripts/fuzz.sh [SECONDS]
 # A crash leaves its input in fuzz/artifacts/TARGET/ and fails the script: turn it into a
-# regression test (core/tests/ or ffi/tests/) before fixing it. Uses the nightly toolchain if
-# rustup has one; otherwise stable with RUSTC_BOOTSTRAP=1 (cargo-fuzz needs -Z flags).
+# regression test (core/tests/, radius/tests/ or ffi/tests/) before fixing it. Uses the nightly
+# toolchain if rustup has one; otherwise stable with RUSTC_BOOTSTRAP=1 (cargo-fuzz needs -Z flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-300}

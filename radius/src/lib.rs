@@ -14,7 +14,11 @@
 //!   in constant time and placed **first** in every response, as the
 //!   BlastRADIUS (CVE-2024-3596) mitigations require;
 //! - `State`, `Reply-Message`, `Session-Timeout`, `Proxy-State` and
-//!   Status-Server (RFC 5997).
+//!   Status-Server (RFC 5997);
+//! - the codec pieces of EAP over RADIUS ([`eap`]: RFC 3748 packets, RFC 3579
+//!   EAP-Message fragmentation and reassembly, the Message-Authenticator rule)
+//!   and of EAP-MSCHAPv2 ([`mschapv2`]: packets, RFC 2759 hashes, RFC 3079
+//!   MPPE keys, RFC 2548 key attributes). The server does not speak EAP yet.
 //!
 //! ```
 //! use matrixauth_radius::{Attribute, Code, Packet, attr};
@@ -44,6 +48,9 @@
 #![deny(unused_must_use)]
 
 use core::fmt;
+
+pub mod eap;
+pub mod mschapv2;
 
 use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
@@ -87,6 +94,8 @@ pub mod attr {
     pub const MESSAGE_AUTHENTICATOR: u8 = 80;
     /// EAP-Message (RFC 3579 §3.1): an EAP packet, possibly split over several attributes.
     pub const EAP_MESSAGE: u8 = 79;
+    /// Vendor-Specific (RFC 2865 §5.26): carries MS-MPPE-Send-Key and MS-MPPE-Recv-Key.
+    pub const VENDOR_SPECIFIC: u8 = 26;
 }
 
 /// What went wrong decoding or encoding a packet. Carries no packet
@@ -108,6 +117,17 @@ pub enum Error {
     BadPassword,
     /// More than one attribute of a type that may appear once.
     Duplicate,
+    /// An EAP packet whose Length field disagrees with its bytes, whose code
+    /// needs a type it lacks, or EAP-Message attributes that are not
+    /// consecutive (RFC 3748 §4, RFC 3579 §3.1).
+    BadEap,
+    /// EAP-Message attributes that add up to more than the bound.
+    EapTooLong,
+    /// An EAP-MSCHAPv2 packet that is malformed (draft-kamath-pppext-eap-mschapv2).
+    BadMsChapV2,
+    /// An MS-MPPE key attribute that does not decrypt to a well-formed key,
+    /// or a key that cannot be encrypted (RFC 2548 §2.4.2).
+    BadMppeKey,
 }
 
 impl fmt::Display for Error {
@@ -120,6 +140,10 @@ impl fmt::Display for Error {
             Error::ValueTooLong => "attribute value longer than 253 bytes",
             Error::BadPassword => "User-Password is not 16 to 128 bytes in blocks of 16",
             Error::Duplicate => "attribute repeated where it may appear once",
+            Error::BadEap => "EAP packet or EAP-Message attributes malformed",
+            Error::EapTooLong => "EAP packet longer than the bound",
+            Error::BadMsChapV2 => "EAP-MSCHAPv2 packet malformed",
+            Error::BadMppeKey => "MS-MPPE key attribute malformed",
         })
     }
 }
@@ -185,7 +209,8 @@ impl Code {
 }
 
 /// One attribute: a type and up to 253 bytes of value. `Debug` never
-/// prints the value of a User-Password or CHAP-Password.
+/// prints the value of a User-Password, CHAP-Password or EAP-Message (which
+/// can carry an EAP-GTC answer in the clear or an MSCHAPv2 NT-Response).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Attribute {
     /// The type byte.
@@ -197,7 +222,7 @@ impl fmt::Debug for Attribute {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Attribute");
         d.field("kind", &self.kind);
-        if matches!(self.kind, attr::USER_PASSWORD | attr::CHAP_PASSWORD) {
+        if matches!(self.kind, attr::USER_PASSWORD | attr::CHAP_PASSWORD | attr::EAP_MESSAGE) {
             d.field("value", &"<redacted>");
         } else {
             d.field("value", &self.value);

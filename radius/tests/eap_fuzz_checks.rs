@@ -1,0 +1,115 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+//! The checks of `fuzz/fuzz_targets/eap_decode.rs`, run by `cargo test` over valid packets, all
+//! their truncations and one-byte changes, and pseudo-random bytes: the fuzz target's body is
+//! compiled and exercised on every test run, not only when fuzzing.
+
+use matrixauth_radius::eap::{self, EapCode, EapPacket, EapType};
+use matrixauth_radius::mschapv2::{self, MsChapV2};
+use matrixauth_radius::{Attribute, Code, Packet, attr};
+
+/// The fuzz target's body, unchanged.
+fn fuzz_one(data: &[u8]) {
+    let secret = b"fuzzing secret 16+";
+
+    // EAP: whatever decodes re-encodes to the same bytes.
+    if let Ok(p) = EapPacket::decode(data) {
+        assert_eq!(p.encode().unwrap(), data, "EAP decode/encode is not the identity");
+        let _ = (p.identity(), p.nak_types());
+    }
+    // MSCHAPv2 type data: the same.
+    if let Ok(m) = MsChapV2::decode(data) {
+        assert_eq!(m.encode().unwrap(), data, "MSCHAPv2 decode/encode is not the identity");
+    }
+
+    // Fragmentation: any bytes split into EAP-Message attributes come back unchanged.
+    let fragments = eap::to_attributes(data).unwrap();
+    assert!(fragments.iter().all(|a| a.value().len() <= 253));
+    let carried =
+        Packet { code: Code::AccessRequest, identifier: 0, authenticator: [0; 16], attributes: fragments };
+    assert_eq!(eap::reassemble(&carried, data.len()).unwrap().unwrap(), data);
+
+    // Arbitrary attribute lists: (selector, length, value)*, EAP-Message or State, bound from byte 0.
+    let max = usize::from(data.first().copied().unwrap_or(0)) * 8;
+    let mut attributes = Vec::new();
+    let mut rest = data;
+    while let [selector, len, tail @ ..] = rest {
+        let n = usize::from(*len).min(tail.len()).min(253);
+        let kind = if selector & 1 == 0 { attr::EAP_MESSAGE } else { attr::STATE };
+        attributes.push(Attribute::new(kind, &tail[..n]).unwrap());
+        rest = &tail[n..];
+    }
+    let packet = Packet { code: Code::AccessRequest, identifier: 1, authenticator: [3; 16], attributes };
+    if let Ok(Some(bytes)) = eap::reassemble(&packet, max) {
+        assert!(bytes.len() <= max, "reassembly passed its bound");
+    }
+    if let Ok(Some(p)) = eap::decode_from(&packet, max)
+        && p.kind == Some(EapType::MsChapV2)
+    {
+        let _ = MsChapV2::decode(&p.data);
+    }
+    if let Ok(wire) = packet.encode() {
+        let _ = eap::check_eap_request(secret, &wire);
+    }
+    let _ = mschapv2::find_vendor_attribute(&packet.attributes, mschapv2::MS_MPPE_SEND_KEY);
+
+    // MS-MPPE key values: decrypting arbitrary bytes never panics, and a key is shorter than its value.
+    if let Ok(key) = mschapv2::decrypt_mppe_key(secret, &[3; 16], data) {
+        assert!(!key.is_empty() && key.len() < data.len());
+    }
+}
+
+fn seeds() -> Vec<Vec<u8>> {
+    let challenge = MsChapV2::Challenge { id: 1, challenge: [0x5b; 16], name: b"matrixauth".to_vec() };
+    let response = MsChapV2::Response {
+        id: 1,
+        peer_challenge: [0x21; 16],
+        nt_response: [0x82; 24],
+        flags: 0,
+        name: b"User".to_vec(),
+    };
+    let mut seeds = vec![
+        challenge.encode().unwrap(),
+        response.encode().unwrap(),
+        challenge.to_eap(EapCode::Request, 9).unwrap().encode().unwrap(),
+        response.to_eap(EapCode::Response, 9).unwrap().encode().unwrap(),
+        MsChapV2::FailureRequest { id: 2, message: mschapv2::failure_message(&[1; 16], "no") }
+            .encode()
+            .unwrap(),
+        EapPacket::response(3, EapType::Nak, &[6, 26]).encode().unwrap(),
+        EapPacket::success(4).encode().unwrap(),
+        mschapv2::encrypt_mppe_key(b"fuzzing secret 16+", &[3; 16], 0x8001, &[7; 16]).unwrap(),
+        vec![0, 5, 1, 0, 0, 5, 1, 0, 5, 1, 2, 3, 4, 5, 1, 0],
+    ];
+    // xorshift: reproducible pseudo-random inputs of every length up to 600.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    for len in (0..600).step_by(7) {
+        seeds.push(
+            (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect(),
+        );
+    }
+    seeds
+}
+
+#[test]
+fn fuzz_target_checks_hold_on_seeds_truncations_and_flips() {
+    for seed in seeds() {
+        fuzz_one(&seed);
+        for n in 0..seed.len() {
+            fuzz_one(&seed[..n]);
+        }
+        for i in 0..seed.len().min(64) {
+            for bit in [0x01u8, 0x80] {
+                let mut s = seed.clone();
+                s[i] ^= bit;
+                fuzz_one(&s);
+            }
+        }
+    }
+}
