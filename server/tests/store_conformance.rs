@@ -11,6 +11,7 @@ mod common;
 use std::sync::Arc;
 
 use common::audited_authenticator;
+use matrixauth_server::login::{Decision, Lock, Login, Via};
 use matrixauth_server::store::{Invitation, Migrate, Store, StoreError};
 
 const T0: u64 = 1_800_000_000;
@@ -28,6 +29,12 @@ impl Db {
             Db::Sqlite(dir, k) => Store::open(&dir.path().join("db"), k.clone(), Migrate::Yes).unwrap(),
             Db::Postgres { url, keyring, .. } => Store::connect(url, keyring.clone(), Migrate::Yes).unwrap(),
         }
+    }
+
+    /// The login service over a new handle, its clock fixed at `now`.
+    fn login(&self, policy: mx::Policy, now: u64) -> Arc<Login> {
+        let clock = Arc::new(move || now);
+        common::login_with(self.open(), self.keyring().clone(), clock, policy, 8 * 3600)
     }
 
     fn keyring(&self) -> &mx::Keyring {
@@ -115,6 +122,7 @@ conformance!(
     suspensions_are_rows_every_handle_sees_and_audited_with_their_change,
     access_ends_at_the_latest_open_window,
     a_suspension_that_commits_during_a_login_makes_it_run_again,
+    decoys_holding_a_lock_outlive_the_retention,
 );
 
 fn enrol(store: &Store, db: &Db, user: &str) {
@@ -265,8 +273,9 @@ fn decoys_are_stored_counted_exactly_and_pruned(db: &Db) {
     // An id the core refuses is not stored.
     store.update_decoy("bad\u{0}", T0, |_| ((), Vec::new(), false)).unwrap();
     assert_eq!(store.decoys().unwrap(), 1);
-    assert_eq!(store.prune_decoys(T0).unwrap(), 0, "touched at T0..T0+3");
-    assert_eq!(store.prune_decoys(T0 + 100).unwrap(), 1);
+    assert_eq!(store.prune_decoys(T0).unwrap(), 0, "written at T0..T0+3");
+    assert_eq!(store.prune_decoys(T0 + 100).unwrap(), 0, "locked for 15 minutes");
+    assert_eq!(store.prune_decoys(T0 + 910).unwrap(), 1, "the lock is over");
     assert_eq!(store.decoys().unwrap(), 0);
 }
 
@@ -454,4 +463,29 @@ fn a_suspension_that_commits_during_a_login_makes_it_run_again(db: &Db) {
     assert_eq!(seen, [false, true], "re-run on the suspended record");
     assert!(!out);
     assert_eq!(a.load("alice").unwrap().unwrap().state.pending_expires_at(), None, "nothing stored");
+}
+
+/// Pruning (issue 21, item 3): a decoy is forgotten `DECOY_KEEP_SECONDS`
+/// after its row was last written, never while it holds a lock, and a
+/// permanently locked one never, like a user's lock (forgetting it would
+/// unlock it). Before, a permanently locked decoy not asked for 30 days
+/// was pruned, and came back unlocked.
+fn decoys_holding_a_lock_outlive_the_retention(db: &Db) {
+    use matrixauth_server::login::DECOY_KEEP_SECONDS;
+    let policy = mx::Policy { max_total_failures: 2, ..mx::Policy::default() };
+    let login = db.login(policy, T0);
+    for _ in 0..2 {
+        let Decision::Prompt(p) = login.challenge("mallory", Via::Http) else { panic!() };
+        let d = login.answer("mallory", Some(p.token()), "00pw0000", Via::Http, None);
+        assert!(matches!(d, Decision::Rejected { outcome: mx::Outcome::Rejected, .. }), "{d:?}");
+    }
+    assert!(matches!(login.challenge("mallory", Via::Http), Decision::Locked(Lock::Permanent)));
+    assert!(matches!(login.challenge("quiet", Via::Http), Decision::Prompt(_)));
+    assert_eq!(login.store().decoys().unwrap(), 2);
+    let later = T0 + DECOY_KEEP_SECONDS + 3600;
+    assert_eq!(login.store().prune_decoys(T0).unwrap(), 0, "both written at T0");
+    assert_eq!(login.store().prune_decoys(later).unwrap(), 1, "only the unlocked one");
+    let login = db.login(mx::Policy { max_total_failures: 2, ..mx::Policy::default() }, later);
+    let d = login.challenge("mallory", Via::Http);
+    assert!(matches!(d, Decision::Locked(Lock::Permanent)), "locked for good, as a user is: {d:?}");
 }

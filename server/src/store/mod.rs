@@ -135,6 +135,10 @@ pub struct LoadedUser {
     pub access_mac: Option<Vec<u8>>,
 }
 
+/// A decoy's row: the state bytes and the row version (bumped by every
+/// write, for compare-and-swap).
+pub type DecoyRow = (Vec<u8>, u64);
+
 /// A user's row as a backend lists it.
 pub struct UserRow {
     /// The user id.
@@ -294,8 +298,12 @@ pub trait Backend: Send + Sync {
         now: u64,
         audit: &[String],
     ) -> StoreResult<bool>;
-    /// Deletes decoys not written since `before`; how many.
-    fn prune_decoys(&self, before: u64) -> StoreResult<usize>;
+    /// Up to `limit` decoys whose state was last written before `before`,
+    /// with ids after `after`, by id.
+    fn stale_decoys(&self, before: u64, after: &str, limit: usize) -> StoreResult<Vec<(String, DecoyRow)>>;
+    /// Deletes each decoy `(id, row version)` whose row is still at that
+    /// version (not written since it was read), in one transaction; how many.
+    fn delete_decoys_at(&self, rows: &[(String, u64)]) -> StoreResult<usize>;
     /// How many decoys are stored.
     fn decoys(&self) -> StoreResult<usize>;
     /// Appends audit lines.
@@ -575,9 +583,33 @@ impl Store {
         Err(StoreError::Contended)
     }
 
-    /// Forgets decoy states not touched since `before`; returns how many.
+    /// Forgets the decoy states not written since `before` that hold no
+    /// lock at `before`; returns how many. A permanently locked decoy is
+    /// kept, as a user's permanent lock is (forgetting it would unlock it,
+    /// which no user's lock does); a temporary lock keeps it until `before`
+    /// passes the lock's end. A row whose state does not authenticate is
+    /// judged by its age alone. Rows written meanwhile are left.
     pub fn prune_decoys(&self, before: u64) -> StoreResult<usize> {
-        self.backend.prune_decoys(before)
+        const BATCH: usize = 1000;
+        let mut after = String::new();
+        let mut pruned = 0;
+        loop {
+            let rows = self.backend.stale_decoys(before, &after, BATCH)?;
+            let full = rows.len() == BATCH;
+            let expired: Vec<(String, u64)> = rows
+                .iter()
+                .filter(|(user, (bytes, _))| {
+                    mx::UserState::from_bytes(&self.keyring, user, bytes)
+                        .map_or(true, |state| !state.permanently_locked() && state.locked_until() < before)
+                })
+                .map(|(user, (_, version))| (user.clone(), *version))
+                .collect();
+            pruned += self.backend.delete_decoys_at(&expired)?;
+            match rows.into_iter().last() {
+                Some((user, _)) if full => after = user,
+                _ => return Ok(pruned),
+            }
+        }
     }
 
     /// Decoy states stored.

@@ -564,9 +564,39 @@ impl Backend for Postgres {
         })
     }
 
-    fn prune_decoys(&self, before: u64) -> StoreResult<usize> {
+    fn stale_decoys(
+        &self,
+        before: u64,
+        after: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, super::DecoyRow)>> {
         self.with(|c, q| {
-            Ok(count(execute_c(c, q, "DELETE FROM decoys WHERE updated_at < $1", &[&to_i64(before)])?))
+            let rows = query_c(
+                c,
+                q,
+                "SELECT user_id, state, version FROM decoys WHERE updated_at < $1 AND user_id > $2
+                 ORDER BY user_id LIMIT $3",
+                &[&to_i64(before), &after, &to_i64(limit as u64)],
+            )?;
+            rows.iter().map(|r| Ok((col(r, 0)?, (col(r, 1)?, from_i64(col(r, 2)?))))).collect()
+        })
+    }
+
+    fn delete_decoys_at(&self, rows: &[(String, u64)]) -> StoreResult<usize> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        self.write(|tx, q| {
+            let mut n = 0;
+            for (user, version) in rows {
+                n += execute_c(
+                    tx,
+                    q,
+                    "DELETE FROM decoys WHERE user_id = $1 AND version = $2",
+                    &[user, &to_i64(*version)],
+                )?;
+            }
+            Ok((true, count(n)))
         })
     }
 

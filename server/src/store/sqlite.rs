@@ -436,9 +436,34 @@ impl Backend for Sqlite {
         })
     }
 
-    fn prune_decoys(&self, before: u64) -> StoreResult<usize> {
+    fn stale_decoys(
+        &self,
+        before: u64,
+        after: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, super::DecoyRow)>> {
         self.with(|conn| {
-            Ok(conn.execute("DELETE FROM decoys WHERE updated_at < ?1", params![to_i64(before)])?)
+            let mut stmt = conn.prepare_cached(
+                "SELECT user, state, version FROM decoys WHERE updated_at < ?1 AND user > ?2 ORDER BY user LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![to_i64(before), after, to_i64(limit as u64)], |r| {
+                Ok((r.get::<_, String>(0)?, (r.get::<_, Vec<u8>>(1)?, from_i64(r.get(2)?))))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn delete_decoys_at(&self, rows: &[(String, u64)]) -> StoreResult<usize> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached("DELETE FROM decoys WHERE user = ?1 AND version = ?2")?;
+            let mut n = 0;
+            for (user, version) in rows {
+                n += stmt.execute(params![user, to_i64(*version)])?;
+            }
+            Ok((true, n))
         })
     }
 
