@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 
 pub use audit::{AdminAction, AuditEvent, RadiusReply, Via};
 
-use crate::store::{Access, Invitation, Store, StoreError};
+use crate::store::{Access, Invitation, LoginState, Store, StoreError};
 
 /// Unix seconds; injectable so tests can move time.
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -38,8 +38,9 @@ pub fn system_clock() -> Clock {
 /// 300 s, plus 30 s of clock skew).
 pub const TICKET_ROW_SECONDS: u64 = 2 * 3600;
 
-/// A decoy state untouched this long is forgotten (the hourly job of
-/// `serve`): the only trace an unknown name leaves, bounded in time.
+/// A decoy state unchanged this long is forgotten by the hourly job of
+/// `serve`, unless it holds a lock ([`Store::prune_decoys`]): with its
+/// audit lines, the only trace an unknown name leaves, bounded in time.
 pub const DECOY_KEEP_SECONDS: u64 = 30 * 86_400;
 
 /// Lengths a signed ticket is cut to on its way as a RADIUS password (radcli
@@ -548,8 +549,12 @@ impl Login {
 
     /// Runs `f` on the state `user`'s login runs on: an enrolled user's own
     /// (compare-and-swap), a suspended user's shadow, an unknown id's decoy
-    /// ([`Store::update_decoy`]); with the decision's audit lines in the
+    /// ([`Store::update_login`]); with the decision's audit lines in the
     /// same transaction.
+    ///
+    /// Every holder costs the store the same work, so that its time tells
+    /// nothing (SPEC §13, issue 21): one statement read, and the same kind
+    /// of transaction written.
     fn run(
         &self,
         user: &str,
@@ -560,76 +565,70 @@ impl Login {
     ) -> Decision {
         // Read before any store access, for every kind of holder alike (its cost is timing-neutral).
         let _ = self.share();
-        let mut suspended: Option<Vec<u8>> = None;
+        let (auth, events) = match self.authenticator() {
+            Ok(a) => a,
+            Err(e) => return Decision::core_error(e),
+        };
         // The version the run leaves: the winning run's is what the store now holds.
         let mut left: Option<(u64, u64)> = None;
-        let known = self.store.update(user, |record| {
-            let access = match self.access_of(user, record, now) {
-                Ok(a) => a,
-                Err(line) => return (Some(Decision::Internal), vec![line]),
-            };
-            if record.suspended {
-                suspended = Some(record.sealed_credential.clone());
-                return (None, Vec::new());
+        let out = self.store.update_login(user, now, |login| match login {
+            LoginState::User(record) => {
+                left = None;
+                let access = match self.access_of(user, record, now) {
+                    Ok(a) => a,
+                    Err(line) => return (Decision::Internal, vec![line]),
+                };
+                if let Err(line) = self.check_version(user, record.created_at, record.state.version(), now) {
+                    crate::warn!("matrixauth serve: the state of {user:?} is older than one this node has seen (restored from a backup, or rolled back?): refused");
+                    return (Decision::Internal, vec![line]);
+                }
+                let decision = match Secret::open(&self.keyring, user, &record.sealed_credential) {
+                    Ok(secret) => f(&auth, Holder::Enrolled, &secret, &mut record.state, access),
+                    Err(e) => Decision::internal(&e),
+                };
+                left = Some((record.created_at, record.state.version()));
+                let mut lines = events.take();
+                Self::decision_lines(user, via, Holder::Enrolled, call, &decision, now, &mut lines);
+                (decision, lines)
             }
-            if let Err(line) = self.check_version(user, record.created_at, record.state.version(), now) {
-                crate::warn!("matrixauth serve: the state of {user:?} is older than one this node has seen (restored from a backup, or rolled back?): refused");
-                return (Some(Decision::Internal), vec![line]);
+            // A suspended user's real credential is never examined: their attempts run on a
+            // shadow state with a decoy credential of their kind, so a right answer and a wrong
+            // one change the same things (the review found 4 wrong answers and a guess telling
+            // them apart).
+            LoginState::Decoy(state, shadow_of) => {
+                left = None;
+                let (holder, kind) = if let Some(record) = shadow_of {
+                    if let Err(line) = self.access_of(user, record, now) {
+                        return (Decision::Internal, vec![line]);
+                    }
+                    let card = mx::GridCard::is_sealed_card(&record.sealed_credential);
+                    (Holder::Suspended, if card { decoy::Kind::Card } else { decoy::Kind::Pattern })
+                } else {
+                    (Holder::Unknown, self.pinned_kind(user, state))
+                };
+                let decision = match self.decoy_secret(user, kind) {
+                    Ok(secret) => f(&auth, holder, &secret, state, Access::Always),
+                    Err(e) => Decision::core_error(e),
+                };
+                let mut lines = events.take();
+                if holder == Holder::Suspended {
+                    lines = lines.iter().map(|l| audit::shadow(l)).collect();
+                }
+                Self::decision_lines(user, via, holder, call, &decision, now, &mut lines);
+                (decision, lines)
             }
-            let (auth, events) = match self.authenticator() {
-                Ok(a) => a,
-                Err(e) => return (Some(Decision::core_error(e)), Vec::new()),
-            };
-            let decision = match Secret::open(&self.keyring, user, &record.sealed_credential) {
-                Ok(secret) => f(&auth, Holder::Enrolled, &secret, &mut record.state, access),
-                Err(e) => Decision::internal(&e),
-            };
-            left = Some((record.created_at, record.state.version()));
-            let mut lines = events.take();
-            Self::decision_lines(user, via, Holder::Enrolled, call, &decision, now, &mut lines);
-            (Some(decision), lines)
         });
-        match known {
-            Ok(Some(Some(decision))) => {
+        match out {
+            Ok(decision) => {
                 // Remember the version written, not only the one read: else putting back the
                 // state read before each guess would never look older (the review's finding).
                 if let Some((created_at, version)) = left {
                     let _ = self.check_version(user, created_at, version, now);
                 }
-                return decision;
+                decision
             }
-            Ok(_) => {}
-            Err(e) => return Decision::store_failure(&e),
+            Err(e) => Decision::store_failure(&e),
         }
-        // A suspended user's real credential is never examined: their attempts run on a shadow
-        // state with a decoy credential of their kind, so a right answer and a wrong one change
-        // the same things (the review found 4 wrong answers and a guess telling them apart).
-        let holder = if suspended.is_some() { Holder::Suspended } else { Holder::Unknown };
-        let card_holder = suspended.as_deref().is_some_and(mx::GridCard::is_sealed_card);
-        let (auth, events) = match self.authenticator() {
-            Ok(a) => a,
-            Err(e) => return Decision::core_error(e),
-        };
-        let out = self.store.update_decoy(user, now, |state| {
-            let kind = match holder {
-                Holder::Suspended if card_holder => decoy::Kind::Card,
-                Holder::Suspended => decoy::Kind::Pattern,
-                _ => self.pinned_kind(user, state),
-            };
-            let decision = match self.decoy_secret(user, kind) {
-                Ok(secret) => f(&auth, holder, &secret, state, Access::Always),
-                Err(e) => Decision::core_error(e),
-            };
-            let mut lines = events.take();
-            if holder == Holder::Suspended {
-                lines = lines.iter().map(|l| audit::shadow(l)).collect();
-            }
-            Self::decision_lines(user, via, holder, call, &decision, now, &mut lines);
-            // Only a well-formed user id earns a stored decoy state.
-            let keep = !matches!(decision, Decision::Refused(mx::Error::InvalidUserId));
-            (decision, lines, keep)
-        });
-        out.unwrap_or_else(|e| Decision::store_failure(&e))
     }
 
     /// When `user` may log in, from their record, if its access MAC checks;
