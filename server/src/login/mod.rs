@@ -23,7 +23,7 @@ use zeroize::Zeroizing;
 
 pub use audit::{AdminAction, AuditEvent, RadiusReply, Via};
 
-use crate::store::{Access, Invitation, LoginState, Store, StoreError};
+use crate::store::{Access, AccessFacts, Invitation, LoginState, Store, StoreError};
 
 /// Unix seconds; injectable so tests can move time.
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -42,6 +42,10 @@ pub const TICKET_ROW_SECONDS: u64 = 2 * 3600;
 /// `serve`, unless it holds a lock ([`Store::prune_decoys`]): with its
 /// audit lines, the only trace an unknown name leaves, bounded in time.
 pub const DECOY_KEEP_SECONDS: u64 = 30 * 86_400;
+
+/// The id the decoy pattern credential is sealed for (its associated data;
+/// no login ever runs on it).
+const DECOY_PATTERN_ID: &str = "matrixauth decoy";
 
 /// Lengths a signed ticket is cut to on its way as a RADIUS password (radcli
 /// keeps 112 characters, RFC 2865 allows 128 octets).
@@ -375,6 +379,10 @@ pub struct Login {
     verifier: mx::TicketVerifier,
     clock: Clock,
     decoys: decoy::DecoyKeys,
+    /// A random pattern credential sealed for [`DECOY_PATTERN_ID`] at start:
+    /// the decoy credential of unknown ids and suspended users of the
+    /// pattern kind. It is opened for each of their logins, as a user's is.
+    decoy_pattern: Vec<u8>,
     site: site::SiteKey,
     tickets: TicketForm,
     /// The rounded card-holder share and when it was read.
@@ -401,6 +409,9 @@ impl Login {
         if settings.session_max_seconds == 0 {
             return Err("session.max_seconds must be at least 1".to_owned());
         }
+        let decoy_pattern = mx::PatternCredential::decoy(&settings.policy)
+            .and_then(|c| c.seal(&settings.keyring, DECOY_PATTERN_ID))
+            .map_err(|e| format!("the decoy credential: {e}"))?;
         let seal_key = site::SiteKey::new(&settings.site_key);
         let sealer: crate::store::Sealer =
             Arc::new(move |facts: &crate::store::AccessFacts<'_>| access::mac(&seal_key, facts).to_vec());
@@ -423,6 +434,7 @@ impl Login {
             verifier,
             clock: settings.clock,
             decoys: decoy::DecoyKeys::new(&settings.site_key),
+            decoy_pattern,
             site: site::SiteKey::new(&settings.site_key),
             tickets: settings.tickets,
             share: Mutex::new(None),
@@ -493,11 +505,12 @@ impl Login {
         self.decoys.kind(user, self.share())
     }
 
-    /// The decoy credential of `kind` for `user`: a random pattern, or the
-    /// id's own decoy card.
+    /// The decoy credential of `kind` for `user`: the process's sealed
+    /// decoy pattern, opened as a user's credential is (the same work as a
+    /// user's login), or the id's own decoy card.
     fn decoy_secret(&self, user: &str, kind: decoy::Kind) -> Result<Secret, mx::Error> {
         match kind {
-            decoy::Kind::Pattern => Ok(Secret::Pattern(mx::PatternCredential::decoy(&self.policy)?)),
+            decoy::Kind::Pattern => Secret::open(&self.keyring, DECOY_PATTERN_ID, &self.decoy_pattern),
             decoy::Kind::Card => Ok(Secret::Card(self.decoys.card(user)?)),
         }
     }
@@ -552,9 +565,12 @@ impl Login {
     /// ([`Store::update_login`]); with the decision's audit lines in the
     /// same transaction.
     ///
-    /// Every holder costs the store the same work, so that its time tells
-    /// nothing (SPEC §13, issue 21): one statement read, and the same kind
-    /// of transaction written.
+    /// Every holder costs the same work, so that its time tells nothing
+    /// (SPEC §13, issue 21): the store reads one statement and writes the
+    /// same kind of transaction, and the CPU work matches too: an access MAC
+    /// computed, and a sealed credential opened (a suspended user's or an
+    /// unknown id's pattern is the process's sealed decoy credential,
+    /// opened like a user's).
     fn run(
         &self,
         user: &str,
@@ -604,6 +620,9 @@ impl Login {
                     let card = mx::GridCard::is_sealed_card(&record.sealed_credential);
                     (Holder::Suspended, if card { decoy::Kind::Card } else { decoy::Kind::Pattern })
                 } else {
+                    // The work of a user's access check, on facts no user has.
+                    let facts = AccessFacts { user, created_at: 0, suspended_at: None, windows: &[] };
+                    std::hint::black_box(access::mac(&self.site, &facts));
                     (Holder::Unknown, self.pinned_kind(user, state))
                 };
                 let decision = match self.decoy_secret(user, kind) {
