@@ -718,7 +718,7 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
             }
         }
         // At start and then hourly: audit lines past the retention (the pruning is audited) and
-        // decoy states nobody touched for 30 days.
+        // decoy states unchanged for 30 days that hold no lock (`Store::prune_decoys`).
         let job = Arc::clone(&login);
         tokio::spawn(async move {
             let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));

@@ -24,7 +24,7 @@ use zeroize::Zeroizing;
 
 pub use audit::{AdminAction, AuditEvent, RadiusReply, Via};
 
-use crate::store::{Access, Invitation, Store, StoreError};
+use crate::store::{Access, AccessFacts, Invitation, LoginState, Store, StoreError};
 
 /// Unix seconds; injectable so tests can move time.
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -39,9 +39,14 @@ pub fn system_clock() -> Clock {
 /// 300 s, plus 30 s of clock skew).
 pub const TICKET_ROW_SECONDS: u64 = 2 * 3600;
 
-/// A decoy state untouched this long is forgotten (the hourly job of
-/// `serve`): the only trace an unknown name leaves, bounded in time.
+/// A decoy state unchanged this long is forgotten by the hourly job of
+/// `serve`, unless it holds a lock ([`Store::prune_decoys`]): with its
+/// audit lines, the only trace an unknown name leaves, bounded in time.
 pub const DECOY_KEEP_SECONDS: u64 = 30 * 86_400;
+
+/// The id the decoy pattern credential is sealed for (its associated data;
+/// no login ever runs on it).
+const DECOY_PATTERN_ID: &str = "matrixauth decoy";
 
 /// Lengths a signed ticket is cut to on its way as a RADIUS password (radcli
 /// keeps 112 characters, RFC 2865 allows 128 octets).
@@ -419,6 +424,10 @@ pub struct Login {
     verifier: mx::TicketVerifier,
     clock: Clock,
     decoys: decoy::DecoyKeys,
+    /// A random pattern credential sealed for [`DECOY_PATTERN_ID`] at start:
+    /// the decoy credential of unknown ids and suspended users of the
+    /// pattern kind. It is opened for each of their logins, as a user's is.
+    decoy_pattern: Vec<u8>,
     site: site::SiteKey,
     tickets: TicketForm,
     /// The rounded card-holder share and when it was read.
@@ -449,6 +458,9 @@ impl Login {
         if settings.session_max_seconds == 0 {
             return Err("session.max_seconds must be at least 1".to_owned());
         }
+        let decoy_pattern = mx::PatternCredential::decoy(&settings.policy)
+            .and_then(|c| c.seal(&settings.keyring, DECOY_PATTERN_ID))
+            .map_err(|e| format!("the decoy credential: {e}"))?;
         let seal_key = site::SiteKey::new(&settings.site_key);
         let sealer: crate::store::Sealer =
             Arc::new(move |facts: &crate::store::AccessFacts<'_>| access::mac(&seal_key, facts).to_vec());
@@ -489,6 +501,7 @@ impl Login {
             verifier,
             clock: settings.clock,
             decoys: decoy::DecoyKeys::new(&settings.site_key),
+            decoy_pattern,
             site: site::SiteKey::new(&settings.site_key),
             tickets: settings.tickets,
             share: Mutex::new(None),
@@ -572,11 +585,12 @@ impl Login {
         self.decoys.kind(user, self.share())
     }
 
-    /// The decoy credential of `kind` for `user`: a random pattern, or the
-    /// id's own decoy card.
+    /// The decoy credential of `kind` for `user`: the process's sealed
+    /// decoy pattern, opened as a user's credential is (the same work as a
+    /// user's login), or the id's own decoy card.
     fn decoy_secret(&self, user: &str, kind: decoy::Kind) -> Result<Secret, mx::Error> {
         match kind {
-            decoy::Kind::Pattern => Ok(Secret::Pattern(mx::PatternCredential::decoy(&self.policy)?)),
+            decoy::Kind::Pattern => Secret::open(&self.keyring, DECOY_PATTERN_ID, &self.decoy_pattern),
             decoy::Kind::Card => Ok(Secret::Card(self.decoys.card(user)?)),
         }
     }
@@ -642,8 +656,15 @@ impl Login {
 
     /// Runs `f` on the state `user`'s login runs on: an enrolled user's own
     /// (compare-and-swap), a suspended user's shadow, an unknown id's decoy
-    /// ([`Store::update_decoy`]); with the decision's audit lines in the
+    /// ([`Store::update_login`]); with the decision's audit lines in the
     /// same transaction.
+    ///
+    /// Every holder costs the same work, so that its time tells nothing
+    /// (SPEC §13, issue 21): the store reads one statement and writes the
+    /// same kind of transaction, and the CPU work matches too: an access MAC
+    /// computed, and a sealed credential opened (a suspended user's or an
+    /// unknown id's pattern is the process's sealed decoy credential,
+    /// opened like a user's).
     fn run(
         &self,
         user: &str,
@@ -654,79 +675,82 @@ impl Login {
     ) -> Decision {
         // Read before any store access, for every kind of holder alike (its cost is timing-neutral).
         let _ = self.share();
-        let mut suspended: Option<Vec<u8>> = None;
+        let (auth, events) = match self.authenticator() {
+            Ok(a) => a,
+            Err(e) => return Decision::core_error(e),
+        };
         // The version the run leaves: the winning run's is what the store now holds.
         let mut left: Option<(u64, u64)> = None;
-        let known = self.store.update(user, |record| {
-            let access = match self.access_of(user, record, now) {
-                Ok(a) => a,
-                Err(line) => return (Some(Decision::Internal), vec![line]),
-            };
-            if record.suspended {
-                suspended = Some(record.sealed_credential.clone());
-                return (None, Vec::new());
+        // Whether the winning run was an unknown id's (counted for /metrics after the store).
+        let mut unknown = false;
+        let out = self.store.update_login(user, now, |login| match login {
+            LoginState::User(record) => {
+                left = None;
+                unknown = false;
+                let access = match self.access_of(user, record, now) {
+                    Ok(a) => a,
+                    Err(line) => return (Decision::Internal, vec![line]),
+                };
+                if let Err(line) = self.check_version(user, record.created_at, record.state.version(), now) {
+                    crate::warn!("matrixauth serve: the state of {user:?} is older than one this node has seen (restored from a backup, or rolled back?): refused");
+                    return (Decision::Internal, vec![line]);
+                }
+                let decision = match Secret::open(&self.keyring, user, &record.sealed_credential) {
+                    Ok(secret) => f(&auth, Holder::Enrolled, &secret, &mut record.state, access),
+                    Err(e) => Decision::internal(&e),
+                };
+                left = Some((record.created_at, record.state.version()));
+                let mut lines = events.take();
+                Self::decision_lines(user, via, Holder::Enrolled, call, &decision, now, &mut lines);
+                (decision, lines)
             }
-            if let Err(line) = self.check_version(user, record.created_at, record.state.version(), now) {
-                crate::warn!("matrixauth serve: the state of {user:?} is older than one this node has seen (restored from a backup, or rolled back?): refused");
-                return (Some(Decision::Internal), vec![line]);
+            // A suspended user's real credential is never examined: their attempts run on a
+            // shadow state with a decoy credential of their kind, so a right answer and a wrong
+            // one change the same things (the review found 4 wrong answers and a guess telling
+            // them apart).
+            LoginState::Decoy(state, shadow_of) => {
+                left = None;
+                unknown = false;
+                let (holder, kind) = if let Some(record) = shadow_of {
+                    if let Err(line) = self.access_of(user, record, now) {
+                        return (Decision::Internal, vec![line]);
+                    }
+                    let card = mx::GridCard::is_sealed_card(&record.sealed_credential);
+                    (Holder::Suspended, if card { decoy::Kind::Card } else { decoy::Kind::Pattern })
+                } else {
+                    // The work of a user's access check, on facts no user has.
+                    let facts =
+                        AccessFacts { user, created_at: 0, suspended_at: None, windows: &[], roles: &[] };
+                    std::hint::black_box(access::mac(&self.site, &facts));
+                    unknown = true;
+                    (Holder::Unknown, self.pinned_kind(user, state))
+                };
+                let decision = match self.decoy_secret(user, kind) {
+                    Ok(secret) => f(&auth, holder, &secret, state, Access::Always),
+                    Err(e) => Decision::core_error(e),
+                };
+                let mut lines = events.take();
+                if holder == Holder::Suspended {
+                    lines = lines.iter().map(|l| audit::shadow(l)).collect();
+                }
+                Self::decision_lines(user, via, holder, call, &decision, now, &mut lines);
+                (decision, lines)
             }
-            let (auth, events) = match self.authenticator() {
-                Ok(a) => a,
-                Err(e) => return (Some(Decision::core_error(e)), Vec::new()),
-            };
-            let decision = match Secret::open(&self.keyring, user, &record.sealed_credential) {
-                Ok(secret) => f(&auth, Holder::Enrolled, &secret, &mut record.state, access),
-                Err(e) => Decision::internal(&e),
-            };
-            left = Some((record.created_at, record.state.version()));
-            let mut lines = events.take();
-            Self::decision_lines(user, via, Holder::Enrolled, call, &decision, now, &mut lines);
-            (Some(decision), lines)
         });
-        match known {
-            Ok(Some(Some(decision))) => {
+        if unknown {
+            crate::metrics::global().decoy(door_index(via));
+        }
+        match out {
+            Ok(decision) => {
                 // Remember the version written, not only the one read: else putting back the
                 // state read before each guess would never look older (the review's finding).
                 if let Some((created_at, version)) = left {
                     let _ = self.check_version(user, created_at, version, now);
                 }
-                return decision;
+                decision
             }
-            Ok(_) => {}
-            Err(e) => return Decision::store_failure(&e),
+            Err(e) => Decision::store_failure(&e),
         }
-        // A suspended user's real credential is never examined: their attempts run on a shadow
-        // state with a decoy credential of their kind, so a right answer and a wrong one change
-        // the same things (the review found 4 wrong answers and a guess telling them apart).
-        let holder = if suspended.is_some() { Holder::Suspended } else { Holder::Unknown };
-        if holder == Holder::Unknown {
-            crate::metrics::global().decoy(door_index(via));
-        }
-        let card_holder = suspended.as_deref().is_some_and(mx::GridCard::is_sealed_card);
-        let (auth, events) = match self.authenticator() {
-            Ok(a) => a,
-            Err(e) => return Decision::core_error(e),
-        };
-        let out = self.store.update_decoy(user, now, |state| {
-            let kind = match holder {
-                Holder::Suspended if card_holder => decoy::Kind::Card,
-                Holder::Suspended => decoy::Kind::Pattern,
-                _ => self.pinned_kind(user, state),
-            };
-            let decision = match self.decoy_secret(user, kind) {
-                Ok(secret) => f(&auth, holder, &secret, state, Access::Always),
-                Err(e) => Decision::core_error(e),
-            };
-            let mut lines = events.take();
-            if holder == Holder::Suspended {
-                lines = lines.iter().map(|l| audit::shadow(l)).collect();
-            }
-            Self::decision_lines(user, via, holder, call, &decision, now, &mut lines);
-            // Only a well-formed user id earns a stored decoy state.
-            let keep = !matches!(decision, Decision::Refused(mx::Error::InvalidUserId));
-            (decision, lines, keep)
-        });
-        out.unwrap_or_else(|e| Decision::store_failure(&e))
     }
 
     /// When `user` may log in, from their record, if its access MAC checks;

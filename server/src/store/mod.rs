@@ -106,6 +106,15 @@ impl UserRecord {
     }
 }
 
+/// The state a login runs on ([`Store::update_login`]).
+pub enum LoginState<'a> {
+    /// An enrolled user who is not suspended: their record.
+    User(&'a mut UserRecord),
+    /// An unknown id: its decoy state (`None`); a suspended user: the
+    /// shadow state of their id, and their record.
+    Decoy(&'a mut mx::UserState, Option<&'a UserRecord>),
+}
+
 /// What a user's access MAC covers (issue 21): a database writer without
 /// the keyring cannot delete, add or widen a window, or lift a suspension,
 /// without the MAC failing.
@@ -148,6 +157,10 @@ pub struct LoadedUser {
     /// The user's roles, read with the row.
     pub roles: Vec<String>,
 }
+
+/// A decoy's row: the state bytes and the row version (bumped by every
+/// write, for compare-and-swap).
+pub type DecoyRow = (Vec<u8>, u64);
 
 /// A user's row as a backend lists it.
 pub struct UserRow {
@@ -323,20 +336,30 @@ pub trait Backend: Send + Sync {
     /// Deletes the decoy row of `user`, or with `None` those of every
     /// enrolled user; how many.
     fn delete_decoys(&self, user: Option<&str>) -> StoreResult<usize>;
-    /// A decoy's state bytes and row version.
-    fn load_decoy(&self, user: &str) -> StoreResult<Option<(Vec<u8>, u64)>>;
+    /// What a login reads, in one statement (one snapshot, and the same
+    /// work whoever `user` is): the user's row with their windows, if they
+    /// are enrolled, and the decoy (or shadow) row of the id, if there is
+    /// one: its state bytes and row version.
+    fn load_login(&self, user: &str) -> StoreResult<(Option<LoadedUser>, Option<DecoyRow>)>;
     /// Writes a decoy state if its row version is still `before` (`None`:
-    /// there is no row yet), with `audit`. `false`: another writer won.
+    /// there is no row yet), with `audit`. With `state == None` nothing is
+    /// written but `audit`, once the row version is checked (as
+    /// [`Backend::cas_user`] does with nothing to write). `false`: another
+    /// writer won, and nothing was written.
     fn cas_decoy(
         &self,
         user: &str,
         before: Option<u64>,
-        state: &[u8],
+        state: Option<&[u8]>,
         now: u64,
         audit: &[String],
     ) -> StoreResult<bool>;
-    /// Deletes decoys not written since `before`; how many.
-    fn prune_decoys(&self, before: u64) -> StoreResult<usize>;
+    /// Up to `limit` decoys whose state was last written before `before`,
+    /// with ids after `after`, by id.
+    fn stale_decoys(&self, before: u64, after: &str, limit: usize) -> StoreResult<Vec<(String, DecoyRow)>>;
+    /// Deletes each decoy `(id, row version)` whose row is still at that
+    /// version (not written since it was read), in one transaction; how many.
+    fn delete_decoys_at(&self, rows: &[(String, u64)]) -> StoreResult<usize>;
     /// How many decoys are stored.
     fn decoys(&self) -> StoreResult<usize>;
     /// Appends audit lines.
@@ -614,14 +637,18 @@ impl Store {
         if !plausible(user) {
             return Ok(None);
         }
-        let Some(row) = self.backend.load_user(user)? else { return Ok(None) };
+        self.backend.load_user(user)?.map(|row| self.record(user, row)).transpose()
+    }
+
+    /// A user's record from their row: the state authenticated, the windows sorted.
+    fn record(&self, user: &str, row: LoadedUser) -> StoreResult<UserRecord> {
         let state =
             mx::UserState::from_bytes(&self.keyring, user, &row.state).map_err(StoreError::Corrupt)?;
         let mut windows = row.windows;
         windows.sort_unstable();
         let mut roles = row.roles;
         roles.sort_unstable();
-        Ok(Some(UserRecord {
+        Ok(UserRecord {
             sealed_credential: row.credential,
             state,
             suspended: row.suspended_at.is_some(),
@@ -630,7 +657,7 @@ impl Store {
             windows,
             access_mac: row.access_mac,
             roles,
-        }))
+        })
     }
 
     /// Runs `f` on the user's current record and stores the state it leaves
@@ -650,17 +677,94 @@ impl Store {
             let before = record.state.version();
             let active = !record.suspended;
             let (out, audit) = f(&mut record);
-            let after = record.state.version();
-            if after == before && audit.is_empty() {
+            if self.write_user(user, before, &record.state, active, &audit)? {
                 return Ok(Some(out));
             }
-            let bytes = if after == before {
-                None
-            } else {
-                Some(record.state.to_bytes(&self.keyring, user).map_err(StoreError::Encode)?)
+        }
+        Err(StoreError::Contended)
+    }
+
+    /// Stores a user's state as [`Store::update`] says: nothing if it did
+    /// not change and there is no line; a version check and the lines if it
+    /// did not change; else the state and the lines, by compare-and-swap.
+    fn write_user(
+        &self,
+        user: &str,
+        before: u64,
+        state: &mx::UserState,
+        active: bool,
+        audit: &[String],
+    ) -> StoreResult<bool> {
+        let after = state.version();
+        if after == before && audit.is_empty() {
+            return Ok(true);
+        }
+        let bytes = if after == before {
+            None
+        } else {
+            Some(state.to_bytes(&self.keyring, user).map_err(StoreError::Encode)?)
+        };
+        self.backend.cas_user(user, before, bytes.as_deref().map(|b| (b, after)), active, audit)
+    }
+
+    /// Runs a login's `f` on the state it runs on (SPEC §13): an enrolled
+    /// user's record ([`LoginState::User`]); for an unknown id, its decoy
+    /// state, and for a suspended user, the shadow state of their id
+    /// ([`LoginState::Decoy`]), a default state if there is none (or if the
+    /// stored one does not authenticate). Then stores what `f` leaves with
+    /// its audit lines by compare-and-swap, re-running `f` on a lost race.
+    ///
+    /// Whoever `user` is, the store does the same work (issue 21): one
+    /// statement reads the user's row, their windows and the decoy row
+    /// together; a run that changes the state writes it with its lines; one
+    /// that changes nothing checks the version and writes only its lines (a
+    /// decoy's row is not rewritten, so its `updated_at` is when its state
+    /// last changed; [`Store::prune_decoys`] keeps locked ones). Decoys live
+    /// in the store like users, so a flood of other names cannot evict one
+    /// (which would tell unknown ids from real ones), a restart keeps them,
+    /// and every node sharing the store sees the same. A decoy state that
+    /// never changed is not stored: it holds nothing anyone could see.
+    pub fn update_login<T>(
+        &self,
+        user: &str,
+        now: u64,
+        mut f: impl FnMut(LoginState<'_>) -> (T, Vec<String>),
+    ) -> StoreResult<T> {
+        if !plausible(user) {
+            // Never stored: the core refuses the id.
+            let (out, audit) = f(LoginState::Decoy(&mut mx::UserState::default(), None));
+            self.append_audit(&audit)?;
+            return Ok(out);
+        }
+        for _ in 0..CAS_TRIES {
+            let (row, decoy) = self.backend.load_login(user)?;
+            let record = row.map(|row| self.record(user, row)).transpose()?;
+            let won = match record {
+                Some(mut record) if !record.suspended => {
+                    let before = record.state.version();
+                    let (out, audit) = f(LoginState::User(&mut record));
+                    self.write_user(user, before, &record.state, true, &audit)?.then_some(out)
+                }
+                shadow_of => {
+                    let row_version = decoy.as_ref().map(|(_, v)| *v);
+                    let mut state = decoy
+                        .and_then(|(b, _)| mx::UserState::from_bytes(&self.keyring, user, &b).ok())
+                        .unwrap_or_default();
+                    let before = state.version();
+                    let (out, audit) = f(LoginState::Decoy(&mut state, shadow_of.as_ref()));
+                    let bytes = if state.version() == before {
+                        if audit.is_empty() {
+                            return Ok(out);
+                        }
+                        None
+                    } else {
+                        Some(state.to_bytes(&self.keyring, user).map_err(StoreError::Encode)?)
+                    };
+                    self.backend.cas_decoy(user, row_version, bytes.as_deref(), now, &audit)?.then_some(out)
+                }
             };
-            if self.backend.cas_user(user, before, bytes.as_deref().map(|b| (b, after)), active, &audit)? {
-                return Ok(Some(out));
+            if let Some(out) = won {
+                return Ok(out);
             }
         }
         Err(StoreError::Contended)
@@ -676,48 +780,35 @@ impl Store {
         self.backend.delete_decoys(user)
     }
 
-    /// Runs `f` on the decoy state of the unknown user `user` (a default
-    /// state if there is none, or if the stored one does not authenticate)
-    /// and stores what it leaves with `now`, with the audit lines `f`
-    /// returns, by compare-and-swap (re-running `f` on a lost race); nothing
-    /// is stored when `f` says not to keep it. Decoys live in the store like
-    /// users, so a flood of other names cannot evict one (which would tell
-    /// unknown users from real ones), a restart keeps them, and every node
-    /// sharing the store sees the same.
-    pub fn update_decoy<T>(
-        &self,
-        user: &str,
-        now: u64,
-        mut f: impl FnMut(&mut mx::UserState) -> (T, Vec<String>, bool),
-    ) -> StoreResult<T> {
-        if !plausible(user) {
-            // Never stored: the core refuses the id, and the caller says not to keep it.
-            let (out, audit, _) = f(&mut mx::UserState::default());
-            self.append_audit(&audit)?;
-            return Ok(out);
-        }
-        for _ in 0..CAS_TRIES {
-            let stored = self.backend.load_decoy(user)?;
-            let before = stored.as_ref().map(|(_, v)| *v);
-            let mut state = stored
-                .and_then(|(b, _)| mx::UserState::from_bytes(&self.keyring, user, &b).ok())
-                .unwrap_or_default();
-            let (out, audit, keep) = f(&mut state);
-            if !keep {
-                self.backend.append_audit(&audit)?;
-                return Ok(out);
-            }
-            let bytes = state.to_bytes(&self.keyring, user).map_err(StoreError::Encode)?;
-            if self.backend.cas_decoy(user, before, &bytes, now, &audit)? {
-                return Ok(out);
-            }
-        }
-        Err(StoreError::Contended)
-    }
-
-    /// Forgets decoy states not touched since `before`; returns how many.
+    /// Forgets the decoy states whose state last changed before `before`
+    /// and that hold no lock at `before`; returns how many. A permanently
+    /// locked decoy is kept, as a user's permanent lock is; a temporary
+    /// lock keeps it until `before` passes the lock's end. (Requests that
+    /// change nothing do not rewrite a decoy's row, so a decoy asked while
+    /// locked would otherwise be forgotten, and unlocked, sooner than a user
+    /// is.) A row whose state does not authenticate is judged by its age
+    /// alone. Rows written meanwhile are left.
     pub fn prune_decoys(&self, before: u64) -> StoreResult<usize> {
-        self.backend.prune_decoys(before)
+        const BATCH: usize = 1000;
+        let mut after = String::new();
+        let mut pruned = 0;
+        loop {
+            let rows = self.backend.stale_decoys(before, &after, BATCH)?;
+            let full = rows.len() == BATCH;
+            let expired: Vec<(String, u64)> = rows
+                .iter()
+                .filter(|(user, (bytes, _))| {
+                    mx::UserState::from_bytes(&self.keyring, user, bytes)
+                        .map_or(true, |state| !state.permanently_locked() && state.locked_until() < before)
+                })
+                .map(|(user, (_, version))| (user.clone(), *version))
+                .collect();
+            pruned += self.backend.delete_decoys_at(&expired)?;
+            match rows.into_iter().last() {
+                Some((user, _)) if full => after = user,
+                _ => return Ok(pruned),
+            }
+        }
     }
 
     /// Decoy states stored.

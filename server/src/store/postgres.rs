@@ -646,10 +646,40 @@ impl Backend for Postgres {
         })
     }
 
-    fn load_decoy(&self, user: &str) -> StoreResult<Option<(Vec<u8>, u64)>> {
+    fn load_login(&self, user: &str) -> StoreResult<(Option<LoadedUser>, Option<super::DecoyRow>)> {
         self.with(|c, q| {
-            let row = query_opt_c(c, q, "SELECT state, version FROM decoys WHERE user_id = $1", &[&user])?;
-            row.map(|r| Ok((col(&r, 0)?, from_i64(col(&r, 1)?)))).transpose()
+            // One statement, one snapshot, one round trip: the user's row, their windows and the
+            // decoy row. A user and an unknown id cost the same lookups.
+            let r = query_one_c(
+                c,
+                q,
+                "SELECT u.credential, u.state, u.suspended_at, u.created_at, u.access_mac,
+                        (SELECT string_agg(starts_at::text || ':' || ends_at::text, ',')
+                         FROM windows WHERE user_id = $1),
+                        d.state, d.version,
+                        (SELECT string_agg(role, ',') FROM roles WHERE user_id = $1)
+                 FROM (SELECT $1::text AS user_id) AS k
+                 LEFT JOIN users AS u ON u.user_id = k.user_id
+                 LEFT JOIN decoys AS d ON d.user_id = k.user_id",
+                &[&user],
+            )?;
+            let user = match col::<Option<Vec<u8>>>(&r, 0)? {
+                Some(credential) => Some(LoadedUser {
+                    credential,
+                    state: col(&r, 1)?,
+                    suspended_at: col::<Option<i64>>(&r, 2)?.map(from_i64),
+                    created_at: from_i64(col(&r, 3)?),
+                    access_mac: col(&r, 4)?,
+                    windows: super::parse_windows(col::<Option<String>>(&r, 5)?.as_deref()),
+                    roles: super::parse_roles(col::<Option<String>>(&r, 8)?.as_deref()),
+                }),
+                None => None,
+            };
+            let decoy = match col::<Option<Vec<u8>>>(&r, 6)? {
+                Some(state) => Some((state, from_i64(col(&r, 7)?))),
+                None => None,
+            };
+            Ok((user, decoy))
         })
     }
 
@@ -657,31 +687,48 @@ impl Backend for Postgres {
         &self,
         user: &str,
         before: Option<u64>,
-        state: &[u8],
+        state: Option<&[u8]>,
         now: u64,
         audit: &[String],
     ) -> StoreResult<bool> {
         self.write(|tx, q| {
-            let n = match before {
-                None => execute_c(
-                    tx,
-                    q,
-                    "INSERT INTO decoys (user_id, state, updated_at, version) VALUES ($1, $2, $3, 0)
-                     ON CONFLICT (user_id) DO NOTHING",
-                    &[&user, &state, &to_i64(now)],
-                )?,
-                Some(v) => execute_c(
-                    tx,
-                    q,
-                    "UPDATE decoys SET state = $1, updated_at = $2, version = version + 1
-                     WHERE user_id = $3 AND version = $4",
-                    &[&state, &to_i64(now), &user, &to_i64(v)],
-                )?,
+            let won = match (before, state) {
+                // Nothing to write, as for a user: the decision must still be from the current row,
+                // which stays so until this transaction ends (FOR SHARE holds off writers). With no
+                // row there is nothing to lock: a row made meanwhile by another node is a decision
+                // taken after this one.
+                (_, None) => {
+                    let row = query_opt_c(
+                        tx,
+                        q,
+                        "SELECT version FROM decoys WHERE user_id = $1 FOR SHARE",
+                        &[&user],
+                    )?;
+                    row.map(|r| col::<i64>(&r, 0)).transpose()? == before.map(to_i64)
+                }
+                (None, Some(state)) => {
+                    execute_c(
+                        tx,
+                        q,
+                        "INSERT INTO decoys (user_id, state, updated_at, version) VALUES ($1, $2, $3, 0)
+                         ON CONFLICT (user_id) DO NOTHING",
+                        &[&user, &state, &to_i64(now)],
+                    )? == 1
+                }
+                (Some(v), Some(state)) => {
+                    execute_c(
+                        tx,
+                        q,
+                        "UPDATE decoys SET state = $1, updated_at = $2, version = version + 1
+                         WHERE user_id = $3 AND version = $4",
+                        &[&state, &to_i64(now), &user, &to_i64(v)],
+                    )? == 1
+                }
             };
-            if n == 1 {
+            if won {
                 insert_audit(tx, q, self.chain.get(), None, audit)?;
             }
-            Ok((n == 1, n == 1))
+            Ok((won, won))
         })
     }
 
@@ -697,9 +744,39 @@ impl Backend for Postgres {
         })
     }
 
-    fn prune_decoys(&self, before: u64) -> StoreResult<usize> {
+    fn stale_decoys(
+        &self,
+        before: u64,
+        after: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, super::DecoyRow)>> {
         self.with(|c, q| {
-            Ok(count(execute_c(c, q, "DELETE FROM decoys WHERE updated_at < $1", &[&to_i64(before)])?))
+            let rows = query_c(
+                c,
+                q,
+                "SELECT user_id, state, version FROM decoys WHERE updated_at < $1 AND user_id > $2
+                 ORDER BY user_id LIMIT $3",
+                &[&to_i64(before), &after, &to_i64(limit as u64)],
+            )?;
+            rows.iter().map(|r| Ok((col(r, 0)?, (col(r, 1)?, from_i64(col(r, 2)?))))).collect()
+        })
+    }
+
+    fn delete_decoys_at(&self, rows: &[(String, u64)]) -> StoreResult<usize> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        self.write(|tx, q| {
+            let mut n = 0;
+            for (user, version) in rows {
+                n += execute_c(
+                    tx,
+                    q,
+                    "DELETE FROM decoys WHERE user_id = $1 AND version = $2",
+                    &[user, &to_i64(*version)],
+                )?;
+            }
+            Ok((true, count(n)))
         })
     }
 

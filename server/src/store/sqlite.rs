@@ -499,14 +499,39 @@ impl Backend for Sqlite {
         })
     }
 
-    fn load_decoy(&self, user: &str) -> StoreResult<Option<(Vec<u8>, u64)>> {
+    fn load_login(&self, user: &str) -> StoreResult<(Option<LoadedUser>, Option<super::DecoyRow>)> {
         self.with(|conn| {
-            let row: Option<(Vec<u8>, i64)> = conn
-                .query_row("SELECT state, version FROM decoys WHERE user = ?1", params![user], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()?;
-            Ok(row.map(|(s, v)| (s, from_i64(v))))
+            // One statement, one snapshot: the user's row, their windows and the decoy row. A
+            // user and an unknown id cost the same lookups (one finds a user, the other a decoy).
+            let mut stmt = conn.prepare_cached(
+                "SELECT u.credential, u.state, u.suspended_at, u.created_at, u.access_mac,
+                        (SELECT group_concat(starts_at || ':' || ends_at, ',') FROM windows WHERE user = ?1),
+                        d.state, d.version,
+                        (SELECT group_concat(role, ',') FROM roles WHERE user = ?1)
+                 FROM (SELECT ?1 AS user) AS k
+                 LEFT JOIN users AS u ON u.user = k.user
+                 LEFT JOIN decoys AS d ON d.user = k.user",
+            )?;
+            Ok(stmt.query_row(params![user], |r| {
+                let credential: Option<Vec<u8>> = r.get(0)?;
+                let user = match credential {
+                    Some(credential) => Some(LoadedUser {
+                        credential,
+                        state: r.get(1)?,
+                        suspended_at: r.get::<_, Option<i64>>(2)?.map(from_i64),
+                        created_at: from_i64(r.get(3)?),
+                        access_mac: r.get(4)?,
+                        windows: super::parse_windows(r.get::<_, Option<String>>(5)?.as_deref()),
+                        roles: super::parse_roles(r.get::<_, Option<String>>(8)?.as_deref()),
+                    }),
+                    None => None,
+                };
+                let decoy = match r.get::<_, Option<Vec<u8>>>(6)? {
+                    Some(state) => Some((state, from_i64(r.get(7)?))),
+                    None => None,
+                };
+                Ok((user, decoy))
+            })?)
         })
     }
 
@@ -514,26 +539,40 @@ impl Backend for Sqlite {
         &self,
         user: &str,
         before: Option<u64>,
-        state: &[u8],
+        state: Option<&[u8]>,
         now: u64,
         audit: &[String],
     ) -> StoreResult<bool> {
         self.write(|tx| {
-            let n = match before {
-                None => tx.execute(
-                    "INSERT OR IGNORE INTO decoys (user, state, updated_at, version) VALUES (?1, ?2, ?3, 0)",
-                    params![user, state, to_i64(now)],
-                )?,
-                Some(v) => tx.execute(
-                    "UPDATE decoys SET state = ?1, updated_at = ?2, version = version + 1
-                     WHERE user = ?3 AND version = ?4",
-                    params![state, to_i64(now), user, to_i64(v)],
-                )?,
+            let won = match (before, state) {
+                // Nothing to write, as for a user: the decision must still be from the current row.
+                (_, None) => {
+                    let current: Option<i64> = tx
+                        .prepare_cached("SELECT version FROM decoys WHERE user = ?1")?
+                        .query_row(params![user], |r| r.get(0))
+                        .optional()?;
+                    current == before.map(to_i64)
+                }
+                (None, Some(state)) => {
+                    tx.prepare_cached(
+                        "INSERT OR IGNORE INTO decoys (user, state, updated_at, version) VALUES (?1, ?2, ?3, 0)",
+                    )?
+                    .execute(params![user, state, to_i64(now)])?
+                        == 1
+                }
+                (Some(v), Some(state)) => {
+                    tx.prepare_cached(
+                        "UPDATE decoys SET state = ?1, updated_at = ?2, version = version + 1
+                         WHERE user = ?3 AND version = ?4",
+                    )?
+                    .execute(params![state, to_i64(now), user, to_i64(v)])?
+                        == 1
+                }
             };
-            if n == 1 {
+            if won {
                 insert_audit(tx, self.chain.get(), None, audit)?;
             }
-            Ok((n == 1, n == 1))
+            Ok((won, won))
         })
     }
 
@@ -547,9 +586,34 @@ impl Backend for Sqlite {
         })
     }
 
-    fn prune_decoys(&self, before: u64) -> StoreResult<usize> {
+    fn stale_decoys(
+        &self,
+        before: u64,
+        after: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, super::DecoyRow)>> {
         self.with(|conn| {
-            Ok(conn.execute("DELETE FROM decoys WHERE updated_at < ?1", params![to_i64(before)])?)
+            let mut stmt = conn.prepare_cached(
+                "SELECT user, state, version FROM decoys WHERE updated_at < ?1 AND user > ?2 ORDER BY user LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![to_i64(before), after, to_i64(limit as u64)], |r| {
+                Ok((r.get::<_, String>(0)?, (r.get::<_, Vec<u8>>(1)?, from_i64(r.get(2)?))))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn delete_decoys_at(&self, rows: &[(String, u64)]) -> StoreResult<usize> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached("DELETE FROM decoys WHERE user = ?1 AND version = ?2")?;
+            let mut n = 0;
+            for (user, version) in rows {
+                n += stmt.execute(params![user, to_i64(*version)])?;
+            }
+            Ok((true, n))
         })
     }
 
