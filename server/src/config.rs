@@ -476,7 +476,12 @@ pub fn database_url(url: &str, data: &Path) -> Result<String, String> {
     }
     let path = url.strip_prefix("sqlite:").unwrap_or(url);
     if path.is_empty() || url.contains("://") {
-        return Err(format!("{url:?}: expected sqlite:PATH or postgres://user@host/database"));
+        // Never the URL itself: it may hold a password.
+        let scheme = url.split_once("://").map_or("", |(s, _)| s);
+        return Err(format!(
+            "database URL with scheme {scheme:?}: expected sqlite:PATH or postgres://user@host/database \
+             (the scheme in lower case)"
+        ));
     }
     Ok(format!("sqlite:{}", data.join(path).display()))
 }

@@ -3,7 +3,8 @@
 //! read when the endpoint is scraped.
 //!
 //! One place per metric:
-//! - logins, their latency, locks, suspended users' attempts and decoys:
+//! - logins, their latency and locks (nothing that tells a suspended user
+//!   or an unknown id apart: SPEC §13):
 //!   the login service, where each request's [`crate::login::Decision`] is
 //!   finished ([`Metrics::decided`]);
 //! - database errors: the one place a store error becomes a decision;
@@ -20,17 +21,13 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 pub const DOORS: [&str; 2] = ["http", "radius"];
 
 /// The outcomes of a login request, as the `outcome` label names them.
-pub const OUTCOMES: [&str; 9] = [
-    "prompt",
-    "accepted",
-    "rejected",
-    "locked",
-    "outside_window",
-    "suspended",
-    "refused",
-    "unavailable",
-    "internal",
-];
+///
+/// There is no `suspended`: a suspended user's attempt counts as `rejected`,
+/// as the doors answer it, so that whoever reads `/metrics` cannot tell a
+/// suspended user by asking (and no counter tells unknown ids apart either:
+/// SPEC §13).
+pub const OUTCOMES: [&str; 8] =
+    ["prompt", "accepted", "rejected", "locked", "outside_window", "refused", "unavailable", "internal"];
 
 /// The latency histogram's buckets (seconds).
 pub const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
@@ -71,8 +68,6 @@ struct Door {
     logins: [AtomicU64; OUTCOMES.len()],
     latency: Histogram,
     locks: AtomicU64,
-    suspended: AtomicU64,
-    decoys: AtomicU64,
 }
 
 /// The process's counters.
@@ -111,16 +106,6 @@ impl Metrics {
         door.latency.observe(seconds);
         if c.lock {
             door.locks.fetch_add(1, Ordering::Relaxed);
-        }
-        if OUTCOMES.get(c.outcome) == Some(&"suspended") {
-            door.suspended.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Counts a login request answered by a decoy.
-    pub fn decoy(&self, door: usize) {
-        if let Some(d) = self.doors.get(door) {
-            d.decoys.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -178,21 +163,10 @@ impl Metrics {
             e.sample_f("matrixauth_login_duration_seconds_sum", &[("door", door)], sum);
             e.sample("matrixauth_login_duration_seconds_count", &[("door", door)], count);
         }
-        let per_door: [(&str, &str, Field); 3] = [
-            ("matrixauth_locks_total", "Answers that led to a lock or met one in force, by door.", |d| {
+        let per_door: [(&str, &str, Field); 1] =
+            [("matrixauth_locks_total", "Answers that led to a lock or met one in force, by door.", |d| {
                 &d.locks
-            }),
-            (
-                "matrixauth_suspended_attempts_total",
-                "Login requests of suspended users (refused like wrong answers), by door.",
-                |d| &d.suspended,
-            ),
-            (
-                "matrixauth_decoy_requests_total",
-                "Login requests for ids nobody is enrolled under (answered by a decoy), by door.",
-                |d| &d.decoys,
-            ),
-        ];
+            })];
         for (name, help, field) in per_door {
             e.help(name, "counter", help);
             for (d, door) in self.doors.iter().zip(DOORS) {

@@ -141,6 +141,9 @@ pub struct Stats {
     pub backlog: AtomicU64,
     /// Whether a connection to the collector is open (UDP: the last send worked).
     pub up: AtomicBool,
+    /// Times the sender stopped at a line that is not the chain's next
+    /// genuine one (a row inserted or renumbered in the database).
+    pub tampered: AtomicU64,
 }
 
 impl Stats {
@@ -157,6 +160,11 @@ impl Stats {
                 "matrixauth_syslog_resent_total",
                 "Audit lines sent from the database after the collector came back.",
                 &self.resent,
+            ),
+            (
+                "matrixauth_syslog_stopped_total",
+                "Times the sender stopped at a line that is not the chain's next genuine one (audit verify).",
+                &self.tampered,
             ),
         ] {
             e.help(name, "counter", help);
@@ -405,7 +413,14 @@ struct Sender {
     conn: Option<Conn>,
     retry: Duration,
     report: Reporter,
+    /// The line the sender stopped at because it did not check (reported once).
+    stuck_at: Option<u64>,
 }
+
+/// How long one batch may take to be written; a collector that stops reading
+/// (a zero window, a path that drops packets) is then a failure, counted and
+/// reported, rather than a sender blocked without a word.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Sender {
     /// The point the sender starts from: where the last run stopped (the
@@ -461,22 +476,57 @@ impl Sender {
         let c = self.conn.as_mut()?;
         let mut failure = None;
         let mut last = self.delivered;
+        let key = self.login.audit_key();
+        let mut prev_mac: Option<Vec<u8>> = None;
         for row in rows {
+            // Only the chain's next genuine line goes: a row a database writer inserted (its MAC
+            // fails) or numbered ahead (a gap) would otherwise be sent as authentic, or move the
+            // delivered mark past lines never sent. The sender stops there and says so.
+            let next = row.seq == last.saturating_add(1)
+                && prev_mac.as_ref().is_none_or(|m| *m == row.prev)
+                && key.checks(row);
+            if !next {
+                if self.stuck_at != Some(row.seq) {
+                    self.stuck_at = Some(row.seq);
+                    self.stats.tampered.fetch_add(1, Ordering::Relaxed);
+                    crate::warn!(
+                        "matrixauth syslog: line {} of node {:?} is not the chain's next genuine line (after {last}): \
+                         not sent, and nothing after it until it checks; see matrixauth audit verify",
+                        row.seq,
+                        self.node
+                    );
+                }
+                break;
+            }
             let msg = message(row, self.settings.facility, &self.settings.hostname, self.procid);
-            if let Err(e) = c.send(&msg).await {
+            let sent = match tokio::time::timeout(WRITE_TIMEOUT, c.send(&msg)).await {
+                Ok(r) => r,
+                Err(_) => {
+                    Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the collector stopped reading"))
+                }
+            };
+            if let Err(e) = sent {
                 failure = Some(e);
                 break;
             }
+            prev_mac = Some(row.mac.clone());
             last = row.seq;
             self.stats.sent.fetch_add(1, Ordering::Relaxed);
             if row.seq <= self.counted {
                 self.stats.resent.fetch_add(1, Ordering::Relaxed);
             }
         }
-        if failure.is_none()
-            && let Err(e) = c.flush().await
-        {
-            failure = Some(e);
+        if failure.is_none() {
+            match tokio::time::timeout(WRITE_TIMEOUT, c.flush()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => failure = Some(e),
+                Err(_) => {
+                    failure = Some(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the collector stopped reading",
+                    ));
+                }
+            }
         }
         if last > self.delivered {
             self.delivered = last;
@@ -545,6 +595,7 @@ pub async fn run(login: Arc<Login>, settings: Settings, stats: Arc<Stats>) {
         conn: None,
         retry: Duration::from_millis(250),
         report: Reporter { last: None, down: false },
+        stuck_at: None,
     };
     sender.delivered = sender.start().await;
     sender.counted = sender.delivered;

@@ -204,6 +204,25 @@ pub fn radsec_clients_from(entries: &[RadsecClientEntry]) -> Result<Vec<Client>,
     if clients.is_empty() {
         return Err("no [[radius.radsec.client]] entries".to_owned());
     }
+    // A certificate names one client: listed twice, the first entry would win silently (and with
+    // it the ticket audience and the flow).
+    let mut seen = std::collections::HashMap::new();
+    for c in &clients {
+        if let Identity::Certificate(prints) = &c.identity {
+            for p in prints {
+                if let Some(other) = seen.insert(*p, c.name.as_str()) {
+                    return Err(format!(
+                        "clients {other} and {}: the same certificate fingerprint is listed for both",
+                        c.name
+                    ));
+                }
+            }
+        }
+    }
+    let mut names = std::collections::HashSet::new();
+    if let Some(c) = clients.iter().find(|c| !names.insert(c.name.as_str())) {
+        return Err(format!("client {}: the name is used twice", c.name));
+    }
     Ok(clients)
 }
 
@@ -813,6 +832,21 @@ mod tests {
 
     fn key(n: u8) -> RequestKey {
         ("127.0.0.1:1812".parse().unwrap(), n, [n; 16])
+    }
+
+    #[test]
+    fn a_certificate_or_a_name_listed_for_two_radsec_clients_is_refused() {
+        let print = ["ab"; 32].join(":");
+        let entry = |name: &str, fp: &str| -> RadsecClientEntry {
+            toml::from_str(&format!("name = \"{name}\"\ncertificates = [\"{fp}\"]\nflow = \"challenge\"\n"))
+                .unwrap()
+        };
+        let other = ["cd"; 32].join(":");
+        let e = radsec_clients_from(&[entry("vpn1", &print), entry("vpn2", &print)]).unwrap_err();
+        assert!(e.contains("vpn1") && e.contains("vpn2") && e.contains("fingerprint"), "{e}");
+        let e = radsec_clients_from(&[entry("vpn1", &print), entry("vpn1", &other)]).unwrap_err();
+        assert!(e.contains("used twice"), "{e}");
+        assert_eq!(radsec_clients_from(&[entry("vpn1", &print), entry("vpn2", &other)]).unwrap().len(), 2);
     }
 
     #[test]

@@ -320,10 +320,10 @@ impl Decision {
         match self {
             Decision::Prompt(_) => "prompt",
             Decision::Accepted(_) => "accepted",
-            Decision::Rejected { .. } => "rejected",
+            // A suspended user's attempt is answered as a wrong one, and counted as one.
+            Decision::Rejected { .. } | Decision::Suspended => "rejected",
             Decision::Locked(_) => "locked",
             Decision::OutsideWindow => "outside_window",
-            Decision::Suspended => "suspended",
             Decision::Refused(_) => "refused",
             Decision::Unavailable => "unavailable",
             Decision::Internal => "internal",
@@ -681,12 +681,9 @@ impl Login {
         };
         // The version the run leaves: the winning run's is what the store now holds.
         let mut left: Option<(u64, u64)> = None;
-        // Whether the winning run was an unknown id's (counted for /metrics after the store).
-        let mut unknown = false;
         let out = self.store.update_login(user, now, |login| match login {
             LoginState::User(record) => {
                 left = None;
-                unknown = false;
                 let access = match self.access_of(user, record, now) {
                     Ok(a) => a,
                     Err(line) => return (Decision::Internal, vec![line]),
@@ -710,7 +707,6 @@ impl Login {
             // them apart).
             LoginState::Decoy(state, shadow_of) => {
                 left = None;
-                unknown = false;
                 let (holder, kind) = if let Some(record) = shadow_of {
                     if let Err(line) = self.access_of(user, record, now) {
                         return (Decision::Internal, vec![line]);
@@ -722,7 +718,6 @@ impl Login {
                     let facts =
                         AccessFacts { user, created_at: 0, suspended_at: None, windows: &[], roles: &[] };
                     std::hint::black_box(access::mac(&self.site, &facts));
-                    unknown = true;
                     (Holder::Unknown, self.pinned_kind(user, state))
                 };
                 let decision = match self.decoy_secret(user, kind) {
@@ -737,9 +732,6 @@ impl Login {
                 (decision, lines)
             }
         });
-        if unknown {
-            crate::metrics::global().decoy(door_index(via));
-        }
         match out {
             Ok(decision) => {
                 // Remember the version written, not only the one read: else putting back the

@@ -277,9 +277,18 @@ pub fn configure(url: &str) -> Result<(postgres::Config, Tls), String> {
             );
         }
         (Some(m), _) => m,
+        // The public CAs vouch for names, not for databases: with them, only the name check
+        // keeps out a certificate anyone can get for a domain of their own (libpq 16 likewise).
+        (None, _) if split.root.as_deref() == Some("system") => SslMode::VerifyFull,
         (None, true) => SslMode::Prefer,
         (None, false) => SslMode::VerifyFull,
     };
+    if split.root.as_deref() == Some("system") && mode != SslMode::VerifyFull {
+        return Err(
+            "sslrootcert=system: only with sslmode=verify-full (any public certificate would do otherwise)"
+                .to_owned(),
+        );
+    }
     // libpq: `require` with a root certificate checks the chain, as verify-ca.
     let mode = if mode == SslMode::Require && split.root.is_some() { SslMode::VerifyCa } else { mode };
     let provider = crate::doors::http::tls::provider();
@@ -360,5 +369,12 @@ mod tests {
         // A loopback name with a remote hostaddr is remote.
         let e = configure("postgres://u@127.0.0.1/mx?hostaddr=192.0.2.1").unwrap_err();
         assert!(e.contains("verify-full"), "{e}");
+        // The public CAs only with the name checked (the attacker's review of issue 24): any
+        // public certificate would do for require or verify-ca.
+        for weak in ["require", "verify-ca", "prefer"] {
+            let e = configure(&format!("postgres://u:secret@127.0.0.1/mx?sslmode={weak}&sslrootcert=system"))
+                .unwrap_err();
+            assert!(e.contains("sslrootcert=system") && !e.contains("secret"), "{weak}: {e}");
+        }
     }
 }

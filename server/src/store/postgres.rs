@@ -164,6 +164,11 @@ pub struct Postgres {
     /// TLS as the URL's `sslmode` and `sslrootcert` say ([`super::pgtls`]).
     tls: super::pgtls::Tls,
     pool: Mutex<Vec<Conn>>,
+    /// Connections open now (in use or pooled), at most [`POOL`]: a flood of
+    /// calls (a `/readyz` flood, many RADIUS requests) waits for one rather
+    /// than open connections until the database's `max_connections`, shared
+    /// by every node, runs out.
+    open: (Mutex<usize>, std::sync::Condvar),
     /// The schema version this process brought up to date, if it did.
     migrated_from: std::sync::OnceLock<u32>,
     /// This node's audit chain ([`Backend::set_chain`]).
@@ -255,6 +260,7 @@ impl Postgres {
             config,
             tls,
             pool: Mutex::new(Vec::new()),
+            open: (Mutex::new(0), std::sync::Condvar::new()),
             migrated_from: std::sync::OnceLock::new(),
             chain: std::sync::OnceLock::new(),
         };
@@ -292,20 +298,65 @@ impl Postgres {
         let pooled = self.pool.lock().unwrap_or_else(PoisonError::into_inner).pop();
         let mut conn = match pooled {
             Some(c) if !c.client.is_closed() => c,
-            _ => Conn { client: self.config.connect(self.tls.connector.clone())?, q: Stmts::default() },
+            Some(_) => {
+                // A dead pooled connection gives its place to the new one.
+                self.closed();
+                self.open_connection()?
+            }
+            None => self.open_connection()?,
         };
         let out = f(&mut conn.client, &mut conn.q);
         // A connection that failed is dropped, and so are the pooled ones (after a database
         // restart they are all dead): the next call opens a fresh one.
         if matches!(out, Err(StoreError::Unavailable(_))) {
-            self.pool.lock().unwrap_or_else(PoisonError::into_inner).clear();
+            let dropped = std::mem::take(&mut *self.pool.lock().unwrap_or_else(PoisonError::into_inner));
+            for _ in 0..=dropped.len() {
+                self.closed();
+            }
         } else if !conn.client.is_closed() {
             let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
             if pool.len() < POOL {
                 pool.push(conn);
+            } else {
+                drop(pool);
+                self.closed();
             }
+        } else {
+            self.closed();
         }
         out
+    }
+
+    /// Opens a connection once fewer than [`POOL`] are open (waiting up to
+    /// 10 s for one to come back; then the database is as good as unavailable).
+    fn open_connection(&self) -> StoreResult<Conn> {
+        let (open, freed) = &self.open;
+        let mut n = open.lock().unwrap_or_else(PoisonError::into_inner);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while *n >= POOL {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(StoreError::Unavailable(format!("all {POOL} database connections are busy")));
+            }
+            n = freed.wait_timeout(n, left).unwrap_or_else(PoisonError::into_inner).0;
+        }
+        *n += 1;
+        drop(n);
+        match self.config.connect(self.tls.connector.clone()) {
+            Ok(client) => Ok(Conn { client, q: Stmts::default() }),
+            Err(e) => {
+                self.closed();
+                Err(e.into())
+            }
+        }
+    }
+
+    /// A connection was closed (or never opened): its place is free.
+    fn closed(&self) {
+        let (open, freed) = &self.open;
+        let mut n = open.lock().unwrap_or_else(PoisonError::into_inner);
+        *n = n.saturating_sub(1);
+        freed.notify_one();
     }
 
     /// Runs `f` in a transaction, committed when `f` returns `Ok((true, _))`.
