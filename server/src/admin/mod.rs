@@ -531,7 +531,8 @@ fn render_report(report: &chain::Report, json_out: bool) -> String {
     } else {
         let _ = writeln!(
             out,
-            "the audit log does not check: {problems} findings (the first bad line is listed first)"
+            "the audit log does not check: {problems} finding{} (the first bad line is listed first)",
+            if problems == 1 { "" } else { "s" }
         );
     }
     out
