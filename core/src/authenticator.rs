@@ -5,6 +5,7 @@ use core::fmt;
 
 use hmac::Mac;
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
 use crate::audit::{AuditSink, Event, EventKind};
 use crate::card::{self, CardChallenge, GridCard};
@@ -13,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::fold::Folded;
 use crate::grid::{Geometry, Matrix};
 use crate::keyring::{KeyMaterial, Keyring, update_str8};
+use crate::nt::{NtProof, PasswordHashHash};
 use crate::pattern::PatternCredential;
 use crate::policy::Policy;
 use crate::state::{CardUsage, LastAnswer, MAX_CARDS, UserState};
@@ -123,6 +125,27 @@ impl Verdict {
     /// `outcome == Outcome::Accepted`.
     pub fn accepted(&self) -> bool {
         self.outcome == Outcome::Accepted
+    }
+}
+
+/// The result of an MSCHAPv2 verification
+/// ([`Authenticator::verify_pending_nt`]): the verdict, and on `accepted`
+/// only, the `PasswordHashHash` of the answer, from which the door derives
+/// the authenticator response (RFC 2759 §8.7) and the MPPE keys (RFC 3079).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+#[non_exhaustive]
+pub struct NtVerdict {
+    /// What happened, as [`Authenticator::verify_pending`] says it.
+    pub verdict: Verdict,
+    /// `Some` exactly when the outcome is `accepted`.
+    pub password_hash_hash: Option<PasswordHashHash>,
+}
+
+impl NtVerdict {
+    fn new(verdict: Verdict, hash_hash: Option<PasswordHashHash>) -> Self {
+        let password_hash_hash = hash_hash.filter(|_| verdict.accepted());
+        NtVerdict { verdict, password_hash_hash }
     }
 }
 
@@ -368,6 +391,58 @@ impl Authenticator {
         self.verify_pending_target(user, Target::Card(card), state, response, now)
     }
 
+    /// Verifies an MSCHAPv2 NT-Response (RFC 2759) against the user's
+    /// pending pattern challenge (SPEC §17): for an IKEv2 gateway speaking
+    /// EAP-MSCHAPv2 after the grid was shown on another channel. The core
+    /// derives the one right answer, hashes it as the peer did and compares
+    /// the NT-Responses in constant time ([`NtProof`]); the rules, order,
+    /// outcomes, counting and events are those of
+    /// [`Authenticator::verify_pending`]. The peer hashes what was typed, so
+    /// nothing is folded: full-width digits or spaces make a wrong answer.
+    ///
+    /// On `accepted` the result carries the `PasswordHashHash` the
+    /// authenticator response and the MPPE keys are derived from.
+    pub fn verify_pending_nt(
+        &self,
+        user: &str,
+        credential: &PatternCredential,
+        state: &mut UserState,
+        proof: &NtProof,
+        now: u64,
+    ) -> Result<NtVerdict> {
+        let mut hash_hash = None;
+        let verdict = self.verify_pending_given(
+            user,
+            Target::Pattern(credential),
+            state,
+            Given::Nt(proof, &mut hash_hash),
+            now,
+        )?;
+        Ok(NtVerdict::new(verdict, hash_hash))
+    }
+
+    /// [`Authenticator::verify_pending_nt`] against the user's pending card
+    /// challenge: the answer is the asked cells' values exactly as printed
+    /// (letters upper-case), since the peer hashes what was typed.
+    pub fn verify_card_pending_nt(
+        &self,
+        user: &str,
+        card: &GridCard,
+        state: &mut UserState,
+        proof: &NtProof,
+        now: u64,
+    ) -> Result<NtVerdict> {
+        let mut hash_hash = None;
+        let verdict = self.verify_pending_given(
+            user,
+            Target::Card(card),
+            state,
+            Given::Nt(proof, &mut hash_hash),
+            now,
+        )?;
+        Ok(NtVerdict::new(verdict, hash_hash))
+    }
+
     fn verify_token(
         &self,
         user: &str,
@@ -383,7 +458,7 @@ impl Authenticator {
         check_time(now)?;
         match token::open(&self.keyring, user, token) {
             Some(opened) if target.binds(&opened.body) => {
-                self.decide(user, target, state, &opened, response, now)
+                self.decide(user, target, state, &opened, Given::Typed(response), now)
             }
             _ => Ok(self.verdict(Outcome::Invalid, user, None, state, now)),
         }
@@ -395,6 +470,17 @@ impl Authenticator {
         target: Target<'_>,
         state: &mut UserState,
         response: &str,
+        now: u64,
+    ) -> Result<Verdict> {
+        self.verify_pending_given(user, target, state, Given::Typed(response), now)
+    }
+
+    fn verify_pending_given(
+        &self,
+        user: &str,
+        target: Target<'_>,
+        state: &mut UserState,
+        given: Given<'_, '_>,
         now: u64,
     ) -> Result<Verdict> {
         if !is_valid_name(user) {
@@ -415,7 +501,7 @@ impl Authenticator {
             return Ok(self.verdict(Outcome::Invalid, user, None, state, now));
         };
         let id = token::challenge_id(key, user, bytes.as_slice());
-        self.decide(user, target, state, &token::Opened { body, bytes, id }, response, now)
+        self.decide(user, target, state, &token::Opened { body, bytes, id }, given, now)
     }
 
     /// The SPEC §5 state machine shared by both modes and both ways of
@@ -427,7 +513,7 @@ impl Authenticator {
         target: Target<'_>,
         state: &mut UserState,
         challenge: &token::Opened,
-        response: &str,
+        given: Given<'_, '_>,
         now: u64,
     ) -> Result<Verdict> {
         let token::Opened { body, bytes, id } = challenge;
@@ -443,8 +529,22 @@ impl Authenticator {
         let Some(key) = self.keyring.find(body.key_id) else {
             return Ok(self.verdict(Outcome::Invalid, user, None, state, now));
         };
-        let folded = Folded::new(response);
-        let typed = folded.as_ref().map(Folded::as_bytes);
+        // What the retry window's MAC covers: the folded answer, or the NT-Response with the
+        // peer's challenge (which name the answer exactly as the peer hashed it).
+        let (folded, nt_given) = match &given {
+            Given::Typed(response) => (Folded::new(response), None),
+            Given::Nt(proof, _) => {
+                let mut bytes = Zeroizing::new([0u8; 40]);
+                for (b, v) in bytes.iter_mut().zip(proof.peer_challenge.iter().chain(&proof.nt_response)) {
+                    *b = *v;
+                }
+                (None, Some(bytes))
+            }
+        };
+        let typed = match &nt_given {
+            Some(bytes) => Some(bytes.as_slice()),
+            None => folded.as_ref().map(Folded::as_bytes),
+        };
 
         if state.pending.as_ref() != Some(bytes) {
             // Not the pending challenge. The last answered one, within the
@@ -475,13 +575,31 @@ impl Authenticator {
             state.bump();
             return Ok(self.verdict(Outcome::Expired, user, seq, state, now));
         }
-        let right = typed.is_some_and(|typed| match (target, &body.card) {
-            (Target::Pattern(credential), _) => {
-                bool::from(verify::response_matches(credential, &body.matrix(key), typed))
+        let right = match given {
+            Given::Typed(_) => typed.is_some_and(|typed| match (target, &body.card) {
+                (Target::Pattern(credential), _) => {
+                    bool::from(verify::response_matches(credential, &body.matrix(key), typed))
+                }
+                (Target::Card(card), Some(c)) => bool::from(card.answer_matches(c.cells(), typed)),
+                (Target::Card(_), None) => false,
+            }),
+            Given::Nt(proof, out) => {
+                let checked = match (target, &body.card) {
+                    (Target::Pattern(credential), _) => {
+                        Some(verify::nt_response_matches(credential, &body.matrix(key), proof))
+                    }
+                    (Target::Card(card), Some(c)) => Some(card.nt_answer_matches(c.cells(), proof)),
+                    (Target::Card(_), None) => None,
+                };
+                match checked {
+                    Some((same, hash_hash)) if bool::from(same) => {
+                        *out = Some(hash_hash);
+                        true
+                    }
+                    _ => false,
+                }
             }
-            (Target::Card(card), Some(c)) => bool::from(card.answer_matches(c.cells(), typed)),
-            (Target::Card(_), None) => false,
-        });
+        };
         state.last_answer = Some(LastAnswer {
             challenge_id: *id,
             answer_mac: answer_mac(key, user, id, typed),
@@ -664,6 +782,13 @@ impl Authenticator {
         self.emit(&event);
         Ok(ticket)
     }
+}
+
+/// What the user gave: a typed answer, or an MSCHAPv2 proof of one (with
+/// where to put the `PasswordHashHash` if it is right).
+enum Given<'a, 'o> {
+    Typed(&'a str),
+    Nt(&'a NtProof, &'o mut Option<PasswordHashHash>),
 }
 
 /// What an answer is checked against, and which challenges it can answer.

@@ -11,6 +11,7 @@ use crate::codec::{Reader, is_valid_name, put_str8};
 use crate::ct::eq_bytes;
 use crate::error::{Error, Result};
 use crate::grid::{Cell, Geometry};
+use crate::nt::{NtProof, PasswordHashHash, md4_blocks, nt_matches};
 use crate::rng;
 
 /// Most characters per card cell.
@@ -19,6 +20,7 @@ pub const MAX_CELL_LEN: usize = 8;
 pub const MAX_CARD_CHALLENGE_CELLS: usize = 16;
 /// Longest right answer to a card challenge.
 const MAX_CARD_ANSWER: usize = MAX_CELL_LEN * MAX_CARD_CHALLENGE_CELLS;
+const _: () = assert!(MAX_CARD_ANSWER == crate::nt::MAX_NT_CHARS);
 const CARD_FORMAT: u8 = 1;
 
 const DIGITS: &[u8] = b"0123456789";
@@ -270,6 +272,20 @@ impl GridCard {
     /// capacity and compares the lengths, in constant time.
     #[inline(never)]
     pub(crate) fn answer_matches(&self, cells: &[u8], typed: &[u8]) -> Choice {
+        let (expected, n) = self.expected_answer(cells);
+        let mut given = Zeroizing::new([0u8; MAX_CARD_ANSWER]);
+        let fits = typed.len() <= MAX_CARD_ANSWER;
+        for (dst, src) in given.iter_mut().zip(typed) {
+            *dst = src.to_ascii_uppercase();
+        }
+        let given_len = if fits { typed.len() as u64 } else { u64::MAX };
+        eq_bytes(given.as_slice(), expected.as_slice()) & given_len.ct_eq(&(n as u64))
+    }
+
+    /// The values of `cells` (row-major indices, public) in order, zero
+    /// after them, and their total length (public: the number of cells
+    /// times the cell length).
+    fn expected_answer(&self, cells: &[u8]) -> (Zeroizing<[u8; MAX_CARD_ANSWER]>, usize) {
         let len = self.cell_len();
         let mut expected = Zeroizing::new([0u8; MAX_CARD_ANSWER]);
         let mut n = 0usize;
@@ -282,13 +298,17 @@ impl GridCard {
             }
             n += len;
         }
-        let mut given = Zeroizing::new([0u8; MAX_CARD_ANSWER]);
-        let fits = typed.len() <= MAX_CARD_ANSWER;
-        for (dst, src) in given.iter_mut().zip(typed) {
-            *dst = src.to_ascii_uppercase();
-        }
-        let given_len = if fits { typed.len() as u64 } else { u64::MAX };
-        eq_bytes(given.as_slice(), expected.as_slice()) & given_len.ct_eq(&(n as u64))
+        (expected, n)
+    }
+
+    /// Whether `proof` is the MSCHAPv2 NT-Response of the answer to
+    /// `cells`: the values exactly as printed (the peer hashes what was
+    /// typed, so no folding and no case-insensitivity), hashed and encrypted
+    /// in constant time ([`crate::nt`]). The answer's length is public here.
+    #[inline(never)]
+    pub(crate) fn nt_answer_matches(&self, cells: &[u8], proof: &NtProof) -> (Choice, PasswordHashHash) {
+        let (expected, n) = self.expected_answer(cells);
+        nt_matches(&expected, n as u64, md4_blocks(n), proof)
     }
 
     /// The card as monospace text: a header with serial and expiry, column

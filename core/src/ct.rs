@@ -167,4 +167,34 @@ pub mod testing {
     ) -> bool {
         bool::from(crate::verify::response_matches(credential, matrix, typed))
     }
+    /// The constant-time MD4 of `ascii[..len]` in UTF-16LE (the NT hash),
+    /// compressed over `blocks` blocks.
+    pub fn md4_utf16(ascii: &[u8; 128], len: u64, blocks: usize) -> [u8; 16] {
+        *crate::nt::md4_utf16(ascii, len, blocks)
+    }
+    /// The MD4 blocks an answer of up to `max_chars` characters takes.
+    pub fn md4_blocks(max_chars: usize) -> usize {
+        crate::nt::md4_blocks(max_chars)
+    }
+    /// The constant-time DES encryption under seven key bytes.
+    pub fn des_encrypt(seven: &[u8; 7], block: &[u8; 8]) -> [u8; 8] {
+        crate::nt::des_encrypt(*seven, *block)
+    }
+    /// The constant-time RFC 2759 `ChallengeResponse`.
+    pub fn challenge_response(challenge: &[u8; 8], nt_hash: &[u8; 16]) -> [u8; 24] {
+        crate::nt::challenge_response(*challenge, nt_hash)
+    }
+    /// The constant-time MSCHAPv2 check of pattern mode, for the timing
+    /// harnesses: whether `proof` answers `matrix`.
+    pub fn nt_response_matches(
+        credential: &crate::PatternCredential,
+        matrix: &crate::Matrix,
+        proof: &crate::NtProof,
+    ) -> bool {
+        bool::from(crate::verify::nt_response_matches(credential, matrix, proof).0)
+    }
+    /// The constant-time MSCHAPv2 check of card mode.
+    pub fn card_nt_answer_matches(card: &crate::GridCard, cells: &[u8], proof: &crate::NtProof) -> bool {
+        bool::from(card.nt_answer_matches(cells, proof).0)
+    }
 }

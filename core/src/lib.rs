@@ -47,6 +47,7 @@ mod error;
 mod fold;
 mod grid;
 mod keyring;
+mod nt;
 mod pattern;
 mod policy;
 mod rng;
@@ -66,7 +67,7 @@ mod vectors;
 struct ReadmeDoctests;
 
 pub use audit::{AuditSink, Event, EventKind};
-pub use authenticator::{Authenticator, Challenge, Outcome, Verdict};
+pub use authenticator::{Authenticator, Challenge, NtVerdict, Outcome, Verdict};
 pub use card::{
     Alphabet, CardChallenge, CardSpec, GridCard, MAX_CARD_CHALLENGE_CELLS, MAX_CELL_LEN, utc_date,
 };
@@ -75,6 +76,7 @@ pub use error::{Error, PolicyViolation, Result, TicketError, Weakness};
 pub use fold::{MAX_TYPED_BYTES, fold};
 pub use grid::{Cell, Geometry, MAX_CELLS, MAX_SIDE, MIN_SIDE, Matrix};
 pub use keyring::{KEY_LEN, Keyring};
+pub use nt::{NtProof, PasswordHashHash};
 pub use pattern::{MAX_FIXED_LEN, MAX_PATTERN_LEN, MAX_RESPONSE_LEN, PatternCredential};
 pub use policy::Policy;
 pub use state::{MAX_CARDS, UserState};

@@ -28,10 +28,11 @@
 use core::hint::black_box;
 
 use subtle::{Choice, ConstantTimeEq};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::ct::{Words, lookup_byte, mask_lt, shift_up};
 use crate::grid::Matrix;
+use crate::nt::{MAX_NT_CHARS, NtProof, PasswordHashHash, md4_blocks, nt_matches};
 use crate::pattern::{MAX_FIXED_LEN, MAX_PATTERN_LEN, MAX_RESPONSE_LEN, PatternCredential};
 
 // The 64-byte buffers hold the longest response, with room to shift into.
@@ -46,12 +47,12 @@ fn word(bytes: &[u8]) -> u64 {
     u64::from_le_bytes(b)
 }
 
-/// Whether `typed` (already folded) is the right response to `matrix`.
-///
-/// Never inlined, so the instruction-count test (`scripts/ct-count.sh`) can
-/// measure exactly this function under callgrind.
-#[inline(never)]
-pub(crate) fn response_matches(cred: &PatternCredential, matrix: &Matrix, typed: &[u8]) -> Choice {
+/// The right response of `cred` to `matrix`, in eight words (zero past its
+/// end), with its length and a mask that is all ones when every pattern
+/// cell lies in the grid: steps 1 and 2 of the module's documentation. All
+/// three are secrets; the work depends on the grid's size only.
+#[inline]
+fn expected(cred: &PatternCredential, matrix: &Matrix) -> (Words, u64, u64) {
     let geometry = matrix.geometry();
     let (rows, cols) = (geometry.rows() as u64, geometry.cols() as u64);
     // The barriers: the compiler learns nothing about the secrets it could
@@ -100,6 +101,27 @@ pub(crate) fn response_matches(cred: &PatternCredential, matrix: &Matrix, typed:
     // p ≤ 16 needs five stages (1, 2, 4, 8, 16 bytes); F ≤ 32 needs six.
     let mut moved_fixed = shift_up(&fixed, fixed_at, 5);
     let mut moved_hi = shift_up(&hi, fixed_len, 6);
+    let mut out: Words = [0; 8];
+    for (((o, l), f), h) in out.iter_mut().zip(&lo).zip(&moved_fixed).zip(&moved_hi) {
+        *o = l | f | h;
+    }
+
+    for w in [&mut lo, &mut hi, &mut fixed, &mut moved_fixed, &mut moved_hi] {
+        w.zeroize();
+    }
+    index.zeroize();
+    digits.zeroize();
+    cells.zeroize();
+    (out, len + fixed_len, !outside)
+}
+
+/// Whether `typed` (already folded) is the right response to `matrix`.
+///
+/// Never inlined, so the instruction-count test (`scripts/ct-count.sh`) can
+/// measure exactly this function under callgrind.
+#[inline(never)]
+pub(crate) fn response_matches(cred: &PatternCredential, matrix: &Matrix, typed: &[u8]) -> Choice {
+    let (mut want, want_len, inside) = expected(cred, matrix);
 
     // 3. Compare the whole buffer and the lengths.
     let mut given: Words = [0; 8];
@@ -107,17 +129,36 @@ pub(crate) fn response_matches(cred: &PatternCredential, matrix: &Matrix, typed:
         *g = word(chunk);
     }
     let mut diff = 0u64;
-    for (((l, f), h), g) in lo.iter().zip(&moved_fixed).zip(&moved_hi).zip(&given) {
-        diff |= (l | f | h) ^ g;
+    for (w, g) in want.iter().zip(&given) {
+        diff |= w ^ g;
     }
     let given_len = if typed.len() <= MAX_RESPONSE_LEN { typed.len() as u64 } else { u64::MAX };
-    let same_len = given_len.ct_eq(&(len + fixed_len));
+    let same_len = given_len.ct_eq(&want_len);
 
-    for w in [&mut lo, &mut hi, &mut fixed, &mut moved_fixed, &mut moved_hi, &mut given] {
-        w.zeroize();
+    want.zeroize();
+    given.zeroize();
+    black_box(diff).ct_eq(&0) & same_len & (!inside).ct_eq(&0)
+}
+
+/// Whether `proof` is the MSCHAPv2 NT-Response of the right response to
+/// `matrix` (SPEC §17): the expected response built as for
+/// [`response_matches`], then hashed and encrypted as the peer did, in
+/// constant time ([`crate::nt`]). The `PasswordHashHash` comes back in every
+/// case; the caller hands it out only on success.
+///
+/// Never inlined, for the instruction-count test.
+#[inline(never)]
+pub(crate) fn nt_response_matches(
+    cred: &PatternCredential,
+    matrix: &Matrix,
+    proof: &NtProof,
+) -> (Choice, PasswordHashHash) {
+    let (mut want, want_len, inside) = expected(cred, matrix);
+    let mut ascii = Zeroizing::new([0u8; MAX_NT_CHARS]);
+    for (chunk, w) in ascii.chunks_exact_mut(8).zip(want.iter()) {
+        chunk.copy_from_slice(&w.to_le_bytes());
     }
-    index.zeroize();
-    digits.zeroize();
-    cells.zeroize();
-    black_box(diff).ct_eq(&0) & same_len & outside.ct_eq(&0)
+    want.zeroize();
+    let (same, hash_hash) = nt_matches(&ascii, want_len, md4_blocks(MAX_RESPONSE_LEN), proof);
+    (same & (!inside).ct_eq(&0), hash_hash)
 }

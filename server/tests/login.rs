@@ -536,3 +536,71 @@ fn the_migration_to_schema_7_seals_existing_users_once() {
     let login = common::login(Store::open(&path, keyring.clone(), Migrate::Yes).unwrap(), keyring, clock());
     assert!(matches!(login.challenge("old", Via::Http), Decision::Internal), "not sealed again");
 }
+
+/// What a peer sends over EAP-MSCHAPv2 after typing `typed` (radius's reference MSCHAPv2).
+fn nt_proof(typed: &str, user: &str) -> mx::NtProof {
+    let (auth_challenge, peer_challenge) = ([7u8; 16], [8u8; 16]);
+    let hash = radius::mschapv2::nt_password_hash(typed);
+    mx::NtProof {
+        authenticator_challenge: auth_challenge,
+        peer_challenge,
+        user_name: user.as_bytes().to_vec(),
+        nt_response: radius::mschapv2::generate_nt_response(
+            &auth_challenge,
+            &peer_challenge,
+            user.as_bytes(),
+            &hash,
+        ),
+    }
+}
+
+#[test]
+fn mschapv2_checks_the_pending_challenge_and_hands_out_keys_only_to_an_accepted_login() {
+    let h = harness();
+    h.pattern_user("alice");
+    let card = h.card_user("erin");
+    let via = Via::Radius("ikev2");
+    // The grid shown on the portal, the answer proven over EAP-MSCHAPv2.
+    let p = h.prompt("alice", Via::Http);
+    let answer = H::right(&p, None);
+    let (d, keys) = h.login.answer_mschapv2("alice", &nt_proof(&answer, "alice"), via);
+    assert!(matches!(&d, Decision::Accepted(s) if s.user == "alice" && s.ticket.is_none()), "{d:?}");
+    let want = radius::mschapv2::hash_nt_password_hash(&radius::mschapv2::nt_password_hash(&answer));
+    assert_eq!(keys.unwrap().as_bytes(), &*want);
+    // Replayed: nothing pending, refused, no keys.
+    let (d, keys) = h.login.answer_mschapv2("alice", &nt_proof(&answer, "alice"), via);
+    assert!(matches!(d, Decision::Rejected { outcome: mx::Outcome::Stale, .. }), "{d:?}");
+    assert!(keys.is_none());
+    // A wrong answer: counted, no keys.
+    h.prompt("alice", Via::Http);
+    let (d, keys) = h.login.answer_mschapv2("alice", &nt_proof("000000pw", "alice"), via);
+    assert!(matches!(d, Decision::Rejected { outcome: mx::Outcome::Rejected, lock: None }), "{d:?}");
+    assert!(keys.is_none());
+    assert_eq!(h.state("alice").consecutive_failures(), 1);
+    // A card holder types the values of the cells shown.
+    let p = h.prompt("erin", Via::Http);
+    let (d, keys) = h.login.answer_mschapv2("erin", &nt_proof(&H::right(&p, Some(&card)), "erin"), via);
+    assert!(matches!(d, Decision::Accepted(_)) && keys.is_some(), "{d:?}");
+    // An unknown id: a decoy, rejected like a wrong answer.
+    h.prompt("mallory", Via::Http);
+    let (d, keys) = h.login.answer_mschapv2("mallory", &nt_proof("123456pw", "mallory"), via);
+    assert!(matches!(d, Decision::Rejected { outcome: mx::Outcome::Rejected, lock: None }), "{d:?}");
+    assert!(keys.is_none());
+    // Suspended: the right answer is a wrong one, no keys, nothing on the user's state.
+    assert!(h.login.suspend("alice", "tanaka").unwrap());
+    let before = h.state("alice");
+    let p = h.prompt("alice", Via::Http);
+    let (d, keys) = h.login.answer_mschapv2("alice", &nt_proof(&H::right(&p, None), "alice"), via);
+    assert!(matches!(d, Decision::Rejected { outcome: mx::Outcome::Rejected, lock: None }), "{d:?}");
+    assert!(keys.is_none());
+    assert_eq!(h.state("alice"), before);
+    // Outside the access period: refused, no keys.
+    assert!(h.login.resume("alice", "tanaka").unwrap());
+    h.login.add_window("alice", T0 + 10 * HOUR, T0 + 11 * HOUR, "tanaka").unwrap();
+    let p = h.prompt("alice", Via::Http);
+    let (d, keys) = h.login.answer_mschapv2("alice", &nt_proof(&H::right(&p, None), "alice"), via);
+    assert!(matches!(d, Decision::OutsideWindow), "{d:?}");
+    assert!(keys.is_none());
+    let radius_lines = h.audit().iter().filter(|e| e["event"] == "radius").count();
+    assert_eq!(radius_lines, 7, "each MSCHAPv2 decision is audited as a RADIUS one");
+}

@@ -386,6 +386,20 @@ impl Secret {
     }
 }
 
+/// What the user gave for an answer.
+#[derive(Clone, Copy)]
+enum Given<'a> {
+    /// A typed answer, to the challenge of `token` or to the pending one.
+    Typed {
+        /// The challenge's token, if the door has one.
+        token: Option<&'a str>,
+        /// The answer.
+        answer: &'a str,
+    },
+    /// An MSCHAPv2 proof of an answer to the pending challenge.
+    Nt(&'a mx::NtProof),
+}
+
 /// Whose state a call runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Holder {
@@ -868,12 +882,68 @@ impl Login {
         ticket_for: Option<&str>,
         now: u64,
     ) -> Decision {
+        self.examine_given(user, Given::Typed { token, answer }, via, ticket_for, now, &mut None)
+    }
+
+    /// EAP-MSCHAPv2 (SPEC §17): examines the NT-Response of `proof` against
+    /// `user`'s pending challenge (the grid was shown on the portal), with
+    /// the core's constant-time check, counting as [`Login::answer`] with no
+    /// token does. On [`Decision::Accepted`], and only then, the
+    /// `PasswordHashHash` of the answer comes back, from which the door
+    /// derives the authenticator response and the MPPE keys. A suspended
+    /// user, an unknown id (a decoy) or a right answer outside the access
+    /// period never gets it.
+    pub fn answer_mschapv2(
+        &self,
+        user: &str,
+        proof: &mx::NtProof,
+        via: Via<'_>,
+    ) -> (Decision, Option<mx::PasswordHashHash>) {
+        let started = std::time::Instant::now();
+        let mut hash_hash = None;
+        let decision = self.examine_given(user, Given::Nt(proof), via, None, self.now(), &mut hash_hash);
+        let hash_hash = hash_hash.filter(|_| matches!(decision, Decision::Accepted(_)));
+        (Self::counted(via, started, decision), hash_hash)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn examine_given(
+        &self,
+        user: &str,
+        given: Given<'_>,
+        via: Via<'_>,
+        ticket_for: Option<&str>,
+        now: u64,
+        hash_hash: &mut Option<mx::PasswordHashHash>,
+    ) -> Decision {
         self.run(user, via, Call::Answer, now, |auth, holder, secret, state, access| {
-            let verdict = match (secret, token) {
-                (Secret::Pattern(c), Some(token)) => auth.verify(user, c, state, token, answer, now),
-                (Secret::Pattern(c), None) => auth.verify_pending(user, c, state, answer, now),
-                (Secret::Card(card), Some(token)) => auth.verify_card(user, card, state, token, answer, now),
-                (Secret::Card(card), None) => auth.verify_card_pending(user, card, state, answer, now),
+            *hash_hash = None;
+            let mut nt_hash_hash = None;
+            let mut nt = |v: mx::Result<mx::NtVerdict>| {
+                v.map(|v| {
+                    nt_hash_hash = v.password_hash_hash;
+                    v.verdict
+                })
+            };
+            let verdict = match (secret, given) {
+                (Secret::Pattern(c), Given::Typed { token: Some(token), answer }) => {
+                    auth.verify(user, c, state, token, answer, now)
+                }
+                (Secret::Pattern(c), Given::Typed { token: None, answer }) => {
+                    auth.verify_pending(user, c, state, answer, now)
+                }
+                (Secret::Card(card), Given::Typed { token: Some(token), answer }) => {
+                    auth.verify_card(user, card, state, token, answer, now)
+                }
+                (Secret::Card(card), Given::Typed { token: None, answer }) => {
+                    auth.verify_card_pending(user, card, state, answer, now)
+                }
+                (Secret::Pattern(c), Given::Nt(proof)) => {
+                    nt(auth.verify_pending_nt(user, c, state, proof, now))
+                }
+                (Secret::Card(card), Given::Nt(proof)) => {
+                    nt(auth.verify_card_pending_nt(user, card, state, proof, now))
+                }
             };
             let verdict = match verdict {
                 Ok(v) => v,
@@ -891,6 +961,7 @@ impl Login {
                         Some(Ok(t)) => Some(t),
                         Some(Err(e)) => return Decision::core_error(e),
                     };
+                    *hash_hash = nt_hash_hash.take();
                     Decision::Accepted(Session {
                         user: user.to_owned(),
                         ends_at: self.session_end(access, now),
