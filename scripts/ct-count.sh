@@ -6,7 +6,10 @@
 #   characters at the front, in the middle and at the end, the decoy credential; cards with
 #   different values;
 # - the two answer checks alone, matrixauth::verify::response_matches and
-#   GridCard::answer_matches, for the classes of core/examples/ct_probe.rs.
+#   GridCard::answer_matches, for the classes of core/examples/ct_probe.rs;
+# - the two MSCHAPv2 checks (SPEC §17: MD4 over a secret length, DES keyed by the NT hash),
+#   verify::nt_response_matches and GridCard::nt_answer_matches, for the nt_ classes of the
+#   same probe: answers of 4 to 48 characters, on both sides of MD4's one-block limit.
 # Within a group the classes differ only in secret values, so every count must be identical.
 # Exits non-zero otherwise. Runs in scripts/test.sh.
 set -euo pipefail
@@ -56,6 +59,14 @@ grep -q ': match' "$out/right.stdout" || { echo "the 'right' class did not match
 run_group "$probe" "" 'matrixauth::card::GridCard::answer_matches*' card_right card_wrong card_other_values \
   card_other_values_right card_mismatch_last_byte
 grep -q ': match' "$out/card_right.stdout" || { echo "the 'card_right' class did not match"; fail=1; }
+
+run_group "$probe" "" 'matrixauth::verify::nt_response_matches*' nt_right nt_wrong nt_other_pattern nt_len4 \
+  nt_len27 nt_len28 nt_len48 nt_len27_right
+grep -q ': match' "$out/nt_right.stdout" || { echo "the 'nt_right' class did not match"; fail=1; }
+grep -q ': match' "$out/nt_len27_right.stdout" || { echo "the 'nt_len27_right' class did not match"; fail=1; }
+
+run_group "$probe" "" 'matrixauth::card::GridCard::nt_answer_matches*' card_nt_right card_nt_wrong card_nt_other_values
+grep -q ': match' "$out/card_nt_right.stdout" || { echo "the 'card_nt_right' class did not match"; fail=1; }
 
 if [ "$fail" -ne 0 ]; then
   echo "FAIL: instruction counts differ across secret inputs (or the probe is broken)"

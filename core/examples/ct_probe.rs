@@ -3,9 +3,14 @@
 //! line. Classes differ only in secret values (the credential, or whether the
 //! typed answer is right); the typed answer's length and the grid are the same
 //! for all, so callgrind must count the same instructions for every class.
+//! The `nt_` classes run the MSCHAPv2 check (SPEC §17) instead: the proof is
+//! public, the credential (and so the answer's length) secret.
 
-use matrixauth::ct::testing::{card_answer_matches, response_matches};
-use matrixauth::{Alphabet, Geometry, GridCard, Matrix, PatternCredential};
+use matrixauth::ct::testing::{
+    card_answer_matches, card_nt_answer_matches, challenge_response, md4_blocks, md4_utf16,
+    nt_response_matches, response_matches,
+};
+use matrixauth::{Alphabet, Geometry, GridCard, Matrix, NtProof, PatternCredential};
 
 /// Card classes: (name, card values seed, typed answer). Every card is 8×8
 /// with 2 digits per cell; cells B3 F7 D1 are asked; every answer is 6 bytes.
@@ -59,9 +64,114 @@ const CLASSES: &[(&str, &[&str], &str, usize, &str)] = &[
     ("mismatch_first_byte", &["B2", "G3", "D5", "A8", "H1", "E6"], "secret", 2, "FIRST"),
 ];
 
+/// MSCHAPv2 classes: (name, cells, fixed string, fixed position, whether
+/// the proof is of the right answer). The answers' lengths differ (4 to 48
+/// characters, on both sides of MD4's one-block limit of 27): secret here.
+const NT_CLASSES: &[(&str, &[&str], &str, usize, bool)] = &[
+    ("nt_right", &["B2", "G3", "D5", "A8", "H1", "E6"], "secret", 2, true),
+    ("nt_wrong", &["B2", "G3", "D5", "A8", "H1", "E6"], "secret", 2, false),
+    ("nt_other_pattern", &["H8", "A1", "C3", "F6", "B7", "D2"], "secret", 2, false),
+    ("nt_len4", &["B2", "G3", "D5", "A8"], "", 0, false),
+    (
+        "nt_len27",
+        &["A1", "B2", "C3", "D4", "E5", "F6", "G7", "H8", "A2", "B3", "C4", "D5", "E6", "F7", "G8", "H1"],
+        "abcdefghijk",
+        16,
+        false,
+    ),
+    (
+        "nt_len28",
+        &["A1", "B2", "C3", "D4", "E5", "F6", "G7", "H8", "A2", "B3", "C4", "D5", "E6", "F7", "G8", "H1"],
+        "abcdefghijkl",
+        0,
+        false,
+    ),
+    (
+        "nt_len48",
+        &["A1", "B2", "C3", "D4", "E5", "F6", "G7", "H8", "A2", "B3", "C4", "D5", "E6", "F7", "G8", "H1"],
+        "abcdefghijklmnopqrstuvwxyz012345",
+        7,
+        false,
+    ),
+    (
+        "nt_len27_right",
+        &["A1", "B2", "C3", "D4", "E5", "F6", "G7", "H8", "A2", "B3", "C4", "D5", "E6", "F7", "G8", "H1"],
+        "abcdefghijk",
+        16,
+        true,
+    ),
+];
+
+/// The proof a peer sends for `typed` (ASCII), from the crate's own MD4 and
+/// DES: the probe measures the check, not this.
+fn proof_of(typed: &[u8]) -> NtProof {
+    let mut buf = [0u8; 128];
+    for (b, t) in buf.iter_mut().zip(typed) {
+        *b = *t;
+    }
+    let hash = md4_utf16(&buf, typed.len() as u64, md4_blocks(typed.len()));
+    let mut proof = NtProof {
+        authenticator_challenge: [3; 16],
+        peer_challenge: [5; 16],
+        user_name: b"probe".to_vec(),
+        nt_response: [0; 24],
+    };
+    let challenge = challenge_hash(&proof);
+    proof.nt_response = challenge_response(&challenge, &hash);
+    proof
+}
+
+fn challenge_hash(proof: &NtProof) -> [u8; 8] {
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    h.update(proof.peer_challenge);
+    h.update(proof.authenticator_challenge);
+    h.update(&proof.user_name);
+    let d = h.finalize();
+    let mut out = [0u8; 8];
+    for (o, v) in out.iter_mut().zip(d.iter()) {
+        *o = *v;
+    }
+    out
+}
+
+fn nt_probe(name: &str, matrix: &Matrix) -> Option<String> {
+    if let Some(&(_, cells, fixed, at, right)) = NT_CLASSES.iter().find(|c| c.0 == name) {
+        let cred = PatternCredential::from_names(cells, fixed, at).ok()?;
+        let typed = if right {
+            cred.respond_matrix(matrix).ok()?.as_bytes().to_vec()
+        } else {
+            b"000000000000".to_vec()
+        };
+        let ok = nt_response_matches(&cred, matrix, &proof_of(&typed));
+        return Some(format!("{name}: {}", if ok { "match" } else { "no match" }));
+    }
+    let (seed, right) = match name {
+        "card_nt_right" => (1, true),
+        "card_nt_wrong" => (1, false),
+        "card_nt_other_values" => (2, false),
+        _ => return None,
+    };
+    let values: String =
+        (0..128u32).map(|i| char::from(b'0' + ((i * 7 + seed * 13 + i / 3) % 10) as u8)).collect();
+    let card = GridCard::from_values("PROBE", 8, 8, 2, Alphabet::Digits, None, &values).ok()?;
+    let cells = [2 * 8 + 1, 6 * 8 + 5, 3];
+    let answer: String = cells.iter().map(|&i| values[2 * i..2 * i + 2].to_owned()).collect();
+    let typed = if right { answer } else { "000000".to_owned() };
+    let cells: Vec<u8> = cells.iter().map(|&c| c as u8).collect();
+    let ok = card_nt_answer_matches(&card, &cells, &proof_of(typed.as_bytes()));
+    Some(format!("{name}: {}", if ok { "match" } else { "no match" }))
+}
+
 fn main() {
     let name = std::env::args().nth(1).unwrap_or_default();
     if let Some(line) = card_probe(&name) {
+        println!("{line}");
+        return;
+    }
+    let digits: Vec<u8> = (0..64u32).map(|i| ((i * 7 + 3) % 10) as u8).collect();
+    let Ok(matrix) = Matrix::from_digits(Geometry::default(), &digits) else { std::process::exit(3) };
+    if let Some(line) = nt_probe(&name, &matrix) {
         println!("{line}");
         return;
     }
@@ -69,8 +179,6 @@ fn main() {
         eprintln!("classes: {}", CLASSES.iter().map(|c| c.0).collect::<Vec<_>>().join(" "));
         std::process::exit(2);
     };
-    let digits: Vec<u8> = (0..64u32).map(|i| ((i * 7 + 3) % 10) as u8).collect();
-    let Ok(matrix) = Matrix::from_digits(Geometry::default(), &digits) else { std::process::exit(3) };
     let Ok(cred) = PatternCredential::from_names(cells, fixed, at) else { std::process::exit(3) };
     let Ok(right) = cred.respond_matrix(&matrix) else { std::process::exit(3) };
     let typed: Vec<u8> = match typed {
