@@ -15,8 +15,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
 
 use dudect_bencher::{BenchRng, Class, CtRunner, ctbench_main};
-use mx::ct::testing::{card_answer_matches, response_matches};
-use mx::{Alphabet, Geometry, GridCard, Matrix, PatternCredential};
+use mx::ct::testing::{card_answer_matches, nt_response_matches, response_matches};
+use mx::{Alphabet, Geometry, GridCard, Matrix, NtProof, PatternCredential};
 
 /// Calls of the check per measurement.
 const REPS: usize = 256;
@@ -195,6 +195,77 @@ fn card_right_vs_wrong(runner: &mut CtRunner, _rng: &mut BenchRng) {
     }
 }
 
+/// What a peer sends for `typed`: the radius crate's reference MSCHAPv2.
+fn nt_proof(typed: &[u8]) -> NtProof {
+    let typed = std::str::from_utf8(typed).unwrap();
+    let (auth, peer) = ([3u8; 16], [5u8; 16]);
+    let hash = radius::mschapv2::nt_password_hash(typed);
+    NtProof {
+        authenticator_challenge: auth,
+        peer_challenge: peer,
+        user_name: b"dudect".to_vec(),
+        nt_response: radius::mschapv2::generate_nt_response(&auth, &peer, b"dudect", &hash),
+    }
+}
+
+/// Times the MSCHAPv2 check of `cred(class)` against a pool of matrices, with the proof of
+/// `typed(class, matrix)`; one check per measurement (it takes microseconds).
+fn nt_bench(
+    runner: &mut CtRunner,
+    seed: u64,
+    left: &PatternCredential,
+    right: &PatternCredential,
+    typed: impl Fn(Class, &Matrix, &mut Gen) -> Vec<u8>,
+) {
+    let mut g = Gen(seed);
+    let pool = matrices(&mut g, 256);
+    let inputs: Vec<(Class, usize, NtProof)> = (0..256)
+        .map(|i| {
+            let class = g.class();
+            (class, i, nt_proof(&typed(class, &pool[i], &mut g)))
+        })
+        .collect();
+    let mut slot = left.clone();
+    let mut proof_slot = inputs[0].2.clone();
+    let mut matrix_slot = pool[0].clone();
+    for k in 0..n() {
+        let (class, m, ref proof) = inputs[(g.next() as usize + k) % inputs.len()];
+        slot.clone_from(if matches!(class, Class::Left) { left } else { right });
+        proof_slot.clone_from(proof);
+        matrix_slot.clone_from(&pool[m]);
+        let (matrix, proof) = (&matrix_slot, &proof_slot);
+        runner.run_one(class, || {
+            std::hint::black_box(nt_response_matches(std::hint::black_box(&slot), matrix, proof));
+        });
+    }
+}
+
+/// MSCHAPv2: the proof of the right answer versus one of a wrong answer, same credential.
+fn nt_right_vs_wrong(runner: &mut CtRunner, _rng: &mut BenchRng) {
+    let c = cred(A, "secret", 2);
+    nt_bench(runner, 7, &c, &c.clone(), |class, m, _| {
+        let mut t = c.respond_matrix(m).unwrap().as_bytes().to_vec();
+        if matches!(class, Class::Right) {
+            t[0] = if t[0] == b'9' { b'0' } else { b'9' };
+        }
+        t
+    });
+}
+
+/// MSCHAPv2: an answer of 4 characters (one MD4 block) versus one of 48 (two), the same
+/// wrong proofs: the answer's length is secret.
+fn nt_answer_length(runner: &mut CtRunner, _rng: &mut BenchRng) {
+    const SIXTEEN: &[&str] =
+        &["A1", "B3", "C5", "D7", "E2", "F4", "G6", "H8", "A3", "B5", "C7", "D1", "E4", "F6", "G8", "H2"];
+    nt_bench(
+        runner,
+        8,
+        &cred(&A[..4], "", 0),
+        &cred(SIXTEEN, "Fixed-String_32chars+!#$%&()*,.;", 16),
+        |_, _, g| random_answer(g, 12),
+    );
+}
+
 ctbench_main!(
     pattern_right_vs_wrong,
     pattern_two_patterns,
@@ -202,5 +273,7 @@ ctbench_main!(
     fixed_length,
     pattern_length,
     longest_vs_shortest,
-    card_right_vs_wrong
+    card_right_vs_wrong,
+    nt_right_vs_wrong,
+    nt_answer_length
 );
