@@ -11,6 +11,17 @@ use hmac::{Hmac, Mac};
 use matrixauth_benches::Fixture;
 use sha2::{Digest, Sha256};
 
+/// What a peer sends for `typed`: the radius crate's reference MSCHAPv2.
+fn nt_proof(typed: &str) -> mx::NtProof {
+    let hash = radius::mschapv2::nt_password_hash(typed);
+    mx::NtProof {
+        authenticator_challenge: [3; 16],
+        peer_challenge: [5; 16],
+        user_name: b"alice".to_vec(),
+        nt_response: radius::mschapv2::generate_nt_response(&[3; 16], &[5; 16], b"alice", &hash),
+    }
+}
+
 fn operations(c: &mut Criterion) {
     let f = Fixture::new();
     let mut g = c.benchmark_group("op");
@@ -40,6 +51,20 @@ fn operations(c: &mut Criterion) {
         b.iter(|| {
             mx::ct::testing::response_matches(&f.cred, &f.challenge.matrix, black_box(f.right.as_bytes()))
         });
+    });
+    // MSCHAPv2 (SPEC §17): the NT-Response of the right answer against the pending challenge,
+    // the whole call and the constant-time check alone (MD4 over a secret length, three DES
+    // keyed by the NT hash, the hash of the NT hash).
+    let nt = nt_proof(&f.right);
+    g.bench_function("nt_verify_right", |b| {
+        b.iter_batched(
+            || f.pending.clone(),
+            |mut s| f.auth.verify_pending_nt("alice", &f.cred, &mut s, &nt, f.now + 1).unwrap(),
+            BatchSize::SmallInput,
+        );
+    });
+    g.bench_function("nt_check", |b| {
+        b.iter(|| mx::ct::testing::nt_response_matches(&f.cred, &f.challenge.matrix, black_box(&nt)));
     });
     g.bench_function("card_issue", |b| {
         b.iter_batched(
@@ -120,6 +145,16 @@ fn floors(c: &mut Criterion) {
             });
         });
     }
+    // The MSCHAPv2 work on an 8-character answer with RustCrypto's md4, sha1 and table-based
+    // des (the radius crate's reference): the NT hash, the challenge hash and three DES, and the
+    // hash of the NT hash. The constant-time check cannot do less.
+    g.bench_function("mschapv2_rustcrypto", |b| {
+        b.iter(|| {
+            let hash = radius::mschapv2::nt_password_hash(black_box("63pw9387"));
+            let response = radius::mschapv2::generate_nt_response(&[3; 16], &[5; 16], b"alice", &hash);
+            (response, radius::mschapv2::hash_nt_password_hash(&hash))
+        });
+    });
     g.bench_function("sha256_64B", |b| b.iter(|| Sha256::digest(black_box(&msg))));
     g.bench_function("sha256_100B", |b| b.iter(|| Sha256::digest(black_box(&[1u8; 100]))));
     g.bench_function("chacha20_block", |b| {
