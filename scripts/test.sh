@@ -26,7 +26,7 @@ step "Rust tests (unit, integration, property, golden vectors, doctests)"
 cargo test --workspace --locked
 
 step "rustdoc (missing docs and broken links are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc -p matrixauth --no-deps --locked
+RUSTDOCFLAGS="-D warnings" cargo doc -p matrixauth -p matrixauth-radius -p matrixauth-server --no-deps --locked
 
 step "core builds for wasm32-unknown-unknown"
 cargo build -p matrixauth --target wasm32-unknown-unknown --release --locked

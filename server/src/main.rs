@@ -271,6 +271,7 @@ struct ServeArgs {
     #[arg(long, value_name = "FORM", value_parser = parse_ticket_form)]
     appliance_ticket: Option<login::TicketForm>,
     /// An address browsers use (https://vpn.example.lg.jp); repeatable [default: the listening address]
+    #[allow(rustdoc::bare_urls)] // also clap's help text, where a bare URL reads best
     #[arg(long, value_name = "URL", value_parser = check_origin)]
     origin: Vec<String>,
     /// Open connections at most [default: 4096]
