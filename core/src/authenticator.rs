@@ -410,15 +410,7 @@ impl Authenticator {
         proof: &NtProof,
         now: u64,
     ) -> Result<NtVerdict> {
-        let mut hash_hash = None;
-        let verdict = self.verify_pending_given(
-            user,
-            Target::Pattern(credential),
-            state,
-            Given::Nt(proof, &mut hash_hash),
-            now,
-        )?;
-        Ok(NtVerdict::new(verdict, hash_hash))
+        self.verify_pending_proof(user, Target::Pattern(credential), state, proof, now)
     }
 
     /// [`Authenticator::verify_pending_nt`] against the user's pending card
@@ -432,14 +424,20 @@ impl Authenticator {
         proof: &NtProof,
         now: u64,
     ) -> Result<NtVerdict> {
+        self.verify_pending_proof(user, Target::Card(card), state, proof, now)
+    }
+
+    fn verify_pending_proof(
+        &self,
+        user: &str,
+        target: Target<'_>,
+        state: &mut UserState,
+        proof: &NtProof,
+        now: u64,
+    ) -> Result<NtVerdict> {
         let mut hash_hash = None;
-        let verdict = self.verify_pending_given(
-            user,
-            Target::Card(card),
-            state,
-            Given::Nt(proof, &mut hash_hash),
-            now,
-        )?;
+        let verdict =
+            self.verify_pending_given(user, target, state, Given::Nt(proof, &mut hash_hash), now)?;
         Ok(NtVerdict::new(verdict, hash_hash))
     }
 
