@@ -547,6 +547,573 @@ fn card_vectors() -> Value {
     json!({"cards": card_json, "challenges": challenges, "verify": steps})
 }
 
+use matrixauth_radius::mschapv2 as reference;
+
+/// A pattern credential of the nt set.
+struct NtCred {
+    name: &'static str,
+    cells: &'static [&'static str],
+    fixed: &'static str,
+    fixed_at: usize,
+}
+const SIXTEEN: &[&str] =
+    &["A1", "B3", "C5", "D7", "E2", "F4", "G6", "H8", "A3", "B5", "C7", "D1", "E4", "F6", "G8", "H2"];
+
+/// What the peer sent: the NT-Response to `auth_challenge` of `typed`, hashed under `name`.
+fn nt_proof(typed: &str, auth_challenge: [u8; 16], peer_challenge: [u8; 16], name: &str) -> NtProof {
+    let hash = reference::nt_password_hash(typed);
+    NtProof {
+        authenticator_challenge: auth_challenge,
+        peer_challenge,
+        user_name: name.as_bytes().to_vec(),
+        nt_response: reference::generate_nt_response(
+            &auth_challenge,
+            &peer_challenge,
+            name.as_bytes(),
+            &hash,
+        ),
+    }
+}
+
+/// A proof as the vectors write it.
+fn nt_proof_json(p: &NtProof) -> Value {
+    json!({"authenticator_challenge": hex(&p.authenticator_challenge), "peer_challenge": hex(&p.peer_challenge),
+           "user_name": hex(&p.user_name), "nt_response": hex(&p.nt_response)})
+}
+
+/// Which check a case runs.
+enum Who<'a> {
+    Pattern(&'a str),
+    Card(usize),
+}
+
+/// The MSCHAPv2 (RFC 2759) checks of the pending challenge,
+/// `verify_pending_nt` and `verify_card_pending_nt` (SPEC §17). Each case
+/// holds what the peer sent (an NT-Response made by the radius crate's
+/// reference from `typed`), the state before and after, the outcome and,
+/// on `accepted` only, the PasswordHashHash. `malformed` proofs have a
+/// field of the wrong length: every frontend refuses them with its argument
+/// error before it touches the state.
+fn nt_vectors() -> Value {
+    // Answers of 4, 8, 27, 28 and 48 characters: the shortest, the usual, both sides of
+    // MD4's one-block limit (27 characters are 54 bytes in UTF-16LE plus 9 of padding), the longest.
+    let creds = [
+        NtCred { name: "six", cells: &["B2", "G3", "D5", "A8", "H1", "E6"], fixed: "pw", fixed_at: 2 },
+        NtCred { name: "four_no_fixed", cells: &["C3", "F2", "A6", "H7"], fixed: "", fixed_at: 0 },
+        NtCred { name: "p16_f11", cells: SIXTEEN, fixed: "abcdefghijk", fixed_at: 16 },
+        NtCred { name: "p16_f12", cells: SIXTEEN, fixed: "abcdefghijkl", fixed_at: 0 },
+        NtCred { name: "p16_f32", cells: SIXTEEN, fixed: "Fixed-String_32chars+!#$%&()*,.;", fixed_at: 8 },
+    ];
+    let cred_of = |name: &str| {
+        let c = creds.iter().find(|c| c.name == name).unwrap();
+        PatternCredential::from_names(c.cells, c.fixed, c.fixed_at).unwrap()
+    };
+    let creds_json: serde_json::Map<String, Value> = creds
+        .iter()
+        .map(|c| (c.name.to_owned(), json!({"cells": c.cells, "fixed": c.fixed, "fixed_at": c.fixed_at})))
+        .collect();
+
+    crate::rng::set_test_seed(Some(19));
+    let cards: Vec<GridCard> = [
+        CardSpec { serial: Some("MX-NT-DIGITS".into()), ..CardSpec::default() },
+        CardSpec {
+            serial: Some("MX-NT-ALNUM8".into()),
+            cell_len: 8,
+            alphabet: Alphabet::Alnum,
+            ..CardSpec::default()
+        },
+        CardSpec { serial: Some("MX-NT-OTHER".into()), ..CardSpec::default() },
+    ]
+    .iter()
+    .map(|s| GridCard::generate(s).unwrap())
+    .collect();
+    let cards_json: Vec<Value> = cards
+        .iter()
+        .map(|c| {
+            let g = c.geometry();
+            let values: String =
+                (0..g.cells()).map(|i| c.value(g.cell_at(i).unwrap()).unwrap().as_str().to_owned()).collect();
+            json!({"serial": c.serial(), "rows": g.rows(), "cols": g.cols(), "cell_len": c.cell_len(),
+                   "alphabet": c.alphabet().as_str(), "expires_at": c.expires_at(), "values": values})
+        })
+        .collect();
+
+    let policies = json!({
+        "pattern": {"min_pattern_len": 4, "retry_window": 30},
+        "card": {"card_challenge_cells": 3},
+        "card_16": {"card_challenge_cells": 16},
+    });
+    let policy_of = |name: &str| match name {
+        "pattern" => Policy { min_pattern_len: 4, retry_window: 30, ..Policy::default() },
+        "card" => Policy { card_challenge_cells: 3, ..Policy::default() },
+        _ => Policy { card_challenge_cells: 16, ..Policy::default() },
+    };
+
+    let mut cases: Vec<Value> = Vec::new();
+    #[allow(clippy::too_many_arguments)]
+    let mut step = |name: &str,
+                    ring: &str,
+                    policy: &str,
+                    user: &str,
+                    who: Who<'_>,
+                    st: &mut UserState,
+                    typed: &str,
+                    p: &NtProof,
+                    now: u64,
+                    expect: Outcome| {
+        let keyring = if ring == "k1" { keyring1() } else { keyring_rotated() };
+        let auth = Authenticator::new(keyring, policy_of(policy)).unwrap();
+        let before = sb(st, auth.keyring(), user);
+        let (v, who_json) = match who {
+            Who::Pattern(c) => {
+                (auth.verify_pending_nt(user, &cred_of(c), st, p, now).unwrap(), json!({"credential": c}))
+            }
+            Who::Card(i) => {
+                (auth.verify_card_pending_nt(user, &cards[i], st, p, now).unwrap(), json!({"card": i}))
+            }
+        };
+        assert_eq!(v.verdict.outcome, expect, "{name}");
+        assert_eq!(v.password_hash_hash.is_some(), expect == Outcome::Accepted, "{name}");
+        if let Some(h) = &v.password_hash_hash {
+            let want = reference::hash_nt_password_hash(&reference::nt_password_hash(typed));
+            assert_eq!(h.as_bytes(), &*want, "{name}");
+        }
+        let mut case = json!({
+            "name": name, "mode": if matches!(who, Who::Card(_)) { "card" } else { "pattern" },
+            "keyring": ring, "policy": policy, "user": user, "credential": null, "card": null,
+            "state_before": before, "typed": typed, "proof": nt_proof_json(p), "now": now,
+            "outcome": v.verdict.outcome.as_str(),
+            "password_hash_hash": v.password_hash_hash.as_ref().map(|h| hex(h.as_bytes())),
+            "state_after": sb(st, auth.keyring(), user), "event": v.verdict.event.to_json(),
+        });
+        for (k, val) in who_json.as_object().unwrap() {
+            case[k] = val.clone();
+        }
+        cases.push(case);
+    };
+
+    let ac = |i: u8| [0x10 + i; 16];
+    let pc = [0x5a; 16];
+    let pattern = Authenticator::new(keyring1(), policy_of("pattern")).unwrap();
+    let one_off = |answer: &str| {
+        let mut s = answer.to_owned();
+        let last = s.pop().unwrap();
+        s.push(if last == '0' { '1' } else { '0' });
+        s
+    };
+
+    // The right answer; the same proof again (nothing pending); nothing pending at all.
+    let mut st = UserState::new();
+    step(
+        "nothing_pending",
+        "k1",
+        "pattern",
+        "alice",
+        Who::Pattern("six"),
+        &mut st,
+        "000000pw",
+        &nt_proof("000000pw", ac(0), pc, "alice"),
+        T0,
+        Outcome::Stale,
+    );
+    let ch = pattern.issue_challenge("alice", &mut st, T0).unwrap();
+    let right = cred_of("six").respond(&ch).unwrap();
+    let p = nt_proof(&right, ac(1), pc, "alice");
+    step(
+        "accepted",
+        "k1",
+        "pattern",
+        "alice",
+        Who::Pattern("six"),
+        &mut st,
+        &right,
+        &p,
+        T0 + 5,
+        Outcome::Accepted,
+    );
+    step(
+        "replayed_nothing_pending",
+        "k1",
+        "pattern",
+        "alice",
+        Who::Pattern("six"),
+        &mut st,
+        &right,
+        &p,
+        T0 + 6,
+        Outcome::Stale,
+    );
+
+    // Wrong answers, each to a fresh challenge, all counted: one digit off, one
+    // character short and long, full-width digits (the peer hashes what was typed),
+    // the right answer hashed under another name or for another server challenge.
+    let mut t = T0 + 100;
+    for (i, name) in [
+        "rejected_one_digit_off",
+        "rejected_one_char_short",
+        "rejected_one_char_long",
+        "rejected_full_width",
+        "rejected_other_user_name",
+        "rejected_other_server_challenge",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i == 3 {
+            // Five consecutive failures lock: the next three start from a fresh record.
+            st = UserState::new();
+        }
+        let ch = pattern.issue_challenge("alice", &mut st, t).unwrap();
+        let right = cred_of("six").respond(&ch).unwrap();
+        let (typed, challenge, user_name) = match name {
+            "rejected_one_digit_off" => (one_off(&right), ac(2), "alice"),
+            "rejected_one_char_short" => (right[..right.len() - 1].to_owned(), ac(2), "alice"),
+            "rejected_one_char_long" => (format!("{}0", right.as_str()), ac(2), "alice"),
+            "rejected_full_width" => (
+                right
+                    .chars()
+                    .map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 + 0xFEE0).unwrap() } else { c })
+                    .collect(),
+                ac(2),
+                "alice",
+            ),
+            "rejected_other_user_name" => (right.to_string(), ac(2), "bob"),
+            _ => (right.to_string(), [0x77; 16], "alice"),
+        };
+        let mut p = nt_proof(&typed, challenge, pc, user_name);
+        // The server's challenge and the name are what the door saw; the response was made otherwise.
+        p.authenticator_challenge = ac(2);
+        p.user_name = b"alice".to_vec();
+        step(
+            name,
+            "k1",
+            "pattern",
+            "alice",
+            Who::Pattern("six"),
+            &mut st,
+            &typed,
+            &p,
+            t + 1,
+            Outcome::Rejected,
+        );
+        t += 10;
+    }
+    let ch = pattern.issue_challenge("alice", &mut st, t).unwrap();
+    let right = cred_of("six").respond(&ch).unwrap();
+    step(
+        "accepted_after_failures_resets",
+        "k1",
+        "pattern",
+        "alice",
+        Who::Pattern("six"),
+        &mut st,
+        &right,
+        &nt_proof(&right, ac(3), pc, "alice"),
+        t + 1,
+        Outcome::Accepted,
+    );
+
+    // Another user: Bob's pending challenge answered with Alice's right answer to hers.
+    let mut bob = UserState::new();
+    let ch_b = pattern.issue_challenge("bob", &mut bob, T0 + 200).unwrap();
+    let mut alice = UserState::new();
+    let ch_a = pattern.issue_challenge("alice", &mut alice, T0 + 200).unwrap();
+    let alice_right = cred_of("six").respond(&ch_a).unwrap();
+    assert_ne!(alice_right, cred_of("six").respond(&ch_b).unwrap());
+    step(
+        "other_user_answer",
+        "k1",
+        "pattern",
+        "bob",
+        Who::Pattern("six"),
+        &mut bob,
+        &alice_right,
+        &nt_proof(&alice_right, ac(4), pc, "bob"),
+        T0 + 201,
+        Outcome::Rejected,
+    );
+    // Alice's own answer, to her own challenge: accepted.
+    step(
+        "own_answer_accepted",
+        "k1",
+        "pattern",
+        "alice",
+        Who::Pattern("six"),
+        &mut alice,
+        &alice_right,
+        &nt_proof(&alice_right, ac(4), pc, "alice"),
+        T0 + 202,
+        Outcome::Accepted,
+    );
+
+    // Expired: answered at the expiry, the challenge consumed, no hash.
+    let mut st = UserState::new();
+    let ch = pattern.issue_challenge("alice", &mut st, T0 + 300).unwrap();
+    let right = cred_of("six").respond(&ch).unwrap();
+    step(
+        "expired",
+        "k1",
+        "pattern",
+        "alice",
+        Who::Pattern("six"),
+        &mut st,
+        &right,
+        &nt_proof(&right, ac(5), pc, "alice"),
+        ch.expires_at,
+        Outcome::Expired,
+    );
+
+    // Five wrong answers lock; the right answer while locked is `locked`; after the lock it is accepted.
+    let mut st = UserState::new();
+    let mut t = T0 + 1000;
+    for k in 1..=5 {
+        let _ = pattern.issue_challenge("alice", &mut st, t).unwrap();
+        step(
+            &format!("lock_rejected_{k}"),
+            "k1",
+            "pattern",
+            "alice",
+            Who::Pattern("six"),
+            &mut st,
+            "12pw3456",
+            &nt_proof("12pw3456", ac(6), pc, "alice"),
+            t + 1,
+            Outcome::Rejected,
+        );
+        t += 10;
+    }
+    let locked_until = st.locked_until();
+    assert!(locked_until > t);
+    step(
+        "locked",
+        "k1",
+        "pattern",
+        "alice",
+        Who::Pattern("six"),
+        &mut st,
+        "12pw3456",
+        &nt_proof("12pw3456", ac(6), pc, "alice"),
+        t,
+        Outcome::Locked,
+    );
+    let ch = pattern.issue_challenge("alice", &mut st, locked_until).unwrap();
+    let right = cred_of("six").respond(&ch).unwrap();
+    step(
+        "accepted_after_lock",
+        "k1",
+        "pattern",
+        "alice",
+        Who::Pattern("six"),
+        &mut st,
+        &right,
+        &nt_proof(&right, ac(7), pc, "alice"),
+        locked_until + 1,
+        Outcome::Accepted,
+    );
+
+    // Every answer length, right and one character off, under a rotated keyring
+    // with the challenge issued under the older key.
+    let rotated = Authenticator::new(keyring_rotated(), policy_of("pattern")).unwrap();
+    for c in &creds {
+        let mut st = UserState::new();
+        let ch = pattern.issue_challenge("carol", &mut st, T0).unwrap();
+        let right = cred_of(c.name).respond(&ch).unwrap();
+        assert!([4, 8, 27, 28, 48].contains(&right.len()));
+        step(
+            &format!("accepted_{}_{}_chars", c.name, right.len()),
+            "rotated",
+            "pattern",
+            "carol",
+            Who::Pattern(c.name),
+            &mut st,
+            &right,
+            &nt_proof(&right, ac(8), pc, "carol"),
+            T0 + 5,
+            Outcome::Accepted,
+        );
+        let ch = rotated.issue_challenge("carol", &mut st, T0 + 10).unwrap();
+        let wrong = one_off(&cred_of(c.name).respond(&ch).unwrap());
+        step(
+            &format!("rejected_{}_one_char_off", c.name),
+            "rotated",
+            "pattern",
+            "carol",
+            Who::Pattern(c.name),
+            &mut st,
+            &wrong,
+            &nt_proof(&wrong, ac(9), pc, "carol"),
+            T0 + 15,
+            Outcome::Rejected,
+        );
+    }
+
+    // Cards: the answer exactly as printed; lower case is another answer here. The
+    // longest answer (16 cells of 8 characters: 128). A pattern check of a pending
+    // card challenge, a card check of a pending pattern challenge, another card: invalid.
+    let card_auth = Authenticator::new(keyring1(), policy_of("card")).unwrap();
+    let card16 = Authenticator::new(keyring1(), policy_of("card_16")).unwrap();
+    let mut st = UserState::new();
+    let ch = card_auth.issue_card_challenge("alice", &cards[0], &mut st, T0).unwrap();
+    let right = cards[0].respond(&ch).unwrap();
+    step(
+        "card_accepted",
+        "k1",
+        "card",
+        "alice",
+        Who::Card(0),
+        &mut st,
+        &right,
+        &nt_proof(&right, ac(10), pc, "alice"),
+        T0 + 1,
+        Outcome::Accepted,
+    );
+    let ch = card_auth.issue_card_challenge("alice", &cards[0], &mut st, T0 + 10).unwrap();
+    let wrong = one_off(&cards[0].respond(&ch).unwrap());
+    step(
+        "card_rejected_one_char_off",
+        "k1",
+        "card",
+        "alice",
+        Who::Card(0),
+        &mut st,
+        &wrong,
+        &nt_proof(&wrong, ac(11), pc, "alice"),
+        T0 + 11,
+        Outcome::Rejected,
+    );
+    let ch = card_auth.issue_card_challenge("alice", &cards[1], &mut st, T0 + 20).unwrap();
+    let right = cards[1].respond(&ch).unwrap();
+    let lower = right.to_ascii_lowercase();
+    assert_ne!(lower, *right);
+    step(
+        "card_rejected_lower_case",
+        "k1",
+        "card",
+        "alice",
+        Who::Card(1),
+        &mut st,
+        &lower,
+        &nt_proof(&lower, ac(12), pc, "alice"),
+        T0 + 21,
+        Outcome::Rejected,
+    );
+    let ch = card_auth.issue_card_challenge("alice", &cards[1], &mut st, T0 + 30).unwrap();
+    let right = cards[1].respond(&ch).unwrap();
+    step(
+        "card_accepted_upper_case",
+        "k1",
+        "card",
+        "alice",
+        Who::Card(1),
+        &mut st,
+        &right,
+        &nt_proof(&right, ac(13), pc, "alice"),
+        T0 + 31,
+        Outcome::Accepted,
+    );
+    let ch = card16.issue_card_challenge("alice", &cards[1], &mut st, T0 + 40).unwrap();
+    let right = cards[1].respond(&ch).unwrap();
+    assert_eq!(right.len(), 128);
+    step(
+        "card_accepted_len128",
+        "k1",
+        "card_16",
+        "alice",
+        Who::Card(1),
+        &mut st,
+        &right,
+        &nt_proof(&right, ac(14), pc, "alice"),
+        T0 + 41,
+        Outcome::Accepted,
+    );
+    let ch = card16.issue_card_challenge("alice", &cards[1], &mut st, T0 + 50).unwrap();
+    let right = cards[1].respond(&ch).unwrap();
+    let short = right[..127].to_owned();
+    step(
+        "card_rejected_len127",
+        "k1",
+        "card_16",
+        "alice",
+        Who::Card(1),
+        &mut st,
+        &short,
+        &nt_proof(&short, ac(15), pc, "alice"),
+        T0 + 51,
+        Outcome::Rejected,
+    );
+    let ch = card_auth.issue_card_challenge("alice", &cards[0], &mut st, T0 + 60).unwrap();
+    let right = cards[0].respond(&ch).unwrap();
+    step(
+        "card_other_card_invalid",
+        "k1",
+        "card",
+        "alice",
+        Who::Card(2),
+        &mut st,
+        &right,
+        &nt_proof(&right, ac(16), pc, "alice"),
+        T0 + 61,
+        Outcome::Invalid,
+    );
+    step(
+        "card_pending_pattern_check_invalid",
+        "k1",
+        "pattern",
+        "alice",
+        Who::Pattern("six"),
+        &mut st,
+        &right,
+        &nt_proof(&right, ac(16), pc, "alice"),
+        T0 + 62,
+        Outcome::Invalid,
+    );
+    step(
+        "card_accepted_after_invalid",
+        "k1",
+        "card",
+        "alice",
+        Who::Card(0),
+        &mut st,
+        &right,
+        &nt_proof(&right, ac(16), pc, "alice"),
+        T0 + 63,
+        Outcome::Accepted,
+    );
+    let mut st = UserState::new();
+    let ch = pattern.issue_challenge("alice", &mut st, T0).unwrap();
+    let right = cred_of("six").respond(&ch).unwrap();
+    step(
+        "pattern_pending_card_check_invalid",
+        "k1",
+        "card",
+        "alice",
+        Who::Card(0),
+        &mut st,
+        &right,
+        &nt_proof(&right, ac(17), pc, "alice"),
+        T0 + 1,
+        Outcome::Invalid,
+    );
+    crate::rng::set_test_seed(None);
+
+    let good = nt_proof_json(&nt_proof("x", ac(0), pc, "alice"));
+    let bad = |name: &str, field: &str, len: usize| {
+        let mut p = good.clone();
+        p[field] = json!(hex(&vec![0x41; len]));
+        json!({"name": name, "proof": p})
+    };
+    let malformed = json!([
+        bad("authenticator_challenge_15", "authenticator_challenge", 15),
+        bad("authenticator_challenge_17", "authenticator_challenge", 17),
+        bad("peer_challenge_0", "peer_challenge", 0),
+        bad("peer_challenge_15", "peer_challenge", 15),
+        bad("nt_response_23", "nt_response", 23),
+        bad("nt_response_25", "nt_response", 25),
+    ]);
+    json!({"credentials": creds_json, "cards": cards_json, "policies": policies, "cases": cases,
+           "malformed": malformed})
+}
+
 fn all_vectors() -> Vec<(&'static str, Value)> {
     vec![
         ("cells.json", cells_vectors()),
@@ -560,6 +1127,7 @@ fn all_vectors() -> Vec<(&'static str, Value)> {
         ("tickets.json", ticket_vectors()),
         ("strength.json", strength_vectors()),
         ("cards.json", card_vectors()),
+        ("nt.json", nt_vectors()),
     ]
 }
 
