@@ -36,6 +36,21 @@
 #define MATRIXAUTH_VERSION_NUMBER (((MATRIXAUTH_VERSION_MAJOR * 1000000) + (MATRIXAUTH_VERSION_MINOR * 1000)) + MATRIXAUTH_VERSION_PATCH)
 
 /**
+ * Bytes of the authenticator (server) challenge and of the peer challenge.
+ */
+#define MATRIXAUTH_NT_CHALLENGE_LEN 16
+
+/**
+ * Bytes of an MSCHAPv2 NT-Response.
+ */
+#define MATRIXAUTH_NT_RESPONSE_LEN 24
+
+/**
+ * Bytes of the PasswordHashHash written on `MATRIXAUTH_OUTCOME_ACCEPTED`.
+ */
+#define MATRIXAUTH_NT_PASSWORD_HASH_HASH_LEN 16
+
+/**
  * What a call returned. `MATRIXAUTH_OK` is 0; every other value is an error
  * whose text `matrixauth_result_message` gives. Numbers are never reused.
  */
@@ -484,6 +499,47 @@ typedef struct {
   uint32_t observations_to_unique;
 } matrixauth_strength;
 
+/**
+ * What the peer's MSCHAPv2 Response proves (RFC 2759 §4): the two
+ * challenges, the user name it hashed, and its NT-Response. Every field is
+ * a pointer and a length; the lengths must be 16, 16 and 24 (the name any
+ * length, NULL only with length 0). The library reads it during the call only.
+ */
+typedef struct {
+  /**
+   * The server's challenge (the EAP-MSCHAPv2 Challenge sent): 16 bytes.
+   */
+  const uint8_t *authenticator_challenge;
+  /**
+   * Must be 16.
+   */
+  size_t authenticator_challenge_len;
+  /**
+   * The peer's challenge, from its Response: 16 bytes.
+   */
+  const uint8_t *peer_challenge;
+  /**
+   * Must be 16.
+   */
+  size_t peer_challenge_len;
+  /**
+   * The user name as the peer hashed it (RFC 2759 `ChallengeHash`: without a domain).
+   */
+  const uint8_t *user_name;
+  /**
+   * Bytes of `user_name`.
+   */
+  size_t user_name_len;
+  /**
+   * The NT-Response: 24 bytes.
+   */
+  const uint8_t *nt_response;
+  /**
+   * Must be 24.
+   */
+  size_t nt_response_len;
+} matrixauth_nt_proof;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -908,6 +964,29 @@ matrixauth_result matrixauth_state_forget_card(matrixauth_state *state, const ch
  * Frees a state. NULL is fine.
  */
 void matrixauth_state_free(matrixauth_state *state);
+
+/**
+ * Verifies an MSCHAPv2 NT-Response against the user's pending pattern
+ * challenge and updates `state`; the outcome goes to `*outcome`. The rules,
+ * outcomes and counting are those of `matrixauth_authenticator_verify_pending`
+ * (nothing pending: `MATRIXAUTH_OUTCOME_STALE`). The peer hashes what was
+ * typed, so nothing is folded: full-width digits make a wrong answer.
+ *
+ * On `MATRIXAUTH_OUTCOME_ACCEPTED` only, the answer's PasswordHashHash (16
+ * bytes, from which the authenticator response and the MPPE keys are
+ * derived) is written to `password_hash_hash`; otherwise that buffer is not
+ * touched. `password_hash_hash_len` must be 16. A proof field of the wrong
+ * length is `MATRIXAUTH_ERR_INVALID_ARGUMENT`; every argument is checked
+ * before `state` changes.
+ */
+matrixauth_result matrixauth_authenticator_verify_pending_nt(const matrixauth_authenticator *auth, const char *user, const matrixauth_credential *credential, matrixauth_state *state, const matrixauth_nt_proof *proof, uint64_t now, matrixauth_outcome *outcome, uint8_t *password_hash_hash, size_t password_hash_hash_len);
+
+/**
+ * Verifies an MSCHAPv2 NT-Response against the user's pending card
+ * challenge; as `matrixauth_authenticator_verify_pending_nt`. The answer is
+ * the asked cells' values exactly as printed (letters upper-case).
+ */
+matrixauth_result matrixauth_authenticator_verify_card_pending_nt(const matrixauth_authenticator *auth, const char *user, const matrixauth_card *card, matrixauth_state *state, const matrixauth_nt_proof *proof, uint64_t now, matrixauth_outcome *outcome, uint8_t *password_hash_hash, size_t password_hash_hash_len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -346,7 +346,7 @@ pub extern "C" fn matrixauth_policy_free(policy: *mut matrixauth_policy) {
 
 /// A pattern credential (secret: wiped on free).
 pub struct matrixauth_credential {
-    inner: mx::PatternCredential,
+    pub(crate) inner: mx::PatternCredential,
 }
 
 /// Creates a credential from `count` cell names (`"B2"`), the fixed string
@@ -464,7 +464,10 @@ pub extern "C" fn matrixauth_credential_free(credential: *mut matrixauth_credent
 mod card;
 mod server;
 mod state;
+// After `server`, so that the header lists the MSCHAPv2 checks after the other verify calls.
+mod nt;
 
 pub use card::*;
+pub use nt::*;
 pub use server::*;
 pub use state::*;

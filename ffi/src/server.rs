@@ -18,7 +18,7 @@ use crate::{
 /// is immutable and may be shared between threads (each call takes its own
 /// user state).
 pub struct matrixauth_authenticator {
-    inner: mx::Authenticator,
+    pub(crate) inner: mx::Authenticator,
 }
 
 /// A pattern challenge: token, matrix, times. Owned by the caller; free it.

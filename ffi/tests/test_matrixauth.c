@@ -685,6 +685,100 @@ static void test_buffers_utf8_and_hostile_input(void) {
   matrixauth_keyring_free(kr);
 }
 
+/* The MSCHAPv2 checks' arguments: every NULL, every proof length, the hash buffer's size, all
+   refused before the state changes; a wrong proof is a counted failure and leaves the buffer alone.
+   (Right answers come from the golden vectors: the C side has no MD4 to make them.) */
+static void test_nt_arguments(void) {
+  matrixauth_keyring *kr = keyring();
+  matrixauth_authenticator *a = authenticator(kr, 0, 0);
+  matrixauth_credential *cred = six();
+  matrixauth_card *card = NULL;
+  matrixauth_state *st = NULL;
+  matrixauth_challenge *ch = NULL;
+  matrixauth_outcome out = 0;
+  matrixauth_nt_proof p, q;
+  uint8_t ac[17], pc[16], resp[25], hash[17], b0[4096], b1[4096];
+  size_t n0 = 0, n1 = 0;
+  const matrixauth_result E = MATRIXAUTH_ERR_NULL_ARGUMENT, L = MATRIXAUTH_ERR_INVALID_ARGUMENT;
+
+  memset(ac, 0x11, sizeof ac);
+  memset(pc, 0x22, sizeof pc);
+  memset(resp, 0x33, sizeof resp);
+  memset(hash, 0xEE, sizeof hash);
+  p.authenticator_challenge = ac;
+  p.authenticator_challenge_len = 16;
+  p.peer_challenge = pc;
+  p.peer_challenge_len = 16;
+  p.user_name = (const uint8_t *)"alice";
+  p.user_name_len = 5;
+  p.nt_response = resp;
+  p.nt_response_len = 24;
+  OK(matrixauth_state_new(&st));
+  OK(matrixauth_authenticator_issue_challenge(a, "alice", st, T, &ch));
+  OK(matrixauth_card_generate("MX-NT-C", 8, 8, 2, MATRIXAUTH_ALPHABET_DIGITS, 0, &card));
+  OK(matrixauth_state_to_bytes(st, kr, "alice", b0, sizeof b0, &n0));
+
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(NULL, "alice", cred, st, &p, T + 1, &out, hash, 16), E);
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, NULL, cred, st, &p, T + 1, &out, hash, 16), E);
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", NULL, st, &p, T + 1, &out, hash, 16), E);
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, NULL, &p, T + 1, &out, hash, 16), E);
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, NULL, T + 1, &out, hash, 16), E);
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &p, T + 1, NULL, hash, 16), E);
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &p, T + 1, &out, NULL, 16), E);
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &p, T + 1, &out, hash, 15), L);
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &p, T + 1, &out, hash, 17), L);
+  CHECK_RC(matrixauth_authenticator_verify_card_pending_nt(a, "alice", NULL, st, &p, T + 1, &out, hash, 16), E);
+  CHECK_RC(matrixauth_authenticator_verify_card_pending_nt(a, "alice", card, st, &p, T + 1, NULL, hash, 16), E);
+  CHECK_RC(matrixauth_authenticator_verify_card_pending_nt(a, "alice", card, st, &p, T + 1, &out, hash, 0), L);
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "\xff", cred, st, &p, T + 1, &out, hash, 16),
+           MATRIXAUTH_ERR_INVALID_UTF8);
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "", cred, st, &p, T + 1, &out, hash, 16),
+           MATRIXAUTH_ERR_INVALID_USER_ID);
+  /* each proof field: NULL with its length, and one byte short and long */
+  q = p; q.authenticator_challenge = NULL;
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &q, T + 1, &out, hash, 16), E);
+  q = p; q.authenticator_challenge_len = 15;
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &q, T + 1, &out, hash, 16), L);
+  q = p; q.authenticator_challenge_len = 17;
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &q, T + 1, &out, hash, 16), L);
+  q = p; q.peer_challenge = NULL;
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &q, T + 1, &out, hash, 16), E);
+  q = p; q.peer_challenge_len = 0;
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &q, T + 1, &out, hash, 16), L);
+  q = p; q.nt_response = NULL;
+  CHECK_RC(matrixauth_authenticator_verify_card_pending_nt(a, "alice", card, st, &q, T + 1, &out, hash, 16), E);
+  q = p; q.nt_response_len = 23;
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &q, T + 1, &out, hash, 16), L);
+  q = p; q.nt_response_len = 25;
+  CHECK_RC(matrixauth_authenticator_verify_card_pending_nt(a, "alice", card, st, &q, T + 1, &out, hash, 16), L);
+  q = p; q.user_name = NULL;
+  CHECK_RC(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &q, T + 1, &out, hash, 16), E);
+  OK(matrixauth_state_to_bytes(st, kr, "alice", b1, sizeof b1, &n1));
+  CHECK(n0 == n1 && memcmp(b0, b1, n0) == 0); /* no refusal changed the state */
+  CHECK(out == 0);
+
+  /* A card check of the pending pattern challenge: invalid, nothing written. */
+  OK(matrixauth_authenticator_verify_card_pending_nt(a, "alice", card, st, &p, T + 1, &out, hash, 16));
+  CHECK(out == MATRIXAUTH_OUTCOME_INVALID);
+  /* A wrong NT-Response (an empty name is a name like any other): rejected, counted, buffer untouched. */
+  q = p; q.user_name = NULL; q.user_name_len = 0;
+  OK(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &q, T + 1, &out, hash, 16));
+  CHECK(out == MATRIXAUTH_OUTCOME_REJECTED);
+  CHECK(matrixauth_state_failures_since_success(st) == 1);
+  CHECK(hash[0] == 0xEE && hash[15] == 0xEE && hash[16] == 0xEE);
+  /* The same proof again: nothing pending. */
+  OK(matrixauth_authenticator_verify_pending_nt(a, "alice", cred, st, &p, T + 2, &out, hash, 16));
+  CHECK(out == MATRIXAUTH_OUTCOME_STALE);
+  CHECK(matrixauth_state_failures_since_success(st) == 1);
+
+  matrixauth_challenge_free(ch);
+  matrixauth_state_free(st);
+  matrixauth_card_free(card);
+  matrixauth_credential_free(cred);
+  matrixauth_authenticator_free(a);
+  matrixauth_keyring_free(kr);
+}
+
 static int events;
 static int secret_leaked;
 static void on_event(const char *json, size_t len, void *userdata) {
@@ -789,7 +883,7 @@ static matrixauth_card *vector_card(FILE *fp, const char *index) {
       OK(matrixauth_card_from_values(serial, (uint32_t)atoi(f[3]), (uint32_t)atoi(f[4]), (uint32_t)atoi(f[5]), alpha,
                                      strtoull(f[7], NULL, 10), values, &c));
       OK(matrixauth_card_render_text(c, out, sizeof out, &n));
-      CHECK(strcmp(out, text) == 0);
+      CHECK(strcmp(f[9], "-") == 0 || strcmp(out, text) == 0); /* nt.json's cards carry no text */
       free(serial);
       free(values);
       free(text);
@@ -807,10 +901,47 @@ static matrixauth_outcome outcome_of(const char *name) {
   return 0;
 }
 
+/* The authenticator of an nt.json case: its keyring and its named policy (ntpolicy rows). */
+static matrixauth_authenticator *vector_nt_authenticator(FILE *fp, matrixauth_keyring *kr, const char *policy) {
+  char line[4096], *f[MAXF];
+  matrixauth_policy *p = NULL;
+  matrixauth_authenticator *a = NULL;
+  OK(matrixauth_policy_new(&p));
+  rewind(fp);
+  while (fgets(line, sizeof line, fp)) {
+    split(line, f);
+    if (strcmp(f[0], "ntpolicy") || strcmp(f[1], policy)) continue;
+    if (strcmp(f[2], "0")) OK(matrixauth_policy_set(p, MATRIXAUTH_POLICY_MIN_PATTERN_LEN, strtoull(f[2], NULL, 10)));
+    if (strcmp(f[3], "0")) OK(matrixauth_policy_set(p, MATRIXAUTH_POLICY_RETRY_WINDOW, strtoull(f[3], NULL, 10)));
+    if (strcmp(f[4], "0"))
+      OK(matrixauth_policy_set(p, MATRIXAUTH_POLICY_CARD_CHALLENGE_CELLS, strtoull(f[4], NULL, 10)));
+    break;
+  }
+  OK(matrixauth_authenticator_new(kr, p, &a));
+  matrixauth_policy_free(p);
+  return a;
+}
+
+/* An nt.json proof from four hex columns (authenticator challenge, peer challenge, user name,
+   NT-Response); the bytes live in buf (at least 4 * 256 bytes). */
+static matrixauth_nt_proof vector_nt_proof(char **f, uint8_t *buf) {
+  matrixauth_nt_proof p;
+  p.authenticator_challenge = buf;
+  p.authenticator_challenge_len = unhex(f[0], buf, 256);
+  p.peer_challenge = buf + 256;
+  p.peer_challenge_len = unhex(f[1], buf + 256, 256);
+  p.user_name = buf + 512;
+  p.user_name_len = unhex(f[2], buf + 512, 256);
+  p.nt_response = buf + 768;
+  p.nt_response_len = unhex(f[3], buf + 768, 256);
+  return p;
+}
+
 static void test_vectors(const char *path) {
   FILE *fp = fopen(path, "r");
   char line[16384], *f[MAXF];
   int verify = 0, reissue = 0, states = 0, bad = 0, sealed = 0, tickets = 0, cardv = 0, pending = 0, rotated = 0;
+  int nt = 0, nt_card = 0, nt_accepted = 0, nt_bad = 0;
   matrixauth_ticket_verifier *tv = NULL;
   char tv_group[8] = "";
   long pos;
@@ -859,6 +990,53 @@ static void test_vectors(const char *path) {
       matrixauth_policy_free(p);
       matrixauth_keyring_free(kr);
       if (card_mode) cardv++; else verify++;
+    } else if (strcmp(f[0], "nt") == 0 || strcmp(f[0], "ntbad") == 0) {
+      /* nt:     mode keyring policy user cred_or_card state_before proof[4] now outcome hash state_after
+         ntbad:  name keyring policy user cred state_before proof[4] */
+      int is_bad = f[0][2] == 'b', card_mode = !is_bad && strcmp(f[1], "card") == 0;
+      matrixauth_keyring *kr = vector_keyring(fp, f[2]);
+      matrixauth_authenticator *a = vector_nt_authenticator(fp, kr, f[3]);
+      matrixauth_credential *cred = card_mode ? NULL : vector_credential(fp, f[5]);
+      matrixauth_card *card = card_mode ? vector_card(fp, f[5]) : NULL;
+      matrixauth_state *st = NULL;
+      matrixauth_nt_proof proof;
+      char *user = unhex_str(f[4]), after[8192], hash_hex[33];
+      uint8_t before[4096], got[4096], pbuf[1024], hash[16];
+      size_t blen = unhex(f[6], before, sizeof before), glen = 0;
+      uint64_t now = is_bad ? T : strtoull(f[11], NULL, 10);
+      matrixauth_outcome out = 0;
+      matrixauth_result rc;
+      proof = vector_nt_proof(f + 7, pbuf);
+      memset(hash, 0xEE, sizeof hash);
+      OK(matrixauth_state_from_bytes(kr, user, before, blen, &st));
+      if (card_mode)
+        rc = matrixauth_authenticator_verify_card_pending_nt(a, user, card, st, &proof, now, &out, hash, sizeof hash);
+      else
+        rc = matrixauth_authenticator_verify_pending_nt(a, user, cred, st, &proof, now, &out, hash, sizeof hash);
+      OK(matrixauth_state_to_bytes(st, kr, user, got, sizeof got, &glen));
+      tohex(got, glen, after);
+      tohex(hash, sizeof hash, hash_hex);
+      if (is_bad) { /* refused before the state is touched; nothing written */
+        CHECK_RC(rc, MATRIXAUTH_ERR_INVALID_ARGUMENT);
+        CHECK(strcmp(after, f[6]) == 0);
+        CHECK(out == 0 && strcmp(hash_hex, "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee") == 0);
+        nt_bad++;
+      } else {
+        CHECK_RC(rc, MATRIXAUTH_OK);
+        CHECK(out == outcome_of(f[12]));
+        /* the PasswordHashHash on accepted only; the buffer untouched otherwise */
+        CHECK(strcmp(hash_hex, strcmp(f[13], "-") ? f[13] : "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee") == 0);
+        CHECK(strcmp(after, f[14]) == 0);
+        if (card_mode) nt_card++;
+        if (out == MATRIXAUTH_OUTCOME_ACCEPTED) nt_accepted++;
+        nt++;
+      }
+      free(user);
+      matrixauth_card_free(card);
+      matrixauth_credential_free(cred);
+      matrixauth_state_free(st);
+      matrixauth_authenticator_free(a);
+      matrixauth_keyring_free(kr);
     } else if (strcmp(f[0], "reissue") == 0) {
       matrixauth_keyring *kr = vector_keyring(fp, f[1]);
       matrixauth_policy *p = NULL;
@@ -967,9 +1145,12 @@ static void test_vectors(const char *path) {
   fclose(fp);
   CHECK(verify >= 20 && reissue == 4 && states == 4 && rotated == 1 && bad == 8 && sealed == 4 && tickets == 9 &&
         cardv == 10 && pending >= 5);
+  CHECK(nt >= 40 && nt_card >= 8 && nt_accepted >= 10 && nt_bad == 6);
   printf("golden vectors: %d verify, %d card verify (%d without a token), %d re-issue, %d state, %d corrupt state, "
          "%d sealed, %d ticket\n",
          verify, cardv, pending, reissue, states + rotated, bad, sealed, tickets);
+  printf("golden vectors: %d MSCHAPv2 (%d card, %d accepted with their PasswordHashHash), %d malformed proofs\n", nt,
+         nt_card, nt_accepted, nt_bad);
 }
 
 int main(int argc, char **argv) {
@@ -986,6 +1167,7 @@ int main(int argc, char **argv) {
   test_cards();
   test_null_arguments();
   test_buffers_utf8_and_hostile_input();
+  test_nt_arguments();
   test_audit_callback();
   test_vectors(argv[1]);
   printf("%d passed, %d failed\n", passed, failed);

@@ -12,6 +12,13 @@ a line. Record kinds (first column):
   badstate keyring user_hex bytes_hex
   sealed   keyring user_hex sealed_hex cred wrong_user_hex
   ticket   capacity_group_index keyring capacity ticket_hex audience_hex now expect(user_hex or -error)
+  card     index serial_hex rows cols cell_len alphabet expires_at values_hex text_hex
+           (nt.json's cards have index ntN and text "-"; its credentials are cred rows named nt:NAME)
+  ntpolicy name min_pattern_len retry_window card_challenge_cells (0: the default)
+  nt       mode keyring policy user_hex cred_or_card state_before authenticator_challenge peer_challenge
+           user_name nt_response now outcome password_hash_hash(or -) state_after
+  ntbad    name keyring policy user_hex cred state_before authenticator_challenge peer_challenge user_name
+           nt_response (a proof field of the wrong length: refused, state unchanged)
 """
 import json
 import sys
@@ -57,4 +64,22 @@ for i, c in enumerate(cards["cards"]):
 for c in cards["verify"]:
     out.append(["cardverify", str(c["card"]), c["keyring"], h(c["user"]), c["state_before"], h(c["response"]),
                 c["token"] or "-", str(c["now"]), c["outcome"], c["state_after"]])
+nt = load("nt.json")
+for name, c in nt["credentials"].items():
+    out.append(["cred", "nt:" + name, h(c["fixed"]), str(c["fixed_at"])] + c["cells"])
+for i, c in enumerate(nt["cards"]):
+    out.append(["card", f"nt{i}", h(c["serial"]), str(c["rows"]), str(c["cols"]), str(c["cell_len"]), c["alphabet"],
+                str(c["expires_at"] or 0), h(c["values"]), "-"])
+for name, p in nt["policies"].items():
+    out.append(["ntpolicy", name] + [str(p.get(f, 0)) for f in ("min_pattern_len", "retry_window", "card_challenge_cells")])
+proof = lambda p: [p["authenticator_challenge"] or "-", p["peer_challenge"] or "-", p["user_name"] or "-",
+                   p["nt_response"] or "-"]
+for c in nt["cases"]:
+    who = "nt:" + c["credential"] if c["mode"] == "pattern" else f'nt{c["card"]}'
+    out.append(["nt", c["mode"], c["keyring"], c["policy"], h(c["user"]), who, c["state_before"]] + proof(c["proof"])
+               + [str(c["now"]), c["outcome"], c["password_hash_hash"] or "-", c["state_after"]])
+first = next(c for c in nt["cases"] if c["mode"] == "pattern" and c["outcome"] == "accepted")
+for m in nt["malformed"]:
+    out.append(["ntbad", m["name"], first["keyring"], first["policy"], h(first["user"]), "nt:" + first["credential"],
+                first["state_before"]] + proof(m["proof"]))
 sys.stdout.write("".join("\t".join(r) + "\n" for r in out))
