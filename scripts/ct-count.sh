@@ -5,6 +5,10 @@
 #   of ffi/tests/ct_probe.c: patterns of 4, 6 and 16 cells, fixed strings of 0, 2 and 32
 #   characters at the front, in the middle and at the end, the decoy credential; cards with
 #   different values;
+# - the whole C calls matrixauth_authenticator_verify_pending_nt and _verify_card_pending_nt
+#   (SPEC §17: one fixed MSCHAPv2 proof against the pending challenge), for the same pattern
+#   classes plus answers of 27 and 28 characters (both sides of MD4's one-block limit), the
+#   decoy, and the cards;
 # - the two answer checks alone, matrixauth::verify::response_matches and
 #   GridCard::answer_matches, for the classes of core/examples/ct_probe.rs;
 # - the two MSCHAPv2 checks (SPEC §17: MD4 over a secret length, DES keyed by the NT hash),
@@ -50,6 +54,11 @@ run_group "$out/c_probe" "$out" 'matrixauth_authenticator_verify' p4_f0 p4_f2_en
 grep -q 'outcome 2' "$out/p6_f2_middle.stdout" || { echo "the whole-call classes were not rejected"; fail=1; }
 run_group "$out/c_probe" "$out" 'matrixauth_authenticator_verify_card' card_1 card_2 card_3
 grep -q 'outcome 2' "$out/card_2.stdout" || { echo "the whole-call card classes were not rejected"; fail=1; }
+run_group "$out/c_probe" "$out" 'matrixauth_authenticator_verify_pending_nt' nt_p4_f0 nt_p4_f2_end nt_p6_f2_middle \
+  nt_p8_f2_middle_len10 nt_p6_f32_front nt_p16_f0 nt_p16_f11_len27 nt_p16_f12_len28 nt_p16_f32_end nt_decoy
+grep -q 'outcome 2' "$out/nt_p16_f12_len28.stdout" || { echo "the whole-call MSCHAPv2 classes were not rejected"; fail=1; }
+run_group "$out/c_probe" "$out" 'matrixauth_authenticator_verify_card_pending_nt' ntcard_1 ntcard_2 ntcard_3
+grep -q 'outcome 2' "$out/ntcard_2.stdout" || { echo "the whole-call MSCHAPv2 card classes were not rejected"; fail=1; }
 
 probe=target/release/examples/ct_probe
 run_group "$probe" "" 'matrixauth::verify::response_matches*' right wrong_same_length other_pattern corner_cells \
