@@ -224,6 +224,38 @@ class Verdict:
     def event(self) -> Dict[str, Any]: ...
 
 @final
+class NtProof:
+    """What the peer's MSCHAPv2 Response proves (RFC 2759 §4); ``repr`` hides the NT-Response.
+
+    ``authenticator_challenge`` and ``peer_challenge`` are 16 bytes, ``nt_response`` 24 (else
+    ``FormatError``); ``user_name`` is the name the peer hashed, without a domain."""
+
+    def __init__(
+        self, authenticator_challenge: bytes, peer_challenge: bytes, nt_response: bytes, user_name: bytes
+    ) -> None: ...
+    @property
+    def authenticator_challenge(self) -> bytes: ...
+    @property
+    def peer_challenge(self) -> bytes: ...
+    @property
+    def nt_response(self) -> bytes: ...
+    @property
+    def user_name(self) -> bytes: ...
+
+@final
+class NtVerdict:
+    """The result of an MSCHAPv2 verification; ``password_hash_hash`` (16 bytes) on accepted only."""
+
+    @property
+    def outcome(self) -> Outcome: ...
+    @property
+    def accepted(self) -> bool: ...
+    @property
+    def event(self) -> Dict[str, Any]: ...
+    @property
+    def password_hash_hash(self) -> Optional[bytes]: ...
+
+@final
 class Strength:
     """The honest strength report of a pattern length under a policy."""
 
@@ -317,6 +349,14 @@ class Authenticator:
         answer: str,
         now: Optional[int] = None,
     ) -> Verdict: ...
+    def verify_pending_nt(
+        self,
+        user: str,
+        credential: PatternCredential,
+        state: UserState,
+        proof: NtProof,
+        now: Optional[int] = None,
+    ) -> NtVerdict: ...
     def issue_card_challenge(
         self, user: str, card: GridCard, state: UserState, now: Optional[int] = None
     ) -> CardChallenge: ...
@@ -326,6 +366,9 @@ class Authenticator:
     def verify_card_pending(
         self, user: str, card: GridCard, state: UserState, answer: str, now: Optional[int] = None
     ) -> Verdict: ...
+    def verify_card_pending_nt(
+        self, user: str, card: GridCard, state: UserState, proof: NtProof, now: Optional[int] = None
+    ) -> NtVerdict: ...
     def unlock(self, user: str, state: UserState, now: Optional[int] = None) -> Dict[str, Any]: ...
     def issue_ticket(self, user: str, audience: str, now: Optional[int] = None) -> str: ...
 

@@ -6,6 +6,7 @@ use crate::convert::now_or_clock;
 use crate::credential::PatternCredential;
 use crate::error::err;
 use crate::keyring::Keyring;
+use crate::nt::{NtProof, NtVerdict};
 use crate::policy::Policy;
 use crate::policy::Strength;
 use crate::state::UserState;
@@ -295,6 +296,27 @@ impl Authenticator {
         Ok(Verdict { inner })
     }
 
+    /// Verifies an MSCHAPv2 NT-Response (`NtProof`) against the user's
+    /// pending pattern challenge (SPEC §17): the rules and outcomes of
+    /// `verify_pending`. The peer hashes what was typed, so nothing is
+    /// folded. On `accepted` the `NtVerdict` carries the PasswordHashHash.
+    #[pyo3(signature = (user, credential, state, proof, now = None))]
+    fn verify_pending_nt(
+        &self,
+        user: &str,
+        credential: &PatternCredential,
+        mut state: PyRefMut<'_, UserState>,
+        proof: &NtProof,
+        now: Option<i64>,
+    ) -> PyResult<NtVerdict> {
+        let now = now_or_clock(now)?;
+        let inner = self
+            .inner
+            .verify_pending_nt(user, &credential.inner, &mut state.inner, &proof.inner, now)
+            .map_err(err)?;
+        Ok(NtVerdict { inner })
+    }
+
     /// Issues (or re-issues) a grid-card challenge.
     #[pyo3(signature = (user, card, state, now = None))]
     fn issue_card_challenge(
@@ -340,6 +362,25 @@ impl Authenticator {
         let inner =
             self.inner.verify_card_pending(user, &card.inner, &mut state.inner, answer, now).map_err(err)?;
         Ok(Verdict { inner })
+    }
+
+    /// `verify_pending_nt` against the user's pending card challenge: the
+    /// answer is the asked cells' values exactly as printed (letters upper-case).
+    #[pyo3(signature = (user, card, state, proof, now = None))]
+    fn verify_card_pending_nt(
+        &self,
+        user: &str,
+        card: &GridCard,
+        mut state: PyRefMut<'_, UserState>,
+        proof: &NtProof,
+        now: Option<i64>,
+    ) -> PyResult<NtVerdict> {
+        let now = now_or_clock(now)?;
+        let inner = self
+            .inner
+            .verify_card_pending_nt(user, &card.inner, &mut state.inner, &proof.inner, now)
+            .map_err(err)?;
+        Ok(NtVerdict { inner })
     }
 
     /// An administrator's unlock; returns the audit event as a dict.

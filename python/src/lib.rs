@@ -6,7 +6,7 @@
 //! One file per core concept, as in the C library (`ffi/src/`): `keyring`,
 //! `policy` (with `Strength`), `credential`, `card`, `state`,
 //! `authenticator` (with `Challenge`, `CardChallenge`, `Verdict`,
-//! `Outcome`), `ticket`, `analysis`; `error` maps errors, `convert` times
+//! `Outcome`), `nt` (`NtProof`, `NtVerdict`: MSCHAPv2), `ticket`, `analysis`; `error` maps errors, `convert` times
 //! and events.
 //! Every `now` is optional Unix seconds and defaults to the clock.
 //! `matrixauth/_native.pyi` holds the type stubs.
@@ -24,6 +24,7 @@ mod convert;
 mod credential;
 mod error;
 mod keyring;
+mod nt;
 mod policy;
 mod state;
 mod ticket;
@@ -40,6 +41,7 @@ use error::{
     TicketError, WeakPatternError,
 };
 use keyring::Keyring;
+use nt::{NtProof, NtVerdict};
 use policy::{Policy, Strength};
 use state::UserState;
 use ticket::TicketVerifier;
@@ -66,6 +68,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Challenge>()?;
     m.add_class::<CardChallenge>()?;
     m.add_class::<Verdict>()?;
+    m.add_class::<NtProof>()?;
+    m.add_class::<NtVerdict>()?;
     m.add_class::<Strength>()?;
     m.add_class::<GridCard>()?;
     m.add_class::<Authenticator>()?;

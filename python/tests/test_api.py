@@ -303,3 +303,40 @@ def test_no_secrets_in_repr_or_errors():
     assert "S3cretFix" not in text and "G3" not in text
     card = mx.GridCard.from_values("MX-1", "12" * 64)
     assert "12121212" not in repr(card)
+
+
+def test_nt_proof_lengths_repr_and_nothing_pending(auth, cred):
+    ac, pc, resp = bytes(range(16)), bytes(range(16, 32)), bytes(range(100, 124))
+    for bad in (
+        (ac[:15], pc, resp),
+        (ac + b"x", pc, resp),
+        (ac, b"", resp),
+        (ac, pc, resp[:23]),
+        (ac, pc, resp + b"x"),
+    ):
+        with pytest.raises(mx.FormatError) as e:
+            mx.NtProof(*bad, b"alice")
+        assert e.value.code == "format"
+    with pytest.raises(TypeError):
+        mx.NtProof(ac, pc, resp, "alice")  # the name is bytes, as the peer hashed it
+    proof = mx.NtProof(ac, pc, resp, b"alice")
+    assert (proof.authenticator_challenge, proof.peer_challenge, proof.nt_response, proof.user_name) == (
+        ac,
+        pc,
+        resp,
+        b"alice",
+    )
+    assert resp.hex() not in repr(proof) and "alice" in repr(proof)
+    state = mx.UserState()
+    v = auth.verify_pending_nt("alice", cred, state, proof, T0)
+    assert v.outcome == mx.Outcome.STALE and not v.accepted and v.password_hash_hash is None
+    assert repr(v) == "NtVerdict(outcome=stale)"
+    # A wrong NT-Response to the pending challenge is a counted failure; a card check of it is invalid.
+    auth.issue_challenge("alice", state, T0)
+    card = mx.GridCard.generate("MX-NT")
+    assert auth.verify_card_pending_nt("alice", card, state, proof, T0 + 1).outcome == mx.Outcome.INVALID
+    v = auth.verify_pending_nt("alice", cred, state, proof, T0 + 1)
+    assert v.outcome == mx.Outcome.REJECTED and v.password_hash_hash is None
+    assert state.failures_since_success == 1
+    with pytest.raises(mx.FormatError):
+        auth.verify_pending_nt("", cred, state, proof, T0 + 2)

@@ -170,3 +170,53 @@ def test_cards(vectors):
         assert str(verdict.outcome) == c["outcome"], c["name"]
         assert verdict.event == json.loads(c["event"]), c["name"]
         assert state.to_bytes(kr, c["user"]).hex() == c["state_after"], c["name"]
+
+
+def nt_proof(p):
+    return mx.NtProof(
+        bytes.fromhex(p["authenticator_challenge"]),
+        bytes.fromhex(p["peer_challenge"]),
+        bytes.fromhex(p["nt_response"]),
+        bytes.fromhex(p["user_name"]),
+    )
+
+
+def test_nt(vectors):
+    """verify_pending_nt and verify_card_pending_nt (MSCHAPv2) against nt.json."""
+    v = vectors("nt.json")
+    creds = {n: mx.PatternCredential(c["cells"], c["fixed"], c["fixed_at"]) for n, c in v["credentials"].items()}
+    cards = [
+        mx.GridCard.from_values(c["serial"], c["values"], c["rows"], c["cols"], c["cell_len"], c["alphabet"], c["expires_at"])
+        for c in v["cards"]
+    ]
+    accepted = 0
+    for c in v["cases"]:
+        kr = keyring(vectors, c["keyring"])
+        auth = mx.Authenticator(kr, mx.Policy(**v["policies"][c["policy"]]))
+        state = mx.UserState.from_bytes(kr, c["user"], bytes.fromhex(c["state_before"]))
+        proof = nt_proof(c["proof"])
+        if c["mode"] == "pattern":
+            verdict = auth.verify_pending_nt(c["user"], creds[c["credential"]], state, proof, c["now"])
+        else:
+            verdict = auth.verify_card_pending_nt(c["user"], cards[c["card"]], state, proof, c["now"])
+        assert str(verdict.outcome) == c["outcome"], c["name"]
+        assert verdict.accepted == (c["outcome"] == "accepted"), c["name"]
+        want = c["password_hash_hash"]
+        assert verdict.password_hash_hash == (bytes.fromhex(want) if want else None), c["name"]
+        assert verdict.event == json.loads(c["event"]), c["name"]
+        assert state.to_bytes(kr, c["user"]).hex() == c["state_after"], c["name"]
+        if want:
+            assert want not in repr(verdict)
+            accepted += 1
+    assert accepted >= 10
+    # A proof field of the wrong length is a FormatError, before any state is touched.
+    first = next(c for c in v["cases"] if c["outcome"] == "accepted" and c["mode"] == "pattern")
+    for m in v["malformed"]:
+        with pytest.raises(mx.FormatError):
+            nt_proof(m["proof"])
+    kr = keyring(vectors, first["keyring"])
+    state = mx.UserState.from_bytes(kr, first["user"], bytes.fromhex(first["state_before"]))
+    auth = mx.Authenticator(kr, mx.Policy(**v["policies"][first["policy"]]))
+    with pytest.raises(TypeError):
+        auth.verify_pending_nt(first["user"], creds[first["credential"]], state, first["proof"], first["now"])
+    assert state.to_bytes(kr, first["user"]).hex() == first["state_before"]

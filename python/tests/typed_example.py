@@ -27,6 +27,10 @@ def main() -> int:
     except mx.TicketError as e:
         reason: str = e.reason
         print(reason)
+    proof = mx.NtProof(bytes(16), bytes(16), bytes(24), b"alice")
+    nt: mx.NtVerdict = auth.verify_pending_nt("alice", cred, state, proof)
+    hash_hash: Optional[bytes] = nt.password_hash_hash
+    assert nt.outcome == mx.Outcome.STALE and hash_hash is None
     print(outcome, until, n, auth.strength(cred).candidates_after[0])
     return 0 if verdict.accepted else 1
 
