@@ -4,7 +4,8 @@
 //! JS values to core types and core errors to JS `Error`s (`convert`). One
 //! file per core concept, as in the C library (`ffi/src/`): `keyring`,
 //! `policy`, `credential`, `card`, `state`, `authenticator` (with
-//! `Challenge`, `CardChallenge`, `Verdict`), `ticket`, `analysis`. Names follow
+//! `Challenge`, `CardChallenge`, `Verdict`), `nt` (the MSCHAPv2 checks,
+//! `NtVerdict`), `ticket`, `analysis`. Names follow
 //! SPEC §10 in camelCase. Times are JS numbers of Unix seconds; every `now`
 //! argument is optional and defaults to the clock (`Date.now()`).
 //!
@@ -20,6 +21,7 @@ mod card;
 mod convert;
 mod credential;
 mod keyring;
+mod nt;
 mod policy;
 mod state;
 mod ticket;
@@ -32,6 +34,7 @@ pub use authenticator::{Authenticator, CardChallenge, Challenge, Verdict};
 pub use card::GridCard;
 pub use credential::PatternCredential;
 pub use keyring::Keyring;
+pub use nt::NtVerdict;
 pub use policy::Policy;
 pub use state::UserState;
 pub use ticket::TicketVerifier;

@@ -317,3 +317,46 @@ test('errors and debug output never contain the secret', () => {
   assert.ok(message.length > 0);
   for (const secret of ['S3cretFix', 'B2', 'G3', 'D5']) assert.ok(!message.includes(secret), secret);
 });
+
+test('verifyPendingNt: argument types and lengths, nothing pending, a wrong proof counted', () => {
+  const { auth, cred } = setup();
+  const state = new mx.UserState();
+  const good = {
+    authenticatorChallenge: new Uint8Array(16).fill(1),
+    peerChallenge: new Uint8Array(16).fill(2),
+    ntResponse: new Uint8Array(24).fill(3),
+    userName: 'alice',
+  };
+  let v = auth.verifyPendingNt('alice', cred, state, good, T0);
+  assert.equal(v.outcome, 'stale');
+  assert.equal(v.passwordHashHash, undefined);
+  auth.issueChallenge('alice', state, T0);
+  const pending = state.pendingExpiresAt;
+  assert.equal(pending, T0 + 180);
+  for (const bad of [
+    undefined,
+    null,
+    'proof',
+    { ...good, authenticatorChallenge: new Uint8Array(15) },
+    { ...good, authenticatorChallenge: new Uint8Array(17) },
+    { ...good, peerChallenge: undefined },
+    { ...good, peerChallenge: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16] },
+    { ...good, ntResponse: new Uint8Array(23) },
+    { ...good, ntResponse: new Uint8Array(25) },
+    { ...good, userName: 42 },
+    { ...good, userName: undefined },
+  ]) {
+    assert.equal(code(() => auth.verifyPendingNt('alice', cred, state, bad, T0 + 1)), 'argument');
+  }
+  assert.equal(state.failuresSinceSuccess, 0, 'no refusal touched the state');
+  assert.equal(state.pendingExpiresAt, pending, 'the challenge is still pending');
+  const card = mx.GridCard.generate({ serial: 'MX-NT' });
+  assert.equal(auth.verifyCardPendingNt('alice', card, state, good, T0 + 1).outcome, 'invalid');
+  v = auth.verifyPendingNt('alice', cred, state, { ...good, userName: new TextEncoder().encode('alice') }, T0 + 1);
+  assert.equal(v.outcome, 'rejected');
+  assert.equal(v.accepted, false);
+  assert.equal(v.passwordHashHash, undefined);
+  assert.equal(v.event.outcome, 'rejected');
+  assert.equal(state.failuresSinceSuccess, 1);
+  assert.equal(code(() => auth.verifyPendingNt('', cred, state, good, T0 + 2)), 'invalid_user_id');
+});

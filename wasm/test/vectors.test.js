@@ -206,3 +206,43 @@ test('cards', () => {
     assert.equal(hex(state.toBytes(kr, c.user)), c.state_after, c.name);
   }
 });
+
+test('MSCHAPv2 checks of the pending challenge (nt.json)', () => {
+  const v = load('nt.json');
+  const ntCreds = Object.fromEntries(Object.entries(v.credentials).map(([n, c]) =>
+    [n, new mx.PatternCredential(c.cells, c.fixed, c.fixed_at)]));
+  const cards = v.cards.map((c) => mx.GridCard.fromValues(c.serial, c.rows, c.cols, c.cell_len, c.alphabet, c.values, c.expires_at ?? undefined));
+  const proofOf = (p) => ({
+    authenticatorChallenge: unhex(p.authenticator_challenge),
+    peerChallenge: unhex(p.peer_challenge),
+    ntResponse: unhex(p.nt_response),
+    userName: unhex(p.user_name),
+  });
+  let accepted = 0;
+  for (const c of v.cases) {
+    const kr = keyring(c.keyring);
+    const auth = new mx.Authenticator(kr, policyFrom(v.policies[c.policy]));
+    const state = mx.UserState.fromBytes(kr, c.user, unhex(c.state_before));
+    const verdict = c.mode === 'pattern'
+      ? auth.verifyPendingNt(c.user, ntCreds[c.credential], state, proofOf(c.proof), c.now)
+      : auth.verifyCardPendingNt(c.user, cards[c.card], state, proofOf(c.proof), c.now);
+    assert.equal(verdict.outcome, c.outcome, c.name);
+    assert.equal(verdict.accepted, c.outcome === 'accepted', c.name);
+    const got = verdict.passwordHashHash;
+    assert.equal(got === undefined ? null : hex(got), c.password_hash_hash, c.name);
+    assert.deepEqual(verdict.event, JSON.parse(c.event), c.name);
+    assert.equal(hex(state.toBytes(kr, c.user)), c.state_after, c.name);
+    if (got !== undefined) accepted += 1;
+  }
+  assert.ok(accepted >= 10);
+  // A proof field of the wrong length throws code "argument" before the state changes.
+  const first = v.cases.find((c) => c.mode === 'pattern' && c.outcome === 'accepted');
+  const kr = keyring(first.keyring);
+  const auth = new mx.Authenticator(kr, policyFrom(v.policies[first.policy]));
+  const state = mx.UserState.fromBytes(kr, first.user, unhex(first.state_before));
+  for (const m of v.malformed) {
+    assert.equal(codeOf(() => auth.verifyPendingNt(first.user, ntCreds[first.credential], state, proofOf(m.proof), first.now)),
+      'argument', m.name);
+  }
+  assert.equal(hex(state.toBytes(kr, first.user)), first.state_before);
+});

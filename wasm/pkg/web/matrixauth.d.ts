@@ -1,6 +1,20 @@
 /* tslint:disable */
 /* eslint-disable */
 
+/** What the peer's MSCHAPv2 Response proves (RFC 2759 §4). */
+export interface NtProof {
+    /** The server's challenge (the EAP-MSCHAPv2 Challenge sent): 16 bytes. */
+    authenticatorChallenge: Uint8Array;
+    /** The peer's challenge, from its Response: 16 bytes. */
+    peerChallenge: Uint8Array;
+    /** The NT-Response: 24 bytes. */
+    ntResponse: Uint8Array;
+    /** The user name as the peer hashed it (without a domain): bytes, or a string taken as UTF-8. */
+    userName: Uint8Array | string;
+}
+
+
+
 /**
  * The authentication server's engine: keys and policy, no per-user data.
  */
@@ -43,6 +57,11 @@ export class Authenticator {
      */
     unlock(user: string, state: UserState, now?: number | null): any;
     /**
+     * `verifyPendingNt` against the user's pending card challenge: the
+     * answer is the asked cells' values exactly as printed (letters upper-case).
+     */
+    verifyCardPendingNt(user: string, card: GridCard, state: UserState, proof: NtProof, now?: number | null): NtVerdict;
+    /**
      * Verifies the answer to the user's pending card challenge, without a token.
      */
     verifyCardPending(user: string, card: GridCard, state: UserState, answer: string, now?: number | null): Verdict;
@@ -50,6 +69,14 @@ export class Authenticator {
      * Verifies the answer to a card challenge; updates `state` in place.
      */
     verifyCard(user: string, card: GridCard, state: UserState, token: string, answer: string, now?: number | null): Verdict;
+    /**
+     * Verifies an MSCHAPv2 NT-Response against the user's pending pattern
+     * challenge (SPEC §17); updates `state` in place. The rules and outcomes
+     * of `verifyPending`; the peer hashes what was typed, so nothing is
+     * folded. A proof field of the wrong type or length throws `code:
+     * "argument"` before `state` changes.
+     */
+    verifyPendingNt(user: string, credential: PatternCredential, state: UserState, proof: NtProof, now?: number | null): NtVerdict;
     /**
      * Verifies a typed answer to the user's pending pattern challenge,
      * without a token (the grid was shown elsewhere; the answer came as a
@@ -264,6 +291,33 @@ export class Keyring {
      * Every key id, current first.
      */
     readonly keyIds: Uint32Array;
+}
+
+/**
+ * The result of an MSCHAPv2 verification: the verdict, and on `accepted`
+ * only the 16-byte PasswordHashHash the authenticator response and the MPPE
+ * keys are derived from.
+ */
+export class NtVerdict {
+    private constructor();
+    free(): void;
+    [Symbol.dispose](): void;
+    /**
+     * `outcome === "accepted"`.
+     */
+    readonly accepted: boolean;
+    /**
+     * The audit event, as a plain object (no secrets).
+     */
+    readonly event: any;
+    /**
+     * `"accepted"`, `"rejected"`, `"locked"`, `"expired"`, `"stale"` or `"invalid"`.
+     */
+    readonly outcome: string;
+    /**
+     * The PasswordHashHash (16 bytes) on `accepted`, otherwise `undefined`.
+     */
+    readonly passwordHashHash: Uint8Array | undefined;
 }
 
 /**
@@ -510,6 +564,7 @@ export interface InitOutput {
     readonly __wbg_challenge_free: (a: number, b: number) => void;
     readonly __wbg_gridcard_free: (a: number, b: number) => void;
     readonly __wbg_keyring_free: (a: number, b: number) => void;
+    readonly __wbg_ntverdict_free: (a: number, b: number) => void;
     readonly __wbg_patterncredential_free: (a: number, b: number) => void;
     readonly __wbg_policy_free: (a: number, b: number) => void;
     readonly __wbg_ticketverifier_free: (a: number, b: number) => void;
@@ -527,7 +582,9 @@ export interface InitOutput {
     readonly authenticator_verify: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number];
     readonly authenticator_verifyCard: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number) => [number, number, number];
     readonly authenticator_verifyCardPending: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
+    readonly authenticator_verifyCardPendingNt: (a: number, b: number, c: number, d: number, e: number, f: any, g: number, h: number) => [number, number, number];
     readonly authenticator_verifyPending: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => [number, number, number];
+    readonly authenticator_verifyPendingNt: (a: number, b: number, c: number, d: number, e: number, f: any, g: number, h: number) => [number, number, number];
     readonly cardchallenge_cells: (a: number) => [number, number];
     readonly cardchallenge_event: (a: number) => [number, number, number];
     readonly cardchallenge_expiresAt: (a: number) => number;
@@ -571,6 +628,10 @@ export interface InitOutput {
     readonly keyring_new: (a: number, b: number, c: number) => [number, number, number];
     readonly keyring_removeKey: (a: number, b: number) => [number, number];
     readonly keyring_rotate: (a: number, b: number, c: number, d: number) => [number, number];
+    readonly ntverdict_accepted: (a: number) => number;
+    readonly ntverdict_event: (a: number) => [number, number, number];
+    readonly ntverdict_outcome: (a: number) => [number, number];
+    readonly ntverdict_passwordHashHash: (a: number) => [number, number];
     readonly observationsToUnique: (a: number, b: number) => number;
     readonly parseMatrixText: (a: number, b: number) => [number, number, number];
     readonly patterncredential_new: (a: any, b: number, c: number, d: number, e: number) => [number, number, number];

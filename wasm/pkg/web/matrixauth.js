@@ -169,6 +169,28 @@ export class Authenticator {
         return takeFromExternrefTable0(ret[0]);
     }
     /**
+     * `verifyPendingNt` against the user's pending card challenge: the
+     * answer is the asked cells' values exactly as printed (letters upper-case).
+     * @param {string} user
+     * @param {GridCard} card
+     * @param {UserState} state
+     * @param {NtProof} proof
+     * @param {number | null} [now]
+     * @returns {NtVerdict}
+     */
+    verifyCardPendingNt(user, card, state, proof, now) {
+        _assertClass(card, GridCard);
+        _assertClass(state, UserState);
+        const val2 = +(isLikeNone(now) ? 0 : now);
+        const ptr0 = passStringToWasm0(user, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.authenticator_verifyCardPendingNt(this.__wbg_ptr, ptr0, len0, card.__wbg_ptr, state.__wbg_ptr, proof, !isLikeNone(now), val2);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return NtVerdict.__wrap(ret[0]);
+    }
+    /**
      * Verifies the answer to the user's pending card challenge, without a token.
      * @param {string} user
      * @param {GridCard} card
@@ -231,6 +253,31 @@ export class Authenticator {
             throw takeFromExternrefTable0(ret[1]);
         }
         return Verdict.__wrap(ret[0]);
+    }
+    /**
+     * Verifies an MSCHAPv2 NT-Response against the user's pending pattern
+     * challenge (SPEC §17); updates `state` in place. The rules and outcomes
+     * of `verifyPending`; the peer hashes what was typed, so nothing is
+     * folded. A proof field of the wrong type or length throws `code:
+     * "argument"` before `state` changes.
+     * @param {string} user
+     * @param {PatternCredential} credential
+     * @param {UserState} state
+     * @param {NtProof} proof
+     * @param {number | null} [now]
+     * @returns {NtVerdict}
+     */
+    verifyPendingNt(user, credential, state, proof, now) {
+        _assertClass(credential, PatternCredential);
+        _assertClass(state, UserState);
+        const val2 = +(isLikeNone(now) ? 0 : now);
+        const ptr0 = passStringToWasm0(user, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.authenticator_verifyPendingNt(this.__wbg_ptr, ptr0, len0, credential.__wbg_ptr, state.__wbg_ptr, proof, !isLikeNone(now), val2);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return NtVerdict.__wrap(ret[0]);
     }
     /**
      * Verifies a typed answer to the user's pending pattern challenge,
@@ -906,6 +953,79 @@ export class Keyring {
     }
 }
 if (Symbol.dispose) Keyring.prototype[Symbol.dispose] = Keyring.prototype.free;
+
+/**
+ * The result of an MSCHAPv2 verification: the verdict, and on `accepted`
+ * only the 16-byte PasswordHashHash the authenticator response and the MPPE
+ * keys are derived from.
+ */
+export class NtVerdict {
+    static __wrap(ptr) {
+        const obj = Object.create(NtVerdict.prototype);
+        obj.__wbg_ptr = ptr;
+        NtVerdictFinalization.register(obj, obj.__wbg_ptr, obj);
+        return obj;
+    }
+    __destroy_into_raw() {
+        const ptr = this.__wbg_ptr;
+        this.__wbg_ptr = 0;
+        NtVerdictFinalization.unregister(this);
+        return ptr;
+    }
+    free() {
+        const ptr = this.__destroy_into_raw();
+        wasm.__wbg_ntverdict_free(ptr, 0);
+    }
+    /**
+     * `outcome === "accepted"`.
+     * @returns {boolean}
+     */
+    get accepted() {
+        const ret = wasm.ntverdict_accepted(this.__wbg_ptr);
+        return ret !== 0;
+    }
+    /**
+     * The audit event, as a plain object (no secrets).
+     * @returns {any}
+     */
+    get event() {
+        const ret = wasm.ntverdict_event(this.__wbg_ptr);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return takeFromExternrefTable0(ret[0]);
+    }
+    /**
+     * `"accepted"`, `"rejected"`, `"locked"`, `"expired"`, `"stale"` or `"invalid"`.
+     * @returns {string}
+     */
+    get outcome() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.ntverdict_outcome(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
+     * The PasswordHashHash (16 bytes) on `accepted`, otherwise `undefined`.
+     * @returns {Uint8Array | undefined}
+     */
+    get passwordHashHash() {
+        const ret = wasm.ntverdict_passwordHashHash(this.__wbg_ptr);
+        let v1;
+        if (ret[0] !== 0) {
+            v1 = getArrayU8FromWasm0(ret[0], ret[1]).slice();
+            wasm.__wbindgen_free(ret[0], ret[1] * 1, 1);
+        }
+        return v1;
+    }
+}
+if (Symbol.dispose) NtVerdict.prototype[Symbol.dispose] = NtVerdict.prototype.free;
 
 /**
  * A memorised pattern plus fixed string. Secret: never printed, wiped
@@ -1659,8 +1779,22 @@ function __wbg_get_imports() {
             const ret = result;
             return ret;
         },
+        __wbg_instanceof_Uint8Array_d7aeb0dcb3108fea: function(arg0) {
+            let result;
+            try {
+                result = arg0 instanceof Uint8Array;
+            } catch (_) {
+                result = false;
+            }
+            const ret = result;
+            return ret;
+        },
         __wbg_keys_105f5c0857898f84: function(arg0) {
             const ret = Object.keys(arg0);
+            return ret;
+        },
+        __wbg_length_186163212ffe79c3: function(arg0) {
+            const ret = arg0.length;
             return ret;
         },
         __wbg_length_b03a0fabb109b1e9: function(arg0) {
@@ -1691,6 +1825,9 @@ function __wbg_get_imports() {
             const ret = JSON.parse(getStringFromWasm0(arg0, arg1));
             return ret;
         }, arguments); },
+        __wbg_prototypesetcall_13162965d1fe7aa3: function(arg0, arg1, arg2) {
+            Uint8Array.prototype.set.call(getArrayU8FromWasm0(arg0, arg1), arg2);
+        },
         __wbg_push_c9f4893fc209f768: function(arg0, arg1) {
             const ret = arg0.push(arg1);
             return ret;
@@ -1742,6 +1879,9 @@ const GridCardFinalization = (typeof FinalizationRegistry === 'undefined')
 const KeyringFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_keyring_free(ptr, 1));
+const NtVerdictFinalization = (typeof FinalizationRegistry === 'undefined')
+    ? { register: () => {}, unregister: () => {} }
+    : new FinalizationRegistry(ptr => wasm.__wbg_ntverdict_free(ptr, 1));
 const PatternCredentialFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_patterncredential_free(ptr, 1));
