@@ -81,3 +81,36 @@ fn a_policy_is_copied_not_consumed() {
     // A plain options object works too.
     assert_eq!(Authenticator::new(&kr, &opts.into()).unwrap().policy().min_pattern_len(), 8);
 }
+
+#[wasm_bindgen_test]
+fn mschapv2_proofs_are_checked_in_the_engine() {
+    let auth = Authenticator::new(&Keyring::new(&[7; 32], Some(1)).unwrap(), &JsValue::UNDEFINED).unwrap();
+    let mut state = UserState::new();
+    let cred = cred();
+    let t0 = 1_800_000_000.0;
+    let proof = |ac_len: u32, nt: &JsValue| {
+        let p = js_sys::Object::new();
+        Reflect::set(&p, &"authenticatorChallenge".into(), &js_sys::Uint8Array::new_with_length(ac_len))
+            .unwrap();
+        Reflect::set(&p, &"peerChallenge".into(), &js_sys::Uint8Array::new_with_length(16)).unwrap();
+        Reflect::set(&p, &"ntResponse".into(), nt).unwrap();
+        Reflect::set(&p, &"userName".into(), &"alice".into()).unwrap();
+        JsValue::from(p)
+    };
+    let nt24: JsValue = js_sys::Uint8Array::new_with_length(24).into();
+    let v = auth.verify_pending_nt("alice", &cred, &mut state, &proof(16, &nt24), Some(t0)).unwrap();
+    assert_eq!(v.outcome(), "stale");
+    auth.issue_challenge("alice", &mut state, Some(t0)).unwrap();
+    for bad in
+        [proof(15, &nt24), proof(16, &js_sys::Uint8Array::new_with_length(23).into()), proof(16, &"x".into())]
+    {
+        let err = auth.verify_pending_nt("alice", &cred, &mut state, &bad, Some(t0 + 1.0)).err().unwrap();
+        assert_eq!(code(&err), "argument");
+        assert!(err.is_instance_of::<js_sys::TypeError>());
+    }
+    assert_eq!(state.failures_since_success(), 0);
+    let v = auth.verify_pending_nt("alice", &cred, &mut state, &proof(16, &nt24), Some(t0 + 1.0)).unwrap();
+    assert_eq!(v.outcome(), "rejected");
+    assert!(v.password_hash_hash().is_none());
+    assert_eq!(state.failures_since_success(), 1);
+}
