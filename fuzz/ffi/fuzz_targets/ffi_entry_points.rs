@@ -52,6 +52,26 @@ fuzz_target!(|data: &[u8]| {
     let mut outcome = matrixauth_outcome::MATRIXAUTH_OUTCOME_INVALID;
     let _ = matrixauth_authenticator_verify(auth, answer.as_ptr(), cred, st, token.as_ptr(), answer.as_ptr(), 1_800_000_000, &mut outcome);
     let _ = matrixauth_authenticator_verify_pending(auth, user.as_ptr(), cred, st, answer.as_ptr(), 1_800_000_000, &mut outcome);
+    // The MSCHAPv2 check against a pending challenge, with proof fields and a hash buffer of
+    // arbitrary lengths (each pointer valid for its length; a wrong length must be refused).
+    let mut ch: *mut matrixauth_challenge = ptr::null_mut();
+    let _ = matrixauth_authenticator_issue_challenge(auth, user.as_ptr(), st, 1_800_000_000, &mut ch);
+    matrixauth_challenge_free(ch);
+    let pad: Vec<u8> = data.iter().copied().chain(std::iter::repeat(0)).take(64).collect();
+    let len = |n: usize, want: usize| if n % 3 == 0 { n % (want + 2) } else { want };
+    let proof = matrixauth_nt_proof {
+        authenticator_challenge: pad.as_ptr(),
+        authenticator_challenge_len: len(a.len(), 16),
+        peer_challenge: pad[16..].as_ptr(),
+        peer_challenge_len: len(b.len(), 16),
+        user_name: b.as_ptr(),
+        user_name_len: b.len(),
+        nt_response: pad[32..].as_ptr(),
+        nt_response_len: len(a.len() + b.len(), 24),
+    };
+    let mut hash = [0u8; 16];
+    let hash_len = if b.len() % 5 == 0 { b.len() % 17 } else { 16 };
+    let _ = matrixauth_authenticator_verify_pending_nt(auth, user.as_ptr(), cred, st, &proof, 1_800_000_001, &mut outcome, hash.as_mut_ptr(), hash_len);
     let mut verifier: *mut matrixauth_ticket_verifier = ptr::null_mut();
     let _ = matrixauth_ticket_verifier_new(kr, 8, &mut verifier);
     let mut buf = [0 as c_char; 8];
