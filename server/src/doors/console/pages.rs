@@ -48,7 +48,7 @@ impl Lang {
         }
     }
 
-    /// The text of `key` ([`TEXTS`]); the key itself if it has none.
+    /// The text of `key` in this language; the key itself if it has none.
     pub fn t(self, key: &'static str) -> &'static str {
         TEXTS
             .iter()
