@@ -233,9 +233,12 @@ fn grid_digits(html: &str) -> Vec<u8> {
     let start = html.find("console-grid").unwrap();
     let end = start + html[start..].find("</table>").unwrap();
     html[start..end]
-        .split("<td>")
+        .split("<td data-cell=\"")
         .skip(1)
-        .map(|cell| cell[..cell.find('<').unwrap()].parse::<u8>().unwrap())
+        .map(|cell| {
+            let digit = &cell[cell.find('>').unwrap() + 1..];
+            digit[..digit.find('<').unwrap()].parse::<u8>().unwrap()
+        })
         .collect()
 }
 

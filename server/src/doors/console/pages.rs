@@ -285,8 +285,8 @@ pub fn login_grid(
             p { (l.t("user_id")) ": " strong { (user) } }
             @if let Some(rows) = grid {
                 table.console-grid aria-label="matrix" {
-                    @for row in rows {
-                        tr { @for d in row { td { (d) } } }
+                    @for (r, row) in rows.iter().enumerate() {
+                        tr { @for (c, d) in row.iter().enumerate() { td data-cell=(cell_name(r, c)) { (d) } } }
                     }
                 }
                 p.muted { (l.t("answer")) }
@@ -303,6 +303,12 @@ pub fn login_grid(
             }
         },
     )
+}
+
+/// `B3`: column letter, row number (the portal's cell names).
+fn cell_name(row: usize, col: usize) -> String {
+    let letter = char::from(b'A' + u8::try_from(col % 26).unwrap_or(0));
+    format!("{letter}{}", row + 1)
 }
 
 fn hidden(csrf: &str) -> Markup {
