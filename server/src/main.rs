@@ -669,6 +669,8 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
     };
     let metrics_allow = f.metrics.allowed().map_err(Fail::Usage)?;
     let console_allow = f.console.allowed().map_err(Fail::Usage)?;
+    let console_allow_text =
+        f.console.allow.as_ref().map_or_else(|| "loopback only".to_owned(), |l| l.join(", "));
     let syslog = match &f.syslog {
         Some(s) => Some(s.settings(None).map_err(Fail::Usage)?),
         None => None,
@@ -846,6 +848,7 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
             }
             None => say(&format!("matrixauth login portal: http://{addr}/")),
         }
+        say(&format!("console: {first_origin}/console (from {console_allow_text})"));
         say(&format!("data folder: {}   stop with Ctrl-C", dir.root.display()));
         if !a.no_first_invitation {
             // The store's calls block (the PostgreSQL client runs its own loop): off this task.

@@ -236,7 +236,7 @@ fn grid_digits(html: &str) -> Vec<u8> {
         .split("<td data-cell=\"")
         .skip(1)
         .map(|cell| {
-            let digit = &cell[cell.find('>').unwrap() + 1..];
+            let digit = &cell[cell.find("\">").unwrap() + 2..];
             digit[..digit.find('<').unwrap()].parse::<u8>().unwrap()
         })
         .collect()

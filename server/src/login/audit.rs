@@ -594,6 +594,11 @@ pub const EVENT_NAMES: &[&str] = &[
     "radsec_refused",
     "admin",
     "audit_pruned",
+    "request_filed",
+    "request_approved",
+    "request_rejected",
+    "request_reported",
+    "console",
 ];
 
 #[cfg(test)]
@@ -644,6 +649,39 @@ mod tests {
                 anchors: &anchors,
                 refused: &[],
             },
+            AuditEvent::Request {
+                time: 1,
+                user: "acme",
+                actor: "appr",
+                via: "console",
+                request: 7,
+                step: RequestStep::Approved { window: 3, from: 10, to: 20 },
+            },
+            AuditEvent::Request {
+                time: 1,
+                user: "acme",
+                actor: "acme",
+                via: "console",
+                request: 7,
+                step: RequestStep::Filed { from: 10, to: 20 },
+            },
+            AuditEvent::Request {
+                time: 1,
+                user: "acme",
+                actor: "root",
+                via: "cli",
+                request: 7,
+                step: RequestStep::Rejected { reason: "no" },
+            },
+            AuditEvent::Request {
+                time: 1,
+                user: "acme",
+                actor: "acme",
+                via: "console",
+                request: 7,
+                step: RequestStep::Reported,
+            },
+            AuditEvent::Console { time: 1, user: "aud", action: "denied", detail: "decide_requests" },
         ];
         for e in &events {
             let v = parse(&e.to_line());
@@ -656,5 +694,12 @@ mod tests {
         assert_eq!(v["via"], "radius:vpn");
         let v = parse(&events[9].to_line());
         assert_eq!((v["action"].as_str(), v["keyId"].as_u64()), (Some("keys_rotate"), Some(2)));
+        let v = parse(&events[11].to_line());
+        assert_eq!(
+            (v["event"].as_str(), v["window"].as_i64(), v["actor"].as_str()),
+            (Some("request_approved"), Some(3), Some("appr"))
+        );
+        let v = parse(&events[15].to_line());
+        assert_eq!((v["action"].as_str(), v["detail"].as_str()), (Some("denied"), Some("decide_requests")));
     }
 }

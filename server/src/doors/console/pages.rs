@@ -286,7 +286,9 @@ pub fn login_grid(
             @if let Some(rows) = grid {
                 table.console-grid aria-label="matrix" {
                     @for (r, row) in rows.iter().enumerate() {
-                        tr { @for (c, d) in row.iter().enumerate() { td data-cell=(cell_name(r, c)) { (d) } } }
+                        tr { @for (c, d) in row.iter().enumerate() {
+                            td data-cell=(cell_name(r, c)) aria-label=(cell_label(l, r, c, *d)) { (d) }
+                        } }
                     }
                 }
                 p.muted { (l.t("answer")) }
@@ -309,6 +311,15 @@ pub fn login_grid(
 fn cell_name(row: usize, col: usize) -> String {
     let letter = char::from(b'A' + u8::try_from(col % 26).unwrap_or(0));
     format!("{letter}{}", row + 1)
+}
+
+/// What a screen reader says of a cell, as the portal's grid does.
+fn cell_label(l: Lang, row: usize, col: usize, digit: u8) -> String {
+    let letter = char::from(b'A' + u8::try_from(col % 26).unwrap_or(0));
+    match l {
+        Lang::Ja => format!("列 {letter}、行 {}: {digit}", row + 1),
+        Lang::En => format!("column {letter}, row {}: {digit}", row + 1),
+    }
 }
 
 fn hidden(csrf: &str) -> Markup {
