@@ -39,8 +39,11 @@ use session::{Expired, Session, Sessions};
 pub const DEFAULT_IDLE_SECONDS: u64 = 15 * 60;
 /// The absolute lifetime of a session by default (seconds): 8 hours.
 pub const DEFAULT_MAX_SECONDS: u64 = 8 * 3600;
-/// Largest form accepted (bytes).
-pub const MAX_FORM: usize = 64 * 1024;
+/// Largest form accepted (bytes): a request's eight fields of up to 4000 characters each,
+/// Japanese (3 bytes each in UTF-8, 9 once percent-encoded), fit.
+pub const MAX_FORM: usize = 512 * 1024;
+/// The audit page and its exports read this far back when no start is given (31 days).
+pub const AUDIT_DEFAULT_DAYS: u64 = 31;
 /// Audit lines shown on the audit page at most (the newest).
 pub const AUDIT_PAGE_LINES: usize = 500;
 
@@ -569,7 +572,6 @@ async fn users_action(
     let user = form.user.clone().unwrap_or_default();
     let roles = form.roles();
     let hours = form.hours.unwrap_or(crate::login::invite::DEFAULT_HOURS);
-    let done_user = user.clone();
     let result = blocking(move || {
         let who = Who::User(&me);
         let none = |found: bool| if found { Ok(UserDone::Back) } else { Err(ActError::NotFound) };
@@ -607,10 +609,7 @@ async fn users_action(
             let f = frame(&meta, Some(&act), &sess.csrf, None);
             html(StatusCode::OK, pages::card(&f, &user, &serial, &svg))
         }
-        Err(err) => {
-            let _ = done_user;
-            refused(&meta, &act, &sess.csrf, &err)
-        }
+        Err(err) => refused(&meta, &act, &sess.csrf, &err),
     }
 }
 
@@ -814,13 +813,18 @@ async fn requests_csv(State(con): State<Arc<Console>>, Extension(meta): Extensio
 
 // ---- audit ----------------------------------------------------------------------------------
 
-fn filter_of(query: &pages::AuditQuery) -> Result<AuditFilter, ActError> {
+/// The filter of the audit page: without a start, the last [`AUDIT_DEFAULT_DAYS`] days (a page
+/// view never reads a year of lines).
+fn filter_of(query: &pages::AuditQuery, now: u64) -> Result<AuditFilter, ActError> {
     let some = |v: &Option<String>| v.clone().filter(|sess| !sess.trim().is_empty());
     Ok(AuditFilter {
         user: some(&query.user),
         event: some(&query.kind),
         door: some(&query.door),
-        from: some(&query.from).map(|t| time(&t)).transpose()?,
+        from: Some(match some(&query.from) {
+            Some(t) => time(&t)?,
+            None => now.saturating_sub(AUDIT_DEFAULT_DAYS * 86_400),
+        }),
         to: some(&query.to).map(|t| time(&t)).transpose()?,
     })
 }
@@ -835,7 +839,7 @@ async fn audit_page(
         Err(r) => return r,
     };
     let query = query.ok().map(|query| query.0).unwrap_or_default();
-    let filter = match filter_of(&query) {
+    let filter = match filter_of(&query, con.login.now()) {
         Ok(f) => f,
         Err(err) => return refused(&meta, &act, &sess.csrf, &err),
     };
@@ -856,7 +860,7 @@ async fn audit_export(con: Arc<Console>, meta: Meta, query: pages::AuditQuery, c
         Ok(x) => x,
         Err(r) => return r,
     };
-    let filter = match filter_of(&query) {
+    let filter = match filter_of(&query, con.login.now()) {
         Ok(f) => f,
         Err(err) => return refused(&meta, &act, &sess.csrf, &err),
     };
