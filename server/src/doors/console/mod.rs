@@ -176,14 +176,14 @@ async fn guard(
         }
         let joined = (!forwarded.is_empty()).then(|| forwarded.join(","));
         let client = crate::net::client_address(peer, joined.as_deref(), &con.trusted_proxies);
-        con.allow.iter().any(|act| act.contains(client))
+        con.allow.iter().any(|net| net.contains(client))
     });
     if !allowed {
         return not_found();
     }
-    let host_ok = headers
-        .get(header::HOST)
-        .is_none_or(|h| h.to_str().is_ok_and(|h| con.hosts.iter().any(|act| act.eq_ignore_ascii_case(h))));
+    let host_ok = headers.get(header::HOST).is_none_or(|h| {
+        h.to_str().is_ok_and(|h| con.hosts.iter().any(|known| known.eq_ignore_ascii_case(h)))
+    });
     if !host_ok {
         return (StatusCode::MISDIRECTED_REQUEST, "this server does not answer for that host name\n")
             .into_response();
@@ -192,7 +192,7 @@ async fn guard(
         let same_origin = headers
             .get(header::ORIGIN)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|o| con.origins.iter().any(|act| act.eq_ignore_ascii_case(o)));
+            .is_some_and(|o| con.origins.iter().any(|known| known.eq_ignore_ascii_case(o)));
         if !same_origin {
             return (StatusCode::FORBIDDEN, "the request must come from the console's own pages (Origin)\n")
                 .into_response();
@@ -816,7 +816,7 @@ async fn requests_csv(State(con): State<Arc<Console>>, Extension(meta): Extensio
 /// The filter of the audit page: without a start, the last [`AUDIT_DEFAULT_DAYS`] days (a page
 /// view never reads a year of lines).
 fn filter_of(query: &pages::AuditQuery, now: u64) -> Result<AuditFilter, ActError> {
-    let some = |v: &Option<String>| v.clone().filter(|sess| !sess.trim().is_empty());
+    let some = |v: &Option<String>| v.clone().filter(|text| !text.trim().is_empty());
     Ok(AuditFilter {
         user: some(&query.user),
         event: some(&query.kind),
