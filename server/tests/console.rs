@@ -659,3 +659,38 @@ async fn an_admin_invites_with_a_qr_code_issues_a_card_and_exports_the_audit_log
     let en = h.send(Call::get("/console/users?lang=en", Some(&cookie))).await;
     assert!(en.body.contains("lang=\"en\"") && en.body.contains("Invite"));
 }
+
+#[tokio::test]
+async fn a_card_holder_logs_in_with_the_cells_of_their_card_and_an_unknown_id_gets_a_grid_or_cells() {
+    let h = harness();
+    let card = h.login.issue_card("cardy", "test").unwrap();
+    let page = h.send(Call::get("/console/login", None)).await;
+    let pair = page.cookie("mx_console_login").unwrap().split(';').next().unwrap().to_owned();
+    let asked =
+        h.send(Call::post("/console/login", Some(&pair), &[("user", "cardy"), ("csrf", &page.csrf())])).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(!asked.body.contains("console-grid"), "a card holder is asked for cells, not shown a grid");
+    let at = asked.body.find("id=\"cells\">").unwrap() + 11;
+    let cells: Vec<&str> = asked.body[at..at + asked.body[at..].find('<').unwrap()].split(' ').collect();
+    assert_eq!(cells.len(), 3, "{cells:?}");
+    let answer: String = cells.iter().map(|c| card.value_of(c).unwrap().to_string()).collect();
+    let token = field(&asked.body, "token").unwrap();
+    let done = h
+        .send(Call::post(
+            "/console/login/answer",
+            Some(&pair),
+            &[("user", "cardy"), ("token", &token), ("answer", &answer), ("csrf", &asked.csrf())],
+        ))
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert!(done.cookie("mx_console").is_some());
+    // An unknown id is shown a grid or cells, as the portal shows it: the page does not tell.
+    let again = h.send(Call::get("/console/login", None)).await;
+    let pair = again.cookie("mx_console_login").unwrap().split(';').next().unwrap().to_owned();
+    let nobody = h
+        .send(Call::post("/console/login", Some(&pair), &[("user", "nobody"), ("csrf", &again.csrf())]))
+        .await;
+    assert_eq!(nobody.status, StatusCode::OK);
+    assert!(nobody.body.contains("console-grid") || nobody.body.contains("id=\"cells\""));
+    assert!(field(&nobody.body, "token").is_some());
+}
