@@ -713,6 +713,7 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
                     .unwrap_or(matrixauth_server::doors::console::DEFAULT_MAX_SECONDS),
                 origins: origins.clone(),
                 trusted_proxies: trusted_proxies.clone(),
+                login_rate: api_rate,
             },
         )
         .map_err(Fail::Usage)?;

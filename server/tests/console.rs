@@ -54,6 +54,7 @@ fn harness_with(allow: &[&str], proxies: &[&str]) -> H {
             max_seconds: console::DEFAULT_MAX_SECONDS,
             origins: vec![ORIGIN.into()],
             trusted_proxies: proxies.iter().map(|c| Cidr::parse(c).unwrap()).collect(),
+            login_rate: matrixauth_server::doors::http::ApiRate { per_minute: 120, burst: 60 },
         },
     )
     .unwrap();
@@ -693,4 +694,26 @@ async fn a_card_holder_logs_in_with_the_cells_of_their_card_and_an_unknown_id_ge
     assert_eq!(nobody.status, StatusCode::OK);
     assert!(nobody.body.contains("console-grid") || nobody.body.contains("id=\"cells\""));
     assert!(field(&nobody.body, "token").is_some());
+}
+
+#[tokio::test]
+async fn login_posts_are_limited_per_address_as_the_api_is() {
+    let h = harness();
+    let page = h.send(Call::get("/console/login", None)).await;
+    let pair = page.cookie("mx_console_login").unwrap().split(';').next().unwrap().to_owned();
+    let csrf = page.csrf();
+    let mut limited = 0;
+    for i in 0..70 {
+        let user = format!("guess{i}");
+        let r = h.send(Call::post("/console/login", Some(&pair), &[("user", &user), ("csrf", &csrf)])).await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(r.headers.contains_key("retry-after"));
+            limited += 1;
+        }
+    }
+    assert_eq!(limited, 10, "a burst of 60, then refused");
+    // Another address is not held back.
+    let mut other = Call::post("/console/login", Some(&pair), &[("user", "x"), ("csrf", &csrf)]);
+    other.peer = Some("127.0.0.2");
+    assert_eq!(h.send(other).await.status, StatusCode::OK);
 }

@@ -61,6 +61,9 @@ pub struct Settings {
     pub origins: Vec<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<Cidr>,
+    /// Login posts (user id, answer) per client address: the portal's API rate
+    /// (`http.api_rate`); 0 turns it off.
+    pub login_rate: crate::doors::http::ApiRate,
 }
 
 /// The console.
@@ -71,6 +74,7 @@ pub struct Console {
     hosts: Vec<String>,
     trusted_proxies: Vec<Cidr>,
     sessions: Sessions,
+    login_rate: crate::doors::http::rate::RateLimiter,
 }
 
 impl std::fmt::Debug for Console {
@@ -102,6 +106,10 @@ impl Console {
             hosts,
             trusted_proxies: settings.trusted_proxies,
             sessions: Sessions::new(settings.idle_seconds, settings.max_seconds),
+            login_rate: crate::doors::http::rate::RateLimiter::new(
+                settings.login_rate.per_minute,
+                settings.login_rate.burst,
+            ),
         }))
     }
 }
@@ -169,18 +177,16 @@ async fn guard(
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .collect();
     let proxied = !forwarded.is_empty() || headers.contains_key(header::FORWARDED);
-    let allowed = peer.is_some_and(|peer| {
+    let client = peer.and_then(|peer| {
         let trusted = con.trusted_proxies.iter().any(|t| t.contains(peer));
         if proxied && !trusted {
-            return false;
+            return None;
         }
         let joined = (!forwarded.is_empty()).then(|| forwarded.join(","));
         let client = crate::net::client_address(peer, joined.as_deref(), &con.trusted_proxies);
-        con.allow.iter().any(|net| net.contains(client))
+        con.allow.iter().any(|net| net.contains(client)).then_some(client)
     });
-    if !allowed {
-        return not_found();
-    }
+    let Some(client) = client else { return not_found() };
     let host_ok = headers.get(header::HOST).is_none_or(|h| {
         h.to_str().is_ok_and(|h| con.hosts.iter().any(|known| known.eq_ignore_ascii_case(h)))
     });
@@ -196,6 +202,19 @@ async fn guard(
         if !same_origin {
             return (StatusCode::FORBIDDEN, "the request must come from the console's own pages (Origin)\n")
                 .into_response();
+        }
+        // The login's posts are limited per address as the portal's API is (the lockout counts
+        // per user; this bounds how many ids one address can try, and the decoys it leaves).
+        if req.uri().path().starts_with("/console/login")
+            && let Err(retry_after) = con.login_rate.check(client, std::time::Instant::now())
+        {
+            let mut res = (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("too many login attempts from this address; retry in {retry_after} s\n"),
+            )
+                .into_response();
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            return res;
         }
     }
     let query_lang = req
