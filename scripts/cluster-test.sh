@@ -6,7 +6,8 @@
 #      scripts/cluster_checks.py: a challenge from one node answered on the other (HTTP and
 #      RADIUS), tickets redeemed once across nodes, 50 concurrent wrong answers over both nodes
 #      counted exactly, an admin unlock seen by both, a node killed mid-burst, and PostgreSQL
-#      stopped and restarted under running nodes (503 / no RADIUS reply, then reconnection).
+#      stopped and restarted under running nodes (503 / no RADIUS reply, then reconnection);
+#      before those, scripts/console_cluster.py: the console (issue 23) on both nodes.
 # Everything is stopped at the end, even on failure. Run by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +60,8 @@ node() {
 }
 read -r http_a radius_a < <(node a)
 read -r http_b radius_b < <(node b)
+echo "--- the console on both nodes: a request filed on one and approved on the other, everyone off"
+BIN="$bin" DATA_A="$tmp/a" HTTP_A="$http_a" HTTP_B="$http_b" python3 scripts/console_cluster.py
 BIN="$bin" DATA_A="$tmp/a" HTTP_A="$http_a" HTTP_B="$http_b" RADIUS_A="$radius_a" RADIUS_B="$radius_b" \
   SECRET="$secret" PID_B="$(cat "$tmp/b.pid")" PG_DIR="$PG_DIR" PG_PORT="$PG_PORT" \
   python3 scripts/cluster_checks.py

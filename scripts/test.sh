@@ -46,6 +46,9 @@ bash scripts/wasm-test.sh
 step "demo server: end to end in headless Chromium"
 bash scripts/e2e.sh
 
+step "console: end to end in headless Chromium (roles, a request approved, everyone off, report, export)"
+bash scripts/console-e2e.sh
+
 step "RADIUS against real peers: radclient, pamtester + pam_radius_auth"
 bash scripts/radius-test.sh
 

@@ -40,6 +40,30 @@ pub struct File {
     /// The `/metrics` endpoint.
     #[serde(default)]
     pub metrics: Metrics,
+    /// The console at `/console` (issue 23).
+    #[serde(default)]
+    pub console: Console,
+}
+
+/// `[console]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Console {
+    /// The client addresses (CIDRs) the console answers (default: loopback only); elsewhere 404.
+    pub allow: Option<Vec<String>>,
+    /// Seconds a console session may go unused (default 900).
+    pub idle_seconds: Option<u64>,
+    /// Seconds a console session lives at most (default 28800).
+    pub max_seconds: Option<u64>,
+}
+
+impl Console {
+    /// The CIDRs the console answers: `console.allow`, else `127.0.0.0/8` and `::1/128`.
+    pub fn allowed(&self) -> Result<Vec<crate::net::Cidr>, String> {
+        Metrics { allow: self.allow.clone() }
+            .allowed()
+            .map_err(|e| e.replace("metrics.allow", "console.allow"))
+    }
 }
 
 /// `[syslog]`.

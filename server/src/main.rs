@@ -48,7 +48,11 @@ enum Cmd {
     /// Run the login server: the web portal on http://127.0.0.1:8080/ and, with --radius, RADIUS
     Serve(Box<ServeArgs>),
     /// Create a data folder (the other admin commands need an existing one)
-    Init,
+    Init {
+        /// Also print an enrollment link for the first administrator of the console
+        #[arg(long, value_name = "USER")]
+        admin: Option<String>,
+    },
     /// Users: list, show, invite, unlock, suspend, resume, remove, access windows
     Users {
         #[command(subcommand)]
@@ -65,6 +69,16 @@ enum Cmd {
     Audit {
         #[command(subcommand)]
         cmd: Option<AuditCmd>,
+    },
+    /// Maintenance requests filed in the console (/console): list, approve, reject
+    Requests {
+        #[command(subcommand)]
+        cmd: Option<RequestsCmd>,
+    },
+    /// Requests with their reports, for submission
+    Reports {
+        #[command(subcommand)]
+        cmd: ReportsCmd,
     },
     /// The database schema
     Db {
@@ -102,6 +116,9 @@ enum UsersCmd {
         /// http.listen (https:// with [http.tls]), else http://127.0.0.1:8080]
         #[arg(long, value_name = "URL")]
         origin: Option<String>,
+        /// A console role the user gets at enrolment (admin, approver, auditor); repeatable
+        #[arg(long = "role", value_name = "ROLE", value_parser = ["admin", "approver", "auditor"])]
+        roles: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -113,12 +130,19 @@ enum UsersCmd {
         /// The user (or --all)
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         user: Option<String>,
-        /// Every user
+        /// Every vendor user (users without a console role)
         #[arg(long)]
         all: bool,
     },
     /// Give a suspended user their access back
-    Resume { user: String },
+    Resume {
+        /// The user (or --all)
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        user: Option<String>,
+        /// Every suspended vendor user
+        #[arg(long)]
+        all: bool,
+    },
     /// Set USER's site password, read as one line from standard input: the first factor of RADIUS
     /// clients with first_factor = "password" (docs/RADIUS.md)
     Password {
@@ -141,6 +165,35 @@ enum UsersCmd {
     Window {
         #[command(subcommand)]
         cmd: WindowCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum RequestsCmd {
+    /// Every request, its state and period (an approved one whose period ended without a report
+    /// is flagged overdue)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve request ID: creates the vendor's access window for its period
+    Approve { id: i64 },
+    /// Reject request ID
+    Reject {
+        id: i64,
+        /// Why (shown to the vendor)
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportsCmd {
+    /// Every request with its report as CSV (audited)
+    Export {
+        /// Write to FILE (owner-only) instead of standard output
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -615,6 +668,9 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
         a.trusted_proxy.clone()
     };
     let metrics_allow = f.metrics.allowed().map_err(Fail::Usage)?;
+    let console_allow = f.console.allowed().map_err(Fail::Usage)?;
+    let console_allow_text =
+        f.console.allow.as_ref().map_or_else(|| "loopback only".to_owned(), |l| l.join(", "));
     let syslog = match &f.syslog {
         Some(s) => Some(s.settings(None).map_err(Fail::Usage)?),
         None => None,
@@ -643,6 +699,24 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
         let addr = listener.local_addr().map_err(|e| data(e.to_string()))?;
         let origins = origins(configured_origins, addr, tls.is_some())?;
         let first_origin = origins.first().cloned().unwrap_or_default();
+        let console = matrixauth_server::doors::console::Console::new(
+            Arc::clone(&login),
+            matrixauth_server::doors::console::Settings {
+                allow: console_allow,
+                idle_seconds: f
+                    .console
+                    .idle_seconds
+                    .unwrap_or(matrixauth_server::doors::console::DEFAULT_IDLE_SECONDS),
+                max_seconds: f
+                    .console
+                    .max_seconds
+                    .unwrap_or(matrixauth_server::doors::console::DEFAULT_MAX_SECONDS),
+                origins: origins.clone(),
+                trusted_proxies: trusted_proxies.clone(),
+                login_rate: api_rate,
+            },
+        )
+        .map_err(Fail::Usage)?;
         let app = App::new(http::Config {
             login: Arc::clone(&login),
             audience,
@@ -775,6 +849,7 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
             }
             None => say(&format!("matrixauth login portal: http://{addr}/")),
         }
+        say(&format!("console: {first_origin}/console (from {console_allow_text})"));
         say(&format!("data folder: {}   stop with Ctrl-C", dir.root.display()));
         if !a.no_first_invitation {
             // The store's calls block (the PostgreSQL client runs its own loop): off this task.
@@ -783,9 +858,10 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
         let stop = async {
             let _ = tokio::signal::ctrl_c().await;
         };
+        let router = http::router(app).merge(matrixauth_server::doors::console::router(console));
         match tls {
-            Some((tls, _)) => http::listen::serve_tls(listener, http::router(app), limits, tls, stop).await,
-            None => http::listen::serve(listener, http::router(app), limits, stop).await,
+            Some((tls, _)) => http::listen::serve_tls(listener, router, limits, tls, stop).await,
+            None => http::listen::serve(listener, router, limits, stop).await,
         }
         Ok(())
     })
@@ -864,16 +940,21 @@ fn users(ctx: &Ctx, cmd: Option<UsersCmd>) -> Res {
             Some(text) => out(&text),
             None => Err(refused(format!("no enrolled user {user:?}"))),
         },
-        UsersCmd::Invite { user, hours, origin, json } => {
+        UsersCmd::Invite { user, hours, origin, roles, json } => {
             let origin = match origin {
                 Some(o) => http::parse_origin(&o).map_err(Fail::Usage)?.0,
                 None => ctx.origin(),
             };
-            out(&admin::invite(login, &user, hours, &origin, json).map_err(refused)?)
+            if roles.is_empty() {
+                out(&admin::invite(login, &user, hours, &origin, json).map_err(refused)?)
+            } else {
+                out(&admin::requests::invite(login, &user, hours, &roles, &origin, json).map_err(refused)?)
+            }
         }
         UsersCmd::Unlock { user } => out(&admin::unlock(login, &user).map_err(refused)?),
         UsersCmd::Suspend { user, all: _ } => out(&admin::suspend(login, user.as_deref()).map_err(refused)?),
-        UsersCmd::Resume { user } => out(&admin::resume(login, &user).map_err(refused)?),
+        UsersCmd::Resume { user: Some(user), .. } => out(&admin::resume(login, &user).map_err(refused)?),
+        UsersCmd::Resume { user: None, .. } => out(&admin::requests::resume_all(login).map_err(refused)?),
         UsersCmd::Password { user, clear } => {
             let password = if clear { None } else { Some(read_secret_line()?) };
             out(&admin::site_password(login, &user, password.as_deref().map(String::as_str))
@@ -995,7 +1076,7 @@ fn run(cli: Cli) -> Res {
     match cli.cmd {
         Cmd::Generate { .. } => Ok(()),
         Cmd::Serve(a) => serve(&ctx, &a),
-        Cmd::Init => {
+        Cmd::Init { admin: first_admin } => {
             let (dir, _, store) = ctx.open(Migrate::Yes)?;
             let v = store.schema_version().map_err(|e| data(e.to_string()))?;
             if store.migrated_from().is_some_and(|from| from < schema_seen(&dir)) {
@@ -1006,7 +1087,40 @@ fn run(cli: Cli) -> Res {
                 )));
             }
             note_schema(&dir, &store)?;
-            out(&format!("data folder ready: {} (schema {v})\n", dir.root.display()))
+            out(&format!("data folder ready: {} (schema {v})\n", dir.root.display()))?;
+            if let Some(user) = first_admin {
+                let (dir, keyring, store) = ctx.open_existing()?;
+                let login = ctx.login(&dir, keyring, store, None)?;
+                let roles = ["admin".to_owned()];
+                let text = admin::requests::invite(
+                    &login,
+                    &user,
+                    login::invite::DEFAULT_HOURS,
+                    &roles,
+                    &ctx.origin(),
+                    false,
+                )
+                .map_err(refused)?;
+                out(&format!("{text}(the console: {}/console)\n", ctx.origin()))?;
+            }
+            Ok(())
+        }
+        Cmd::Requests { cmd } => {
+            let login = ctx.admin()?;
+            match cmd.unwrap_or(RequestsCmd::List { json: false }) {
+                RequestsCmd::List { json } => out(&admin::requests::list(&login, json).map_err(data)?),
+                RequestsCmd::Approve { id } => out(&admin::requests::approve(&login, id).map_err(refused)?),
+                RequestsCmd::Reject { id, reason } => {
+                    out(&admin::requests::reject(&login, id, &reason).map_err(refused)?)
+                }
+            }
+        }
+        Cmd::Reports { cmd: ReportsCmd::Export { output } } => {
+            let text = admin::requests::export(&*ctx.admin()?).map_err(refused)?;
+            match output {
+                None => out(&text),
+                Some(path) => write_private(&path, &text),
+            }
         }
         Cmd::Users { cmd } => users(&ctx, cmd),
         Cmd::Unlock { user } => users(&ctx, Some(UsersCmd::Unlock { user })),

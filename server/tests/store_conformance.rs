@@ -194,6 +194,7 @@ conformance!(
     audit_rows_are_read_after_a_sequence_number_per_node,
     a_user_and_an_unknown_name_asked_again_write_the_same_rows,
     decoys_holding_a_lock_outlive_the_retention,
+    requests_are_decided_once_across_handles_and_approval_adds_the_window,
 );
 
 /// A chain for node `node` whose MAC is a stand-in (the store's tests need
@@ -652,4 +653,84 @@ fn decoys_holding_a_lock_outlive_the_retention(db: &Db) {
     let login = db.login(mx::Policy { max_total_failures: 2, ..mx::Policy::default() }, later);
     let d = login.challenge("mallory", Via::Http);
     assert!(matches!(d, Decision::Locked(Lock::Permanent)), "locked for good, as a user is: {d:?}");
+}
+
+/// Maintenance requests (issue 23): filed on one handle (node), decided on
+/// another, once; an approval adds the window in the same transaction; a
+/// report only by its vendor and only once; invitation roles kept; a
+/// suspension of every user leaves role holders alone.
+fn requests_are_decided_once_across_handles_and_approval_adds_the_window(db: &Db) {
+    use matrixauth_server::store::requests::{Decide, ReportFields, RequestFields, RequestState};
+    let (a, b) = (db.open(), db.open());
+    enrol(&a, db, "acme");
+    enrol(&a, db, "staff");
+    assert!(a.set_roles("staff", &["approver".to_owned()], &[]).unwrap());
+    let fields = RequestFields {
+        starts_at: T0 + 100,
+        ends_at: T0 + 200,
+        purpose: "p".into(),
+        work: "w\nwith a line break".into(),
+        targets: "t".into(),
+        operator: "o".into(),
+        manager_approval: "m".into(),
+        notes: String::new(),
+    };
+    let line = |what: &str| vec![format!("{{\"time\":{T0},\"event\":\"{what}\"}}")];
+    let id = a.file_request("acme", &fields, T0, |id| line(&format!("filed{id}"))).unwrap();
+    let other = a.file_request("staff", &fields, T0, |_| line("filed")).unwrap();
+    assert_ne!(id, other);
+    let row = b.request(id).unwrap().unwrap();
+    assert_eq!((row.vendor.as_str(), row.state, &row.fields), ("acme", Some(RequestState::Filed), &fields));
+    assert_eq!(b.requests(Some("acme")).unwrap().len(), 1);
+    assert_eq!(b.requests(None).unwrap().len(), 2);
+    assert!(b.request(id + 100).unwrap().is_none());
+    let approve = Decide::Approve { by: "staff", at: T0 + 1 };
+    let window = b.decide_request(id, approve, |r, w| line(&format!("approved {} {w:?}", r.id))).unwrap();
+    let window = window.unwrap().unwrap();
+    let windows = a.windows("acme").unwrap();
+    assert_eq!((windows[0].id, windows[0].starts_at, windows[0].ends_at), (window, T0 + 100, T0 + 200));
+    // Decided once, whichever handle asks next.
+    assert!(a.decide_request(id, approve, |_, _| line("again")).unwrap().is_none());
+    let reject = Decide::Reject { by: "acme", at: T0 + 2, reason: "r" };
+    assert!(a.decide_request(id, reject, |_, _| line("again")).unwrap().is_none());
+    assert_eq!(a.windows("acme").unwrap().len(), 1);
+    assert!(a.decide_request(other, reject, |_, _| line("rejected")).unwrap().unwrap().is_none());
+    let row = a.request(other).unwrap().unwrap();
+    assert_eq!(
+        (row.state, row.reason.as_deref(), row.decided_by.as_deref()),
+        (Some(RequestState::Rejected), Some("r"), Some("acme"))
+    );
+    let report = ReportFields {
+        actual_from: T0 + 100,
+        actual_to: T0 + 150,
+        done: "d".into(),
+        result: "r".into(),
+        follow_up: String::new(),
+    };
+    assert!(!b.report_request(id, "staff", &report, T0 + 300, &line("nope")).unwrap(), "another vendor's");
+    assert!(!b.report_request(other, "staff", &report, T0 + 300, &line("nope")).unwrap(), "not approved");
+    assert!(b.report_request(id, "acme", &report, T0 + 300, &line("reported")).unwrap());
+    assert!(!a.report_request(id, "acme", &report, T0 + 301, &line("nope")).unwrap(), "once");
+    let row = a.request(id).unwrap().unwrap();
+    assert_eq!(
+        (row.state, row.report.as_ref(), row.reported_at),
+        (Some(RequestState::Reported), Some(&report), Some(T0 + 300))
+    );
+    let events: Vec<String> =
+        audit_events(&a).iter().filter_map(|e| e["event"].as_str().map(str::to_owned)).collect();
+    assert_eq!(events.iter().filter(|e| *e == "nope" || *e == "again").count(), 0, "{events:?}");
+    assert!(events.contains(&format!("approved {id} Some({window})")), "{events:?}");
+    // Invitation roles: kept with the unused invitation, read back used or not.
+    let hash = [7u8; 32];
+    a.create_invitation("newbie", &hash, T0, T0 + 3600, &[1; 32], &[]).unwrap();
+    assert!(b.invitation_roles(&hash).unwrap().is_none());
+    assert!(b.set_invitation_roles(&hash, "auditor", &[2; 32]).unwrap());
+    assert_eq!(a.invitation_roles(&hash).unwrap(), Some(("auditor".to_owned(), vec![2; 32])));
+    assert!(!a.set_invitation_roles(&[8; 32], "admin", &[]).unwrap());
+    // Everyone off: vendors only.
+    assert_eq!(a.set_suspended(None, Some(T0), |_| Vec::new()).unwrap(), 1);
+    assert!(b.load("acme").unwrap().unwrap().suspended);
+    assert!(!b.load("staff").unwrap().unwrap().suspended);
+    assert_eq!(b.set_suspended(None, None, |_| Vec::new()).unwrap(), 1);
+    assert!(!a.load("acme").unwrap().unwrap().suspended);
 }

@@ -4,6 +4,8 @@
 //! as the change. Each command returns what it prints: text for people
 //! (local times) or, with `json`, JSON for scripts (Unix seconds).
 
+pub mod requests;
+
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};
@@ -198,7 +200,7 @@ pub fn suspend(login: &Login, user: Option<&str>) -> Result<String, String> {
     let Some(user) = user else {
         let n = login.suspend_all(&operator())?;
         return Ok(format!(
-            "{n} user{} suspended (`matrixauth users resume USER` gives access back)\n",
+            "{n} vendor user{} suspended (`matrixauth users resume --all` gives access back)\n",
             plural(n)
         ));
     };

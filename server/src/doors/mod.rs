@@ -3,5 +3,6 @@
 //! door decides nothing, never reads the store and never builds an audit
 //! line; no door uses another.
 
+pub mod console;
 pub mod http;
 pub mod radius;

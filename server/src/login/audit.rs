@@ -93,6 +93,16 @@ pub enum AdminAction {
         /// Lines exported.
         lines: usize,
     },
+    /// Every suspended vendor user was given their access back at once.
+    ResumeAll {
+        /// How many.
+        users: usize,
+    },
+    /// The requests and reports were exported.
+    RequestsExport {
+        /// How many requests.
+        requests: usize,
+    },
     /// A new signing key was added to the keyring.
     KeysRotate {
         /// Its id.
@@ -116,6 +126,8 @@ impl AdminAction {
             AdminAction::Suspend => "suspend",
             AdminAction::Resume => "resume",
             AdminAction::SuspendAll { .. } => "suspend_all",
+            AdminAction::ResumeAll { .. } => "resume_all",
+            AdminAction::RequestsExport { .. } => "requests_export",
             AdminAction::WindowAdd { .. } => "window_add",
             AdminAction::WindowRemove { .. } => "window_remove",
             AdminAction::CardIssued { .. } => "card_issued",
@@ -132,7 +144,8 @@ impl AdminAction {
             AdminAction::Invite { expires_at, reenrolment } => {
                 json!({"expiresAt": expires_at, "reenrolment": reenrolment})
             }
-            AdminAction::SuspendAll { users } => json!({ "users": users }),
+            AdminAction::SuspendAll { users } | AdminAction::ResumeAll { users } => json!({ "users": users }),
+            AdminAction::RequestsExport { requests } => json!({ "requests": requests }),
             AdminAction::WindowAdd { window, from, to } => json!({"window": window, "from": from, "to": to}),
             AdminAction::WindowRemove { window } => json!({ "window": window }),
             AdminAction::CardIssued { serial } => json!({ "serial": serial }),
@@ -149,6 +162,54 @@ impl AdminAction {
             | AdminAction::SitePassword
             | AdminAction::SitePasswordCleared
             | AdminAction::AuditKeyExported => json!({}),
+        }
+    }
+}
+
+/// A step of a maintenance request ([`AuditEvent::Request`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestStep<'a> {
+    /// Filed by the vendor for the period `[from, to)`.
+    Filed {
+        /// Start.
+        from: u64,
+        /// End (exclusive).
+        to: u64,
+    },
+    /// Approved: access window `window` now exists.
+    Approved {
+        /// The window's number.
+        window: i64,
+        /// Start.
+        from: u64,
+        /// End (exclusive).
+        to: u64,
+    },
+    /// Rejected.
+    Rejected {
+        /// The approver's reason.
+        reason: &'a str,
+    },
+    /// The vendor's report was filed.
+    Reported,
+}
+
+impl RequestStep<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            RequestStep::Filed { .. } => "request_filed",
+            RequestStep::Approved { .. } => "request_approved",
+            RequestStep::Rejected { .. } => "request_rejected",
+            RequestStep::Reported => "request_reported",
+        }
+    }
+
+    fn fields(&self) -> Value {
+        match self {
+            RequestStep::Filed { from, to } => json!({"from": from, "to": to}),
+            RequestStep::Approved { window, from, to } => json!({"window": window, "from": from, "to": to}),
+            RequestStep::Rejected { reason } => json!({ "reason": reason }),
+            RequestStep::Reported => json!({}),
         }
     }
 }
@@ -315,6 +376,34 @@ pub enum AuditEvent<'a> {
         /// What was done.
         action: AdminAction,
     },
+    /// A step of a maintenance request (issue 23): filed, approved,
+    /// rejected, reported (`event: request_filed`, …).
+    Request {
+        /// Unix seconds.
+        time: u64,
+        /// The vendor user whose request it is.
+        user: &'a str,
+        /// Who acted: a user id (the console) or the shell's operator (the CLI).
+        actor: &'a str,
+        /// `console` or `cli`.
+        via: &'static str,
+        /// The request's number.
+        request: i64,
+        /// What happened.
+        step: RequestStep<'a>,
+    },
+    /// The console's own events: a session begun or ended, an action
+    /// refused for want of a role (`event: console`).
+    Console {
+        /// Unix seconds.
+        time: u64,
+        /// The console user.
+        user: &'a str,
+        /// `login`, `logout` or `denied`.
+        action: &'static str,
+        /// For `denied`: the action asked for.
+        detail: &'a str,
+    },
     /// Audit lines past the retention were deleted.
     AuditPruned {
         /// Unix seconds.
@@ -348,6 +437,8 @@ impl AuditEvent<'_> {
             AuditEvent::RadsecRefused { .. } => "radsec_refused",
             AuditEvent::Admin { .. } => "admin",
             AuditEvent::AuditPruned { .. } => "audit_pruned",
+            AuditEvent::Request { step, .. } => step.name(),
+            AuditEvent::Console { .. } => "console",
         }
     }
 
@@ -394,6 +485,24 @@ impl AuditEvent<'_> {
                 });
                 if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), action.fields()) {
                     obj.extend(more);
+                }
+                v
+            }
+            AuditEvent::Request { time, user, actor, via, request, step } => {
+                let mut v = json!({
+                    "time": time, "user": user, "event": event, "actor": actor, "via": via, "request": request,
+                });
+                if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), step.fields()) {
+                    obj.extend(more);
+                }
+                v
+            }
+            AuditEvent::Console { time, user, action, detail } => {
+                let mut v = json!({"time": time, "user": user, "event": event, "action": action});
+                if !detail.is_empty()
+                    && let Some(o) = v.as_object_mut()
+                {
+                    o.insert("detail".into(), json!(detail));
                 }
                 v
             }
@@ -485,6 +594,11 @@ pub const EVENT_NAMES: &[&str] = &[
     "radsec_refused",
     "admin",
     "audit_pruned",
+    "request_filed",
+    "request_approved",
+    "request_rejected",
+    "request_reported",
+    "console",
 ];
 
 #[cfg(test)]
@@ -535,6 +649,39 @@ mod tests {
                 anchors: &anchors,
                 refused: &[],
             },
+            AuditEvent::Request {
+                time: 1,
+                user: "acme",
+                actor: "appr",
+                via: "console",
+                request: 7,
+                step: RequestStep::Approved { window: 3, from: 10, to: 20 },
+            },
+            AuditEvent::Request {
+                time: 1,
+                user: "acme",
+                actor: "acme",
+                via: "console",
+                request: 7,
+                step: RequestStep::Filed { from: 10, to: 20 },
+            },
+            AuditEvent::Request {
+                time: 1,
+                user: "acme",
+                actor: "root",
+                via: "cli",
+                request: 7,
+                step: RequestStep::Rejected { reason: "no" },
+            },
+            AuditEvent::Request {
+                time: 1,
+                user: "acme",
+                actor: "acme",
+                via: "console",
+                request: 7,
+                step: RequestStep::Reported,
+            },
+            AuditEvent::Console { time: 1, user: "aud", action: "denied", detail: "decide_requests" },
         ];
         for e in &events {
             let v = parse(&e.to_line());
@@ -547,5 +694,12 @@ mod tests {
         assert_eq!(v["via"], "radius:vpn");
         let v = parse(&events[9].to_line());
         assert_eq!((v["action"].as_str(), v["keyId"].as_u64()), (Some("keys_rotate"), Some(2)));
+        let v = parse(&events[11].to_line());
+        assert_eq!(
+            (v["event"].as_str(), v["window"].as_i64(), v["actor"].as_str()),
+            (Some("request_approved"), Some(3), Some("appr"))
+        );
+        let v = parse(&events[15].to_line());
+        assert_eq!((v["action"].as_str(), v["detail"].as_str()), (Some("denied"), Some("decide_requests")));
     }
 }

@@ -9,12 +9,14 @@
 //! state change they record. Nothing here knows HTTP or RADIUS types.
 
 pub mod access;
+pub mod acting;
 pub mod audit;
 pub mod chain;
 pub mod decoy;
 pub mod first_factor;
 pub mod handle;
 pub mod invite;
+pub mod requests;
 pub mod site;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -1323,6 +1325,10 @@ impl Login {
         })?;
         let inv = enrolled.ok_or(EnrollError::Invitation)??;
         self.store.forget_decoys(Some(&inv.user))?;
+        // The roles the invitation carries (issue 23); a failure leaves the user without them.
+        if let Err(e) = self.apply_invitation_roles(token, &inv.user) {
+            crate::warn!("matrixauth: the roles of {:?}'s invitation were not given: {e}", inv.user);
+        }
         Ok(inv)
     }
 
@@ -1390,9 +1396,9 @@ impl Login {
         self.set_suspended(Some(user), false, operator).map(|n| n > 0)
     }
 
-    /// Suspends every user (there are no administrator accounts among the
-    /// users yet: the console issue brings roles, and then exempts them).
-    /// Returns how many were suspended now.
+    /// Suspends every vendor user ("everyone off"): holders of a role (the
+    /// city's staff, who must be able to turn it back) are left as they
+    /// are. Returns how many were suspended now.
     pub fn suspend_all(&self, operator: &str) -> Result<usize, String> {
         self.set_suspended(None, true, operator)
     }

@@ -17,6 +17,7 @@
 pub mod chain;
 pub mod pgtls;
 pub mod postgres;
+pub mod requests;
 pub mod sqlite;
 
 use std::path::Path;
@@ -282,7 +283,7 @@ pub struct Snapshot {
 }
 
 /// The schema version this build writes (both backends).
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Whether opening a store may bring an older schema up to date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -481,6 +482,39 @@ pub trait Backend: Send + Sync {
     fn claim_ticket(&self, id: &[u8; 32], expires_at: u64) -> StoreResult<bool>;
     /// Forgets ticket rows and ticket handles that expired before `before`; how many.
     fn prune_tickets(&self, before: u64) -> StoreResult<usize>;
+    /// Stores a new request (state filed) with the lines `audit` makes of its number.
+    fn file_request(
+        &self,
+        vendor: &str,
+        fields: &requests::RequestFields,
+        now: u64,
+        audit: &mut dyn FnMut(i64) -> Vec<String>,
+    ) -> StoreResult<i64>;
+    /// Requests of `vendor` (all with `None`), or only number `id`, by number.
+    fn requests(&self, vendor: Option<&str>, id: Option<i64>) -> StoreResult<Vec<requests::RequestRow>>;
+    /// Decides request `id` if it is still filed, in one transaction (an
+    /// approval adds the window of its period, checking and rewriting the
+    /// vendor's access MAC); `None`: not filed (or no such request).
+    fn decide_request(
+        &self,
+        id: i64,
+        decide: requests::Decide<'_>,
+        audit: &mut dyn FnMut(&requests::RequestRow, Option<i64>) -> Vec<String>,
+        sealer: Option<&Sealer>,
+    ) -> StoreResult<Option<Option<i64>>>;
+    /// Files the report of approved request `id` of `vendor`; `false`: none such.
+    fn report_request(
+        &self,
+        id: i64,
+        vendor: &str,
+        report: &requests::ReportFields,
+        now: u64,
+        audit: &[String],
+    ) -> StoreResult<bool>;
+    /// Records the roles of an unused invitation and their MAC; `false`: none such.
+    fn set_invitation_roles(&self, token_hash: &[u8; 32], roles: &str, mac: &[u8]) -> StoreResult<bool>;
+    /// The roles recorded with an invitation (used or not) and their MAC.
+    fn invitation_roles(&self, token_hash: &[u8; 32]) -> StoreResult<Option<(String, Vec<u8>)>>;
 }
 
 /// How long a ticket handle's row outlives its expiry.

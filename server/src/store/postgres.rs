@@ -22,10 +22,23 @@ use postgres::types::ToSql;
 use postgres::{Client, GenericClient, Row, Statement, Transaction};
 
 use super::chain::{Chain, ChainRow, Head};
+use super::requests::{Decide, ReportFields, RequestFields, RequestRow, RequestState};
 use super::{
     AccessFacts, Backend, EnrollRows, HANDLE_KEEP_SECONDS, HandleRow, Invitation, LoadedUser, Migrate,
     Pruned, SCHEMA_VERSION, Sealer, StoreError, StoreResult, UserRow, Window, from_i64, to_i64,
 };
+
+/// `SELECT` of every column [`request_row`] reads, then `$tail`.
+macro_rules! request_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, vendor, starts_at, ends_at, purpose, work, targets, operator, manager_approval, notes, \
+             state, filed_at, decided_by, decided_at, reason, window_id, actual_from, actual_to, done, result, \
+             follow_up, reported_at FROM requests ",
+            $tail
+        )
+    };
+}
 
 /// The schema, one step per version (table `matrixauth_schema`). Steps are
 /// applied under an advisory lock, so nodes starting together migrate once.
@@ -128,6 +141,37 @@ CREATE TABLE roles (
     role     TEXT NOT NULL,
     PRIMARY KEY (user_id, role)
 );
+",
+    // 9: maintenance requests and their reports (issue 23); the roles an invitation gives at
+    // enrolment, with their MAC.
+    "
+CREATE TABLE requests (
+    id                BIGSERIAL PRIMARY KEY,
+    vendor            TEXT NOT NULL,
+    starts_at         BIGINT NOT NULL,
+    ends_at           BIGINT NOT NULL,
+    purpose           TEXT NOT NULL,
+    work              TEXT NOT NULL,
+    targets           TEXT NOT NULL,
+    operator          TEXT NOT NULL,
+    manager_approval  TEXT NOT NULL,
+    notes             TEXT NOT NULL,
+    state             TEXT NOT NULL,
+    filed_at          BIGINT NOT NULL,
+    decided_by        TEXT,
+    decided_at        BIGINT,
+    reason            TEXT,
+    window_id         BIGINT,
+    actual_from       BIGINT,
+    actual_to         BIGINT,
+    done              TEXT,
+    result            TEXT,
+    follow_up         TEXT,
+    reported_at       BIGINT
+);
+CREATE INDEX requests_vendor ON requests (vendor);
+ALTER TABLE invitations ADD COLUMN roles TEXT;
+ALTER TABLE invitations ADD COLUMN roles_mac BYTEA;
 ",
 ];
 
@@ -877,10 +921,16 @@ impl Backend for Postgres {
         self.write(|tx, q| {
             let targets: Vec<String> = match user {
                 Some(u) => vec![u.to_owned()],
-                None => query_c(tx, q, "SELECT user_id FROM users", &[])?
-                    .iter()
-                    .map(|r| col(r, 0))
-                    .collect::<StoreResult<_>>()?,
+                // Every vendor user: holders of a role (the city's staff) are left as they are.
+                None => query_c(
+                    tx,
+                    q,
+                    "SELECT user_id FROM users WHERE user_id NOT IN (SELECT user_id FROM roles)",
+                    &[],
+                )?
+                .iter()
+                .map(|r| col(r, 0))
+                .collect::<StoreResult<_>>()?,
             };
             // Suspending is never refused (an emergency switch), but only rows whose MAC checks
             // are re-signed: a row changed without the keyring stays refused at every login.
@@ -907,13 +957,18 @@ impl Backend for Postgres {
                     "UPDATE users SET suspended_at = NULL WHERE user_id = $1 AND suspended_at IS NOT NULL",
                     &[&u],
                 )?,
-                (None, Some(t)) => {
-                    execute_c(tx, q, "UPDATE users SET suspended_at = $1 WHERE suspended_at IS NULL", &[&t])?
-                }
+                (None, Some(t)) => execute_c(
+                    tx,
+                    q,
+                    "UPDATE users SET suspended_at = $1 WHERE suspended_at IS NULL
+                     AND user_id NOT IN (SELECT user_id FROM roles)",
+                    &[&t],
+                )?,
                 (None, None) => execute_c(
                     tx,
                     q,
-                    "UPDATE users SET suspended_at = NULL WHERE suspended_at IS NOT NULL",
+                    "UPDATE users SET suspended_at = NULL WHERE suspended_at IS NOT NULL
+                     AND user_id NOT IN (SELECT user_id FROM roles)",
                     &[],
                 )?,
             };
@@ -1421,4 +1476,201 @@ impl Backend for Postgres {
             Ok(count(tickets + handles))
         })
     }
+
+    fn file_request(
+        &self,
+        vendor: &str,
+        f: &RequestFields,
+        now: u64,
+        audit: &mut dyn FnMut(i64) -> Vec<String>,
+    ) -> StoreResult<i64> {
+        self.write(|tx, q| {
+            let row = query_one_c(
+                tx,
+                q,
+                "INSERT INTO requests (vendor, starts_at, ends_at, purpose, work, targets, operator,
+                 manager_approval, notes, state, filed_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'filed', $10) RETURNING id",
+                &[
+                    &vendor,
+                    &to_i64(f.starts_at),
+                    &to_i64(f.ends_at),
+                    &f.purpose,
+                    &f.work,
+                    &f.targets,
+                    &f.operator,
+                    &f.manager_approval,
+                    &f.notes,
+                    &to_i64(now),
+                ],
+            )?;
+            let id: i64 = col(&row, 0)?;
+            insert_audit(tx, q, self.chain.get(), None, &audit(id))?;
+            Ok((true, id))
+        })
+    }
+
+    fn requests(&self, vendor: Option<&str>, id: Option<i64>) -> StoreResult<Vec<RequestRow>> {
+        self.with(|c, q| {
+            let rows = query_c(
+                c,
+                q,
+                request_select!(
+                    "WHERE ($1::TEXT IS NULL OR vendor = $1) AND ($2::BIGINT IS NULL OR id = $2) ORDER BY id"
+                ),
+                &[&vendor, &id],
+            )?;
+            rows.iter().map(request_row).collect()
+        })
+    }
+
+    fn decide_request(
+        &self,
+        id: i64,
+        decide: Decide<'_>,
+        audit: &mut dyn FnMut(&RequestRow, Option<i64>) -> Vec<String>,
+        sealer: Option<&Sealer>,
+    ) -> StoreResult<Option<Option<i64>>> {
+        self.write(|tx, q| {
+            let row =
+                query_opt_c(tx, q, request_select!("WHERE id = $1 AND state = 'filed' FOR UPDATE"), &[&id])?;
+            let Some(row) = row.as_ref().map(request_row).transpose()? else { return Ok((false, None)) };
+            let window = match decide {
+                Decide::Approve { by, at } => {
+                    let exists =
+                        query_opt_c(tx, q, "SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE", &[&row.vendor])?;
+                    if exists.is_none() {
+                        return Ok((false, None));
+                    }
+                    verify_in(tx, q, &row.vendor, sealer)?;
+                    let w = query_one_c(
+                        tx,
+                        q,
+                        "INSERT INTO windows (user_id, starts_at, ends_at, created_at) VALUES ($1, $2, $3, $4)
+                         RETURNING id",
+                        &[&row.vendor, &to_i64(row.fields.starts_at), &to_i64(row.fields.ends_at), &to_i64(at)],
+                    )?;
+                    let window: i64 = col(&w, 0)?;
+                    reseal_in(tx, q, &row.vendor, sealer)?;
+                    execute_c(
+                        tx,
+                        q,
+                        "UPDATE requests SET state = 'approved', decided_by = $1, decided_at = $2, window_id = $3
+                         WHERE id = $4",
+                        &[&by, &to_i64(at), &window, &id],
+                    )?;
+                    Some(window)
+                }
+                Decide::Reject { by, at, reason } => {
+                    execute_c(
+                        tx,
+                        q,
+                        "UPDATE requests SET state = 'rejected', decided_by = $1, decided_at = $2, reason = $3
+                         WHERE id = $4",
+                        &[&by, &to_i64(at), &reason, &id],
+                    )?;
+                    None
+                }
+            };
+            insert_audit(tx, q, self.chain.get(), None, &audit(&row, window))?;
+            Ok((true, Some(window)))
+        })
+    }
+
+    fn report_request(
+        &self,
+        id: i64,
+        vendor: &str,
+        r: &ReportFields,
+        now: u64,
+        audit: &[String],
+    ) -> StoreResult<bool> {
+        self.write(|tx, q| {
+            let n = execute_c(
+                tx,
+                q,
+                "UPDATE requests SET state = 'reported', actual_from = $1, actual_to = $2, done = $3,
+                 result = $4, follow_up = $5, reported_at = $6
+                 WHERE id = $7 AND vendor = $8 AND state = 'approved'",
+                &[
+                    &to_i64(r.actual_from),
+                    &to_i64(r.actual_to),
+                    &r.done,
+                    &r.result,
+                    &r.follow_up,
+                    &to_i64(now),
+                    &id,
+                    &vendor,
+                ],
+            )?;
+            if n == 0 {
+                return Ok((false, false));
+            }
+            insert_audit(tx, q, self.chain.get(), None, audit)?;
+            Ok((true, true))
+        })
+    }
+
+    fn set_invitation_roles(&self, token_hash: &[u8; 32], roles: &str, mac: &[u8]) -> StoreResult<bool> {
+        self.write(|tx, q| {
+            let n = execute_c(
+                tx,
+                q,
+                "UPDATE invitations SET roles = $1, roles_mac = $2 WHERE token_hash = $3 AND used_at IS NULL",
+                &[&roles, &mac, &&token_hash[..]],
+            )?;
+            Ok((n > 0, n > 0))
+        })
+    }
+
+    fn invitation_roles(&self, token_hash: &[u8; 32]) -> StoreResult<Option<(String, Vec<u8>)>> {
+        self.with(|c, q| {
+            let row = query_opt_c(
+                c,
+                q,
+                "SELECT roles, roles_mac FROM invitations WHERE token_hash = $1",
+                &[&&token_hash[..]],
+            )?;
+            let Some(row) = row else { return Ok(None) };
+            let roles: Option<String> = col(&row, 0)?;
+            let mac: Option<Vec<u8>> = col(&row, 1)?;
+            Ok(roles.map(|r| (r, mac.unwrap_or_default())))
+        })
+    }
+}
+
+fn request_row(r: &Row) -> StoreResult<RequestRow> {
+    let reported_at: Option<i64> = col(r, 21)?;
+    let report = match reported_at {
+        Some(_) => Some(ReportFields {
+            actual_from: from_i64(col::<Option<i64>>(r, 16)?.unwrap_or(0)),
+            actual_to: from_i64(col::<Option<i64>>(r, 17)?.unwrap_or(0)),
+            done: col::<Option<String>>(r, 18)?.unwrap_or_default(),
+            result: col::<Option<String>>(r, 19)?.unwrap_or_default(),
+            follow_up: col::<Option<String>>(r, 20)?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(RequestRow {
+        id: col(r, 0)?,
+        vendor: col(r, 1)?,
+        fields: RequestFields {
+            starts_at: from_i64(col(r, 2)?),
+            ends_at: from_i64(col(r, 3)?),
+            purpose: col(r, 4)?,
+            work: col(r, 5)?,
+            targets: col(r, 6)?,
+            operator: col(r, 7)?,
+            manager_approval: col(r, 8)?,
+            notes: col(r, 9)?,
+        },
+        state: RequestState::parse(&col::<String>(r, 10)?),
+        filed_at: from_i64(col(r, 11)?),
+        decided_by: col(r, 12)?,
+        decided_at: col::<Option<i64>>(r, 13)?.map(from_i64),
+        reason: col(r, 14)?,
+        window: col(r, 15)?,
+        report,
+        reported_at: reported_at.map(from_i64),
+    })
 }

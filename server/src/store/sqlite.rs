@@ -8,6 +8,7 @@ use std::sync::{Mutex, PoisonError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::chain::{Chain, ChainRow};
+use super::requests::{Decide, ReportFields, RequestFields, RequestRow, RequestState};
 use super::{
     AccessFacts, Backend, EnrollRows, HANDLE_KEEP_SECONDS, HandleRow, Invitation, LoadedUser, Migrate,
     Pruned, SCHEMA_VERSION, Sealer, StoreError, StoreResult, UserRow, Window, check_version, from_i64,
@@ -121,6 +122,37 @@ CREATE TABLE roles (
     role  TEXT NOT NULL,
     PRIMARY KEY (user, role)
 ) STRICT;
+",
+    // 9: maintenance requests and their reports (issue 23); the roles an invitation gives at
+    // enrolment, with their MAC.
+    "
+CREATE TABLE requests (
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
+    vendor            TEXT NOT NULL,
+    starts_at         INTEGER NOT NULL,
+    ends_at           INTEGER NOT NULL,
+    purpose           TEXT NOT NULL,
+    work              TEXT NOT NULL,
+    targets           TEXT NOT NULL,
+    operator          TEXT NOT NULL,
+    manager_approval  TEXT NOT NULL,
+    notes             TEXT NOT NULL,
+    state             TEXT NOT NULL,
+    filed_at          INTEGER NOT NULL,
+    decided_by        TEXT,
+    decided_at        INTEGER,
+    reason            TEXT,
+    window_id         INTEGER,
+    actual_from       INTEGER,
+    actual_to         INTEGER,
+    done              TEXT,
+    result            TEXT,
+    follow_up         TEXT,
+    reported_at       INTEGER
+) STRICT;
+CREATE INDEX requests_vendor ON requests (vendor);
+ALTER TABLE invitations ADD COLUMN roles TEXT;
+ALTER TABLE invitations ADD COLUMN roles_mac BLOB;
 ",
 ];
 
@@ -659,8 +691,9 @@ impl Backend for Sqlite {
         self.write(|tx| {
             let targets = match user {
                 Some(u) => vec![u.to_owned()],
+                // Every vendor user: holders of a role (the city's staff) are left as they are.
                 None => tx
-                    .prepare("SELECT user FROM users")?
+                    .prepare("SELECT user FROM users WHERE user NOT IN (SELECT user FROM roles)")?
                     .query_map([], |r| r.get::<_, String>(0))?
                     .collect::<Result<Vec<_>, _>>()?,
             };
@@ -685,12 +718,16 @@ impl Backend for Sqlite {
                     "UPDATE users SET suspended_at = NULL WHERE user = ?1 AND suspended_at IS NOT NULL",
                     params![u],
                 )?,
-                (None, Some(t)) => {
-                    tx.execute("UPDATE users SET suspended_at = ?1 WHERE suspended_at IS NULL", params![t])?
-                }
-                (None, None) => {
-                    tx.execute("UPDATE users SET suspended_at = NULL WHERE suspended_at IS NOT NULL", [])?
-                }
+                (None, Some(t)) => tx.execute(
+                    "UPDATE users SET suspended_at = ?1 WHERE suspended_at IS NULL
+                         AND user NOT IN (SELECT user FROM roles)",
+                    params![t],
+                )?,
+                (None, None) => tx.execute(
+                    "UPDATE users SET suspended_at = NULL WHERE suspended_at IS NOT NULL
+                     AND user NOT IN (SELECT user FROM roles)",
+                    [],
+                )?,
             };
             for u in &verified {
                 reseal_in(tx, u, sealer)?;
@@ -1154,6 +1191,192 @@ impl Backend for Sqlite {
             Ok(tickets + handles)
         })
     }
+
+    fn file_request(
+        &self,
+        vendor: &str,
+        f: &RequestFields,
+        now: u64,
+        audit: &mut dyn FnMut(i64) -> Vec<String>,
+    ) -> StoreResult<i64> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO requests (vendor, starts_at, ends_at, purpose, work, targets, operator,
+                 manager_approval, notes, state, filed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'filed', ?10)",
+                params![
+                    vendor,
+                    to_i64(f.starts_at),
+                    to_i64(f.ends_at),
+                    f.purpose,
+                    f.work,
+                    f.targets,
+                    f.operator,
+                    f.manager_approval,
+                    f.notes,
+                    to_i64(now)
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            insert_audit(tx, self.chain.get(), None, &audit(id))?;
+            Ok((true, id))
+        })
+    }
+
+    fn requests(&self, vendor: Option<&str>, id: Option<i64>) -> StoreResult<Vec<RequestRow>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {REQUEST_COLUMNS} FROM requests
+                 WHERE (?1 IS NULL OR vendor = ?1) AND (?2 IS NULL OR id = ?2) ORDER BY id"
+            ))?;
+            let rows = stmt.query_map(params![vendor, id], request_row)?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn decide_request(
+        &self,
+        id: i64,
+        decide: Decide<'_>,
+        audit: &mut dyn FnMut(&RequestRow, Option<i64>) -> Vec<String>,
+        sealer: Option<&Sealer>,
+    ) -> StoreResult<Option<Option<i64>>> {
+        self.write(|tx| {
+            let row = tx
+                .query_row(
+                    &format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?1 AND state = 'filed'"),
+                    params![id],
+                    request_row,
+                )
+                .optional()?;
+            let Some(row) = row else { return Ok((false, None)) };
+            let window = match decide {
+                Decide::Approve { by, at } => {
+                    if !access_in_exists(tx, &row.vendor)? {
+                        return Ok((false, None));
+                    }
+                    verify_in(tx, &row.vendor, sealer)?;
+                    tx.execute(
+                        "INSERT INTO windows (user, starts_at, ends_at, created_at) VALUES (?1, ?2, ?3, ?4)",
+                        params![row.vendor, to_i64(row.fields.starts_at), to_i64(row.fields.ends_at), to_i64(at)],
+                    )?;
+                    let window = tx.last_insert_rowid();
+                    reseal_in(tx, &row.vendor, sealer)?;
+                    tx.execute(
+                        "UPDATE requests SET state = 'approved', decided_by = ?1, decided_at = ?2, window_id = ?3
+                         WHERE id = ?4",
+                        params![by, to_i64(at), window, id],
+                    )?;
+                    Some(window)
+                }
+                Decide::Reject { by, at, reason } => {
+                    tx.execute(
+                        "UPDATE requests SET state = 'rejected', decided_by = ?1, decided_at = ?2, reason = ?3
+                         WHERE id = ?4",
+                        params![by, to_i64(at), reason, id],
+                    )?;
+                    None
+                }
+            };
+            insert_audit(tx, self.chain.get(), None, &audit(&row, window))?;
+            Ok((true, Some(window)))
+        })
+    }
+
+    fn report_request(
+        &self,
+        id: i64,
+        vendor: &str,
+        r: &ReportFields,
+        now: u64,
+        audit: &[String],
+    ) -> StoreResult<bool> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE requests SET state = 'reported', actual_from = ?1, actual_to = ?2, done = ?3,
+                 result = ?4, follow_up = ?5, reported_at = ?6
+                 WHERE id = ?7 AND vendor = ?8 AND state = 'approved'",
+                params![
+                    to_i64(r.actual_from),
+                    to_i64(r.actual_to),
+                    r.done,
+                    r.result,
+                    r.follow_up,
+                    to_i64(now),
+                    id,
+                    vendor
+                ],
+            )?;
+            if n == 0 {
+                return Ok((false, false));
+            }
+            insert_audit(tx, self.chain.get(), None, audit)?;
+            Ok((true, true))
+        })
+    }
+
+    fn set_invitation_roles(&self, token_hash: &[u8; 32], roles: &str, mac: &[u8]) -> StoreResult<bool> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE invitations SET roles = ?1, roles_mac = ?2 WHERE token_hash = ?3 AND used_at IS NULL",
+                params![roles, mac, &token_hash[..]],
+            )?;
+            Ok((n > 0, n > 0))
+        })
+    }
+
+    fn invitation_roles(&self, token_hash: &[u8; 32]) -> StoreResult<Option<(String, Vec<u8>)>> {
+        self.with(|conn| {
+            let row: Option<(Option<String>, Option<Vec<u8>>)> = conn
+                .query_row(
+                    "SELECT roles, roles_mac FROM invitations WHERE token_hash = ?1",
+                    params![&token_hash[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            Ok(row.and_then(|(roles, mac)| Some((roles?, mac.unwrap_or_default()))))
+        })
+    }
+}
+
+/// The columns [`request_row`] reads.
+const REQUEST_COLUMNS: &str = "id, vendor, starts_at, ends_at, purpose, work, targets, operator, \
+     manager_approval, notes, state, filed_at, decided_by, decided_at, reason, window_id, actual_from, \
+     actual_to, done, result, follow_up, reported_at";
+
+fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RequestRow> {
+    let reported_at: Option<i64> = r.get(21)?;
+    let report = match reported_at {
+        Some(_) => Some(ReportFields {
+            actual_from: from_i64(r.get::<_, Option<i64>>(16)?.unwrap_or(0)),
+            actual_to: from_i64(r.get::<_, Option<i64>>(17)?.unwrap_or(0)),
+            done: r.get::<_, Option<String>>(18)?.unwrap_or_default(),
+            result: r.get::<_, Option<String>>(19)?.unwrap_or_default(),
+            follow_up: r.get::<_, Option<String>>(20)?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(RequestRow {
+        id: r.get(0)?,
+        vendor: r.get(1)?,
+        fields: RequestFields {
+            starts_at: from_i64(r.get(2)?),
+            ends_at: from_i64(r.get(3)?),
+            purpose: r.get(4)?,
+            work: r.get(5)?,
+            targets: r.get(6)?,
+            operator: r.get(7)?,
+            manager_approval: r.get(8)?,
+            notes: r.get(9)?,
+        },
+        state: RequestState::parse(&r.get::<_, String>(10)?),
+        filed_at: from_i64(r.get(11)?),
+        decided_by: r.get(12)?,
+        decided_at: r.get::<_, Option<i64>>(13)?.map(from_i64),
+        reason: r.get(14)?,
+        window: r.get(15)?,
+        report,
+        reported_at: reported_at.map(from_i64),
+    })
 }
 
 /// Owner-only permissions on a file the store created (Unix).
