@@ -917,6 +917,23 @@ mod tests {
     }
 
     #[test]
+    fn eap_methods_are_off_by_default_listed_once_and_named() {
+        let entry = |eap: &str| -> Result<Vec<Client>, String> {
+            let text = format!(
+                "name = \"gw\"\naddress = \"127.0.0.1\"\nsecret = \"0123456789abcdef\"\nflow = \"otp\"\n{eap}"
+            );
+            let entry: ClientEntry = toml::from_str(&text).map_err(|e| e.to_string())?;
+            clients_from(&[entry])
+        };
+        assert!(entry("").unwrap()[0].eap.is_empty(), "off by default");
+        let both = entry("eap = [\"gtc\", \"mschapv2\"]").unwrap();
+        assert_eq!(both[0].eap, [eap::Method::Gtc, eap::Method::Mschapv2], "in the order given");
+        let e = entry("eap = [\"mschapv2\", \"mschapv2\"]").unwrap_err();
+        assert!(e.contains("eap lists mschapv2 twice"), "{e}");
+        assert!(entry("eap = [\"pap\"]").is_err(), "an unknown method");
+    }
+
+    #[test]
     fn cidr_matching() {
         let c = Client::new("vpn", "10.1.0.0/16", "0123456789abcdef", Flow::Otp, false, false).unwrap();
         assert!(c.matches("10.1.200.3".parse().unwrap()));
