@@ -515,3 +515,50 @@ fn half_done_conversations_expire_and_a_flood_is_bounded() {
     let reply = peer.send_eap("alice", Some(&fresh.state), &a.eap).reply.unwrap();
     assert!(matches!(MsChapV2::decode(&eap_of(&reply).data).unwrap(), MsChapV2::SuccessRequest { .. }));
 }
+
+/// Every single-byte change to the headers of an MSCHAPv2 Response (the EAP code, identifier,
+/// length and type; the MSCHAPv2 OpCode, MS-CHAPv2-ID, MS-Length and Value-Size), each in a
+/// fresh conversation: dropped or refused, never examined, never a crash. The answer itself is
+/// right, so only a header check can stand between each one and a counted verification.
+#[test]
+fn mutated_headers_are_dropped_or_refused_and_never_examined() {
+    let h = served(&[Method::Mschapv2, Method::Gtc], 4096);
+    let from: SocketAddr = "127.0.0.1:50001".parse().unwrap();
+    let mut peer = Peer { sock: UdpSocket::bind("127.0.0.1:0").unwrap(), next: 0 };
+    let answer = h.portal_answer("alice");
+    let direct = |peer: &mut Peer, state: Option<&[u8]>, eap_bytes: &[u8]| -> Option<Packet> {
+        let request = peer.packet("alice", state, eap::to_attributes(eap_bytes).unwrap());
+        let wire = request.encode_request(SECRET.as_bytes()).unwrap();
+        match h.radius.handle(&wire, from) {
+            matrixauth_server::doors::radius::Action::Reply(bytes) => Some(Packet::decode(&bytes).unwrap()),
+            matrixauth_server::doors::radius::Action::Drop(_) => None,
+        }
+    };
+    let (mut dropped, mut refused) = (0, 0);
+    for at in 0..10 {
+        for delta in [1u8, 0x80, 0xff] {
+            let identity = EapPacket::response(3, EapType::Identity, b"alice").encode().unwrap();
+            let reply = direct(&mut peer, None, &identity).unwrap();
+            let conv = Conv { state: reply.get(attr::STATE).unwrap().to_vec(), request: eap_of(&reply) };
+            let mut wire = nt_answer(&conv, "alice", &answer).eap.encode().unwrap();
+            wire[at] = wire[at].wrapping_add(delta);
+            match direct(&mut peer, Some(&conv.state), &wire) {
+                None => dropped += 1,
+                Some(p) => {
+                    assert_eq!(p.code, Code::AccessReject, "byte {at} + {delta}");
+                    assert_eq!(eap_of(&p).code, EapCode::Failure);
+                    refused += 1;
+                }
+            }
+            assert_eq!(h.failures("alice"), 0, "byte {at} + {delta}: nothing examined");
+        }
+    }
+    assert_eq!(dropped + refused, 30);
+    // The grid is still pending and unspent: the unmutated Response logs in.
+    let identity = EapPacket::response(3, EapType::Identity, b"alice").encode().unwrap();
+    let reply = direct(&mut peer, None, &identity).unwrap();
+    let conv = Conv { state: reply.get(attr::STATE).unwrap().to_vec(), request: eap_of(&reply) };
+    let response = nt_answer(&conv, "alice", &answer).eap.encode().unwrap();
+    let req = eap_of(&direct(&mut peer, Some(&conv.state), &response).unwrap());
+    assert!(matches!(MsChapV2::decode(&req.data).unwrap(), MsChapV2::SuccessRequest { .. }));
+}

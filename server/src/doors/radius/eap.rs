@@ -74,6 +74,8 @@ pub const MSCHAPV2_SECONDS: u64 = 60;
 /// The longest a GTC conversation waits for the typed answer, whatever the
 /// challenge's lifetime.
 pub const GTC_MAX_SECONDS: u64 = 600;
+/// Expired conversations are swept at least this often (seconds), when a new one starts.
+const SWEEP_SECONDS: u64 = 60;
 /// The name in the MSCHAPv2 Challenge.
 const SERVER_NAME: &[u8] = b"matrixauth";
 /// The longest EAP identity taken (a User-Name's length).
@@ -162,7 +164,10 @@ impl Conversations {
     /// is full of live conversations (or the system has no randomness).
     fn insert(&self, conversation: Conversation, now: u64) -> Option<[u8; 16]> {
         let mut t = self.lock();
-        if t.map.len() >= t.capacity && t.swept != now {
+        // Expired conversations (and the keys of one whose ack never came) go at least once a
+        // minute, and whenever the table is full (once a second at most).
+        let full = t.map.len() >= t.capacity;
+        if (full && t.swept != now) || t.swept.saturating_add(SWEEP_SECONDS) <= now {
             t.map.retain(|_, c| c.expires_at > now);
             t.swept = now;
         }
