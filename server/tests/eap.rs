@@ -389,6 +389,14 @@ fn gtc_shows_the_grid_in_the_prompt_and_checks_the_typed_answer() {
     assert_eq!(reject.code, Code::AccessReject);
     assert_eq!(eap_of(&reject).code, EapCode::Failure);
     assert_eq!(h.failures("alice"), 1);
+    // A 300-character answer arrives in two EAP-Message attributes (RFC 3579 §3.1), is put back
+    // together and examined: a wrong answer, counted.
+    let (conv, _) = gtc(&mut peer, "alice");
+    let long = EapPacket::response(conv.request.identifier, EapType::Gtc, &[b'7'; 300]);
+    assert_eq!(eap::to_attributes(&long.encode().unwrap()).unwrap().len(), 2);
+    let reject = peer.send_eap("alice", Some(&conv.state), &long).reply.unwrap();
+    assert_eq!(reject.code, Code::AccessReject);
+    assert_eq!(h.failures("alice"), 2);
     // An unknown id gets a grid too (a decoy's).
     let (_, decoy) = gtc(&mut peer, "nobody");
     assert!(mx::Matrix::parse_text(decoy.split_once('\n').unwrap().1).is_ok());
