@@ -336,6 +336,13 @@ impl Client {
                 return Err(format!("client {}: eap lists {} twice", self.name, m.name()));
             }
         }
+        // EAP carries no site password: it would be a way around the first factor.
+        if !methods.is_empty() && self.first_factor == FirstFactor::Password {
+            return Err(format!(
+                "client {}: eap and first_factor = \"password\" do not go together (EAP would skip the password)",
+                self.name
+            ));
+        }
         self.eap = methods.to_vec();
         Ok(self)
     }
@@ -919,18 +926,19 @@ mod tests {
     #[test]
     fn eap_methods_are_off_by_default_listed_once_and_named() {
         let entry = |eap: &str| -> Result<Vec<Client>, String> {
-            let text = format!(
-                "name = \"gw\"\naddress = \"127.0.0.1\"\nsecret = \"0123456789abcdef\"\nflow = \"otp\"\n{eap}"
-            );
+            let text =
+                format!("name = \"gw\"\naddress = \"127.0.0.1\"\nsecret = \"0123456789abcdef\"\n{eap}");
             let entry: ClientEntry = toml::from_str(&text).map_err(|e| e.to_string())?;
             clients_from(&[entry])
         };
-        assert!(entry("").unwrap()[0].eap.is_empty(), "off by default");
-        let both = entry("eap = [\"gtc\", \"mschapv2\"]").unwrap();
+        assert!(entry("flow = \"otp\"").unwrap()[0].eap.is_empty(), "off by default");
+        let both = entry("flow = \"otp\"\neap = [\"gtc\", \"mschapv2\"]").unwrap();
         assert_eq!(both[0].eap, [eap::Method::Gtc, eap::Method::Mschapv2], "in the order given");
-        let e = entry("eap = [\"mschapv2\", \"mschapv2\"]").unwrap_err();
+        let e = entry("flow = \"otp\"\neap = [\"mschapv2\", \"mschapv2\"]").unwrap_err();
         assert!(e.contains("eap lists mschapv2 twice"), "{e}");
-        assert!(entry("eap = [\"pap\"]").is_err(), "an unknown method");
+        assert!(entry("flow = \"otp\"\neap = [\"pap\"]").is_err(), "an unknown method");
+        let e = entry("flow = \"challenge\"\nfirst_factor = \"password\"\neap = [\"gtc\"]").unwrap_err();
+        assert!(e.contains("skip the password"), "{e}");
     }
 
     #[test]
