@@ -33,7 +33,7 @@ use radius::eap::{self as codec, EapCode, EapPacket, EapType};
 use radius::mschapv2::{self, MppeKeys, MsChapV2};
 use radius::{Attribute, Code, Packet, attr};
 use serde::Deserialize;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::{Client, reply, user_name};
 use crate::login::{Decision, Login, Via};
@@ -265,8 +265,9 @@ pub(super) fn handle(
     from: SocketAddr,
 ) -> Outcome {
     let r = Request { login, conversations, client, index, from, packet, now: login.now() };
+    // A GTC response is the typed answer: the reassembled copy and the decoded one are wiped.
     let bytes = match codec::reassemble(packet, codec::DEFAULT_MAX_EAP) {
-        Ok(Some(bytes)) => bytes,
+        Ok(Some(bytes)) => Zeroizing::new(bytes),
         Ok(None) => return Err("no EAP-Message"),
         Err(_) => return Err("malformed EAP-Message"),
     };
@@ -285,14 +286,14 @@ pub(super) fn handle(
         push_eap(&mut reply, &EapPacket::request(id, EapType::Identity, b""))?;
         return Ok(reply);
     }
-    let Ok(eap) = EapPacket::decode(&bytes) else { return Err("malformed EAP packet") };
-    if eap.code != EapCode::Response {
-        return Err("an EAP packet other than a Response");
-    }
-    match packet.get(attr::STATE) {
-        None => start(&r, &eap),
-        Some(state) => step(&r, state, &eap),
-    }
+    let Ok(mut eap) = EapPacket::decode(&bytes) else { return Err("malformed EAP packet") };
+    let outcome = match (eap.code, packet.get(attr::STATE)) {
+        (EapCode::Response, None) => start(&r, &eap),
+        (EapCode::Response, Some(state)) => step(&r, state, &eap),
+        _ => Err("an EAP packet other than a Response"),
+    };
+    eap.data.zeroize();
+    outcome
 }
 
 /// The first response, the peer's Identity: a new conversation with the
