@@ -83,6 +83,8 @@ const MAX_IDENTITY: usize = 253;
 
 /// Where a conversation stands: what the last request asked.
 enum Stage {
+    /// Only the Identity came: no method is under way yet (never stored).
+    Started,
     /// The MSCHAPv2 Challenge was sent.
     MsChapChallenge {
         /// The authenticator challenge.
@@ -312,7 +314,7 @@ fn start(r: &Request<'_>, eap: &EapPacket) -> Outcome {
         user_name: r.packet.get(attr::USER_NAME).map(<[u8]>::to_vec),
         identifier: eap.identifier,
         expires_at: r.now,
-        stage: Stage::MsChapFailure { decision: Decision::Internal },
+        stage: Stage::Started,
     };
     begin(r, None, conversation, method, eap.identifier)
 }
@@ -447,7 +449,7 @@ fn nak(r: &Request<'_>, state: [u8; 16], conversation: Conversation, eap: &EapPa
     let offered = match &conversation.stage {
         Stage::MsChapChallenge { .. } => Method::Mschapv2,
         Stage::Gtc { .. } => Method::Gtc,
-        Stage::MsChapSuccess { .. } | Stage::MsChapFailure { .. } => {
+        Stage::Started | Stage::MsChapSuccess { .. } | Stage::MsChapFailure { .. } => {
             return r.refuse(&conversation.user, eap.identifier);
         }
     };
