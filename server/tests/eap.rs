@@ -570,3 +570,30 @@ fn mutated_headers_are_dropped_or_refused_and_never_examined() {
     let req = eap_of(&direct(&mut peer, Some(&conv.state), &response).unwrap());
     assert!(matches!(MsChapV2::decode(&req.data).unwrap(), MsChapV2::SuccessRequest { .. }));
 }
+
+/// A gateway's retransmission of a Response (the same datagram) gets the same reply from the
+/// RADIUS cache (RFC 5080): a wrong answer is examined and counted once.
+#[test]
+fn a_retransmitted_response_is_answered_from_the_cache_and_examined_once() {
+    let h = served(&[Method::Mschapv2], 64);
+    let mut peer = h.peer("127.0.0.1:0");
+    let right = h.portal_answer("alice");
+    let conv = identity(&mut peer, "alice");
+    let wrong = nt_answer(&conv, "alice", "00pw0000");
+    let request =
+        peer.packet("alice", Some(&conv.state), eap::to_attributes(&wrong.eap.encode().unwrap()).unwrap());
+    let wire = request.encode_request(SECRET.as_bytes()).unwrap();
+    let first = peer.exchange_wire(request.clone(), &wire, Duration::from_secs(5)).reply.unwrap();
+    for _ in 0..3 {
+        let again = peer.exchange_wire(request.clone(), &wire, Duration::from_secs(5)).reply.unwrap();
+        assert_eq!(again, first, "the same reply, byte for byte");
+    }
+    assert!(matches!(MsChapV2::decode(&eap_of(&first).data).unwrap(), MsChapV2::FailureRequest { .. }));
+    assert_eq!(h.failures("alice"), 1, "examined and counted once");
+    // The wrong answer used the grid; the right answer to it is refused, a new grid's accepted.
+    let (_, used) = mschapv2_login(&mut peer, "alice", &right);
+    assert_eq!(used.code, Code::AccessReject);
+    let (_, accept) = mschapv2_login(&mut peer, "alice", &h.portal_answer("alice"));
+    assert_eq!(accept.code, Code::AccessAccept, "{}", text(&accept));
+    assert_eq!(h.failures("alice"), 0, "a login clears the count");
+}
