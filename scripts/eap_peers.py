@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mxtest import answer, http, rows_from_text  # noqa: E402
+from mxtest import answer, card_values, http, rows_from_text  # noqa: E402
 
 RADIUS, HTTP, SECRET, WORK = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 results = {"passed": 0, "failed": 0}
@@ -113,6 +113,16 @@ rc, out = eapol_test(conf("mschapv2-carol", "MSCHAPV2", "carol", "00pw0000"))
 check("a locked user is refused (Access-Reject, 'Locked' in the Reply-Message)",
       rc != 0 and codes(out)[-1:] == ["Access-Reject"] and "Locked" in out, out)
 
+# A grid-card holder: the portal names the cells, the values typed from the printed card (as
+# printed: the peer hashes what was typed) are the password.
+values = card_values(admin("card", "frank"))
+status, ch = http(HTTP, "/api/challenge", {"user": "frank"})
+card_answer = "".join(values[c] for c in ch.get("cells", []))
+rc, out = eapol_test(conf("mschapv2-frank", "MSCHAPV2", "frank", card_answer))
+check("EAP-MSCHAPv2 for a grid-card holder: the cells' values from the printed card are accepted",
+      status == 200 and ch.get("kind") == "card" and len(ch["cells"]) == 3 and rc == 0
+      and codes(out)[-1:] == ["Access-Accept"] and "MPPE keys OK: 1  mismatch: 0" in out, (ch, out))
+
 # An unknown id gets the same conversation: a Challenge, a Failure request, a reject.
 rc, out = eapol_test(conf("mschapv2-nobody", "MSCHAPV2", "nobody", "00pw0000"))
 check("an unknown id: Challenge, Failure request (E=691) and Access-Reject, as a wrong answer's",
@@ -122,7 +132,7 @@ check("an unknown id: Challenge, Failure request (E=691) and Access-Reject, as a
 # --- EAP-GTC: the grid in the prompt ----------------------------------------------------------------
 def gtc(user, respond):
     """eapol_test with EAP-GTC and no password: it asks its control interface for the OTP with the
-    GTC prompt; this monitor reads the grid and types `respond(rows)`. Returns (rc, out, prompt)."""
+    GTC prompt; this monitor reads the prompt and types `respond(prompt)`. Returns (rc, out, prompt)."""
     ctrl = os.path.join(WORK, "ctrl-" + user)
     seen = {}
 
@@ -147,7 +157,7 @@ def gtc(user, respond):
                 req = re.search(r"CTRL-REQ-OTP-(\d+):\[?(.*?)\]? needed for SSID", m, re.S)
                 if req:
                     seen["prompt"] = req.group(2)
-                    s.send(f"CTRL-RSP-OTP-{req.group(1)}:{respond(rows_from_text(req.group(2)))}".encode())
+                    s.send(f"CTRL-RSP-OTP-{req.group(1)}:{respond(req.group(2))}".encode())
                 if "CTRL-EVENT-EAP-SUCCESS" in m or "CTRL-EVENT-EAP-FAILURE" in m:
                     break
         except socket.timeout:
@@ -160,19 +170,28 @@ def gtc(user, respond):
     return rc, out, seen.get("prompt", "")
 
 
-rc, out, prompt = gtc("bob", answer)
+def grid(prompt):
+    return answer(rows_from_text(prompt))
+
+
+rc, out, prompt = gtc("bob", grid)
 rows = rows_from_text(prompt)
 check("EAP-GTC: the prompt is the grid (the challenge flow's Reply-Message text, 8 rows of 8)",
       prompt.startswith("Matrix login / マトリクス認証\n") and len(rows) == 8 and all(len(r) == 8 for r in rows),
       prompt)
 check("EAP-GTC: the answer typed to the prompt's grid is accepted (Nak from MSCHAPv2 to GTC first)",
       rc == 0 and codes(out)[-1:] == ["Access-Accept"] and "method=26" in out, out)
-rc, out, _ = gtc("bob", lambda rows: "00pw0000")
+rc, out, _ = gtc("bob", lambda prompt: "00pw0000")
 check("EAP-GTC: a wrong answer is refused and counted", rc != 0 and codes(out)[-1:] == ["Access-Reject"]
       and failures("bob") == 1, out)
-rc, out, prompt = gtc("nobody", answer)
+rc, out, prompt = gtc("nobody", grid)
 check("EAP-GTC: an unknown id gets a grid too (a decoy's), and is refused",
       len(rows_from_text(prompt)) == 8 and rc != 0 and codes(out)[-1:] == ["Access-Reject"], out)
+
+rc, out, prompt = gtc("frank", lambda prompt: "".join(values[c] for c in prompt.rsplit("cells ", 1)[-1].split()))
+check("EAP-GTC for a grid-card holder: the prompt names three cells, their values are accepted",
+      prompt.startswith("Grid card ") and len(prompt.rsplit("cells ", 1)[-1].split()) == 3 and rc == 0
+      and codes(out)[-1:] == ["Access-Accept"], (prompt, out))
 
 print(f"{results['passed']} passed, {results['failed']} failed")
 sys.exit(1 if results["failed"] else 0)
