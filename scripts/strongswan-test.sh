@@ -13,30 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need=""
-[ -x /usr/lib/ipsec/charon ] || need="$need strongswan-charon"
-command -v swanctl >/dev/null || need="$need strongswan-swanctl"
-command -v pki >/dev/null || need="$need strongswan-pki"
-[ -e /usr/lib/ipsec/plugins/libstrongswan-eap-radius.so ] || need="$need libcharon-extra-plugins"
-[ -e /usr/lib/ipsec/plugins/libstrongswan-openssl.so ] || need="$need libstrongswan-extra-plugins"
-command -v ip >/dev/null || need="$need iproute2"
-command -v unshare >/dev/null || need="$need util-linux"
-command -v ping >/dev/null || need="$need iputils-ping"
-if [ -n "$need" ]; then
-  apt-get -o DPkg::Lock::Timeout=900 update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq $need >/dev/null
-fi
-
 tag=$$
 gw=mxgw$tag cl=mxcl$tag
-if ! ip netns add "$gw" 2>/dev/null; then
-  echo "SKIP: network namespaces are refused here (ip netns add failed: not root, or no CAP_SYS_ADMIN); eapol_test (scripts/eap-test.sh) covers EAP"
-  exit 0
-fi
-ip netns add "$cl"
-
-cargo build -q --locked -p matrixauth-server
-bin=$PWD/target/debug/matrixauth
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
@@ -47,6 +25,27 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+if ! command -v ip >/dev/null || ! ip netns add "$gw" 2>/dev/null; then
+  echo "SKIP: network namespaces are refused here (ip netns add failed: not root, or no CAP_SYS_ADMIN); eapol_test (scripts/eap-test.sh) covers EAP"
+  exit 0
+fi
+ip netns add "$cl"
+
+need=""
+[ -x /usr/lib/ipsec/charon ] || need="$need strongswan-charon"
+command -v swanctl >/dev/null || need="$need strongswan-swanctl"
+command -v pki >/dev/null || need="$need strongswan-pki"
+[ -e /usr/lib/ipsec/plugins/libstrongswan-eap-radius.so ] || need="$need libcharon-extra-plugins"
+[ -e /usr/lib/ipsec/plugins/libstrongswan-openssl.so ] || need="$need libstrongswan-extra-plugins"
+command -v unshare >/dev/null || need="$need util-linux"
+command -v ping >/dev/null || need="$need iputils-ping"
+if [ -n "$need" ]; then
+  apt-get -o DPkg::Lock::Timeout=900 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq $need >/dev/null
+fi
+
+cargo build -q --locked -p matrixauth-server
+bin=$PWD/target/debug/matrixauth
 
 passed=0 failed=0
 check() { # check NAME COMMAND...: runs COMMAND, counts the result
