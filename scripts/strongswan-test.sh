@@ -117,6 +117,7 @@ charon {
   }
   filelog {
     log { path = $dir/charon.log
+          flush_line = yes
           default = 1
           ike = 2
           cfg = 2
