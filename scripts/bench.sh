@@ -40,6 +40,8 @@ fi
 
 echo "=== RADIUS: complete logins per second on loopback (SQLite store)" >&2
 bash scripts/radius-bench.sh 8 32 -- 10 | tee -a "$peers" >&2
+echo "=== RADIUS: EAP-MSCHAPv2 logins per second (portal grid + four RADIUS round trips)" >&2
+bash scripts/radius-bench.sh --eap 8 -- 10 | tee -a "$peers" >&2
 
 echo "=== clusters: one node on SQLite, one and two nodes on one PostgreSQL" >&2
 bash scripts/cluster-bench.sh 8 10 | tee -a "$peers" >&2

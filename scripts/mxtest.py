@@ -57,6 +57,18 @@ def state_of(reply):
     return m.group(1) if m else None
 
 
+def card_values(card_text):
+    """The values of a printed grid card (`matrixauth card USER`), by cell name ("B3": "7K")."""
+    lines = card_text.splitlines()
+    cols = lines[1].split()
+    values = {}
+    for line in lines[2:]:
+        parts = line.split()
+        for col, v in zip(cols, parts[1:]):
+            values[f"{col}{parts[0]}"] = v
+    return values
+
+
 def enrol_links(port, path):
     """Enrols, through the portal on PORT, every invitation in PATH (lines of `matrixauth users
     invite USER --json`) with the pattern CELLS and 'pw' after two digits."""

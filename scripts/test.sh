@@ -52,6 +52,12 @@ bash scripts/console-e2e.sh
 step "RADIUS against real peers: radclient, pamtester + pam_radius_auth"
 bash scripts/radius-test.sh
 
+step "EAP over RADIUS against a real peer: eapol_test, EAP-MSCHAPv2 (MSK = MPPE keys) and EAP-GTC"
+bash scripts/eap-test.sh
+
+step "an IKEv2 tunnel after a matrix login: strongSwan gateway (eap-radius) and client in two network namespaces"
+bash scripts/strongswan-test.sh
+
 step "RadSec (RADIUS over TLS) against a real peer: radclient through radsecproxy, refused certificates"
 bash scripts/radsec-test.sh
 step "timing: an unknown name's challenge costs what a user's does (paired, RADIUS and HTTP, 300 rounds)"

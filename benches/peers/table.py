@@ -8,6 +8,7 @@ import sys
 crit = pathlib.Path(sys.argv[1])
 peers = {}
 radius_run = None
+eap_run = None
 clusters = []
 cluster_cpu = None
 for line in pathlib.Path(sys.argv[2]).read_text().splitlines():
@@ -15,6 +16,8 @@ for line in pathlib.Path(sys.argv[2]).read_text().splitlines():
         d = json.loads(line)
         if d["name"] == "radius_logins":
             radius_run = d
+        elif d["name"] == "radius_eap_logins":
+            eap_run = d
         elif d["name"] == "cluster_pg-2_cpu":
             cluster_cpu = d
         elif d["name"].startswith("cluster_"):
@@ -96,6 +99,10 @@ if radius_run:
     print("|---|---|---|---|---|---|")
     print(f"| challenge + answer + accept | {r['logins_per_second']} | {r['p50_ms']} ms | {r['p99_ms']} ms "
           f"| {r['concurrency']} | {r['logins']} in {r['seconds']} s |")
+    if eap_run:
+        e = eap_run
+        print(f"| EAP-MSCHAPv2: portal grid, 4 round trips, MPPE keys | {e['logins_per_second']} | {e['p50_ms']} ms "
+              f"| {e['p99_ms']} ms | {e['concurrency']} | {e['logins']} in {e['seconds']} s |")
 
 if clusters:
     print()

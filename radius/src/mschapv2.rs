@@ -382,11 +382,30 @@ pub fn generate_authenticator_response(
     authenticator_challenge: &[u8; 16],
     user: &[u8],
 ) -> [u8; 42] {
+    let hash_hash = hash_nt_password_hash(nt_hash);
+    authenticator_response_from_hash_hash(
+        &hash_hash,
+        nt_response,
+        peer_challenge,
+        authenticator_challenge,
+        user,
+    )
+}
+
+/// [`generate_authenticator_response`] from the `PasswordHashHash` (MD4 of
+/// the NT hash), all RFC 2759 §8.7 needs: what a server that never holds
+/// the NT hash (it checked the NT-Response in the core) answers with.
+pub fn authenticator_response_from_hash_hash(
+    hash_hash: &[u8; 16],
+    nt_response: &[u8; 24],
+    peer_challenge: &[u8; 16],
+    authenticator_challenge: &[u8; 16],
+    user: &[u8],
+) -> [u8; 42] {
     const MAGIC1: &[u8] = b"Magic server to client signing constant";
     const MAGIC2: &[u8] = b"Pad to make it do more than one iteration";
-    let hash_hash = hash_nt_password_hash(nt_hash);
     let mut h = Sha1::new();
-    h.update(&hash_hash[..]);
+    h.update(hash_hash);
     h.update(nt_response);
     h.update(MAGIC1);
     let digest = Zeroizing::new(h.finalize());
@@ -412,10 +431,15 @@ pub fn verify_authenticator_response(expected: &[u8; 42], received: &[u8]) -> bo
 /// `GetMasterKey` (RFC 3079 §3.4): the first 16 bytes of
 /// SHA-1(HashNtPasswordHash, NT-Response, Magic1). Wiped.
 pub fn master_key(nt_hash: &[u8; 16], nt_response: &[u8; 24]) -> Zeroizing<[u8; 16]> {
+    master_key_from_hash_hash(&hash_nt_password_hash(nt_hash), nt_response)
+}
+
+/// [`master_key`] from the `PasswordHashHash` (MD4 of the NT hash), which
+/// is all `GetMasterKey` hashes. Wiped.
+pub fn master_key_from_hash_hash(hash_hash: &[u8; 16], nt_response: &[u8; 24]) -> Zeroizing<[u8; 16]> {
     const MAGIC1: &[u8] = b"This is the MPPE Master Key";
-    let hash_hash = hash_nt_password_hash(nt_hash);
     let mut h = Sha1::new();
-    h.update(&hash_hash[..]);
+    h.update(hash_hash);
     h.update(nt_response);
     h.update(MAGIC1);
     let digest: Zeroizing<[u8; 20]> = Zeroizing::new(h.finalize().into());
@@ -460,7 +484,13 @@ impl MppeKeys {
     /// The server's keys (RFC 3079 §3.4, `IsServer` true) from the NT hash
     /// and the NT-Response that was checked.
     pub fn server(nt_hash: &[u8; 16], nt_response: &[u8; 24]) -> Self {
-        let master = master_key(nt_hash, nt_response);
+        MppeKeys::server_from_hash_hash(&hash_nt_password_hash(nt_hash), nt_response)
+    }
+
+    /// [`MppeKeys::server`] from the `PasswordHashHash` (MD4 of the NT
+    /// hash): what the server has after the core checked the NT-Response.
+    pub fn server_from_hash_hash(hash_hash: &[u8; 16], nt_response: &[u8; 24]) -> Self {
+        let master = master_key_from_hash_hash(hash_hash, nt_response);
         MppeKeys {
             send: asymmetric_start_key(&master, true, true),
             recv: asymmetric_start_key(&master, false, true),

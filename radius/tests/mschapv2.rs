@@ -119,6 +119,30 @@ fn rfc3079_3_5_3_master_and_start_keys() {
     assert_eq!(format!("{keys:?}"), "MppeKeys { ... }", "Debug shows no key");
 }
 
+/// What a server that holds only the PasswordHashHash (the core's `NtVerdict`) derives: the same
+/// RFC 2759 §9.2 authenticator response and RFC 3079 §3.5.3 keys as from the NT hash.
+#[test]
+fn from_the_password_hash_hash_alone() {
+    let hash_hash = unhex::<16>("41 C0 0C 58 4B D2 D9 1C 40 17 A2 A1 2F A5 9F 3F");
+    let s = authenticator_response_from_hash_hash(
+        &hash_hash,
+        &nt_response(),
+        &peer_challenge(),
+        &auth_challenge(),
+        USER,
+    );
+    assert_eq!(&s, b"S=407A5589115FD0D6209F510FE9C04566932CDA56", "AuthenticatorResponse");
+    let master = master_key_from_hash_hash(&hash_hash, &nt_response());
+    assert_eq!(*master, unhex::<16>("FD EC E3 71 7A 8C 83 8C B3 88 E5 27 AE 3C DD 31"), "MasterKey");
+    let keys = MppeKeys::server_from_hash_hash(&hash_hash, &nt_response());
+    assert_eq!(*keys.send, unhex::<16>("8B 7C DC 14 9B 99 3A 1B A1 18 CB 15 3F 56 DC CB"), "SendStartKey128");
+    assert_eq!(*keys.recv, unhex::<16>("D5F0E9521E3EA9589645E86051C82226"));
+    // Another hash-hash gives other values (the inputs are used).
+    let mut other = hash_hash;
+    other[0] ^= 1;
+    assert_ne!(*MppeKeys::server_from_hash_hash(&other, &nt_response()).send, *keys.send);
+}
+
 /// OpenBSD libradius's regression test for MS-MPPE key attributes (regress/lib/libradius,
 /// test25.c): secret "hogehogefugafuga", this Request Authenticator and salt 0x8036 encrypt this
 /// 16-byte key to these 32 bytes (RFC 2548 §2.4.2).

@@ -23,6 +23,7 @@ use zeroize::Zeroizing;
 use crate::login::first_factor::FirstFactor;
 use crate::login::{Decision, Login, Prompt, RadiusReply, Via};
 
+pub mod eap;
 pub mod radsec;
 pub mod rate;
 
@@ -69,6 +70,9 @@ pub struct Client {
     pub first_factor: FirstFactor,
     /// Its own rate limit (per second, burst) instead of `[radius.rate]`'s.
     rate: Option<(u32, u32)>,
+    /// The EAP methods its users may log in with, the first offered first
+    /// (none, the default: EAP gets Access-Reject with EAP-Failure).
+    pub eap: Vec<eap::Method>,
 }
 
 impl std::fmt::Debug for Client {
@@ -85,6 +89,7 @@ impl std::fmt::Debug for Client {
             .field("tickets", &self.tickets)
             .field("first_factor", &self.first_factor)
             .field("rate", &self.rate)
+            .field("eap", &self.eap)
             .finish_non_exhaustive()
     }
 }
@@ -112,6 +117,8 @@ pub struct ClientEntry {
     first_factor: FirstFactor,
     rate_per_second: Option<u32>,
     rate_burst: Option<u32>,
+    #[serde(default)]
+    eap: Vec<eap::Method>,
 }
 
 impl std::fmt::Debug for ClientEntry {
@@ -153,6 +160,8 @@ pub struct RadsecClientEntry {
     first_factor: FirstFactor,
     rate_per_second: Option<u32>,
     rate_burst: Option<u32>,
+    #[serde(default)]
+    eap: Vec<eap::Method>,
 }
 
 impl std::fmt::Debug for RadsecClientEntry {
@@ -167,8 +176,9 @@ fn finish(
     first_factor: FirstFactor,
     rate_per_second: Option<u32>,
     rate_burst: Option<u32>,
+    eap: &[eap::Method],
 ) -> Result<Client, String> {
-    let client = client.with_first_factor(first_factor)?;
+    let client = client.with_first_factor(first_factor)?.with_eap(eap)?;
     match (rate_per_second, rate_burst) {
         (Some(per_second), burst) => client.with_rate(per_second, burst),
         (None, Some(_)) => Err(format!("client {}: rate_burst needs rate_per_second", client.name)),
@@ -182,7 +192,7 @@ pub fn clients_from(entries: &[ClientEntry]) -> Result<Vec<Client>, String> {
         .iter()
         .map(|c| {
             let client = Client::new(&c.name, &c.address, &c.secret, c.flow, c.legacy, c.tickets)?;
-            finish(client, c.first_factor, c.rate_per_second, c.rate_burst)
+            finish(client, c.first_factor, c.rate_per_second, c.rate_burst, &c.eap)
         })
         .collect::<Result<_, _>>()?;
     if clients.is_empty() {
@@ -198,7 +208,7 @@ pub fn radsec_clients_from(entries: &[RadsecClientEntry]) -> Result<Vec<Client>,
         .iter()
         .map(|c| {
             let client = Client::radsec(&c.name, &c.certificates, c.flow, c.legacy, c.tickets)?;
-            finish(client, c.first_factor, c.rate_per_second, c.rate_burst)
+            finish(client, c.first_factor, c.rate_per_second, c.rate_burst, &c.eap)
         })
         .collect::<Result<_, _>>()?;
     if clients.is_empty() {
@@ -250,6 +260,7 @@ impl Client {
             tickets,
             first_factor: FirstFactor::Ignored,
             rate: None,
+            eap: Vec::new(),
         })
     }
 
@@ -280,6 +291,7 @@ impl Client {
             tickets,
             first_factor: FirstFactor::Ignored,
             rate: None,
+            eap: Vec::new(),
         })
     }
 
@@ -313,6 +325,25 @@ impl Client {
             ));
         }
         self.first_factor = first_factor;
+        Ok(self)
+    }
+
+    /// The client with EAP (RFC 3579) on, for these methods, the first
+    /// offered first; each may be listed once.
+    pub fn with_eap(mut self, methods: &[eap::Method]) -> Result<Self, String> {
+        for (i, m) in methods.iter().enumerate() {
+            if methods.iter().take(i).any(|o| o == m) {
+                return Err(format!("client {}: eap lists {} twice", self.name, m.name()));
+            }
+        }
+        // EAP carries no site password: it would be a way around the first factor.
+        if !methods.is_empty() && self.first_factor == FirstFactor::Password {
+            return Err(format!(
+                "client {}: eap and first_factor = \"password\" do not go together (EAP would skip the password)",
+                self.name
+            ));
+        }
+        self.eap = methods.to_vec();
         Ok(self)
     }
 
@@ -460,6 +491,7 @@ pub struct Radius {
     remembered: Mutex<Remembered>,
     limiter: Mutex<rate::Limiter>,
     dropped: std::sync::atomic::AtomicU64,
+    conversations: eap::Conversations,
 }
 
 /// A RadSec client of a [`Radius`] server, found by its certificate
@@ -492,7 +524,21 @@ impl Radius {
             remembered: Mutex::new(Remembered::new(capacity)),
             limiter,
             dropped: 0.into(),
+            conversations: eap::Conversations::new(eap::MAX_CONVERSATIONS),
         }
+    }
+
+    /// The server with room for `capacity` EAP conversations at once
+    /// (default [`eap::MAX_CONVERSATIONS`]).
+    #[must_use]
+    pub fn with_eap_conversations(mut self, capacity: usize) -> Self {
+        self.conversations = eap::Conversations::new(capacity);
+        self
+    }
+
+    /// EAP conversations held now.
+    pub fn eap_conversations(&self) -> usize {
+        self.conversations.len()
     }
 
     /// The server with these rate limits (a client with its own keeps its own).
@@ -622,6 +668,10 @@ impl Radius {
             (Code::AccessRequest | Code::StatusServer, _) => {}
             _ => return Ok(Action::Drop("not an Access-Request or Status-Server")),
         }
+        // RFC 3579 §3.2: EAP without a valid Message-Authenticator is discarded, legacy or not.
+        if request.get(attr::EAP_MESSAGE).is_some() && ma != MessageAuthenticator::Valid {
+            return Ok(Action::Drop("EAP-Message without Message-Authenticator"));
+        }
         let now = self.login.now();
         let key = (from, request.identifier, request.authenticator);
         match self.remembered.lock().unwrap_or_else(PoisonError::into_inner).begin(key, now) {
@@ -646,13 +696,18 @@ impl Radius {
         }
         let reply = if request.code == Code::StatusServer {
             let text = Attribute::new(attr::REPLY_MESSAGE, b"matrixauth ok").ok();
-            Some(request.reply(Code::AccessAccept, text.into_iter().collect()))
+            Ok(request.reply(Code::AccessAccept, text.into_iter().collect()))
+        } else if request.get(attr::EAP_MESSAGE).is_some() {
+            eap::handle(&self.login, &self.conversations, index, client, &request, from)
         } else {
-            self.access_request(client, &request)
+            self.access_request(client, &request).ok_or("the database is unavailable")
         };
-        let Some(reply) = reply else {
-            self.remembered.lock().unwrap_or_else(PoisonError::into_inner).abandon(&key);
-            return Ok(Action::Drop("the database is unavailable"));
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(reason) => {
+                self.remembered.lock().unwrap_or_else(PoisonError::into_inner).abandon(&key);
+                return Ok(Action::Drop(reason));
+            }
         };
         let Ok(bytes) = reply.encode_response(&client.secret, &request.authenticator) else {
             self.remembered.lock().unwrap_or_else(PoisonError::into_inner).abandon(&key);
@@ -669,16 +724,6 @@ impl Radius {
         let state = request.get(attr::STATE).and_then(|s| std::str::from_utf8(s).ok());
         let via = Via::Radius(&client.name);
         let login = &self.login;
-        // EAP (RFC 3579) is not spoken here: Access-Reject with EAP-Failure, and nothing changes
-        // (RFC 2869 §5.13 asks a server without EAP to reject, never to start a login).
-        if let Some(eap) = request.get(attr::EAP_MESSAGE) {
-            let mut packet = reply(request, &login.refuse(user, via), login.now())?;
-            let identifier = eap.get(1).copied().unwrap_or(0);
-            if let Ok(failure) = Attribute::new(attr::EAP_MESSAGE, &[EAP_FAILURE, identifier, 0, 4]) {
-                packet.attributes.push(failure);
-            }
-            return Some(packet);
-        }
         // The first request of the challenge flow carries the first factor: not examined
         // (`ignored`, the default), empty, or the user's site password.
         let first = client.flow == Flow::Challenge && state.is_none();
@@ -729,9 +774,6 @@ fn user_name(request: &Packet) -> &str {
     request.get(attr::USER_NAME).and_then(|u| std::str::from_utf8(u).ok()).unwrap_or("")
 }
 
-/// The EAP code of a Failure packet (RFC 3748 §4.2).
-const EAP_FAILURE: u8 = 4;
-
 /// The packet for a decision: the code and message its [`RadiusReply`]
 /// names (the service audited the same), the grid or cells of a
 /// challenge, and `Session-Timeout` (seconds left of the challenge, or of
@@ -769,16 +811,7 @@ fn reply(request: &Packet, decision: &Decision, now: u64) -> Option<Packet> {
     };
     match decision {
         Decision::Prompt(prompt) => {
-            let text = match prompt {
-                Prompt::Card { serial, cells, .. } => {
-                    format!("Grid card {serial} / 乱数表: cells {}", cells.join(" "))
-                }
-                // Short enough that an 8×8 grid and this line fit one Reply-Message (253 bytes):
-                // some clients (pam_radius_auth) show only the first.
-                Prompt::Grid { matrix, .. } => {
-                    format!("Matrix login / マトリクス認証\n{}", matrix.render_text())
-                }
-            };
+            let text = prompt_text(prompt);
             if let Ok(s) = Attribute::new(attr::STATE, prompt.token().as_bytes()) {
                 attributes.push(s);
             }
@@ -791,6 +824,19 @@ fn reply(request: &Packet, decision: &Decision, now: u64) -> Option<Packet> {
         _ => {}
     }
     Some(request.reply(code, attributes))
+}
+
+/// What the user is shown of a challenge: the Reply-Message of the
+/// challenge flow, and the message of an EAP-GTC request.
+fn prompt_text(prompt: &Prompt) -> String {
+    match prompt {
+        Prompt::Card { serial, cells, .. } => {
+            format!("Grid card {serial} / 乱数表: cells {}", cells.join(" "))
+        }
+        // Short enough that an 8×8 grid and this line fit one Reply-Message (253 bytes):
+        // some clients (pam_radius_auth) show only the first.
+        Prompt::Grid { matrix, .. } => format!("Matrix login / マトリクス認証\n{}", matrix.render_text()),
+    }
 }
 
 fn seconds(kind: u8, s: u64) -> Attribute {
@@ -875,6 +921,24 @@ mod tests {
         assert!(matches!(c.begin(key(9), 100 + RETRANSMIT_SECONDS), Seen::New));
         c.abandon(&key(9));
         assert!(matches!(c.begin(key(9), 100 + RETRANSMIT_SECONDS), Seen::New));
+    }
+
+    #[test]
+    fn eap_methods_are_off_by_default_listed_once_and_named() {
+        let entry = |eap: &str| -> Result<Vec<Client>, String> {
+            let text =
+                format!("name = \"gw\"\naddress = \"127.0.0.1\"\nsecret = \"0123456789abcdef\"\n{eap}");
+            let entry: ClientEntry = toml::from_str(&text).map_err(|e| e.to_string())?;
+            clients_from(&[entry])
+        };
+        assert!(entry("flow = \"otp\"").unwrap()[0].eap.is_empty(), "off by default");
+        let both = entry("flow = \"otp\"\neap = [\"gtc\", \"mschapv2\"]").unwrap();
+        assert_eq!(both[0].eap, [eap::Method::Gtc, eap::Method::Mschapv2], "in the order given");
+        let e = entry("flow = \"otp\"\neap = [\"mschapv2\", \"mschapv2\"]").unwrap_err();
+        assert!(e.contains("eap lists mschapv2 twice"), "{e}");
+        assert!(entry("flow = \"otp\"\neap = [\"pap\"]").is_err(), "an unknown method");
+        let e = entry("flow = \"challenge\"\nfirst_factor = \"password\"\neap = [\"gtc\"]").unwrap_err();
+        assert!(e.contains("skip the password"), "{e}");
     }
 
     #[test]
