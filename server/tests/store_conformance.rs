@@ -194,6 +194,7 @@ conformance!(
     audit_rows_are_read_after_a_sequence_number_per_node,
     a_user_and_an_unknown_name_asked_again_write_the_same_rows,
     decoys_holding_a_lock_outlive_the_retention,
+    groups_are_added_removed_audited_and_go_with_the_user,
 );
 
 /// A chain for node `node` whose MAC is a stand-in (the store's tests need
@@ -652,4 +653,31 @@ fn decoys_holding_a_lock_outlive_the_retention(db: &Db) {
     let login = db.login(mx::Policy { max_total_failures: 2, ..mx::Policy::default() }, later);
     let d = login.challenge("mallory", Via::Http);
     assert!(matches!(d, Decision::Locked(Lock::Permanent)), "locked for good, as a user is: {d:?}");
+}
+
+fn groups_are_added_removed_audited_and_go_with_the_user(db: &Db) {
+    let login = db.login(mx::Policy::default(), T0);
+    let other = db.open();
+    enrol(login.store(), db, "alice");
+    assert!(login.set_group("alice", "vpn-users", true, "op").unwrap());
+    assert!(login.set_group("alice", "admins", true, "op").unwrap());
+    assert!(login.set_group("alice", "admins", true, "op").unwrap(), "adding twice is no error");
+    assert_eq!(other.groups("alice").unwrap(), ["admins", "vpn-users"], "sorted, seen by every handle");
+    assert!(login.set_group("alice", "admins", false, "op").unwrap());
+    assert_eq!(other.groups("alice").unwrap(), ["vpn-users"]);
+    assert!(!login.set_group("nobody", "x", true, "op").unwrap(), "no such user");
+    assert!(other.groups("nobody").unwrap().is_empty());
+    assert!(login.set_group("alice", "bad\u{7}group", true, "op").is_err(), "control characters refused");
+    assert!(login.set_group("alice", "", true, "op").is_err());
+    let actions: Vec<String> = audit_events(login.store())
+        .iter()
+        .filter(|e| e["event"] == "admin")
+        .map(|e| format!("{} {}", e["action"].as_str().unwrap(), e["group"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        ["group_add vpn-users", "group_add admins", "group_add admins", "group_remove admins"]
+    );
+    assert!(login.remove("alice", "op").unwrap());
+    assert!(other.groups("alice").unwrap().is_empty(), "removed with the user");
 }

@@ -103,6 +103,16 @@ pub enum AdminAction {
         /// The schema version now.
         schema: u32,
     },
+    /// A group was given to a user (`users group add`).
+    GroupAdd {
+        /// The group.
+        group: String,
+    },
+    /// A group was taken from a user (`users group remove`).
+    GroupRemove {
+        /// The group.
+        group: String,
+    },
 }
 
 impl AdminAction {
@@ -124,6 +134,8 @@ impl AdminAction {
             AdminAction::Roles { .. } => "roles",
             AdminAction::KeysRotate { .. } => "keys_rotate",
             AdminAction::DbMigrate { .. } => "db_migrate",
+            AdminAction::GroupAdd { .. } => "group_add",
+            AdminAction::GroupRemove { .. } => "group_remove",
         }
     }
 
@@ -142,6 +154,7 @@ impl AdminAction {
             AdminAction::KeysRotate { key_id } => json!({ "keyId": key_id }),
             AdminAction::Roles { roles } => json!({ "roles": roles }),
             AdminAction::DbMigrate { schema } => json!({ "schema": schema }),
+            AdminAction::GroupAdd { group } | AdminAction::GroupRemove { group } => json!({ "group": group }),
             AdminAction::Unlock
             | AdminAction::Remove
             | AdminAction::Suspend

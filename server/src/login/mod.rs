@@ -12,6 +12,7 @@ pub mod access;
 pub mod audit;
 pub mod chain;
 pub mod decoy;
+pub mod federation;
 pub mod first_factor;
 pub mod handle;
 pub mod invite;
