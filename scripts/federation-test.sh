@@ -32,7 +32,7 @@ cleanup() {
 trap cleanup EXIT
 
 port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
-http=$(port); http2=$(port); sp_port=$(port); rp_port=$(port)
+http=$(port); http2=$(port); sp_port=$(port); rp_port=$(port); web=$(port)
 export SP_PORT=$sp_port
 export SP_ENTITY="http://127.0.0.1:$sp_port/sp.xml" SP_ACS="http://127.0.0.1:$sp_port/acs"
 export SP_SLO="http://127.0.0.1:$sp_port/slo" RP_REDIRECT="http://127.0.0.1:$rp_port/cb"
@@ -54,7 +54,7 @@ entity_id = "http://127.0.0.1:$http/saml/metadata"
 
 [[saml.sp]]
 entity_id = "$SP_ENTITY"
-acs = ["$SP_ACS"]
+acs = ["$SP_ACS", "http://127.0.0.1:$web/saml/acs"]
 slo = "$SP_SLO"
 certificate = "$tmp/sp.pem"
 want_signed_requests = true
@@ -66,7 +66,7 @@ issuer = "http://127.0.0.1:$http"
 [[oidc.client]]
 client_id = "rp"
 secret_sha256 = "$secret_hash"
-redirect_uris = ["$RP_REDIRECT"]
+redirect_uris = ["$RP_REDIRECT", "http://127.0.0.1:$web/oidc/cb"]
 TOML
 }
 config "$http" > "$tmp/node1.toml"
@@ -74,7 +74,7 @@ config "$http2" > "$tmp/node2.toml"
 
 mkdir -m 700 "$tmp/data"
 "$bin" init --data "$tmp/data" >/dev/null
-for user in alice bob carol dave; do
+for user in alice bob carol dave erin; do
   "$bin" users invite "$user" --data "$tmp/data" --json
 done > "$tmp/links"
 
@@ -90,5 +90,23 @@ grep -q '^federation: SAML IdP' "$tmp/node1.log" || { cat "$tmp/node1.log"; exit
 python3 scripts/mxtest.py enrol "$http" "$tmp/links"
 "$bin" users group add alice vpn-users --data "$tmp/data" >/dev/null
 "$bin" users group add alice 年度-管理 --data "$tmp/data" >/dev/null
+"$bin" users group add erin vpn-users --data "$tmp/data" >/dev/null
 
 MATRIXAUTH_BIN="$bin" MATRIXAUTH_DATA="$tmp/data" /usr/bin/python3 scripts/federation_peers.py "$http" "$http2" "$tmp"
+
+# The browser half: a pysaml2 SP and an authlib RP as web applications, driven in headless
+# Chromium (playwright-core, as scripts/e2e.sh) through the portal's grid.
+command -v chromium >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq chromium >/dev/null
+}
+if [ ! -d server/e2e/node_modules/playwright-core ]; then
+  (cd server/e2e && npm ci --no-audit --no-fund)
+fi
+SP_ENTITY="$SP_ENTITY" /usr/bin/python3 scripts/federation_browser_peers.py "http://127.0.0.1:$http" "$web" "$tmp" \
+  > "$tmp/peers.log" 2>&1 &
+echo $! >> "$tmp/pids"
+for _ in $(seq 100); do grep -q '^peers on ' "$tmp/peers.log" 2>/dev/null && break; sleep 0.1; done
+grep -q '^peers on ' "$tmp/peers.log" || { cat "$tmp/peers.log"; echo "the browser peers did not start"; exit 1; }
+start_ms=$(date +%s%3N)
+PEERS="http://127.0.0.1:$web" node --test server/e2e/federation.e2e.mjs
+echo "federation in Chromium: $(( $(date +%s%3N) - start_ms )) ms including the browser launch"

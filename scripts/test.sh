@@ -51,7 +51,7 @@ bash scripts/radius-test.sh
 
 step "RadSec (RADIUS over TLS) against a real peer: radclient through radsecproxy, refused certificates"
 bash scripts/radsec-test.sh
-step "federation against real peers: pysaml2 SP, xmlsec1, authlib RP (scripts/federation-test.sh)"
+step "federation against real peers: pysaml2 SP, xmlsec1, authlib RP, and both through the grid in headless Chromium"
 bash scripts/federation-test.sh
 
 step "timing: an unknown name's challenge costs what a user's does (paired, RADIUS and HTTP, 300 rounds)"
