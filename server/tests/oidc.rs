@@ -129,6 +129,13 @@ async fn the_code_flow_with_pkce_yields_a_verified_id_token() {
     assert_eq!(claims["amr"], serde_json::json!(["otp"]));
     assert!(claims["acr"].is_string());
     assert_eq!(claims["groups"], serde_json::json!(["vpn-users"]));
+    let audited = h.app.login().store().audit(None).unwrap();
+    assert!(
+        audited.iter().any(|l| l.contains("\"event\":\"federation\"")
+            && l.contains("\"what\":\"id_token\"")
+            && l.contains("\"audience\":\"vpn\"")),
+        "the ID token is audited"
+    );
     // userinfo with the access token.
     let req = Request::builder()
         .uri("/oidc/userinfo")

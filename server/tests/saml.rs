@@ -16,6 +16,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use base64::Engine as _;
 use matrixauth_server::doors::http::idp_key;
+use serde_json::{Value, json};
 use sha2::Digest as _;
 use x509_cert::der::Decode as _;
 
@@ -206,6 +207,24 @@ async fn a_full_login_yields_a_signed_response_that_verifies() {
         .unwrap();
     assert_ne!(id1, id2, "assertion IDs are random and single use");
     assert!(id1.starts_with('_') && id1.len() > 20);
+    // Each assertion is audited: to whom, for which SP, with or without a new grid.
+    let events: Vec<Value> = h
+        .app
+        .login()
+        .store()
+        .audit(None)
+        .unwrap()
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["event"] == "federation")
+        .collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+    for (e, sso) in events.iter().zip([false, true]) {
+        assert_eq!(
+            (&e["user"], &e["protocol"], &e["audience"], &e["what"], &e["sso"]),
+            (&json!("alice"), &json!("saml"), &json!(SP), &json!("assertion"), &json!(sso))
+        );
+    }
     // Suspended: the session is no longer honoured.
     h.app.login().suspend("alice", "test").unwrap();
     let xml3 = authn(SP, "req-3", T0, None);
@@ -425,4 +444,39 @@ async fn post_binding_idp_initiated_logout_and_metadata() {
 fn idp_cert_previous(h: &Harness) -> Vec<u8> {
     let pem = std::fs::read_to_string(h.dir.path().join(idp_key::PREVIOUS_FILE)).unwrap();
     matrixauth_server::doors::http::xmlsig::cert_from_pem(&pem).unwrap()
+}
+
+/// The signing cost against its floor (scripts/federation-bench.sh runs it in release):
+/// `sign_enveloped` on an assertion of the usual size (digest, SignedInfo, one P-256 signature,
+/// base64 of the certificate) against one bare ECDSA P-256 signature of a SignedInfo's size.
+#[test]
+#[ignore = "a measurement: scripts/federation-bench.sh"]
+fn signing_cost_against_its_floor() {
+    use matrixauth_server::doors::http::xmlsig;
+    let dir = tempfile::tempdir().unwrap();
+    idp_key::ensure(dir.path(), T0).unwrap();
+    let keys = idp_key::load(dir.path()).unwrap();
+    let head = "<saml:Assertion xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_abc\" \
+                IssueInstant=\"2026-12-06T00:00:00Z\" Version=\"2.0\">";
+    let issuer = "<saml:Issuer>https://vpn-auth.example.lg.jp/saml/metadata</saml:Issuer>";
+    let body = "<saml:Subject>x</saml:Subject>".repeat(40);
+    let element = format!("{head}{issuer}{body}</saml:Assertion>");
+    let signed_info = vec![b'x'; 700];
+    let n = 2000;
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(keys.signer.sign(std::hint::black_box(&signed_info)).unwrap());
+    }
+    let floor = t.elapsed().as_secs_f64() / f64::from(n) * 1e6;
+    let t = std::time::Instant::now();
+    for _ in 0..n {
+        let out = xmlsig::sign_enveloped(&element, "_abc", head.len() + issuer.len(), &keys.signer).unwrap();
+        std::hint::black_box(out);
+    }
+    let full = t.elapsed().as_secs_f64() / f64::from(n) * 1e6;
+    println!(
+        "{{\"bench\":\"saml_signing\",\"assertion_bytes\":{},\"sign_enveloped_us\":{full:.1},\"p256_sign_us\":{floor:.1},\"ratio\":{:.2}}}",
+        element.len(),
+        full / floor
+    );
 }

@@ -79,6 +79,22 @@ impl Login {
         self.store.claim_ticket(&key, expires_at).map_err(|e| e.to_string())
     }
 
+    /// Audits a login handed on by a federation door (`event: federation`):
+    /// `protocol` `saml` or `oidc`, the SP's or client's id, `what` was
+    /// handed (`assertion`, `id_token`), and whether from the IdP session
+    /// alone. The door hands nothing on when this fails.
+    pub fn record_federation(
+        &self,
+        user: &str,
+        protocol: &'static str,
+        audience: &str,
+        what: &'static str,
+        sso: bool,
+    ) -> Result<(), String> {
+        let line = AuditEvent::Federation { time: self.now(), user, protocol, audience, what, sso }.to_line();
+        self.store.append_audit(&[line]).map_err(|e| e.to_string())
+    }
+
     /// When `user`'s current enrolment was made (`None`: not enrolled).
     pub fn enrolled_at(&self, user: &str) -> Option<u64> {
         self.store.enrolled_at(user).ok().flatten()

@@ -629,7 +629,7 @@ pub(crate) fn to_login(id: &str) -> Response {
 pub(crate) fn start(app: &App, fed: &Federation, flow: Flow, headers: &HeaderMap, fresh: bool) -> Response {
     let login = app.login();
     if !fresh && let Some(session) = fed.session(headers, login) {
-        return complete(app, fed, flow, &session);
+        return complete(app, fed, flow, &session, true);
     }
     match fed.park(flow, login.now()) {
         Ok(id) => to_login(&id),
@@ -637,10 +637,11 @@ pub(crate) fn start(app: &App, fed: &Federation, flow: Flow, headers: &HeaderMap
     }
 }
 
-fn complete(app: &App, fed: &Federation, flow: Flow, session: &IdpSession) -> Response {
+/// Completes `flow` for `session`; `sso`: from the session alone, without a new grid.
+fn complete(app: &App, fed: &Federation, flow: Flow, session: &IdpSession, sso: bool) -> Response {
     match flow {
-        Flow::Saml(p) => saml::respond(app, fed, &p, session),
-        Flow::Oidc(p) => oidc::respond(app, fed, &p, session),
+        Flow::Saml(p) => saml::respond(app, fed, &p, session, sso),
+        Flow::Oidc(p) => oidc::respond(app, fed, &p, session, sso),
     }
 }
 
@@ -668,7 +669,7 @@ async fn continue_flow(
             );
         };
         match fed.session(&headers, login) {
-            Some(session) => complete(&app, &fed, flow, &session),
+            Some(session) => complete(&app, &fed, flow, &session, false),
             // Not logged in (yet): back to the grid, the flow parked under the same id.
             None => match fed.park_as(id, flow, now) {
                 Ok(id) => to_login(&id),

@@ -298,7 +298,7 @@ pub async fn authorize(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri
 }
 
 /// The code for a parked authorization, sent back to the client.
-pub(crate) fn respond(app: &App, fed: &Federation, p: &Pending, s: &IdpSession) -> Response {
+pub(crate) fn respond(app: &App, fed: &Federation, p: &Pending, s: &IdpSession, sso: bool) -> Response {
     let Some(provider) = fed.oidc.as_ref() else { return StatusCode::NOT_FOUND.into_response() };
     let Some(client) = provider.clients.get(p.client) else {
         return fail(StatusCode::BAD_REQUEST, "unknown client");
@@ -309,7 +309,7 @@ pub(crate) fn respond(app: &App, fed: &Federation, p: &Pending, s: &IdpSession) 
     let now = app.login().now();
     let claims = json!({
         "c": client.id, "r": p.redirect_uri, "u": s.user, "e": s.enrolled_at, "t": s.auth_time,
-        "s": s.ends_at, "n": p.nonce, "p": p.code_challenge, "x": now + CODE_SECONDS,
+        "s": s.ends_at, "n": p.nonce, "p": p.code_challenge, "x": now + CODE_SECONDS, "o": sso,
     });
     let Ok(code) = fed.seal(b"oidc code", claims.to_string().as_bytes()) else {
         return fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
@@ -497,6 +497,10 @@ fn tokens(
     let Ok(id_token) = sign_jwt(fed, &id_claims) else {
         return token_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "signing failed");
     };
+    let sso = claims.get("o").and_then(Value::as_bool).unwrap_or(false);
+    if login.record_federation(user, "oidc", &client.id, "id_token", sso).is_err() {
+        return token_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "try again");
+    }
     let access_exp = ends_at.min(now + ACCESS_SECONDS);
     let access = json!({ "u": user, "c": client.id, "x": access_exp, "e": enrolled_at });
     let Ok(access_token) = fed.seal(b"oidc access", access.to_string().as_bytes()) else {

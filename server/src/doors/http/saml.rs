@@ -439,7 +439,7 @@ fn saml_id() -> Result<String, String> {
 
 /// The signed Response for a parked login, as an auto-posting page. Runs
 /// store reads: call off the async runtime.
-pub(crate) fn respond(app: &App, fed: &Federation, p: &Pending, s: &IdpSession) -> Response {
+pub(crate) fn respond(app: &App, fed: &Federation, p: &Pending, s: &IdpSession, sso: bool) -> Response {
     let Some(idp) = fed.saml.as_ref() else { return StatusCode::NOT_FOUND.into_response() };
     let Some(sp) = idp.sps.get(p.sp) else {
         return fail(StatusCode::BAD_REQUEST, "unknown service provider");
@@ -453,6 +453,10 @@ pub(crate) fn respond(app: &App, fed: &Federation, p: &Pending, s: &IdpSession) 
     };
     match response_xml(fed, idp, sp, p, s, &groups, app.login().now()) {
         Ok(xml) => {
+            // Audited before it leaves: no assertion goes out unrecorded.
+            if app.login().record_federation(&s.user, "saml", &sp.entity_id, "assertion", sso).is_err() {
+                return fail(StatusCode::SERVICE_UNAVAILABLE, "the login service is temporarily unavailable");
+            }
             let encoded = base64::engine::general_purpose::STANDARD.encode(xml.as_bytes());
             let mut fields = vec![("SAMLResponse", encoded.as_str())];
             if let Some(r) = &p.relay_state {
