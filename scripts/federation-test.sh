@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Federation against real peers (issue 22): starts `matrixauth serve` on 127.0.0.1 with a SAML
-# service provider and an OpenID Connect client configured, plus a second node over the same data
-# folder, enrols users through the web API, and runs scripts/federation_peers.py with Debian's
+# Federation against real peers (issue 22): starts two `matrixauth serve` nodes on 127.0.0.1 over
+# one throw-away PostgreSQL (scripts/lib/pg.sh; the nodes as the least-privilege role), with a SAML
+# service provider and an OpenID Connect client configured, enrols users through the web API, and runs scripts/federation_peers.py with Debian's
 # /usr/bin/python3: pysaml2 7.0.1 as the SP (its RSA-SHA256-signed AuthnRequests and
 # LogoutRequests; it validates our Response through xmlsec1), xmlsec1 1.2.37 --verify on every
 # signed message, authlib 1.2.0 as the relying party (code + PKCE, ID token against the JWKS),
@@ -15,10 +15,12 @@ need=""
 /usr/bin/python3 -c 'import authlib, requests' 2>/dev/null || need="$need python3-authlib python3-requests"
 command -v xmlsec1 >/dev/null || need="$need xmlsec1"
 command -v openssl >/dev/null || need="$need openssl"
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
 if [ -n "$need" ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq $need >/dev/null
 fi
 
+source scripts/lib/pg.sh
 cargo build -q --locked -p matrixauth-server
 bin=$PWD/target/debug/matrixauth
 tmp=$(mktemp -d)
@@ -27,9 +29,11 @@ cleanup() {
     while read -r p; do kill "$p" 2>/dev/null || true; done < "$tmp/pids"
   fi
   wait 2>/dev/null || true
+  pg_stop
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+pg_start "$tmp"
 
 port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"; }
 http=$(port); http2=$(port); sp_port=$(port); rp_port=$(port); web=$(port)
@@ -73,19 +77,23 @@ config "$http" > "$tmp/node1.toml"
 config "$http2" > "$tmp/node2.toml"
 
 mkdir -m 700 "$tmp/data"
-"$bin" init --data "$tmp/data" >/dev/null
+# The owner role makes the schema; the nodes and the admin commands then run as the role that can
+# only read and write rows (docs/DEPLOY.md). The URL goes by environment, not argv.
+MATRIXAUTH_DATABASE="$PG_URL" "$bin" init --data "$tmp/data" >/dev/null
+pg_app_role
+export MATRIXAUTH_DATABASE="$PG_APP_URL"
 for user in alice bob carol dave erin; do
   "$bin" users invite "$user" --data "$tmp/data" --json
 done > "$tmp/links"
 
 start() {
-  "$bin" serve --config "$1" --data "$tmp/data" --no-first-invitation > "$2" 2>&1 &
+  "$bin" serve --config "$1" --node "$3" --data "$tmp/data" --no-first-invitation > "$2" 2>&1 &
   echo $! >> "$tmp/pids"
   for _ in $(seq 100); do grep -q '^matrixauth login portal: ' "$2" 2>/dev/null && break; sleep 0.1; done
   grep -q '^matrixauth login portal: ' "$2" || { cat "$2"; echo "server did not start"; exit 1; }
 }
-start "$tmp/node1.toml" "$tmp/node1.log"
-start "$tmp/node2.toml" "$tmp/node2.log"
+start "$tmp/node1.toml" "$tmp/node1.log" n1
+start "$tmp/node2.toml" "$tmp/node2.log" n2
 grep -q '^federation: SAML IdP' "$tmp/node1.log" || { cat "$tmp/node1.log"; exit 1; }
 python3 scripts/mxtest.py enrol "$http" "$tmp/links"
 "$bin" users group add alice vpn-users --data "$tmp/data" >/dev/null

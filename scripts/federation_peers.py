@@ -230,7 +230,7 @@ def oidc_checks():
     ok(claims["amr"] == ["otp"] and "auth_time" in claims and claims["exp"] > time.time(), "amr, auth_time, exp")
     info = rp.get(disco["userinfo_endpoint"]).json()
     ok(info["sub"] == "dave", "userinfo")
-    # The same code again, at this node and at a second node over the same database: refused.
+    # The same code again, at this node and at the second node on the same PostgreSQL: refused.
     for port in (PORT, PORT2):
         r = requests.post(f"http://127.0.0.1:{port}/oidc/token", auth=("rp", RP_SECRET), data={
             "grant_type": "authorization_code", "code": location.split("code=")[1].split("&")[0],
