@@ -272,7 +272,7 @@ async fn redirect_uris_match_exactly_and_clients_authenticate() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn codes_live_sixty_seconds_and_keys_roll_over() {
+async fn codes_live_sixty_seconds_and_altered_ones_fail() {
     let h = harness();
     enroll(&h, "dave").await;
     let (code, _) = code_for(&h, "dave", "vpn", "https://rp.test/cb").await;
@@ -287,11 +287,30 @@ async fn codes_live_sixty_seconds_and_keys_roll_over() {
     h.clock.store(T0, Ordering::SeqCst);
     let r = token(&h, Some(("vpn", CLIENT_SECRET)), &redeem_form(&bad, "https://rp.test/cb", VERIFIER)).await;
     assert_eq!(r.json()["error"], "invalid_grant");
-    // JWKS: one key, then both during a rollover (the server reads its keys at start).
     let jwks = get(&h, "/oidc/jwks", None).await.json();
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
     assert_eq!(jwks["keys"][0]["crv"], "P-256");
-    matrixauth_server::doors::http::idp_key::rotate(h.dir.path(), T0).unwrap();
-    let keys = matrixauth_server::doors::http::idp_key::load(h.dir.path()).unwrap();
-    assert_eq!(keys.certs().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn during_a_key_rollover_both_keys_are_published_and_the_new_one_signs() {
+    let h = harness_with(true);
+    enroll(&h, "erin").await;
+    let jwks = get(&h, "/oidc/jwks", None).await.json();
+    let kids: Vec<&str> =
+        jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
+    assert_eq!(kids.len(), 2, "{jwks}");
+    assert_ne!(kids[0], kids[1]);
+    let md = get(&h, "/saml/metadata", None).await;
+    assert_eq!(md.body.matches("<ds:X509Certificate>").count(), 2, "both certificates in the SAML metadata");
+    let (code, _) = code_for(&h, "erin", "vpn", "https://rp.test/cb").await;
+    let r =
+        token(&h, Some(("vpn", CLIENT_SECRET)), &redeem_form(&code, "https://rp.test/cb", VERIFIER)).await;
+    let jwt = r.json()["id_token"].as_str().unwrap().to_owned();
+    let header: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(jwt.split('.').next().unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["kid"], kids[0], "the new (first) key signs");
+    assert_eq!(verified_claims(&h, &jwt).await["sub"], "erin");
 }

@@ -39,6 +39,11 @@ pub(crate) struct Harness {
 }
 
 pub(crate) fn harness() -> Harness {
+    harness_with(false)
+}
+
+/// With `rotated`, the IdP key was rotated once: two certificates are published.
+pub(crate) fn harness_with(rotated: bool) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
     let store = Store::open(
@@ -56,6 +61,9 @@ pub(crate) fn harness() -> Harness {
         rcgen::CertificateParams::new(vec!["signed.test".into()]).unwrap().self_signed(&sp_key).unwrap();
     std::fs::write(dir.path().join("sp.pem"), sp_cert.pem()).unwrap();
     idp_key::ensure(dir.path(), T0).unwrap();
+    if rotated {
+        idp_key::rotate(dir.path(), T0).unwrap();
+    }
     let config: SamlConfig = toml::from_str(&format!(
         r#"
         [[sp]]
