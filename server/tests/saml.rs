@@ -480,3 +480,18 @@ fn signing_cost_against_its_floor() {
         full / floor
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_entry_points_are_rate_limited_per_address() {
+    let h = harness_opts(false, 4);
+    let peer: std::net::SocketAddr = "192.0.2.7:40000".parse().unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let uri = format!("/saml/sso?{}", redirect_query(&authn(SP, &format!("rl-{i}"), T0, None)));
+        let mut req = Request::builder().uri(uri).body(Body::empty()).unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        statuses.push(send(&h, req).await.status);
+    }
+    assert_eq!(statuses[..2], [StatusCode::SEE_OTHER, StatusCode::SEE_OTHER], "{statuses:?}");
+    assert!(statuses[2..].contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+}

@@ -44,6 +44,11 @@ pub(crate) fn harness() -> Harness {
 
 /// With `rotated`, the IdP key was rotated once: two certificates are published.
 pub(crate) fn harness_with(rotated: bool) -> Harness {
+    harness_opts(rotated, 0)
+}
+
+/// With `api_rate` requests a minute per address (0: no limit).
+pub(crate) fn harness_opts(rotated: bool, api_rate: u32) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
     let store = Store::open(
@@ -115,7 +120,10 @@ pub(crate) fn harness_with(rotated: bool) -> Harness {
             assets: None,
             appliance_url: None,
             origins: vec![ORIGIN.into()],
-            api_rate: matrixauth_server::doors::http::ApiRate { per_minute: 0, burst: 0 },
+            api_rate: matrixauth_server::doors::http::ApiRate {
+                per_minute: api_rate,
+                burst: api_rate.div_ceil(2),
+            },
             trusted_proxies: Vec::new(),
             metrics_allow: Vec::new(),
         },

@@ -556,6 +556,13 @@ pub fn cross_site_post(path: &str) -> bool {
     matches!(path, "/saml/sso" | "/saml/slo" | "/oidc/token" | "/oidc/userinfo")
 }
 
+/// Whether a GET to `path` starts or ends a federation flow (it parks a
+/// request and claims a single-use row): counted by the per-address rate
+/// limit (`http.api_rate`) like the API's POSTs.
+pub fn counted_get(path: &str) -> bool {
+    matches!(path, "/saml/sso" | "/saml/slo" | "/saml/idp-initiated" | "/oidc/authorize")
+}
+
 /// The script of the auto-posting pages (the CSP allows no inline script).
 const AUTOPOST_JS: &str = "document.getElementById('autopost').submit();\n";
 

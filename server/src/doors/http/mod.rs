@@ -714,9 +714,12 @@ async fn request_guard(
             .into_response();
         }
     }
-    if req.method() == axum::http::Method::POST {
+    // The federation doors' entry points are GETs from other sites that park a flow and claim a
+    // single-use row: rate-limited like the API's POSTs.
+    let counted_get = req.method() == axum::http::Method::GET && fed::counted_get(req.uri().path());
+    if req.method() == axum::http::Method::POST || counted_get {
         // An SP's form and a relying party's back channel come from other sites by design.
-        let cross_site = fed::cross_site_post(req.uri().path());
+        let cross_site = counted_get || fed::cross_site_post(req.uri().path());
         let json = cross_site
             || headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
                 v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json")
