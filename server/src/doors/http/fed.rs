@@ -687,3 +687,48 @@ async fn continue_flow(
     .await;
     out.unwrap_or_else(|_| fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    fn federation(base: &str) -> Arc<Federation> {
+        let dir = tempfile::tempdir().unwrap();
+        super::super::idp_key::ensure(dir.path(), 1_800_000_000).unwrap();
+        Federation::new(Settings {
+            base: base.to_owned(),
+            site_key: zeroize::Zeroizing::new([7; 32]),
+            keys: super::super::idp_key::load(dir.path()).unwrap(),
+            saml: None,
+            oidc: None,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_session_cookie_is_secure_on_https_only() {
+        let https = federation("https://idp.example").cookie("v", 60).unwrap();
+        let https = https.to_str().unwrap();
+        assert!(https.ends_with("; Secure") && https.contains("HttpOnly; SameSite=Lax"), "{https}");
+        let http = federation("http://127.0.0.1:8080").cookie("v", 60).unwrap();
+        assert!(!http.to_str().unwrap().contains("Secure"));
+    }
+
+    #[test]
+    fn sealed_values_open_only_for_their_purpose_and_unaltered() {
+        let fed = federation("https://idp.example");
+        let sealed = fed.seal(b"oidc code", b"payload").unwrap();
+        assert_eq!(fed.open(b"oidc code", &sealed).unwrap(), b"payload");
+        assert!(fed.open(b"oidc access", &sealed).is_none(), "another purpose");
+        let mut altered = sealed.clone().into_bytes();
+        altered[20] ^= 1;
+        assert!(fed.open(b"oidc code", std::str::from_utf8(&altered).unwrap()).is_none());
+        assert!(
+            federation("https://idp.example").open(b"oidc code", &sealed).is_some(),
+            "same site key: any node"
+        );
+        assert_ne!(fed.pseudonym("sp-a", "alice"), fed.pseudonym("sp-b", "alice"), "per SP");
+        assert_eq!(fed.pseudonym("sp-a", "alice"), fed.pseudonym("sp-a", "alice"));
+    }
+}
