@@ -495,3 +495,54 @@ async fn the_entry_points_are_rate_limited_per_address() {
     assert_eq!(statuses[..2], [StatusCode::SEE_OTHER, StatusCode::SEE_OTHER], "{statuses:?}");
     assert!(statuses[2..].contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
 }
+
+#[test]
+fn the_configuration_in_docs_federation_md_loads() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/FEDERATION.md")).unwrap();
+    let block = doc
+        .split("## Configuration")
+        .nth(1)
+        .unwrap()
+        .split("```toml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("matrixauth.toml");
+    std::fs::write(&path, block).unwrap();
+    let file = matrixauth_server::config::File::load(&path).unwrap();
+    let saml = file.saml.unwrap();
+    assert_eq!(saml.sp.len(), 1);
+    assert_eq!(saml.sp[0].groups_attribute.as_deref(), Some("group"));
+    assert_eq!(file.oidc.unwrap().client[0].client_id, "ocserv");
+}
+
+#[test]
+fn bad_federation_keys_stop_the_server_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("matrixauth.toml");
+    let sp = "[[saml.sp]]\nentity_id = \"https://sp\"\n";
+    for (text, expected) in [
+        (format!("{sp}acs = []\n"), "acs needs at least one URL"),
+        (format!("{sp}acs = [\"javascript:alert(1)\"]\n"), "absolute http(s) URL"),
+        (format!("{sp}acs = [\"https://sp/acs\"]\nwant_signed_requests = true\n"), "needs certificate"),
+        (format!("{sp}acs = [\"https://sp/acs\"]\n{sp}acs = [\"https://sp/acs\"]\n"), "given twice"),
+        (format!("{sp}acs = [\"https://sp/acs\"]\nname_id_format = \"transient\"\n"), "unknown variant"),
+        ("[saml]\nmax_request_age_seconds = 5\n".to_owned(), "max_request_age_seconds"),
+        (
+            "[[oidc.client]]\nclient_id = \"c\"\nsecret_sha256 = \"abc\"\nredirect_uris = [\"https://rp/cb\"]\n".to_owned(),
+            "64 hex digits",
+        ),
+        ("[[oidc.client]]\nclient_id = \"c\"\nredirect_uris = [\"https://rp/cb\"]\n".to_owned(), "public = true"),
+        (
+            "[[oidc.client]]\nclient_id = \"c\"\npublic = true\nredirect_uris = [\"https://rp/cb#x\"]\n".to_owned(),
+            "fragment",
+        ),
+    ] {
+        std::fs::write(&path, &text).unwrap();
+        let err = matrixauth_server::config::File::load(&path).unwrap_err();
+        assert!(err.contains(expected), "{text}: {err}");
+    }
+}
