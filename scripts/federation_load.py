@@ -73,6 +73,6 @@ for t in threads:
 elapsed = time.monotonic() - t0
 lat = sorted(done)
 pct = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else 0  # noqa: E731
-print(json.dumps({"bench": "saml_logins", "threads": THREADS, "seconds": round(elapsed, 1), "logins": len(done),
+print(json.dumps({"name": "saml_logins", "threads": THREADS, "seconds": round(elapsed, 1), "logins": len(done),
                   "failed": len(failed), "per_second": round(len(done) / elapsed, 1),
                   "p50_ms": round(pct(0.5), 1), "p99_ms": round(pct(0.99), 1)}))

@@ -475,7 +475,7 @@ fn signing_cost_against_its_floor() {
     }
     let full = t.elapsed().as_secs_f64() / f64::from(n) * 1e6;
     println!(
-        "{{\"bench\":\"saml_signing\",\"assertion_bytes\":{},\"sign_enveloped_us\":{full:.1},\"p256_sign_us\":{floor:.1},\"ratio\":{:.2}}}",
+        "{{\"name\":\"saml_signing\",\"assertion_bytes\":{},\"sign_enveloped_us\":{full:.1},\"p256_sign_us\":{floor:.1},\"ratio\":{:.2}}}",
         element.len(),
         full / floor
     );
