@@ -546,3 +546,26 @@ fn bad_federation_keys_stop_the_server_naming_the_key() {
         assert!(err.contains(expected), "{text}: {err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_ends_with_the_approved_access_window() {
+    let h = harness();
+    enroll(&h, "frank").await;
+    h.app.login().add_window("frank", T0 - 10, T0 + 3600, "test").unwrap();
+    let fed =
+        parked(&get(&h, &format!("/saml/sso?{}", redirect_query(&authn(SP, "aw-1", T0, None))), None).await);
+    let v = grid_login(&h, "frank", &fed, true).await;
+    assert_eq!(v.json()["outcome"], "accepted");
+    let set = v.headers.get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(set.contains("Max-Age=3600;"), "the cookie ends with the window: {set}");
+    let cookie = v.cookie().unwrap();
+    let (_, fields) = form(&get(&h, &format!("/fed/continue?fed={fed}"), Some(&cookie)).await);
+    let xml = String::from_utf8(B64.decode(field(&fields, "SAMLResponse").unwrap()).unwrap()).unwrap();
+    assert!(xml.contains(&format!("SessionNotOnOrAfter=\"{}\"", instant(T0 + 3600))), "{xml}");
+    // After the window, the session gives nothing: back to the grid.
+    h.clock.store(T0 + 3601, Ordering::SeqCst);
+    let r =
+        get(&h, &format!("/saml/sso?{}", redirect_query(&authn(SP, "aw-2", T0 + 3601, None))), Some(&cookie))
+            .await;
+    parked(&r);
+}
