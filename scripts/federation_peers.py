@@ -190,6 +190,15 @@ def saml_checks():
     ok(v["outcome"] == "rejected" and "redirect" not in v, "a wrong answer: rejected, no redirect")
     r = b2.get(f"{BASE}/fed/continue?fed={fed}", allow_redirects=False)
     ok(r.status_code == 303 and "SAMLResponse" not in r.text, "and no assertion")
+    # A locked user gets no assertion: four more wrong answers (five in a row) lock bob, and then
+    # the grid itself is refused.
+    for _ in range(4):
+        v = grid_login(b2, BASE, "bob", fed, right=False)
+    ok(v.get("lockedUntil") and "redirect" not in v, f"bob is locked, no assertion ({v})")
+    r = b2.post(f"{BASE}/api/challenge", json={"user": "bob"}, headers={"origin": BASE})
+    ok(r.status_code == 423, f"a locked user gets no grid ({r.status_code})")
+    r = b2.get(f"{BASE}/fed/continue?fed={fed}", allow_redirects=False)
+    ok(r.status_code == 303 and "SAMLResponse" not in r.text, "and no assertion")
     # A suspended user gets no assertion (their right answer is refused like a wrong one).
     subprocess.run([BIN, "users", "suspend", "carol", "--data", DATA], check=True, capture_output=True)
     b3 = requests.Session()
