@@ -569,3 +569,36 @@ async fn the_session_ends_with_the_approved_access_window() {
             .await;
     parked(&r);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destination_binding_and_persistent_name_ids() {
+    let h = harness();
+    enroll(&h, "gina").await;
+    let other =
+        authn(SP, "dst-1", T0, None).replace(&format!("{ORIGIN}/saml/sso"), "https://other-idp.test/sso");
+    refused(&get(&h, &format!("/saml/sso?{}", redirect_query(&other)), None).await, "Destination");
+    let artifact = authn(SP, "pb-1", T0, None).replace("bindings:HTTP-POST", "bindings:HTTP-Artifact");
+    refused(&get(&h, &format!("/saml/sso?{}", redirect_query(&artifact)), None).await, "HTTP-POST binding");
+    // The signing SP takes persistent NameIDs: a keyed pseudonym, not the user id, stable per SP.
+    let mut names = Vec::new();
+    for id in ["pn-1", "pn-2"] {
+        let fed = parked(
+            &get(&h, &format!("/saml/sso?{}", signed_query(&h, &authn(SIGNED_SP, id, T0, None), "r")), None)
+                .await,
+        );
+        let v = grid_login(&h, "gina", &fed, true).await;
+        let cookie = v.cookie().unwrap();
+        let (action, fields) = form(&get(&h, &format!("/fed/continue?fed={fed}"), Some(&cookie)).await);
+        assert_eq!(action, "https://signed.test/acs");
+        let xml = String::from_utf8(B64.decode(field(&fields, "SAMLResponse").unwrap()).unwrap()).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let name_id = doc.descendants().find(|n| n.tag_name().name() == "NameID").unwrap();
+        assert_eq!(name_id.attribute("Format"), Some("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"));
+        assert_eq!(name_id.attribute("SPNameQualifier"), Some(SIGNED_SP));
+        let value = name_id.text().unwrap().to_owned();
+        assert!(!value.contains("gina") && value.len() >= 40, "{value}");
+        assert!(xml.matches("<ds:Signature xmlns").count() == 1, "Response unsigned for this SP");
+        names.push(value);
+    }
+    assert_eq!(names[0], names[1], "the same pseudonym each time");
+}
