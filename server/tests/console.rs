@@ -717,3 +717,55 @@ async fn login_posts_are_limited_per_address_as_the_api_is() {
     other.peer = Some("127.0.0.2");
     assert_eq!(h.send(other).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_session_does_not_outlive_its_users_removal_re_enrolment_or_suspension() {
+    let h = harness();
+    h.user("boss", &["admin"]);
+    h.user("tanaka", &[]);
+    // Removed and enrolled again (another person under the same id, here an admin) before the
+    // old session's next click: that session is not theirs.
+    let (old, _) = h.log_in("tanaka").await;
+    assert!(h.login.remove_as(Who::Shell("root"), "tanaka").unwrap());
+    h.set(T0 + 60);
+    let cred = mx::PatternCredential::from_names(&CELLS, "pw", 2).unwrap();
+    let sealed = cred.seal(&h.keyring, "tanaka").unwrap();
+    assert!(h.login.store().create_user("tanaka", &sealed, &mx::UserState::new(), T0 + 60, &[]).unwrap());
+    assert!(h.login.set_roles("tanaka", &["admin".to_owned()], "test").unwrap());
+    let r = h.send(Call::get("/console/users", Some(&old))).await;
+    assert_eq!(r.location(), "/console/login", "the old holder's session acted as the new admin");
+    // Enrolled again through an invitation (a credential reset after a leak): the sessions of
+    // the old credential end.
+    let (leaked, _) = h.log_in("tanaka").await;
+    let (token, _, _) = h.login.invite("tanaka", 1, "root").unwrap();
+    let cred = mx::PatternCredential::from_names(&["C1", "F4", "A6", "H7", "D8", "B3"], "new", 2).unwrap();
+    h.login.enroll(&token, &cred).unwrap();
+    let r = h.send(Call::get("/console/requests", Some(&leaked))).await;
+    assert_eq!(r.location(), "/console/login", "a session of the replaced credential lived on");
+    // Suspended and resumed in the console while the session sat idle: the session ends.
+    h.user("vendor", &[]);
+    let (idle, _) = h.log_in("vendor").await;
+    let (admin, csrf) = h.log_in("boss").await;
+    for action in ["suspend", "resume"] {
+        let r = h
+            .send(Call::post(
+                &format!("/console/users/{action}"),
+                Some(&admin),
+                &[("csrf", &csrf), ("user", "vendor")],
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let r = h.send(Call::get("/console/requests", Some(&idle))).await;
+    assert_eq!(r.location(), "/console/login", "a suspension cut nothing off");
+    // Everyone off then on: the vendors' idle sessions end too; the approver's stays.
+    let (idle, _) = h.log_in("vendor").await;
+    for action in ["suspend", "resume"] {
+        let form = [("csrf", csrf.as_str()), ("action", action), ("confirm", "yes")];
+        let r = h.send(Call::post("/console/off", Some(&admin), &form)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let r = h.send(Call::get("/console/requests", Some(&idle))).await;
+    assert_eq!(r.location(), "/console/login", "everyone off cut nothing off");
+    assert_eq!(h.send(Call::get("/console/requests", Some(&admin))).await.status, StatusCode::OK);
+}

@@ -141,6 +141,12 @@ pub struct Actor {
     pub roles: Vec<String>,
     /// Whether this is the shell's operator.
     pub shell: bool,
+    /// Which enrolment of the user acts: a keyed digest of the record's
+    /// enrolment time and sealed credential (`None` for the shell). A
+    /// console session is bound to it, so a removal and a new enrolment
+    /// under the same id, or a credential replaced through an invitation,
+    /// ends the sessions of the old one.
+    pub enrolment: Option<[u8; 32]>,
 }
 
 impl Actor {
@@ -231,6 +237,7 @@ impl Login {
                 name: op.to_owned(),
                 roles: crate::store::ROLES.iter().map(|r| (*r).to_owned()).collect(),
                 shell: true,
+                enrolment: None,
             }),
             Who::User(user) => {
                 let Some(record) = self.store.load(user)? else { return Err(ActError::Forbidden) };
@@ -239,7 +246,16 @@ impl Login {
                 if self.access_of(user, &record, self.now()).is_err() || record.suspended {
                     return Err(ActError::Forbidden);
                 }
-                Ok(Actor { name: user.to_owned(), roles: record.roles, shell: false })
+                let enrolment = self.site.mac(
+                    "matrixauth console enrolment",
+                    &[user.as_bytes(), &record.created_at.to_be_bytes(), &record.sealed_credential],
+                );
+                Ok(Actor {
+                    name: user.to_owned(),
+                    roles: record.roles,
+                    shell: false,
+                    enrolment: Some(enrolment),
+                })
             }
         }
     }

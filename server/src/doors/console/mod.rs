@@ -285,14 +285,34 @@ async fn actor(con: &Arc<Console>, meta: &Meta) -> Result<(Session, Actor), Resp
     let sess = meta.session.clone().map_err(to_login)?;
     let (login, user) = (Arc::clone(&con.login), sess.user.clone());
     match blocking(move || login.actor(Who::User(&user))).await {
-        Some(Ok(act)) => Ok((sess, act)),
-        Some(Err(ActError::Forbidden)) => {
+        // The enrolment that logged in, not another one under the same id since.
+        Some(Ok(act)) if act.enrolment == Some(sess.enrolment) => Ok((sess, act)),
+        Some(Ok(_) | Err(ActError::Forbidden)) => {
             if let Some(t) = &meta.token {
                 con.sessions.end(t);
             }
             Err(to_login(Expired::None))
         }
         _ => Err(StatusCode::SERVICE_UNAVAILABLE.into_response()),
+    }
+}
+
+/// Ends this node's sessions of the users the service refuses now: after a suspension or a
+/// removal made here, an idle session would otherwise outlive a suspension lifted before its
+/// next click.
+async fn end_refused(con: &Arc<Console>) {
+    let login = Arc::clone(&con.login);
+    let users = con.sessions.users();
+    let refused = blocking(move || {
+        users
+            .into_iter()
+            .filter(|u| matches!(login.actor(Who::User(u)), Err(ActError::Forbidden)))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    for user in refused {
+        con.sessions.end_user(&user);
     }
 }
 
@@ -472,8 +492,22 @@ async fn login_answer(
             );
         }
     }
+    // The session is bound to the enrolment that answered.
+    let login = Arc::clone(&con.login);
+    let u = user.clone();
+    let enrolment = match blocking(move || login.actor(Who::User(&u))).await {
+        Some(Ok(act)) => act.enrolment,
+        _ => None,
+    };
+    let Some(enrolment) = enrolment else {
+        return login_form(
+            &meta,
+            Some((false, meta.lang.t("login_failed").to_owned())),
+            StatusCode::FORBIDDEN,
+        );
+    };
     let now = con.login.now();
-    let Some(token) = con.sessions.start(&user, now) else {
+    let Some(token) = con.sessions.start(&user, enrolment, now) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let login = Arc::clone(&con.login);
@@ -591,6 +625,7 @@ async fn users_action(
     let user = form.user.clone().unwrap_or_default();
     let roles = form.roles();
     let hours = form.hours.unwrap_or(crate::login::invite::DEFAULT_HOURS);
+    let cuts_off = matches!(action.as_str(), "suspend" | "remove");
     let result = blocking(move || {
         let who = Who::User(&me);
         let none = |found: bool| if found { Ok(UserDone::Back) } else { Err(ActError::NotFound) };
@@ -611,6 +646,9 @@ async fn users_action(
     })
     .await;
     let Some(result) = result else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
+    if cuts_off && result.is_ok() {
+        end_refused(&con).await;
+    }
     match result {
         Ok(UserDone::Back) => done("/console/users"),
         Ok(UserDone::Invited(user, token, expires)) => {
@@ -959,12 +997,16 @@ async fn off_action(
     }
     let login = Arc::clone(&con.login);
     let me = sess.user.clone();
+    let cuts_off = form.action == "suspend";
     let result = blocking(move || match form.action.as_str() {
         "suspend" => login.suspend_vendors_as(Who::User(&me)),
         "resume" => login.resume_vendors_as(Who::User(&me)),
         _ => Err(ActError::NotFound),
     })
     .await;
+    if cuts_off && matches!(result, Some(Ok(_))) {
+        end_refused(&con).await;
+    }
     match result {
         Some(Ok(n)) => {
             let text = format!("{n} {}", meta.lang.t("done_n"));

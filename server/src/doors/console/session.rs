@@ -27,6 +27,8 @@ pub struct Session {
     pub seen: u64,
     /// The token every form of the session carries.
     pub csrf: String,
+    /// The enrolment that logged in ([`crate::login::acting::Actor::enrolment`]).
+    pub enrolment: [u8; 32],
 }
 
 /// Why a session cookie let nobody in.
@@ -74,14 +76,14 @@ impl Sessions {
         Sessions { map: Mutex::new(HashMap::new()), idle, lifetime }
     }
 
-    /// Starts a session for `user`; returns its cookie token.
-    pub fn start(&self, user: &str, now: u64) -> Option<String> {
+    /// Starts a session for `user` of `enrolment`; returns its cookie token.
+    pub fn start(&self, user: &str, enrolment: [u8; 32], now: u64) -> Option<String> {
         let token = random_token()?;
         let csrf = random_token()?;
         let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
         // Expired sessions go at each start: the map holds live ones only.
         map.retain(|_, s| !self.expired(s, now));
-        map.insert(key(&token), Session { user: user.to_owned(), created: now, seen: now, csrf });
+        map.insert(key(&token), Session { user: user.to_owned(), created: now, seen: now, csrf, enrolment });
         Some(token)
     }
 
@@ -106,6 +108,20 @@ impl Sessions {
         }
         s.seen = now;
         Ok(s.clone())
+    }
+
+    /// The users with a session.
+    pub fn users(&self) -> Vec<String> {
+        let map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut users: Vec<String> = map.values().map(|s| s.user.clone()).collect();
+        users.sort_unstable();
+        users.dedup();
+        users
+    }
+
+    /// Ends every session of `user`.
+    pub fn end_user(&self, user: &str) {
+        self.map.lock().unwrap_or_else(PoisonError::into_inner).retain(|_, s| s.user != user);
     }
 
     /// Ends the session of `token`.
