@@ -371,6 +371,41 @@ fn an_invitation_with_roles_gives_them_at_enrolment_unless_its_row_was_edited() 
     // An admin cannot take their own admin role away.
     let err = h.login.set_roles_as(Who::User("boss"), "boss", &[]).unwrap_err();
     assert!(matches!(err, ActError::Refused(_)));
+    // The invitation's audit line names the roles it gives, so the audit says who granted them.
+    let invites: Vec<_> = h.events("admin").into_iter().filter(|e| e["action"] == "invite").collect();
+    assert_eq!(invites[0]["operator"], "console:boss");
+    assert_eq!(invites[0]["roles"], serde_json::json!(["approver", "auditor"]));
+    assert_eq!(invites[1]["roles"], serde_json::json!(["auditor"]));
+}
+
+/// An approver stops and restarts vendor users only: suspending an
+/// administrator (or another role holder) or resuming one is an
+/// administrator's, so an approver can neither lock the administrators out
+/// nor bring back one that was stopped.
+#[test]
+fn an_approver_suspends_and_resumes_vendors_but_no_role_holder() {
+    let h = harness();
+    h.user("boss", &["admin"]);
+    h.user("appr", &["approver"]);
+    h.user("appr2", &["approver"]);
+    h.user("v1", &[]);
+    assert!(h.login.suspend_as(Who::User("appr"), "v1").unwrap());
+    assert!(h.login.resume_as(Who::User("appr"), "v1").unwrap());
+    for target in ["boss", "appr2"] {
+        assert_eq!(
+            h.login.suspend_as(Who::User("appr"), target).unwrap_err(),
+            ActError::Forbidden,
+            "{target}"
+        );
+        assert!(!h.login.store().load(target).unwrap().unwrap().suspended);
+    }
+    assert!(h.login.suspend_as(Who::User("boss"), "appr2").unwrap());
+    assert_eq!(h.login.resume_as(Who::User("appr"), "appr2").unwrap_err(), ActError::Forbidden);
+    assert!(h.login.store().load("appr2").unwrap().unwrap().suspended);
+    assert!(h.login.resume_as(Who::User("boss"), "appr2").unwrap());
+    let denied = h.events("console");
+    assert_eq!(denied.len(), 3, "{denied:?}");
+    assert!(denied.iter().all(|d| d["user"] == "appr" && d["detail"] == "manage_users"));
 }
 
 #[test]

@@ -316,7 +316,8 @@ impl Login {
     ) -> Result<(zeroize::Zeroizing<String>, u64), ActError> {
         self.authorize(who, Action::ManageUsers)?;
         let roles = checked_roles(roles)?;
-        let (token, expires_at, _) = self.invite(user, hours, &who.operator()).map_err(ActError::Refused)?;
+        let (token, expires_at, _) =
+            self.invite_giving(user, hours, &roles, &who.operator()).map_err(ActError::Refused)?;
         if !roles.is_empty() {
             let hash = super::invite::hash(&self.site, &token);
             let text = roles.join(",");
@@ -358,16 +359,29 @@ impl Login {
         self.unlock(user, &who.operator()).map_err(ActError::Failed)
     }
 
-    /// Suspends a user (admin, approver).
+    /// Suspends a user (admin; an approver only users without a role).
     pub fn suspend_as(&self, who: Who<'_>, user: &str) -> Result<bool, ActError> {
-        self.authorize(who, Action::SuspendResume)?;
+        self.authorize_stopping(who, user)?;
         self.suspend(user, &who.operator()).map_err(ActError::Failed)
     }
 
-    /// Resumes a user (admin, approver).
+    /// Resumes a user (admin; an approver only users without a role).
     pub fn resume_as(&self, who: Who<'_>, user: &str) -> Result<bool, ActError> {
-        self.authorize(who, Action::SuspendResume)?;
+        self.authorize_stopping(who, user)?;
         self.resume(user, &who.operator()).map_err(ActError::Failed)
+    }
+
+    /// May `who` suspend or resume `user`? Approvers stop and restart vendor
+    /// users; a role holder (another approver, an auditor, an administrator)
+    /// only an administrator, so an approver can neither lock the
+    /// administrators out nor bring back one they suspended.
+    fn authorize_stopping(&self, who: Who<'_>, user: &str) -> Result<(), ActError> {
+        let actor = self.authorize(who, Action::SuspendResume)?;
+        let holds_role = self.store.load(user)?.is_some_and(|r| !r.roles.is_empty());
+        if holds_role && !actor.may(Action::ManageUsers) {
+            self.authorize(who, Action::ManageUsers)?;
+        }
+        Ok(())
     }
 
     /// Everyone off: suspends every vendor user (admin, approver).

@@ -38,6 +38,9 @@ pub enum AdminAction {
         expires_at: u64,
         /// Whether the user is enrolled already (the link replaces the credential).
         reenrolment: bool,
+        /// The console roles the invitation gives at enrolment (none: a vendor user), so the
+        /// audit says who granted a role, not only that an invitation did.
+        roles: Vec<String>,
     },
     /// Locks and failure counters were cleared.
     Unlock,
@@ -153,8 +156,11 @@ impl AdminAction {
 
     fn fields(&self) -> Value {
         match self {
-            AdminAction::Invite { expires_at, reenrolment } => {
+            AdminAction::Invite { expires_at, reenrolment, roles } if roles.is_empty() => {
                 json!({"expiresAt": expires_at, "reenrolment": reenrolment})
+            }
+            AdminAction::Invite { expires_at, reenrolment, roles } => {
+                json!({"expiresAt": expires_at, "reenrolment": reenrolment, "roles": roles})
             }
             AdminAction::SuspendAll { users } | AdminAction::ResumeAll { users } => json!({ "users": users }),
             AdminAction::RequestsExport { requests } => json!({ "requests": requests }),

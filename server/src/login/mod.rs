@@ -1342,6 +1342,18 @@ impl Login {
         hours: u64,
         operator: &str,
     ) -> Result<(Zeroizing<String>, u64, bool), String> {
+        self.invite_giving(user, hours, &[], operator)
+    }
+
+    /// [`Login::invite`], with the console `roles` the invitation will give
+    /// named in its audit line (the caller keeps them with the invitation).
+    pub(crate) fn invite_giving(
+        &self,
+        user: &str,
+        hours: u64,
+        roles: &[String],
+        operator: &str,
+    ) -> Result<(Zeroizing<String>, u64, bool), String> {
         if !mx::is_valid_user_id(user) {
             return Err(format!("user id {user:?}: 1 to 255 bytes without control characters"));
         }
@@ -1354,7 +1366,7 @@ impl Login {
         let expires_at = now + hours * 3600;
         let mac = invite::row_mac(&self.site, &hash, user, expires_at);
         let reenrolment = self.store.enrolled_at(user).map_err(|e| e.to_string())?.is_some();
-        let action = AdminAction::Invite { expires_at, reenrolment };
+        let action = AdminAction::Invite { expires_at, reenrolment, roles: roles.to_vec() };
         let line = AuditEvent::Admin { time: now, user: Some(user), operator, action }.to_line();
         self.store
             .create_invitation(user, &hash, now, expires_at, &mac, &[line])
