@@ -133,7 +133,10 @@ fn admin_commands_speak_local_time_and_json_and_audit_every_action() {
     assert_eq!(keyring.lines().filter(|l| !l.starts_with('#')).count(), 2);
     assert!(keyring.lines().nth(1).unwrap().starts_with("2 "), "the new key signs: first line");
     assert!(ok(&data, &["users", "list"]).contains("bob\t"));
-    assert_eq!(ok(&data, &["db", "migrate"]), "schema 8: up to date\n");
+    assert_eq!(
+        ok(&data, &["db", "migrate"]),
+        format!("schema {}: up to date\n", matrixauth_server::store::SCHEMA_VERSION)
+    );
     // Suspension: shown, idempotent, and given back.
     assert!(ok(&data, &["users", "suspend", "bob"]).starts_with("bob suspended"));
     assert!(ok(&data, &["users", "suspend", "bob"]).contains("suspended already"));
@@ -514,10 +517,14 @@ fn a_database_set_back_to_an_older_schema_is_not_sealed_again() {
     let data = dir.path().join("data");
     ok(&data, &["init"]);
     ok(&data, &["card", "bob"]);
-    assert_eq!(std::fs::read_to_string(data.join("schema-seen")).unwrap().trim(), "8");
+    assert_eq!(
+        std::fs::read_to_string(data.join("schema-seen")).unwrap().trim(),
+        matrixauth_server::store::SCHEMA_VERSION.to_string()
+    );
     let db = rusqlite::Connection::open(data.join("matrixauth.db")).unwrap();
     db.execute_batch(
-        "DROP INDEX audit_chain; DROP TABLE audit_heads; DROP TABLE roles;
+        "DROP TABLE terminals; DROP TABLE terminal_policy; DROP TABLE terminal_invitations;
+         DROP INDEX audit_chain; DROP TABLE audit_heads; DROP TABLE roles;
          ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN seq;
          ALTER TABLE audit DROP COLUMN prev; ALTER TABLE audit DROP COLUMN mac;
          ALTER TABLE audit DROP COLUMN subject; ALTER TABLE audit DROP COLUMN version;
@@ -528,7 +535,11 @@ fn a_database_set_back_to_an_older_schema_is_not_sealed_again() {
     let res = run(&data, &["db", "migrate"]);
     assert_eq!(res.status.code(), Some(3));
     let err = String::from_utf8_lossy(&res.stderr);
-    assert!(err.contains("older than the schema 8 this data folder has seen"), "{err}");
+    let seen = format!(
+        "older than the schema {} this data folder has seen",
+        matrixauth_server::store::SCHEMA_VERSION
+    );
+    assert!(err.contains(&seen), "{err}");
     // Nothing was sealed: the user stays refused, and verify lists the unlinked lines.
     let db = rusqlite::Connection::open(data.join("matrixauth.db")).unwrap();
     let macs: i64 = db.query_row("SELECT COUNT(access_mac) FROM users", [], |r| r.get(0)).unwrap();

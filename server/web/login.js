@@ -1,5 +1,6 @@
 // The demo login page: ID → matrix (or grid-card cells) → answer → hand-off to the VPN appliance.
 import { LoginWidget, pickLang } from '/static/matrixauth-widget.js';
+import { assertTerminal } from '/static/terminal.js';
 
 const lang = pickLang();
 document.documentElement.lang = lang;
@@ -12,7 +13,11 @@ const T = {
       rate_limited: '操作が多すぎます。しばらく待ってからもう一度お試しください。',
       internal: 'サーバーでエラーが発生しました。管理者に連絡してください。',
       unavailable: 'ただいまログインできません。しばらくしてからもう一度お試しください。',
+      terminal_refused: 'このログインには登録済みの端末が必要です。登録した端末でログインするか、管理者に端末登録の招待を依頼してください。',
+      terminal_not_registered: 'この端末は登録されていないか、確認が取り消されました。登録した端末でログインしてください。',
+      webauthn_unsupported: 'このブラウザーは端末の確認（パスキー）に対応していません。',
     },
+    terminal: '登録端末で本人確認をしてください（指紋、PIN、またはセキュリティキー）…',
     error: (code) => `エラーが発生しました（${code}）。ページを再読み込みしてください。`,
   },
   en: {
@@ -23,7 +28,11 @@ const T = {
       rate_limited: 'Too many requests. Please wait a moment and try again.',
       internal: 'The server had an error. Please tell your administrator.',
       unavailable: 'Logging in is not possible right now. Please try again in a moment.',
+      terminal_refused: 'This login needs a registered terminal. Use the terminal you registered, or ask your administrator for a terminal invitation.',
+      terminal_not_registered: 'This terminal is not registered, or the check was cancelled. Use the terminal you registered.',
+      webauthn_unsupported: 'This browser cannot check a registered terminal (passkeys).',
     },
+    terminal: 'Confirm on your registered terminal (fingerprint, PIN or security key)…',
     error: (code) => `Something went wrong (${code}). Please reload the page.`,
   },
 }[lang];
@@ -91,8 +100,23 @@ const widget = new LoginWidget(root, {
 root.hidden = true;
 
 async function loadChallenge() {
-  const { status, body } = await post('/api/challenge', { user });
+  // Registered terminals (SPEC §16): where the server asks for one, the grid comes only after
+  // this browser's passkey answered. Every id goes through the same step.
+  const request = { user };
   root.hidden = false;
+  root.dataset.step = 'terminal';
+  widget.showMessage(T.terminal, 'info');
+  const terminal = await assertTerminal(user);
+  if (terminal.required && !terminal.terminal) {
+    root.dataset.outcome = 'terminal_refused';
+    widget.showStop(errorText({ error: terminal.error }));
+    return;
+  }
+  if (terminal.terminal) request.terminal = terminal.terminal;
+  root.dataset.step = 'grid';
+  const { status, body } = await post('/api/challenge', request);
+  root.hidden = false;
+  if (status === 403) root.dataset.outcome = 'terminal_refused';
   if (status === 423) {
     widget.showLocked(body.lockedUntil);
     return;

@@ -4,6 +4,8 @@
 //! as the change. Each command returns what it prints: text for people
 //! (local times) or, with `json`, JSON for scripts (Unix seconds).
 
+pub mod terminals;
+
 use std::fmt::Write as _;
 
 use serde_json::{Value, json};

@@ -648,7 +648,9 @@ impl Radius {
             let text = Attribute::new(attr::REPLY_MESSAGE, b"matrixauth ok").ok();
             Some(request.reply(Code::AccessAccept, text.into_iter().collect()))
         } else {
-            self.access_request(client, &request)
+            // The terminal gate (SPEC §16) checks Calling-Station-Id for every call of this request.
+            let station = request.get(attr::CALLING_STATION_ID);
+            crate::login::terminal::with_calling_station(station, || self.access_request(client, &request))
         };
         let Some(reply) = reply else {
             self.remembered.lock().unwrap_or_else(PoisonError::into_inner).abandon(&key);
