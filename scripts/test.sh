@@ -46,6 +46,9 @@ bash scripts/wasm-test.sh
 step "demo server: end to end in headless Chromium"
 bash scripts/e2e.sh
 
+step "registered terminals: passkeys in headless Chromium with virtual authenticators (enrol, refuse, invite, revoke)"
+bash scripts/terminals-e2e.sh
+
 step "RADIUS against real peers: radclient, pamtester + pam_radius_auth"
 bash scripts/radius-test.sh
 

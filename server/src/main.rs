@@ -455,6 +455,10 @@ impl Ctx {
         })
         .map_err(Fail::Data)?;
         note_schema(dir, login.store())?;
+        if serve.is_none() {
+            // The admin commands report the site's terminal policy (`terminals list`).
+            let _ = self.file.terminals.settings(&[self.origin()]).and_then(|t| login.configure_terminals(t));
+        }
         Ok(login)
     }
 

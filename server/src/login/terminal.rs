@@ -154,7 +154,8 @@ struct Pending {
 /// flight, and the share of users who require terminals (for decoys).
 #[derive(Default)]
 pub(crate) struct Terminals {
-    config: OnceLock<(TerminalConfig, Webauthn)>,
+    config: OnceLock<TerminalConfig>,
+    rp: OnceLock<Webauthn>,
     fallback: OnceLock<Option<(TerminalConfig, Webauthn)>>,
     pending: Mutex<HashMap<String, Pending>>,
     share: Mutex<Option<(u64, u16)>>,
@@ -235,23 +236,28 @@ fn without_transports(passkey: &Passkey) -> Passkey {
 }
 
 impl Login {
-    fn terminal_settings(&self) -> Option<&(TerminalConfig, Webauthn)> {
-        if let Some(c) = self.terminals.config.get() {
-            return Some(c);
-        }
-        self.terminals
+    fn terminal_settings(&self) -> Option<(&TerminalConfig, &Webauthn)> {
+        let fallback = self
+            .terminals
             .fallback
             .get_or_init(|| {
                 let config = TerminalConfig::default();
                 relying_party(&config).ok().map(|rp| (config, rp))
             })
-            .as_ref()
+            .as_ref();
+        let config = self.terminals.config.get().or(fallback.map(|(c, _)| c))?;
+        let rp = self.terminals.rp.get().or(fallback.map(|(_, r)| r))?;
+        Some((config, rp))
     }
 
-    /// Sets the site's terminal settings (once, at start).
+    /// Sets the site's terminal settings (once, at start). The policy is
+    /// kept even when the relying party cannot be built from them (an
+    /// admin command knows no origin); the error says why.
     pub fn configure_terminals(&self, config: TerminalConfig) -> Result<(), String> {
-        let rp = relying_party(&config)?;
-        self.terminals.config.set((config, rp)).map_err(|_| "terminals: configured twice".to_owned())
+        let rp = relying_party(&config);
+        self.terminals.config.set(config).map_err(|_| "terminals: configured twice".to_owned())?;
+        let _ = self.terminals.rp.set(rp?);
+        Ok(())
     }
 
     /// The site's terminal settings.
