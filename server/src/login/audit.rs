@@ -431,7 +431,8 @@ pub fn severity(line: &str) -> u8 {
         "issue_refused_locked" => 4,
         "verify" if field("outcome") == "accepted" => 6,
         "verify" if locked => 4,
-        "verify" | "outside_window" | "suspended_refused" | "ticket_refused" | "admin" => 5,
+        "verify" | "outside_window" | "suspended_refused" | "ticket_refused" | "terminal_refused"
+        | "admin" => 5,
         "radius" if field("decision").starts_with("reject") => 5,
         _ => 6,
     }
@@ -485,6 +486,9 @@ pub const EVENT_NAMES: &[&str] = &[
     "radsec_refused",
     "admin",
     "audit_pruned",
+    "terminal_registered",
+    "terminal_used",
+    "terminal_refused",
 ];
 
 #[cfg(test)]
