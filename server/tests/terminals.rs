@@ -482,9 +482,17 @@ fn a_synced_passkey_is_refused_when_terminals_must_be_device_bound() {
     a.flags |= BE;
     let (token, _) = h.login.invite_terminal("alice", 1, "test").unwrap();
     let (state, options) = h.login.terminal_registration_start(Grant::Invitation(&token)).unwrap();
-    let r = h.login.terminal_registration_finish(&state, &a.register(&options, ORIGIN), None);
-    assert!(r.is_err(), "a backup-eligible credential registered");
+    let synced = h.login.terminal_registration_finish(&state, &a.register(&options, ORIGIN), None);
+    assert!(synced.is_err(), "a backup-eligible credential registered");
     assert!(h.login.terminals_of("alice").unwrap().terminals.is_empty());
+    // Registered device-bound, then asserting as backup-eligible (synced since): refused.
+    let mut later = Authenticator::new(2);
+    h.register("alice", &later);
+    prompt(h.login_with("alice", &mut later));
+    later.flags |= BE;
+    let d = h.login_with("alice", &mut later);
+    assert!(refused(&d), "backup-eligible at login: {d:?}");
+    assert!(h.audit().contains("\"reason\":\"backup_eligible\""), "{}", h.audit());
 }
 
 #[test]
@@ -514,16 +522,26 @@ fn registration_needs_an_invitation_or_the_enrolment_grant_once() {
 fn a_terminal_row_edited_without_the_keyring_logs_in_no_more() {
     let h = harness(true, RadiusPolicy::CallingStation);
     let mut a = Authenticator::new(1);
-    h.register("alice", &a);
-    let mut row = h.login.terminals_of("alice").unwrap().terminals.remove(0);
-    row.user = "bob".into();
-    row.id = 0;
-    row.credential_id.push(0); // a unique id for the copy
-    h.login.store().write_terminal(matrixauth_server::store::TerminalWrite::Put(&row), &[]).unwrap();
-    let mut b = Authenticator::new(1);
-    b.id.clone_from(&row.credential_id);
-    assert!(refused(&h.login_with("bob", &mut b)), "a row copied to bob without the keyring");
+    let id = h.register("alice", &a);
     prompt(h.login_with("alice", &mut a));
+    assert!(
+        h.login
+            .change_terminal("alice", id, "terminal_revoke", "test", |t, now| {
+                t.revoked_at = Some(now);
+                Ok(())
+            })
+            .unwrap()
+    );
+    // A database writer without the keyring un-revokes it (the MAC left as it was).
+    let mut row = h.login.terminals_of("alice").unwrap().terminals.remove(0);
+    row.revoked_at = None;
+    h.login.store().write_terminal(matrixauth_server::store::TerminalWrite::Put(&row), &[]).unwrap();
+    let d = h.login_with("alice", &mut a);
+    assert!(refused(&d), "un-revoked without the keyring: {d:?}");
+    // Or adds a RADIUS address to it.
+    row.addresses = vec!["10.9.9.9".into()];
+    h.login.store().write_terminal(matrixauth_server::store::TerminalWrite::Put(&row), &[]).unwrap();
+    assert_eq!(Nas::new(&h.login).login("alice", Some("10.9.9.9")), Code::AccessReject);
 }
 
 // RADIUS: Calling-Station-Id against the user's registered terminal addresses.
