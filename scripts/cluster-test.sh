@@ -83,4 +83,4 @@ for n in ta tb; do
   grep -q 'http://' "$tmp/$n.log" || { cat "$tmp/$n.log"; echo "node $n did not start"; exit 1; }
 done
 CLUSTER_A="http://localhost:$ta" CLUSTER_B="http://localhost:$tb" CLUSTER_DATA="$tmp/ta" \
-  CLUSTER_CONFIG="$tmp/terminals.toml" MATRIXAUTH_BIN="$bin" node --test server/e2e/terminals-cluster.e2e.mjs
+  CLUSTER_CONFIG="$tmp/terminals.toml" MATRIXAUTH_BIN="$bin" command node --test server/e2e/terminals-cluster.e2e.mjs

@@ -1,6 +1,6 @@
 // The demo login page: ID → matrix (or grid-card cells) → answer → hand-off to the VPN appliance.
 import { LoginWidget, pickLang } from '/static/matrixauth-widget.js';
-import { assertTerminal } from '/static/terminal.js';
+import { answerTerminal } from '/static/terminal.js';
 
 const lang = pickLang();
 document.documentElement.lang = lang;
@@ -100,22 +100,20 @@ const widget = new LoginWidget(root, {
 root.hidden = true;
 
 async function loadChallenge() {
-  // Registered terminals (SPEC §16): where the server asks for one, the grid comes only after
-  // this browser's passkey answered. Every id goes through the same step.
-  const request = { user };
+  let { status, body } = await post('/api/challenge', { user });
   root.hidden = false;
-  root.dataset.step = 'terminal';
-  widget.showMessage(T.terminal, 'info');
-  const terminal = await assertTerminal(user);
-  if (terminal.required && !terminal.terminal) {
-    root.dataset.outcome = 'terminal_refused';
-    widget.showStop(errorText({ error: terminal.error }));
-    return;
+  if (status === 200 && body.kind === 'terminal') {
+    // Registered terminals (SPEC §16): the grid comes only after this browser's passkey answered.
+    root.dataset.step = 'terminal';
+    const answered = await answerTerminal(body, () => widget.showMessage(T.terminal, 'info'));
+    if (!answered.terminal) {
+      root.dataset.outcome = 'terminal_refused';
+      widget.showStop(errorText({ error: answered.error }));
+      return;
+    }
+    root.dataset.step = 'grid';
+    ({ status, body } = await post('/api/challenge', { user, terminal: answered.terminal }));
   }
-  if (terminal.terminal) request.terminal = terminal.terminal;
-  root.dataset.step = 'grid';
-  const { status, body } = await post('/api/challenge', request);
-  root.hidden = false;
   if (status === 403) root.dataset.outcome = 'terminal_refused';
   if (status === 423) {
     widget.showLocked(body.lockedUntil);

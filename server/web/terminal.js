@@ -22,30 +22,28 @@ async function post(path, body) {
 export const supported = () => typeof window.PublicKeyCredential === 'function' && !!navigator.credentials;
 
 /**
- * The terminal step of a login: `{ required: false }`, or `{ required: true, terminal }` with the
- * assertion to send with `/api/challenge`, or `{ required: true, error }` (no terminal answered:
- * the page shows no grid). Every id gets the same flow: unknown ones get decoy options.
+ * The terminal step of a login: `/api/challenge` answered `{kind: "terminal", state, publicKey}`
+ * (every id that needs a terminal, unknown ones with decoy options). Resolves to `{ terminal }`,
+ * the assertion to send back with `/api/challenge`, or `{ error }` (no terminal answered: the
+ * page shows no grid). `onAsk` runs just before the browser asks the authenticator.
  */
-export async function assertTerminal(user) {
-  const { status, body } = await post('/api/terminal/options', { user });
-  if (status !== 200) return { required: true, error: body.error ?? 'error', status };
-  if (!body.required) return { required: false };
-  if (!supported()) return { required: true, error: 'webauthn_unsupported' };
+export async function answerTerminal(body, onAsk = () => {}) {
+  if (!supported()) return { error: 'webauthn_unsupported' };
   const pk = body.publicKey;
   const publicKey = {
     ...pk,
     challenge: b64uToBuf(pk.challenge),
     allowCredentials: (pk.allowCredentials ?? []).map((c) => ({ ...c, id: b64uToBuf(c.id) })),
   };
+  onAsk();
   let cred;
   try {
     cred = await navigator.credentials.get({ publicKey });
   } catch (e) {
-    return { required: true, error: 'terminal_not_registered', detail: String(e && e.name) };
+    return { error: 'terminal_not_registered', detail: String(e && e.name) };
   }
   const r = cred.response;
   return {
-    required: true,
     terminal: {
       state: body.state,
       credential: {

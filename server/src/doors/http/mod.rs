@@ -354,7 +354,12 @@ async fn api_challenge(
         let credential = req.terminal.as_ref().map(|t| t.credential.to_string());
         let proof = match (&req.terminal, &credential) {
             (Some(t), Some(c)) => crate::login::Terminal::Assertion { state: &t.state, credential: c },
-            _ => crate::login::Terminal::None,
+            // Registered terminals (SPEC §16): a user who needs one gets the WebAuthn options
+            // (`kind: "terminal"`) and comes back with the assertion; the same for every id.
+            _ => match terminal::ask(&app, &req.user)? {
+                Some(response) => return Ok(response),
+                None => crate::login::Terminal::None,
+            },
         };
         let decision = app.login.challenge_with_terminal(&req.user, Via::Http, proof);
         let now = app.login.now();

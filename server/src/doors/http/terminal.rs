@@ -81,6 +81,21 @@ fn register_error(e: RegisterError) -> ApiError {
     }
 }
 
+/// The `/api/challenge` reply to a user who needs a registered terminal
+/// and sent no assertion: `{kind: "terminal", user, state, publicKey}`
+/// (decoy options for unknown ids); `None` when no terminal is needed.
+pub(super) fn ask(app: &App, user: &str) -> Result<Option<Response>, ApiError> {
+    match app.login.terminal_options(user) {
+        Ok(TerminalOptions::NotRequired) => Ok(None),
+        Ok(TerminalOptions::Assertion { state, mut options }) => {
+            let public_key = options.get_mut("publicKey").map_or(Value::Null, Value::take);
+            let body = json!({ "kind": "terminal", "user": user, "state": state, "publicKey": public_key });
+            Ok(Some((no_store(), axum::Json(body)).into_response()))
+        }
+        Err(decision) => Err(ApiError::of(&decision)),
+    }
+}
+
 /// `POST /api/terminal/options {user}`: `{required: false}`, or
 /// `{required: true, state, publicKey}` to pass to
 /// `navigator.credentials.get` and come back to `/api/challenge` with
