@@ -657,3 +657,41 @@ fn a_site_can_refuse_radius_to_users_who_require_terminals() {
     assert!(h.login.set_terminal_policy("bob", Some(false), "test").unwrap());
     assert_eq!(nas.login("bob", None), Code::AccessAccept);
 }
+
+/// The options of a user with a terminal and of an unknown id cost about the same (the decoy
+/// does a user's work: two reads, a MAC, a credential parsed). Paired rounds in a random order;
+/// the medians must be within a factor of 1.5 of each other (a loose bound for a shared machine:
+/// the figures are printed).
+#[test]
+fn decoy_options_cost_what_a_users_cost() {
+    let h = harness(true, RadiusPolicy::CallingStation);
+    h.register("alice", &Authenticator::new(1));
+    let time = |user: &str| {
+        let t = std::time::Instant::now();
+        let _ = std::hint::black_box(h.login.terminal_options(user).unwrap());
+        t.elapsed().as_nanos()
+    };
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for i in 0..400u32 {
+        let (k, u) = if i % 2 == 0 {
+            let k = time("alice");
+            (k, time("mallory"))
+        } else {
+            let u = time("mallory");
+            (time("alice"), u)
+        };
+        if i >= 50 {
+            known.push(k);
+            unknown.push(u);
+        }
+    }
+    known.sort_unstable();
+    unknown.sort_unstable();
+    let (mk, mu) = (known[known.len() / 2] as f64, unknown[unknown.len() / 2] as f64);
+    println!(
+        "terminal options: median {:.1} µs (user with a terminal), {:.1} µs (unknown id)",
+        mk / 1e3,
+        mu / 1e3
+    );
+    assert!(mu / mk < 1.5 && mk / mu < 1.5, "medians {mk} and {mu} ns");
+}

@@ -424,8 +424,13 @@ impl Login {
             Vec::new()
         };
         let (options, ceremony) = if passkeys.is_empty() {
+            // The work of a user's options: a keyed MAC (the decoy's credential id) and a
+            // credential parsed.
+            let decoy = self.decoy_passkey(user);
+            let json = serde_json::to_string(&decoy).unwrap_or_default();
+            let decoy = serde_json::from_str::<Passkey>(&json).unwrap_or(decoy);
             let (options, _) = rp
-                .start_passkey_authentication(&[self.decoy_passkey(user)])
+                .start_passkey_authentication(&[without_transports(&decoy)])
                 .map_err(|e| Decision::internal(&e))?;
             (options, Ceremony::Decoy)
         } else {
