@@ -69,7 +69,7 @@ function admin(...args) {
 }
 
 /** A fresh browser profile with its own virtual authenticator (a TPM-like platform passkey). */
-async function profile(name) {
+async function profile(name, extra = {}) {
   const context = await browser.newContext({ locale: 'ja-JP' });
   const page = await context.newPage();
   const errors = [];
@@ -79,7 +79,7 @@ async function profile(name) {
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
       protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true,
-      isUserVerified: true, automaticPresenceSimulation: true,
+      isUserVerified: true, automaticPresenceSimulation: true, ...extra,
     },
   });
   const credentials = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
@@ -174,6 +174,16 @@ test('enrol with pattern and terminal; an unregistered profile is refused; a ter
   assert.match(admin('terminals', 'revoke', 'alice', String(tb.id)), /revoked/);
   await refused(b, 'alice');
   await logIn(a, 'alice');
+  // --- C: a synced passkey (backup-eligible) is refused at registration; the invitation stays unused.
+  const c = await profile('C', { defaultBackupEligibility: true, defaultBackupState: true });
+  const invC = JSON.parse(admin('users', 'invite', '--terminal', 'alice', '--origin', base, '--json'));
+  await c.page.goto(invC.link);
+  await c.page.waitForSelector('#enroll[data-ready="terminal"]');
+  await c.page.click('#terminal-register');
+  await c.page.waitForSelector('#terminal-result[data-error="terminal_synced"]');
+  assert.match(await c.page.textContent('#terminal-result'), /同期・バックアップ/);
+  assert.equal(JSON.parse(admin('terminals', 'list', 'alice', '--json')).terminals.length, 2, 'nothing added');
+  await c.context.close();
   const audit = admin('audit', 'tail', '--json');
   assert.match(audit, /"event":"terminal_registered"/);
   assert.match(audit, /"event":"terminal_used"/);

@@ -107,7 +107,9 @@ const TEXT = {
     invitee: (u) => `端末を登録するユーザー: ${u}`,
     errors: {
       invitation_invalid: 'この端末登録リンクは使えません（使用済み、期限切れ、または置き換えられました）。管理者に新しいリンクを依頼してください。',
-      terminal_refused: 'この端末は登録できません。', terminal_cancelled: '端末での確認が取り消されました。もう一度お試しください。',
+      terminal_refused: 'この端末は登録できません。',
+      terminal_synced: 'このパスキーは同期・バックアップされるため登録できません。端末内（TPM）またはセキュリティキーのパスキーを使ってください。',
+      terminal_cancelled: '端末での確認が取り消されました。もう一度お試しください。',
       webauthn_unsupported: 'このブラウザーはパスキーに対応していません。', ceremony_expired: '時間切れです。もう一度お試しください。',
     },
   },
@@ -117,7 +119,9 @@ const TEXT = {
     invitee: (u) => `Registering a terminal for: ${u}`,
     errors: {
       invitation_invalid: 'This terminal link cannot be used (used, expired or replaced). Ask your administrator for a new one.',
-      terminal_refused: 'This terminal cannot be registered.', terminal_cancelled: 'The check on the terminal was cancelled. Try again.',
+      terminal_refused: 'This terminal cannot be registered.',
+      terminal_synced: 'This passkey can be synced or backed up, so it cannot be registered. Use one held by the terminal (its TPM) or a security key.',
+      terminal_cancelled: 'The check on the terminal was cancelled. Try again.',
       webauthn_unsupported: 'This browser does not support passkeys.', ceremony_expired: 'That took too long. Try again.',
     },
   },

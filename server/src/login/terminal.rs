@@ -134,6 +134,9 @@ pub enum RegisterError {
     Ceremony,
     /// The credential is refused (why, for the user).
     Credential(&'static str),
+    /// The credential may be synced or backed up, and the site wants
+    /// device-bound terminals.
+    Synced,
     /// The store failed.
     Store(EnrollError),
 }
@@ -750,9 +753,7 @@ impl Login {
             .map_err(|_| RegisterError::Credential("the authenticator's response did not verify"))?;
         let cred = Credential::from(passkey.clone());
         if config.device_bound && (cred.backup_eligible || cred.backup_state) {
-            return Err(RegisterError::Credential(
-                "this passkey can be synced or backed up; register a device-bound one (a security key or the terminal's own TPM)",
-            ));
+            return Err(RegisterError::Synced);
         }
         let book = self.store.terminal_book(&user).map_err(|e| RegisterError::Store(e.into()))?;
         let now = self.now();

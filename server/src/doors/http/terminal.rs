@@ -77,6 +77,11 @@ fn register_error(e: RegisterError) -> ApiError {
             "the registration took too long or was already finished; start again",
         ),
         RegisterError::Credential(why) => ApiError::new(StatusCode::BAD_REQUEST, "terminal_refused", why),
+        RegisterError::Synced => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "terminal_synced",
+            "this passkey can be synced or backed up; register a device-bound one (a security key or the terminal's own TPM)",
+        ),
         RegisterError::Store(e) => enroll_error(e),
     }
 }
