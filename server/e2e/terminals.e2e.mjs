@@ -4,7 +4,8 @@
 // with `[terminals] policy = "required"`. Alice enrols a pattern and this browser's passkey through
 // her invitation and logs in. A second profile, whose authenticator is not registered, is refused
 // before any grid. A terminal invitation registers the second profile, which then logs in. Revoking
-// it refuses it again, and the first terminal still logs in.
+// it refuses it again, and the first terminal still logs in. A third profile whose authenticator
+// makes synced (backup-eligible) passkeys is refused at registration.
 //
 //   MATRIXAUTH_BIN=target/debug/matrixauth node --test server/e2e/terminals.e2e.mjs
 import { test, before, after } from 'node:test';
