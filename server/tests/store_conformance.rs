@@ -679,7 +679,8 @@ fn terminals_policies_and_terminal_invitations(db: &Db) {
         addresses: vec!["00:11:22:33:44:55".to_owned(), "192.0.2.7".to_owned()],
         mac: vec![7; 32],
     };
-    assert_eq!(b.terminal_book("erin").unwrap(), TerminalBook::default());
+    assert_eq!(b.terminal_book("erin").unwrap(), TerminalBook { enrolled: true, ..TerminalBook::default() });
+    assert_eq!(b.terminal_book("nobody").unwrap(), TerminalBook::default(), "not enrolled");
     let line = |e: &str| vec![format!("{{\"time\":{T0},\"user\":\"erin\",\"event\":\"{e}\"}}")];
     let id =
         a.write_terminal(TerminalWrite::Put(&row("erin", 1)), &line("terminal_registered")).unwrap().unwrap();

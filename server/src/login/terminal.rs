@@ -335,7 +335,7 @@ impl Login {
     fn terminal_gate(&self, user: &str) -> Result<(bool, bool, TerminalBook), crate::store::StoreError> {
         let site_required = self.terminal_settings().is_some_and(|(c, _)| c.required);
         let book = self.store.terminal_book(user)?;
-        let known = self.store.enrolled_at(user)?.is_some();
+        let known = book.enrolled;
         let required = if known {
             book.policy.unwrap_or(site_required)
         } else if site_required {

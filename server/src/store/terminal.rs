@@ -38,6 +38,8 @@ pub struct TerminalRow {
 /// A user's terminal policy and terminals, read at once.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TerminalBook {
+    /// Whether the user is enrolled (read in the same query as the policy).
+    pub enrolled: bool,
     /// `Some(true)`: terminals required for this user; `Some(false)`: not;
     /// `None`: the site's policy.
     pub policy: Option<bool>,

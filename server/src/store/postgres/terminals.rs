@@ -2,7 +2,7 @@
 
 use postgres::{GenericClient, Row, Transaction};
 
-use super::{Stmts, col, execute_c, insert_audit, query_c, query_opt_c};
+use super::{Stmts, col, execute_c, insert_audit, query_c, query_one_c, query_opt_c};
 use crate::store::terminal::{join_addresses, split_addresses};
 use crate::store::{Invitation, StoreResult, TerminalBook, TerminalRow, TerminalWrite, from_i64, to_i64};
 
@@ -24,9 +24,13 @@ fn row(r: &Row) -> StoreResult<TerminalRow> {
 }
 
 pub(super) fn book(c: &mut impl GenericClient, q: &mut Stmts, user: &str) -> StoreResult<TerminalBook> {
-    let policy = query_opt_c(c, q, "SELECT required FROM terminal_policy WHERE user_id = $1", &[&user])?
-        .map(|r| col::<bool>(&r, 0))
-        .transpose()?;
+    let head = query_one_c(
+        c,
+        q,
+        "SELECT (SELECT required FROM terminal_policy WHERE user_id = $1), EXISTS (SELECT 1 FROM users WHERE user_id = $1)",
+        &[&user],
+    )?;
+    let (policy, enrolled) = (col::<Option<bool>>(&head, 0)?, col::<bool>(&head, 1)?);
     let rows = query_c(
         c,
         q,
@@ -35,7 +39,7 @@ pub(super) fn book(c: &mut impl GenericClient, q: &mut Stmts, user: &str) -> Sto
         &[&user],
     )?;
     let terminals = rows.iter().map(row).collect::<StoreResult<Vec<_>>>()?;
-    Ok(TerminalBook { policy, terminals })
+    Ok(TerminalBook { enrolled, policy, terminals })
 }
 
 pub(super) fn invitation(

@@ -27,13 +27,15 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TerminalRow> {
 }
 
 pub(super) fn book(conn: &Connection, user: &str) -> StoreResult<TerminalBook> {
-    let policy: Option<i64> = conn
-        .query_row("SELECT required FROM terminal_policy WHERE user = ?1", params![user], |r| r.get(0))
-        .optional()?;
+    let (policy, enrolled): (Option<i64>, bool) = conn.query_row(
+        "SELECT (SELECT required FROM terminal_policy WHERE user = ?1), EXISTS (SELECT 1 FROM users WHERE user = ?1)",
+        params![user],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let mut stmt =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM terminals WHERE user = ?1 ORDER BY id"))?;
     let terminals = stmt.query_map(params![user], row)?.collect::<Result<Vec<_>, _>>()?;
-    Ok(TerminalBook { policy: policy.map(|p| p != 0), terminals })
+    Ok(TerminalBook { enrolled, policy: policy.map(|p| p != 0), terminals })
 }
 
 pub(super) fn invitation(
