@@ -8,6 +8,8 @@
 #      counted exactly, an admin unlock seen by both, a node killed mid-burst, and PostgreSQL
 #      stopped and restarted under running nodes (503 / no RADIUS reply, then reconnection);
 #      before those, scripts/console_cluster.py: the console (issue 23) on both nodes.
+#   3. registered terminals: two more nodes with [terminals] policy = "required"; a passkey
+#      registered through one logs in on the other (headless Chromium, virtual authenticator).
 # Everything is stopped at the end, even on failure. Run by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,3 +67,23 @@ BIN="$bin" DATA_A="$tmp/a" HTTP_A="$http_a" HTTP_B="$http_b" python3 scripts/con
 BIN="$bin" DATA_A="$tmp/a" HTTP_A="$http_a" HTTP_B="$http_b" RADIUS_A="$radius_a" RADIUS_B="$radius_b" \
   SECRET="$secret" PID_B="$(cat "$tmp/b.pid")" PG_DIR="$PG_DIR" PG_PORT="$PG_PORT" \
   python3 scripts/cluster_checks.py
+
+echo "--- registered terminals across two nodes (headless Chromium, virtual authenticator)"
+if [ ! -d server/e2e/node_modules/playwright-core ]; then
+  (cd server/e2e && npm ci --no-audit --no-fund)
+fi
+ta=$(port STREAM); tb=$(port STREAM)
+printf '[terminals]\npolicy = "required"\nrp_id = "localhost"\norigins = ["http://localhost:%s", "http://localhost:%s"]\n' \
+  "$ta" "$tb" > "$tmp/terminals.toml"
+for n in ta tb; do
+  mkdir -m 700 "$tmp/$n"
+  cp -p "$tmp/a/keyring" "$tmp/$n/keyring"
+  p=$([ "$n" = ta ] && echo "$ta" || echo "$tb")
+  "$bin" serve --node "$n" --data "$tmp/$n" --port "$p" --origin "http://localhost:$p" --config "$tmp/terminals.toml" \
+    --api-rate 0 --no-first-invitation > "$tmp/$n.log" 2>&1 &
+  echo $! >> "$tmp/pids"
+  for _ in $(seq 100); do grep -q 'http://' "$tmp/$n.log" 2>/dev/null && break; sleep 0.1; done
+  grep -q 'http://' "$tmp/$n.log" || { cat "$tmp/$n.log"; echo "node $n did not start"; exit 1; }
+done
+CLUSTER_A="http://localhost:$ta" CLUSTER_B="http://localhost:$tb" CLUSTER_DATA="$tmp/ta" \
+  CLUSTER_CONFIG="$tmp/terminals.toml" MATRIXAUTH_BIN="$bin" command node --test server/e2e/terminals-cluster.e2e.mjs

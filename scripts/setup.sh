@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need, skipping what is present: rustfmt, clippy, the wasm32 target,
-# Debian's valgrind, pkg-config, g++, chromium, chromium-driver, fonts-noto-cjk, postgresql, radsecproxy,
+# Debian's valgrind, pkg-config, g++, libssl-dev, chromium, chromium-driver, fonts-noto-cjk, postgresql, radsecproxy,
 # rsyslog, rsyslog-gnutls, prometheus (promtool) and Node.js,
 # cbindgen 0.29.4, cargo-deb 3.8.0 (the Debian package, scripts/deb.sh) and
 # the wasm-bindgen CLI at the version Cargo.lock pins. scripts/test.sh runs it first, so the
@@ -18,6 +18,8 @@ missing=""
 # curl and openssl: the HTTPS and PostgreSQL TLS tests' peers and test CA (scripts/ops-*-test.sh).
 for tool in valgrind pkg-config g++ curl openssl; do command -v "$tool" >/dev/null || missing="$missing $tool"; done
 # Headless browser tests: Debian's Chromium and its WebDriver (never a downloaded browser).
+# The server's WebAuthn library (webauthn-rs, registered terminals) links OpenSSL.
+[ -e /usr/include/openssl/ssl.h ] || missing="$missing libssl-dev"
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
 command -v node >/dev/null || missing="$missing nodejs npm"

@@ -48,6 +48,8 @@ bash scripts/e2e.sh
 
 step "console: end to end in headless Chromium (roles, a request approved, everyone off, report, export)"
 bash scripts/console-e2e.sh
+step "registered terminals: passkeys in headless Chromium with virtual authenticators (enrol, refuse, invite, revoke)"
+bash scripts/terminals-e2e.sh
 
 step "RADIUS against real peers: radclient, pamtester + pam_radius_auth"
 bash scripts/radius-test.sh

@@ -748,6 +748,24 @@ impl Authenticator {
         }
     }
 
+    /// A failed second factor beside the grid (a refused WebAuthn assertion
+    /// for a registered terminal, SPEC §16), counted toward the lockout as a
+    /// wrong answer is: `rejected` with the failure counted, or `locked`
+    /// (nothing counted) while a lock is in force. The pending challenge is
+    /// left alone. Its `verify` event is a wrong answer's.
+    pub fn count_failure(&self, user: &str, state: &mut UserState, now: u64) -> Result<Verdict> {
+        if !is_valid_name(user) {
+            return Err(Error::InvalidUserId);
+        }
+        check_time(now)?;
+        if state.lock_at(now).is_some() {
+            return Ok(self.verdict(Outcome::Locked, user, None, state, now));
+        }
+        self.record_failure(state, now);
+        state.bump();
+        Ok(self.verdict(Outcome::Rejected, user, None, state, now))
+    }
+
     /// An administrator's unlock: clears the permanent and temporary locks,
     /// the failure counters and the lock level. The pending challenge, if
     /// any, is left alone.

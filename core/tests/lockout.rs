@@ -314,3 +314,35 @@ fn version_bumps_on_every_change_only() {
     let _ = auth.unlock("alice", &mut st, T + 4).unwrap();
     assert_eq!(st.version(), 2, "unlock of an unlocked user changes nothing");
 }
+
+/// A failed second factor beside the grid (a refused terminal assertion, SPEC §16) counts as a
+/// wrong answer does: the same counters, the same lock at the fifth, mixed with wrong answers,
+/// nothing counted while locked, the pending challenge left alone, cleared by a login.
+#[test]
+fn count_failure_counts_toward_the_same_lockout_as_wrong_answers() {
+    let auth = auth();
+    let mut st = UserState::new();
+    let ch = auth.issue_challenge("alice", &mut st, T).unwrap();
+    let v0 = st.version();
+    assert_eq!(auth.count_failure("alice", &mut st, T + 1).unwrap().outcome, Outcome::Rejected);
+    assert!(st.version() > v0, "a counted failure is a new state version");
+    assert_eq!(st.consecutive_failures(), 1);
+    assert_eq!(st.pending_expires_at(), Some(ch.expires_at), "the pending challenge is left alone");
+    assert_eq!(fail(&auth, &mut st, T + 2), Outcome::Rejected);
+    for k in 3..=4 {
+        assert_eq!(auth.count_failure("alice", &mut st, T + k).unwrap().outcome, Outcome::Rejected);
+    }
+    assert_eq!(st.lock_at(T + 4), None);
+    assert_eq!(auth.count_failure("alice", &mut st, T + 5).unwrap().outcome, Outcome::Rejected);
+    assert_eq!(st.lock_at(T + 5), Some(Some(T + 905)), "the fifth failure locks");
+    let (failures, version) = (st.failures_since_success(), st.version());
+    assert_eq!(auth.count_failure("alice", &mut st, T + 6).unwrap().outcome, Outcome::Locked);
+    assert_eq!(
+        (st.failures_since_success(), st.version()),
+        (failures, version),
+        "nothing counted while locked"
+    );
+    assert_eq!(succeed(&auth, &mut st, T + 905), Outcome::Accepted);
+    assert_eq!(st.failures_since_success(), 0);
+    assert_eq!(auth.count_failure("", &mut st, T + 906).unwrap_err(), Error::InvalidUserId);
+}

@@ -86,6 +86,8 @@ pub mod attr {
     pub const STATE: u8 = 24;
     /// Session-Timeout: seconds.
     pub const SESSION_TIMEOUT: u8 = 27;
+    /// Calling-Station-Id: the client's address as the NAS sees it (RFC 2865 §5.31).
+    pub const CALLING_STATION_ID: u8 = 31;
     /// NAS-Identifier.
     pub const NAS_IDENTIFIER: u8 = 32;
     /// Proxy-State: copied back unchanged, in order.

@@ -57,10 +57,10 @@ CREATE ROLE matrixauth_app LOGIN PASSWORD '$pw';
 GRANT CONNECT ON DATABASE matrixauth TO matrixauth_app;
 GRANT USAGE ON SCHEMA public TO matrixauth_app;
 GRANT SELECT ON matrixauth_schema TO matrixauth_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON users, decoys, invitations, windows, tickets, ticket_handles, roles, requests, user_groups TO matrixauth_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON users, decoys, invitations, windows, tickets, ticket_handles, roles, requests, user_groups, terminals, terminal_policy, terminal_invitations TO matrixauth_app;
 GRANT SELECT, INSERT, UPDATE ON audit_heads TO matrixauth_app;
 GRANT SELECT, INSERT, DELETE ON audit TO matrixauth_app;
-GRANT USAGE ON SEQUENCE audit_id_seq, windows_id_seq, requests_id_seq TO matrixauth_app;
+GRANT USAGE ON SEQUENCE audit_id_seq, windows_id_seq, requests_id_seq, terminals_id_seq TO matrixauth_app;
 SQL
   PG_APP_URL="postgres://matrixauth_app:$pw@127.0.0.1:$PG_PORT/matrixauth"
   export PG_APP_URL

@@ -40,6 +40,9 @@ pub struct File {
     /// The `/metrics` endpoint.
     #[serde(default)]
     pub metrics: Metrics,
+    /// Registered terminals (SPEC §16).
+    #[serde(default)]
+    pub terminals: Terminals,
     /// The SAML 2.0 identity provider (`docs/FEDERATION.md`).
     pub saml: Option<crate::doors::http::fed::SamlConfig>,
     /// The OpenID Connect provider (`docs/FEDERATION.md`).
@@ -526,4 +529,69 @@ pub fn database_url(url: &str, data: &Path) -> Result<String, String> {
 /// An `http.trusted_proxies` entry.
 pub fn cidr(text: &str) -> Result<crate::net::Cidr, String> {
     crate::net::Cidr::parse(text).map_err(|e| format!("http.trusted_proxies: {e}"))
+}
+
+/// `[terminals]`: registered terminals (SPEC §16, docs/CONFIG.md).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Terminals {
+    /// `"required"` or `"optional"` (default): whether users without a
+    /// policy of their own (`users terminals`) need a registered terminal.
+    pub policy: Option<String>,
+    /// The WebAuthn relying party id (default: the first origin's host).
+    pub rp_id: Option<String>,
+    /// The relying party's name (default `matrixauth`).
+    pub rp_name: Option<String>,
+    /// Origins assertions may come from (default: the portal's origins).
+    pub origins: Option<Vec<String>>,
+    /// Refuse synced or backed-up passkeys (default `true`).
+    pub device_bound: Option<bool>,
+    /// RADIUS for users who require terminals: `"calling-station"` (the
+    /// default: Calling-Station-Id must be a registered address) or `"refuse"`.
+    pub radius: Option<crate::login::terminal::RadiusPolicy>,
+}
+
+impl Terminals {
+    /// Whether any key of `[terminals]` is set.
+    pub fn is_set(&self) -> bool {
+        self.policy.is_some()
+            || self.rp_id.is_some()
+            || self.rp_name.is_some()
+            || self.origins.is_some()
+            || self.device_bound.is_some()
+            || self.radius.is_some()
+    }
+
+    /// The service's settings, the portal serving `portal_origins`.
+    pub fn settings(
+        &self,
+        portal_origins: &[String],
+    ) -> Result<crate::login::terminal::TerminalConfig, String> {
+        let required = match self.policy.as_deref() {
+            None | Some("optional") => false,
+            Some("required") => true,
+            Some(other) => return Err(format!("terminals.policy {other:?}: \"required\" or \"optional\"")),
+        };
+        let origins = self.origins.clone().unwrap_or_else(|| portal_origins.to_vec());
+        let rp_id = if let Some(id) = &self.rp_id {
+            id.clone()
+        } else {
+            let first = origins.first().ok_or("terminals: no origin")?;
+            let host = first.split("://").nth(1).unwrap_or(first);
+            let host = host.split('/').next().unwrap_or(host);
+            // `[::1]:8080` keeps its brackets' content; `host:port` loses the port.
+            match host.strip_prefix('[') {
+                Some(v6) => v6.split(']').next().unwrap_or(v6).to_owned(),
+                None => host.rsplit_once(':').map_or(host, |(h, _)| h).to_owned(),
+            }
+        };
+        Ok(crate::login::terminal::TerminalConfig {
+            required,
+            rp_id,
+            rp_name: self.rp_name.clone().unwrap_or_else(|| "matrixauth".to_owned()),
+            origins,
+            device_bound: self.device_bound.unwrap_or(true),
+            radius: self.radius.unwrap_or_default(),
+        })
+    }
 }

@@ -60,6 +60,11 @@ enum Cmd {
     },
     /// Issue a grid card to a new user and print it (card holders log in on the portal and over RADIUS)
     Card { user: String },
+    /// Registered terminals (WebAuthn passkeys, RADIUS addresses): list, rename, revoke, address
+    Terminals {
+        #[command(subcommand)]
+        cmd: admin::terminals::TerminalsCmd,
+    },
     /// The keyring
     Keys {
         #[command(subcommand)]
@@ -121,6 +126,16 @@ enum UsersCmd {
         roles: Vec<String>,
         #[arg(long)]
         json: bool,
+        /// A link that adds one registered terminal (the browser that opens it) to an enrolled
+        /// user, instead of an enrollment link
+        #[arg(long)]
+        terminal: bool,
+    },
+    /// Whether USER needs a registered terminal: require, optional, or site (the site's policy)
+    Terminals {
+        #[arg(value_parser = ["require", "optional", "site"])]
+        policy: String,
+        user: String,
     },
     /// Clear a user's locks and failure counters
     Unlock { user: String },
@@ -512,6 +527,10 @@ impl Ctx {
         })
         .map_err(Fail::Data)?;
         note_schema(dir, login.store())?;
+        if serve.is_none() {
+            // The admin commands report the site's terminal policy (`terminals list`).
+            let _ = self.file.terminals.settings(&[self.origin()]).and_then(|t| login.configure_terminals(t));
+        }
         Ok(login)
     }
 
@@ -763,6 +782,13 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
         } else {
             None
         };
+        // A portal on an IP address has no WebAuthn RP id: without a [terminals] table that is
+        // no error (nobody requires terminals); with one, it is.
+        match f.terminals.settings(&origins).and_then(|t| login.configure_terminals(t)) {
+            Ok(()) => {}
+            Err(_) if !f.terminals.is_set() => {}
+            Err(e) => return Err(Fail::Usage(e)),
+        }
         let app = App::with_federation(
             http::Config {
                 login: Arc::clone(&login),
@@ -989,16 +1015,22 @@ fn users(ctx: &Ctx, cmd: Option<UsersCmd>) -> Res {
             Some(text) => out(&text),
             None => Err(refused(format!("no enrolled user {user:?}"))),
         },
-        UsersCmd::Invite { user, hours, origin, roles, json } => {
+        UsersCmd::Invite { user, hours, origin, roles, json, terminal } => {
             let origin = match origin {
                 Some(o) => http::parse_origin(&o).map_err(Fail::Usage)?.0,
                 None => ctx.origin(),
             };
+            if terminal {
+                return out(&admin::terminals::invite(login, &user, hours, &origin, json).map_err(refused)?);
+            }
             if roles.is_empty() {
                 out(&admin::invite(login, &user, hours, &origin, json).map_err(refused)?)
             } else {
                 out(&admin::requests::invite(login, &user, hours, &roles, &origin, json).map_err(refused)?)
             }
+        }
+        UsersCmd::Terminals { policy, user } => {
+            out(&admin::terminals::policy(login, &user, &policy).map_err(refused)?)
         }
         UsersCmd::Unlock { user } => out(&admin::unlock(login, &user).map_err(refused)?),
         UsersCmd::Suspend { user, all: _ } => out(&admin::suspend(login, user.as_deref()).map_err(refused)?),
@@ -1183,6 +1215,10 @@ fn run(cli: Cli) -> Res {
             }
         }
         Cmd::Users { cmd } => users(&ctx, cmd),
+        Cmd::Terminals { cmd } => {
+            let login = ctx.admin()?;
+            out(&admin::terminals::run(&login, cmd).map_err(refused)?)
+        }
         Cmd::Unlock { user } => users(&ctx, Some(UsersCmd::Unlock { user })),
         Cmd::Card { user } => out(&admin::issue_card(&*ctx.admin()?, &user).map_err(refused)?),
         Cmd::Keys { cmd: KeysCmd::Rotate } => {

@@ -537,7 +537,8 @@ fn a_database_set_back_to_an_older_schema_is_not_sealed_again() {
     assert_eq!(std::fs::read_to_string(data.join("schema-seen")).unwrap().trim(), seen);
     let db = rusqlite::Connection::open(data.join("matrixauth.db")).unwrap();
     db.execute_batch(
-        "DROP TABLE user_groups; DROP TABLE requests; ALTER TABLE invitations DROP COLUMN roles;
+        "DROP TABLE terminals; DROP TABLE terminal_policy; DROP TABLE terminal_invitations;
+         DROP TABLE user_groups; DROP TABLE requests; ALTER TABLE invitations DROP COLUMN roles;
          ALTER TABLE invitations DROP COLUMN roles_mac;
          DROP INDEX audit_chain; DROP TABLE audit_heads; DROP TABLE roles;
          ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN seq;
@@ -558,4 +559,66 @@ fn a_database_set_back_to_an_older_schema_is_not_sealed_again() {
     std::fs::remove_file(data.join("schema-seen")).unwrap();
     let res = run(&data, &["audit", "verify"]);
     assert_eq!(res.status.code(), Some(4), "{}", String::from_utf8_lossy(&res.stdout));
+}
+
+/// Registered terminals from the command line (issue 26): the per-user policy, terminal
+/// invitations, network-only terminals, addresses, rename and revoke, each audited, and the
+/// refusals of unknown users and terminals.
+#[test]
+fn terminal_commands_set_policies_invite_and_change_terminals() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["init"]);
+    ok(&data, &["card", "bob"]);
+    let list = |user: &str| -> serde_json::Value {
+        serde_json::from_str(&ok(&data, &["terminals", "list", user, "--json"])).unwrap()
+    };
+    assert_eq!(list("bob")["policy"], "optional (site)");
+    assert_eq!(ok(&data, &["users", "terminals", "require", "bob"]), "bob: terminals require\n");
+    assert_eq!(list("bob")["policy"], "required");
+    ok(&data, &["users", "terminals", "optional", "bob"]);
+    assert_eq!(list("bob")["policy"], "optional");
+    ok(&data, &["users", "terminals", "site", "bob"]);
+    assert_eq!(list("bob")["policy"], "optional (site)");
+    assert_eq!(run(&data, &["users", "terminals", "require", "nobody"]).status.code(), Some(1));
+    // A terminal invitation: a link with the token in the fragment.
+    let inv: serde_json::Value = serde_json::from_str(&ok(
+        &data,
+        &["users", "invite", "--terminal", "bob", "--origin", "https://vpn.example.lg.jp", "--json"],
+    ))
+    .unwrap();
+    assert!(inv["link"].as_str().unwrap().starts_with("https://vpn.example.lg.jp/enroll#terminal="), "{inv}");
+    assert_eq!(inv["kind"], "terminal");
+    assert!(!run(&data, &["users", "invite", "--terminal", "nobody"]).status.success());
+    // A network-only terminal, its addresses, its name, its revocation.
+    assert!(ok(&data, &["terminals", "network", "bob", "保守端末1", "00-11-22-33-44-55"]).contains("added"));
+    let t = list("bob")["terminals"][0].clone();
+    assert_eq!(t["name"], "保守端末1");
+    assert_eq!(t["webauthn"], false);
+    assert_eq!(t["addresses"], serde_json::json!(["00-11-22-33-44-55"]));
+    let id = t["id"].to_string();
+    ok(&data, &["terminals", "address", "bob", &id, "192.0.2.7", "192.0.2.8"]);
+    ok(&data, &["terminals", "rename", "bob", &id, "保守端末2"]);
+    let t = list("bob")["terminals"][0].clone();
+    assert_eq!(t["addresses"], serde_json::json!(["192.0.2.7", "192.0.2.8"]));
+    assert_eq!(t["name"], "保守端末2");
+    assert!(t["revokedAt"].is_null());
+    assert!(ok(&data, &["terminals", "revoke", "bob", &id]).contains("revoked"));
+    assert!(list("bob")["terminals"][0]["revokedAt"].is_u64());
+    assert!(ok(&data, &["terminals", "list", "bob"]).contains("REVOKED"));
+    assert_eq!(run(&data, &["terminals", "revoke", "bob", "999"]).status.code(), Some(1));
+    assert!(!run(&data, &["terminals", "rename", "bob", &id, ""]).status.success());
+    assert!(!run(&data, &["terminals", "network", "nobody", "x", "10.0.0.1"]).status.success());
+    let audit = ok(&data, &["audit", "tail", "--json"]);
+    for action in [
+        "terminal_policy",
+        "terminal_invite",
+        "terminal_network",
+        "terminal_address",
+        "terminal_rename",
+        "terminal_revoke",
+    ] {
+        assert!(audit.contains(&format!("\"action\":\"{action}\"")), "{action} audited: {audit}");
+    }
+    assert!(audit.contains("\"operator\":\"tanaka\""));
 }

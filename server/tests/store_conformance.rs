@@ -196,6 +196,7 @@ conformance!(
     decoys_holding_a_lock_outlive_the_retention,
     requests_are_decided_once_across_handles_and_approval_adds_the_window,
     groups_are_added_removed_audited_and_go_with_the_user,
+    terminals_policies_and_terminal_invitations,
 );
 
 /// A chain for node `node` whose MAC is a stand-in (the store's tests need
@@ -762,4 +763,108 @@ fn groups_are_added_removed_audited_and_go_with_the_user(db: &Db) {
     );
     assert!(login.remove("alice", "op").unwrap());
     assert!(other.groups("alice").unwrap().is_empty(), "removed with the user");
+}
+
+/// Registered terminals (SPEC §16): rows kept as written, updated only for
+/// their user, a policy only for an enrolled user, invitations used once
+/// (also by two nodes at once) and replaced, a credential id registered
+/// once, everything gone with the user.
+#[allow(clippy::items_after_statements)]
+fn terminals_policies_and_terminal_invitations(db: &Db) {
+    use matrixauth_server::store::{TerminalBook, TerminalRow, TerminalWrite};
+    let (a, b) = (db.open(), db.open());
+    enrol(&a, db, "erin");
+    enrol(&a, db, "frank");
+    let row = |user: &str, id: u8| TerminalRow {
+        id: 0,
+        user: user.to_owned(),
+        name: "保守端末1".to_owned(),
+        credential: Some(format!("{{\"cred\":{id}}}")),
+        credential_id: vec![id; 32],
+        created_at: T0,
+        last_used_at: None,
+        counter: 0,
+        revoked_at: None,
+        attestation: Some("\"None\"".to_owned()),
+        addresses: vec!["00:11:22:33:44:55".to_owned(), "192.0.2.7".to_owned()],
+        mac: vec![7; 32],
+    };
+    assert_eq!(b.terminal_book("erin").unwrap(), TerminalBook { enrolled: true, ..TerminalBook::default() });
+    assert_eq!(b.terminal_book("nobody").unwrap(), TerminalBook::default(), "not enrolled");
+    let line = |e: &str| vec![format!("{{\"time\":{T0},\"user\":\"erin\",\"event\":\"{e}\"}}")];
+    let id =
+        a.write_terminal(TerminalWrite::Put(&row("erin", 1)), &line("terminal_registered")).unwrap().unwrap();
+    let book = b.terminal_book("erin").unwrap();
+    assert_eq!(book.policy, None);
+    assert_eq!(book.terminals, vec![TerminalRow { id, ..row("erin", 1) }]);
+    // The same credential id again (for anyone): refused by the store.
+    assert!(a.write_terminal(TerminalWrite::Put(&row("frank", 1)), &[]).is_err());
+    // An update: counter, use, revocation; never another user's row.
+    let mut used = TerminalRow {
+        id,
+        counter: 7,
+        last_used_at: Some(T0 + 5),
+        revoked_at: Some(T0 + 9),
+        ..row("erin", 1)
+    };
+    assert_eq!(b.write_terminal(TerminalWrite::Put(&used), &[]).unwrap(), Some(id));
+    assert_eq!(a.terminal_book("erin").unwrap().terminals, vec![used.clone()]);
+    "frank".clone_into(&mut used.user);
+    assert_eq!(b.write_terminal(TerminalWrite::Put(&used), &[]).unwrap(), None, "frank has no row {id}");
+    assert!(a.terminal_book("frank").unwrap().terminals.is_empty());
+    // Policies.
+    assert_eq!(
+        a.write_terminal(TerminalWrite::Policy { user: "erin", required: Some(true) }, &[]).unwrap(),
+        Some(0)
+    );
+    assert_eq!(b.terminal_book("erin").unwrap().policy, Some(true));
+    a.write_terminal(TerminalWrite::Policy { user: "erin", required: Some(false) }, &[]).unwrap();
+    assert_eq!(b.terminal_book("erin").unwrap().policy, Some(false));
+    a.write_terminal(TerminalWrite::Policy { user: "erin", required: None }, &[]).unwrap();
+    assert_eq!(b.terminal_book("erin").unwrap().policy, None);
+    assert_eq!(
+        a.write_terminal(TerminalWrite::Policy { user: "nobody", required: Some(true) }, &[]).unwrap(),
+        None
+    );
+    // Invitations: only for users, replaced, single use across handles, expiry exclusive.
+    let (h1, h2) = ([1u8; 32], [2u8; 32]);
+    fn invite<'a>(h: &'a [u8; 32], user: &'a str) -> TerminalWrite<'a> {
+        TerminalWrite::Invite { user, token_hash: h, now: T0, expires_at: T0 + 100, mac: &[9; 32] }
+    }
+    assert_eq!(a.write_terminal(invite(&h1, "nobody"), &[]).unwrap(), None);
+    a.write_terminal(invite(&h1, "frank"), &[]).unwrap().unwrap();
+    assert_eq!(b.terminal_invitation(&h1, T0).unwrap().unwrap().user, "frank");
+    assert_eq!(b.terminal_invitation(&h1, T0).unwrap().unwrap().mac, vec![9; 32]);
+    a.write_terminal(invite(&h2, "frank"), &[]).unwrap().unwrap();
+    assert_eq!(b.terminal_invitation(&h1, T0).unwrap(), None, "replaced");
+    assert_eq!(b.terminal_invitation(&h2, T0 + 100).unwrap(), None, "expired at T0+100");
+    let (sa, sb) = (Arc::new(db.open()), Arc::new(db.open()));
+    let wins: Vec<Option<i64>> = [(sa, 2u8), (sb, 3u8)]
+        .into_iter()
+        .map(|(s, n)| {
+            let r = row("frank", n);
+            std::thread::spawn(move || {
+                s.write_terminal(TerminalWrite::Redeem { token_hash: &h2, now: T0 + 1, row: &r }, &[])
+                    .unwrap()
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(wins.iter().filter(|w| w.is_some()).count(), 1, "{wins:?}");
+    assert_eq!(a.terminal_book("frank").unwrap().terminals.len(), 1);
+    // A redemption for another user than the invitation's: nothing.
+    a.write_terminal(invite(&h1, "frank"), &[]).unwrap().unwrap();
+    assert_eq!(
+        a.write_terminal(TerminalWrite::Redeem { token_hash: &h1, now: T0 + 1, row: &row("erin", 4) }, &[])
+            .unwrap(),
+        None
+    );
+    assert!(audit_events(&a).iter().any(|e| e["event"] == "terminal_registered"));
+    // Removing a user removes their terminals, policy and invitations.
+    a.write_terminal(TerminalWrite::Policy { user: "frank", required: Some(true) }, &[]).unwrap();
+    assert!(a.remove_user("frank", &[]).unwrap());
+    assert_eq!(b.terminal_book("frank").unwrap(), TerminalBook::default());
+    assert_eq!(b.terminal_invitation(&h1, T0).unwrap(), None);
 }

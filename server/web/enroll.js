@@ -3,6 +3,7 @@
 // round on a fresh matrix must be answered correctly before the pattern can be saved.
 import init, * as mx from '/pkg/matrixauth.js';
 import { renderGrid, pickLang, humanCount, humanOdds, formatTime } from '/static/matrixauth-widget.js';
+import { mountTerminalStep } from '/static/terminal.js';
 
 const lang = pickLang();
 document.documentElement.lang = lang;
@@ -77,6 +78,8 @@ for (const e of document.querySelectorAll('[data-t]')) e.textContent = T[e.datas
 const $ = (id) => document.getElementById(id);
 // The invitation rides in the URL fragment (#invite=…), which the browser never sends to a server.
 const invite = new URLSearchParams(location.hash.slice(1)).get('invite') ?? '';
+// A terminal invitation (#terminal=…) adds one registered terminal to an enrolled user (SPEC §16).
+const terminalInvite = new URLSearchParams(location.hash.slice(1)).get('terminal') ?? '';
 // A link opened over this page changes only the fragment: start again with it.
 addEventListener('hashchange', () => location.reload());
 async function post(path, body) {
@@ -85,7 +88,18 @@ async function post(path, body) {
 }
 const errorText = (body) => T.errors[body.error] ?? T.saveError(body.error ?? 'error');
 let invitee = null;
-if (invite) {
+if (terminalInvite) {
+  const { status, body } = await post('/api/terminal/invitation', { invite: terminalInvite });
+  if (status === 200) {
+    $('invitee').textContent = '';
+    mountTerminalStep($('terminal-step'), { invite: terminalInvite, user: body.user, lang });
+    $('enroll').dataset.ready = 'terminal';
+  } else {
+    $('no-invite').textContent = errorText(body);
+    $('no-invite').hidden = false;
+    $('enroll').dataset.ready = 'no-invite';
+  }
+} else if (invite) {
   const { status, body } = await post('/api/invitation', { invite });
   if (status === 200) invitee = body;
   else $('no-invite').textContent = errorText(body);
@@ -97,7 +111,7 @@ if (invitee) {
   $('invitee').dataset.user = invitee.user;
   $('steps').hidden = false;
   await start();
-} else {
+} else if ($('enroll').dataset.ready !== 'terminal') {
   // Nothing else on this page works without an invitation.
   $('no-invite').hidden = false;
   $('enroll').dataset.ready = 'no-invite';
@@ -242,6 +256,8 @@ async function start() {
       a.textContent = T.loginAs(user);
       out.append(a);
       $('save').disabled = true;
+      // Terminals required: this browser's passkey is registered next, on the grant of this enrolment.
+      if (body.terminalGrant) mountTerminalStep($('terminal-step'), { grant: body.terminalGrant, user, lang });
     } else {
       out.className = 'warn';
       out.textContent = errorText(body);

@@ -1,5 +1,6 @@
 // The demo login page: ID → matrix (or grid-card cells) → answer → hand-off to the VPN appliance.
 import { LoginWidget, pickLang } from '/static/matrixauth-widget.js';
+import { answerTerminal } from '/static/terminal.js';
 
 const lang = pickLang();
 document.documentElement.lang = lang;
@@ -12,7 +13,11 @@ const T = {
       rate_limited: '操作が多すぎます。しばらく待ってからもう一度お試しください。',
       internal: 'サーバーでエラーが発生しました。管理者に連絡してください。',
       unavailable: 'ただいまログインできません。しばらくしてからもう一度お試しください。',
+      terminal_refused: 'このログインには登録済みの端末が必要です。登録した端末でログインするか、管理者に端末登録の招待を依頼してください。',
+      terminal_not_registered: 'この端末は登録されていないか、確認が取り消されました。登録した端末でログインしてください。',
+      webauthn_unsupported: 'このブラウザーは端末の確認（パスキー）に対応していません。',
     },
+    terminal: '登録端末で本人確認をしてください（指紋、PIN、またはセキュリティキー）…',
     error: (code) => `エラーが発生しました（${code}）。ページを再読み込みしてください。`,
   },
   en: {
@@ -23,7 +28,11 @@ const T = {
       rate_limited: 'Too many requests. Please wait a moment and try again.',
       internal: 'The server had an error. Please tell your administrator.',
       unavailable: 'Logging in is not possible right now. Please try again in a moment.',
+      terminal_refused: 'This login needs a registered terminal. Use the terminal you registered, or ask your administrator for a terminal invitation.',
+      terminal_not_registered: 'This terminal is not registered, or the check was cancelled. Use the terminal you registered.',
+      webauthn_unsupported: 'This browser cannot check a registered terminal (passkeys).',
     },
+    terminal: 'Confirm on your registered terminal (fingerprint, PIN or security key)…',
     error: (code) => `Something went wrong (${code}). Please reload the page.`,
   },
 }[lang];
@@ -93,8 +102,21 @@ const widget = new LoginWidget(root, {
 root.hidden = true;
 
 async function loadChallenge() {
-  const { status, body } = await post('/api/challenge', { user });
+  let { status, body } = await post('/api/challenge', { user });
   root.hidden = false;
+  if (status === 200 && body.kind === 'terminal') {
+    // Registered terminals (SPEC §16): the grid comes only after this browser's passkey answered.
+    root.dataset.step = 'terminal';
+    const answered = await answerTerminal(body, () => widget.showMessage(T.terminal, 'info'));
+    if (!answered.terminal) {
+      root.dataset.outcome = 'terminal_refused';
+      widget.showStop(errorText({ error: answered.error }));
+      return;
+    }
+    root.dataset.step = 'grid';
+    ({ status, body } = await post('/api/challenge', { user, terminal: answered.terminal }));
+  }
+  if (status === 403) root.dataset.outcome = 'terminal_refused';
   if (status === 423) {
     widget.showLocked(body.lockedUntil);
     return;

@@ -5,6 +5,7 @@
 //! (local times) or, with `json`, JSON for scripts (Unix seconds).
 
 pub mod requests;
+pub mod terminals;
 
 use std::fmt::Write as _;
 

@@ -697,10 +697,17 @@ impl Radius {
         let reply = if request.code == Code::StatusServer {
             let text = Attribute::new(attr::REPLY_MESSAGE, b"matrixauth ok").ok();
             Ok(request.reply(Code::AccessAccept, text.into_iter().collect()))
-        } else if request.get(attr::EAP_MESSAGE).is_some() {
-            eap::handle(&self.login, &self.conversations, index, client, &request, from)
         } else {
-            self.access_request(client, &request).ok_or("the database is unavailable")
+            // The terminal gate (SPEC §16) checks Calling-Station-Id for every call of this
+            // request, EAP conversations included.
+            let station = request.get(attr::CALLING_STATION_ID);
+            crate::login::terminal::with_calling_station(station, || {
+                if request.get(attr::EAP_MESSAGE).is_some() {
+                    eap::handle(&self.login, &self.conversations, index, client, &request, from)
+                } else {
+                    self.access_request(client, &request).ok_or("the database is unavailable")
+                }
+            })
         };
         let reply = match reply {
             Ok(reply) => reply,

@@ -580,7 +580,8 @@ pub fn severity(line: &str) -> u8 {
         "issue_refused_locked" => 4,
         "verify" if field("outcome") == "accepted" => 6,
         "verify" if locked => 4,
-        "verify" | "outside_window" | "suspended_refused" | "ticket_refused" | "admin" => 5,
+        "verify" | "outside_window" | "suspended_refused" | "ticket_refused" | "terminal_refused"
+        | "admin" => 5,
         "radius" if field("decision").starts_with("reject") => 5,
         _ => 6,
     }
@@ -639,6 +640,9 @@ pub const EVENT_NAMES: &[&str] = &[
     "request_rejected",
     "request_reported",
     "console",
+    "terminal_registered",
+    "terminal_used",
+    "terminal_refused",
 ];
 
 #[cfg(test)]

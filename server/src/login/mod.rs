@@ -19,6 +19,7 @@ pub mod handle;
 pub mod invite;
 pub mod requests;
 pub mod site;
+pub mod terminal;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -26,6 +27,7 @@ use sha2::Digest as _;
 use zeroize::Zeroizing;
 
 pub use audit::{AdminAction, AuditEvent, RadiusReply, Via};
+pub use terminal::{Terminal, TerminalOptions};
 
 use crate::store::{Access, AccessFacts, Invitation, LoginState, Store, StoreError};
 
@@ -458,6 +460,8 @@ pub struct Login {
     audit_node: String,
     /// The last sequence number of the node's chain this process committed.
     audit_head: tokio::sync::watch::Receiver<u64>,
+    /// Registered terminals ([`terminal`]).
+    terminals: terminal::Terminals,
 }
 
 impl std::fmt::Debug for Login {
@@ -526,6 +530,7 @@ impl Login {
             session_max: settings.session_max_seconds,
             audit_node: settings.audit_node,
             audit_head,
+            terminals: terminal::Terminals::default(),
         }))
     }
 
@@ -800,17 +805,24 @@ impl Login {
     /// one again while it lasts). An unknown id gets a decoy's, of the kind
     /// [`Login::decoy_kind`] says; a suspended user their own kind's (their
     /// answer will be refused).
+    ///
+    /// For a user who requires registered terminals this is
+    /// [`Login::challenge_with_terminal`] without a proof: no grid on the
+    /// portal, and over RADIUS one that only a registered address can answer.
     pub fn challenge(&self, user: &str, via: Via<'_>) -> Decision {
-        let started = std::time::Instant::now();
+        self.challenge_with_terminal(user, via, Terminal::None)
+    }
+
+    /// [`Login::challenge`] without the terminal gate (for the gate itself).
+    fn challenge_plain(&self, user: &str, via: Via<'_>) -> Decision {
         let now = self.now();
-        let decision = self.run(user, via, Call::Challenge, now, |auth, _, secret, state, _| {
+        self.run(user, via, Call::Challenge, now, |auth, _, secret, state, _| {
             let prompt = match secret {
                 Secret::Card(card) => auth.issue_card_challenge(user, card, state, now).map(Prompt::card),
                 Secret::Pattern(_) => auth.issue_challenge(user, state, now).map(Prompt::grid),
             };
             prompt.map_or_else(Decision::core_error, Decision::Prompt)
-        });
-        Self::counted(via, started, decision)
+        })
     }
 
     /// Examines `answer`: to the challenge of `token`, or without one to the
@@ -840,6 +852,11 @@ impl Login {
         ticket_for: Option<&str>,
     ) -> Decision {
         let now = self.now();
+        // The terminal gate (SPEC §16): without its tag, the empty answer is examined.
+        let (token, answer) = match self.gate_answer(user, token, answer, via) {
+            Ok(g) => g,
+            Err(decision) => return decision,
+        };
         let decision = self.examine(user, token, answer, via, ticket_for, now);
         match (decision, ticket_for) {
             (Decision::Accepted(mut session), Some(audience)) if self.tickets == TicketForm::Handle => {
@@ -903,6 +920,11 @@ impl Login {
         via: Via<'_>,
     ) -> (Decision, Option<mx::PasswordHashHash>) {
         let started = std::time::Instant::now();
+        match self.gate_radius(user) {
+            Ok(true) => {}
+            Ok(false) => return (Self::counted(via, started, self.gate_refused(user, via)), None),
+            Err(decision) => return (Self::counted(via, started, decision), None),
+        }
         let mut hash_hash = None;
         let decision = self.examine_given(user, Given::Nt(proof), via, None, self.now(), &mut hash_hash);
         let hash_hash = hash_hash.filter(|_| matches!(decision, Decision::Accepted(_)));

@@ -19,6 +19,9 @@ pub mod pgtls;
 pub mod postgres;
 pub mod requests;
 pub mod sqlite;
+pub mod terminal;
+
+pub use terminal::{TerminalBook, TerminalRow, TerminalWrite};
 
 use std::path::Path;
 
@@ -283,7 +286,7 @@ pub struct Snapshot {
 }
 
 /// The schema version this build writes (both backends).
-pub const SCHEMA_VERSION: u32 = 10;
+pub const SCHEMA_VERSION: u32 = 11;
 
 /// Whether opening a store may bring an older schema up to date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -445,6 +448,12 @@ pub trait Backend: Send + Sync {
     fn open_invitations(&self, now: u64) -> StoreResult<Vec<(String, u64, u64)>>;
     /// Removes a user with their windows and invitations; `false`: no such user.
     fn remove_user(&self, user: &str, audit: &[String]) -> StoreResult<bool>;
+    /// `user`'s terminal policy and terminals ([`terminal`]).
+    fn terminal_book(&self, user: &str) -> StoreResult<TerminalBook>;
+    /// The unused, unexpired terminal invitation with this hash.
+    fn terminal_invitation(&self, token_hash: &[u8; 32], now: u64) -> StoreResult<Option<Invitation>>;
+    /// Writes `op` with `audit` in one transaction ([`TerminalWrite`]).
+    fn write_terminal(&self, op: TerminalWrite<'_>, audit: &[String]) -> StoreResult<Option<i64>>;
     /// When the user enrolled.
     fn enrolled_at(&self, user: &str) -> StoreResult<Option<u64>>;
     /// Adds a window; returns its number.
@@ -1025,6 +1034,25 @@ impl Store {
     /// Invitations not used yet: (user, created, expires), by expiry.
     pub fn open_invitations(&self, now: u64) -> StoreResult<Vec<(String, u64, u64)>> {
         self.backend.open_invitations(now)
+    }
+
+    /// `user`'s terminal policy and terminals (SPEC §16).
+    pub fn terminal_book(&self, user: &str) -> StoreResult<TerminalBook> {
+        if !plausible(user) {
+            return Ok(TerminalBook::default());
+        }
+        self.backend.terminal_book(user)
+    }
+
+    /// The unused, unexpired terminal invitation with this token hash.
+    pub fn terminal_invitation(&self, token_hash: &[u8; 32], now: u64) -> StoreResult<Option<Invitation>> {
+        self.backend.terminal_invitation(token_hash, now)
+    }
+
+    /// Writes a change to the terminal rows with `audit` in one transaction
+    /// ([`TerminalWrite`] says what `None` means for each change).
+    pub fn write_terminal(&self, op: TerminalWrite<'_>, audit: &[String]) -> StoreResult<Option<i64>> {
+        self.backend.write_terminal(op, audit)
     }
 
     /// Removes a user: the record, windows and invitations, with `audit`.

@@ -23,6 +23,8 @@ use postgres::{Client, GenericClient, Row, Statement, Transaction};
 
 use super::chain::{Chain, ChainRow, Head};
 use super::requests::{Decide, ReportFields, RequestFields, RequestRow, RequestState};
+
+mod terminals;
 use super::{
     AccessFacts, Backend, EnrollRows, HANDLE_KEEP_SECONDS, HandleRow, Invitation, LoadedUser, Migrate,
     Pruned, SCHEMA_VERSION, Sealer, StoreError, StoreResult, UserRow, Window, from_i64, to_i64,
@@ -180,6 +182,39 @@ CREATE TABLE user_groups (
     grp      TEXT NOT NULL,
     PRIMARY KEY (user_id, grp)
 );
+",
+    // 11: registered terminals (SPEC §16): WebAuthn credentials with their names, use, counter,
+    // revocation and RADIUS addresses; each user's terminal policy; invitations to add one.
+    "
+CREATE TABLE terminals (
+    id             BIGSERIAL PRIMARY KEY,
+    user_id        TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    credential     TEXT,
+    credential_id  BYTEA NOT NULL,
+    created_at     BIGINT NOT NULL,
+    last_used_at   BIGINT,
+    counter        BIGINT NOT NULL,
+    revoked_at     BIGINT,
+    attestation    TEXT,
+    addresses      TEXT NOT NULL,
+    mac            BYTEA NOT NULL
+);
+CREATE INDEX terminals_user ON terminals (user_id);
+CREATE UNIQUE INDEX terminals_credential_id ON terminals (credential_id) WHERE credential IS NOT NULL;
+CREATE TABLE terminal_policy (
+    user_id   TEXT PRIMARY KEY,
+    required  BOOLEAN NOT NULL
+);
+CREATE TABLE terminal_invitations (
+    token_hash  BYTEA PRIMARY KEY,
+    user_id     TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    used_at     BIGINT,
+    mac         BYTEA NOT NULL
+);
+CREATE INDEX terminal_invitations_user ON terminal_invitations (user_id);
 ",
 ];
 
@@ -1333,9 +1368,24 @@ impl Backend for Postgres {
             execute_c(tx, q, "DELETE FROM roles WHERE user_id = $1", &[&user])?;
             execute_c(tx, q, "DELETE FROM user_groups WHERE user_id = $1", &[&user])?;
             execute_c(tx, q, "DELETE FROM invitations WHERE user_id = $1", &[&user])?;
+            execute_c(tx, q, "DELETE FROM terminals WHERE user_id = $1", &[&user])?;
+            execute_c(tx, q, "DELETE FROM terminal_policy WHERE user_id = $1", &[&user])?;
+            execute_c(tx, q, "DELETE FROM terminal_invitations WHERE user_id = $1", &[&user])?;
             insert_audit(tx, q, self.chain.get(), None, audit)?;
             Ok((true, true))
         })
+    }
+
+    fn terminal_book(&self, user: &str) -> StoreResult<super::TerminalBook> {
+        self.with(|c, q| terminals::book(c, q, user))
+    }
+
+    fn terminal_invitation(&self, token_hash: &[u8; 32], now: u64) -> StoreResult<Option<Invitation>> {
+        self.with(|c, q| terminals::invitation(c, q, token_hash, now))
+    }
+
+    fn write_terminal(&self, op: super::TerminalWrite<'_>, audit: &[String]) -> StoreResult<Option<i64>> {
+        self.write(|tx, q| terminals::write_audited(tx, q, self.chain.get(), op, audit))
     }
 
     fn enrolled_at(&self, user: &str) -> StoreResult<Option<u64>> {

@@ -9,6 +9,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::chain::{Chain, ChainRow};
 use super::requests::{Decide, ReportFields, RequestFields, RequestRow, RequestState};
+
+mod terminals;
 use super::{
     AccessFacts, Backend, EnrollRows, HANDLE_KEEP_SECONDS, HandleRow, Invitation, LoadedUser, Migrate,
     Pruned, SCHEMA_VERSION, Sealer, StoreError, StoreResult, UserRow, Window, check_version, from_i64,
@@ -161,6 +163,39 @@ CREATE TABLE user_groups (
     grp    TEXT NOT NULL,
     PRIMARY KEY (user, grp)
 ) STRICT;
+",
+    // 11: registered terminals (SPEC §16): WebAuthn credentials with their names, use, counter,
+    // revocation and RADIUS addresses; each user's terminal policy; invitations to add one.
+    "
+CREATE TABLE terminals (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    user           TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    credential     TEXT,
+    credential_id  BLOB NOT NULL,
+    created_at     INTEGER NOT NULL,
+    last_used_at   INTEGER,
+    counter        INTEGER NOT NULL,
+    revoked_at     INTEGER,
+    attestation    TEXT,
+    addresses      TEXT NOT NULL,
+    mac            BLOB NOT NULL
+) STRICT;
+CREATE INDEX terminals_user ON terminals (user);
+CREATE UNIQUE INDEX terminals_credential_id ON terminals (credential_id) WHERE credential IS NOT NULL;
+CREATE TABLE terminal_policy (
+    user      TEXT PRIMARY KEY NOT NULL,
+    required  INTEGER NOT NULL
+) STRICT;
+CREATE TABLE terminal_invitations (
+    token_hash  BLOB PRIMARY KEY NOT NULL,
+    user        TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    mac         BLOB NOT NULL
+) STRICT;
+CREATE INDEX terminal_invitations_user ON terminal_invitations (user);
 ",
 ];
 
@@ -1047,9 +1082,24 @@ impl Backend for Sqlite {
             tx.execute("DELETE FROM roles WHERE user = ?1", params![user])?;
             tx.execute("DELETE FROM user_groups WHERE user = ?1", params![user])?;
             tx.execute("DELETE FROM invitations WHERE user = ?1", params![user])?;
+            for table in ["terminals", "terminal_policy", "terminal_invitations"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE user = ?1"), params![user])?;
+            }
             insert_audit(tx, self.chain.get(), None, audit)?;
             Ok((true, true))
         })
+    }
+
+    fn terminal_book(&self, user: &str) -> StoreResult<super::TerminalBook> {
+        self.with(|conn| terminals::book(conn, user))
+    }
+
+    fn terminal_invitation(&self, token_hash: &[u8; 32], now: u64) -> StoreResult<Option<Invitation>> {
+        self.with(|conn| terminals::invitation(conn, token_hash, now))
+    }
+
+    fn write_terminal(&self, op: super::TerminalWrite<'_>, audit: &[String]) -> StoreResult<Option<i64>> {
+        self.write(|tx| terminals::write_audited(tx, self.chain.get(), op, audit))
     }
 
     fn enrolled_at(&self, user: &str) -> StoreResult<Option<u64>> {

@@ -15,6 +15,7 @@ pub mod pages;
 pub mod rate;
 pub mod saml;
 pub mod saml_request;
+mod terminal;
 pub mod tls;
 pub mod xmlsig;
 
@@ -316,6 +317,17 @@ async fn blocking<T: Send + 'static>(
 #[serde(deny_unknown_fields)]
 struct UserReq {
     user: String,
+    /// A registered terminal's assertion (SPEC §16): the `state` of
+    /// `/api/terminal/options` and the browser's `PublicKeyCredential`.
+    #[serde(default)]
+    terminal: Option<TerminalReq>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TerminalReq {
+    state: String,
+    credential: Value,
 }
 
 #[derive(Deserialize)]
@@ -356,7 +368,17 @@ async fn api_challenge(
 ) -> Result<Response, ApiError> {
     let req: UserReq = parse(body)?;
     blocking(move || {
-        let decision = app.login.challenge(&req.user, Via::Http);
+        let credential = req.terminal.as_ref().map(|t| t.credential.to_string());
+        let proof = match (&req.terminal, &credential) {
+            (Some(t), Some(c)) => crate::login::Terminal::Assertion { state: &t.state, credential: c },
+            // Registered terminals (SPEC §16): a user who needs one gets the WebAuthn options
+            // (`kind: "terminal"`) and comes back with the assertion; the same for every id.
+            _ => match terminal::ask(&app, &req.user)? {
+                Some(response) => return Ok(response),
+                None => crate::login::Terminal::None,
+            },
+        };
+        let decision = app.login.challenge_with_terminal(&req.user, Via::Http, proof);
         let now = app.login.now();
         let body = match &decision {
             Decision::Prompt(Prompt::Grid { token, matrix, issued_at, expires_at, reissue }) => {
@@ -398,6 +420,11 @@ async fn api_challenge(
                     "reissue": reissue,
                 })
             }
+            // The terminal gate (SPEC §16): no assertion, or a refused one. One reply for every id.
+            Decision::Rejected { lock: Some(lock), .. } => {
+                return Err(ApiError::core(&mx::Error::Locked { locked_until: lock.until() }));
+            }
+            Decision::Rejected { .. } | Decision::Suspended => return Err(terminal::refused()),
             other => return Err(ApiError::of(other)),
         };
         Ok((no_store(), axum::Json(body)).into_response())
@@ -512,6 +539,8 @@ async fn api_enroll(
             "user": inv.user,
             "patternSpaceBits": s.pattern_space_bits,
             "guessProbability": s.guess_probability,
+            // With terminals required: the page registers this browser's terminal next.
+            "terminalGrant": app.login.enrolment_grant(&inv.user),
         });
         Ok((StatusCode::CREATED, no_store(), axum::Json(body)).into_response())
     })
@@ -615,6 +644,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(fed::routes())
+        .merge(terminal::routes())
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), request_guard))

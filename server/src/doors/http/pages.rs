@@ -12,6 +12,7 @@ pub const ENROLL_HTML: &str = include_str!("../../../web/enroll.html");
 const FILES: &[(&str, &str, &str)] = &[
     ("login.js", "text/javascript; charset=utf-8", include_str!("../../../web/login.js")),
     ("enroll.js", "text/javascript; charset=utf-8", include_str!("../../../web/enroll.js")),
+    ("terminal.js", "text/javascript; charset=utf-8", include_str!("../../../web/terminal.js")),
     ("app.css", "text/css; charset=utf-8", include_str!("../../../web/app.css")),
     (
         "matrixauth-widget.js",
