@@ -187,6 +187,11 @@ impl H {
         let grid = self
             .send(Call::post("/console/login", Some(&pair), &[("user", user), ("csrf", &page.csrf())]))
             .await;
+        self.answer_grid(&pair, user, &grid).await
+    }
+
+    /// Answers the grid page `grid` of `user` right; returns the session's cookie and CSRF token.
+    async fn answer_grid(&self, pair: &str, user: &str, grid: &Reply) -> (String, String) {
         assert_eq!(grid.status, StatusCode::OK, "{}", grid.body);
         let token = field(&grid.body, "token").unwrap();
         let digits = grid_digits(&grid.body);
@@ -199,7 +204,7 @@ impl H {
         let done = self
             .send(Call::post(
                 "/console/login/answer",
-                Some(&pair),
+                Some(pair),
                 &[("user", user), ("token", &token), ("answer", &answer), ("csrf", &grid.csrf())],
             ))
             .await;
@@ -768,4 +773,243 @@ async fn a_session_does_not_outlive_its_users_removal_re_enrolment_or_suspension
     let r = h.send(Call::get("/console/requests", Some(&idle))).await;
     assert_eq!(r.location(), "/console/login", "everyone off cut nothing off");
     assert_eq!(h.send(Call::get("/console/requests", Some(&admin))).await.status, StatusCode::OK);
+}
+
+// ---- registered terminals (SPEC §16) ----------------------------------------------------------
+
+use common::webauthn::Authenticator;
+use matrixauth_server::login::terminal::{Grant, RadiusPolicy, TerminalConfig};
+use serde_json::{Value, json};
+
+/// The WebAuthn origin and RP id of the terminal tests (the service's, not the console's Origin).
+const WEBAUTHN_ORIGIN: &str = "https://vpn.example.lg.jp";
+const RP: &str = "vpn.example.lg.jp";
+
+impl H {
+    fn terminals(&self, required: bool) {
+        self.login
+            .configure_terminals(TerminalConfig {
+                required,
+                rp_id: RP.into(),
+                rp_name: "test".into(),
+                origins: vec![WEBAUTHN_ORIGIN.into()],
+                device_bound: true,
+                radius: RadiusPolicy::CallingStation,
+            })
+            .unwrap();
+    }
+
+    /// Registers `a` for `user` through a terminal invitation.
+    fn register(&self, user: &str, a: &Authenticator) {
+        let (token, _) = self.login.invite_terminal(user, 1, "test").unwrap();
+        let (state, options) = self.login.terminal_registration_start(Grant::Invitation(&token)).unwrap();
+        let options = json!({"publicKey": options["publicKey"]});
+        self.login
+            .terminal_registration_finish(&state, &a.register(&options, WEBAUTHN_ORIGIN), None)
+            .unwrap();
+    }
+
+    /// The login page's cookie pair, and the reply to `user` on it.
+    async fn first_step(&self, user: &str) -> (String, Reply) {
+        let page = self.send(Call::get("/console/login", None)).await;
+        let pair = page.cookie("mx_console_login").unwrap().split(';').next().unwrap().to_owned();
+        let step = self
+            .send(Call::post("/console/login", Some(&pair), &[("user", user), ("csrf", &page.csrf())]))
+            .await;
+        (pair, step)
+    }
+
+    fn failures(&self, user: &str) -> u32 {
+        self.login.store().load(user).unwrap().unwrap().state.failures_since_success()
+    }
+}
+
+/// The terminal step's state and WebAuthn request options (`{publicKey}`), from its page.
+fn terminal_step(html: &str) -> (String, Value) {
+    assert!(html.contains("id=\"terminal-form\""), "no terminal step: {html}");
+    assert!(!html.contains("console-grid"), "a grid before the terminal: {html}");
+    let state = field(html, "state").unwrap();
+    let at = html.find("data-public-key=\"").unwrap() + 17;
+    let raw = &html[at..at + html[at..].find('"').unwrap()];
+    let raw = raw.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+    (state, json!({"publicKey": serde_json::from_str::<Value>(&raw).unwrap()}))
+}
+
+fn shape(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        Value::Array(a) => Value::Array(a.iter().map(shape).collect()),
+        Value::String(s) => json!(format!("string of {}", s.len())),
+        other => other.clone(),
+    }
+}
+
+#[tokio::test]
+async fn a_user_who_requires_a_terminal_logs_in_with_its_assertion_and_gets_the_grid() {
+    let h = harness();
+    h.terminals(true);
+    h.user("acme", &[]);
+    let mut a = Authenticator::new(1);
+    h.register("acme", &a);
+    let (pair, step) = h.first_step("acme").await;
+    assert_eq!(step.status, StatusCode::OK, "{}", step.body);
+    let (state, options) = terminal_step(&step.body);
+    // The page runs the assertion with the console's script (allowed by the CSP), and says that
+    // JavaScript is needed when it is off.
+    assert!(step.body.contains("src=\"/console/static/console-terminal.js\""));
+    assert!(step.body.contains("<noscript>"));
+    let csp = step.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let js = h.send(Call::get("/console/static/console-terminal.js", None)).await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(
+        js.body.contains("from '/static/terminal.js'") && js.body.contains("form.submit()"),
+        "{}",
+        js.body
+    );
+    let credential = a.assert(&options, WEBAUTHN_ORIGIN, RP);
+    let grid = h
+        .send(Call::post(
+            "/console/login/terminal",
+            Some(&pair),
+            &[("user", "acme"), ("state", &state), ("credential", &credential), ("csrf", &step.csrf())],
+        ))
+        .await;
+    assert!(grid.body.contains("console-grid"), "{}", grid.body);
+    let (cookie, _) = h.answer_grid(&pair, "acme", &grid).await;
+    let page = h.send(Call::get("/console/requests", Some(&cookie))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(h.login.store().audit(None).unwrap().iter().any(|l| l.contains("\"event\":\"terminal_used\"")));
+    // The assertion needs the login form's CSRF token too.
+    let (pair, step) = h.first_step("acme").await;
+    let (state, options) = terminal_step(&step.body);
+    let credential = a.assert(&options, WEBAUTHN_ORIGIN, RP);
+    let forged = h
+        .send(Call::post(
+            "/console/login/terminal",
+            Some(&pair),
+            &[("user", "acme"), ("state", &state), ("credential", &credential), ("csrf", &"0".repeat(64))],
+        ))
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(!forged.body.contains("console-grid"));
+}
+
+#[tokio::test]
+async fn without_a_valid_assertion_the_console_shows_no_grid_and_counts_the_failure() {
+    let h = harness();
+    h.terminals(true);
+    h.user("acme", &[]);
+    let mut a = Authenticator::new(1);
+    h.register("acme", &a);
+    let mut other = Authenticator::new(2); // never registered
+    let post = |pair: String, state: String, credential: String, csrf: String| {
+        let h = &h;
+        async move {
+            h.send(Call::post(
+                "/console/login/terminal",
+                Some(&pair),
+                &[("user", "acme"), ("state", &state), ("credential", &credential), ("csrf", &csrf)],
+            ))
+            .await
+        }
+    };
+    // No assertion (the script did not run, or no terminal answered): no grid.
+    let (pair, step) = h.first_step("acme").await;
+    let (state, _) = terminal_step(&step.body);
+    let none = post(pair, state, String::new(), step.csrf()).await;
+    assert_eq!(none.status, StatusCode::FORBIDDEN, "{}", none.body);
+    assert!(!none.body.contains("console-grid"));
+    // Another authenticator's assertion: no grid.
+    let (pair, step) = h.first_step("acme").await;
+    let (state, options) = terminal_step(&step.body);
+    let wrong = post(pair, state, other.assert(&options, WEBAUTHN_ORIGIN, RP), step.csrf()).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN, "{}", wrong.body);
+    assert!(!wrong.body.contains("console-grid"));
+    // The right terminal for another WebAuthn origin: no grid.
+    let (pair, step) = h.first_step("acme").await;
+    let (state, options) = terminal_step(&step.body);
+    let phished = post(pair, state, a.assert(&options, "https://evil.example", RP), step.csrf()).await;
+    assert!(!phished.body.contains("console-grid"));
+    // A right assertion replayed on its used state: no grid.
+    let (pair, step) = h.first_step("acme").await;
+    let (state, options) = terminal_step(&step.body);
+    let credential = a.assert(&options, WEBAUTHN_ORIGIN, RP);
+    let ok = post(pair.clone(), state.clone(), credential.clone(), step.csrf()).await;
+    assert!(ok.body.contains("console-grid"), "{}", ok.body);
+    let replay = post(pair, state, credential, step.csrf()).await;
+    assert!(!replay.body.contains("console-grid"));
+    // Failed assertions count toward the lockout as the portal's do.
+    assert_eq!(h.failures("acme"), 4);
+    // Nor does the plain login page ever show the grid to this user.
+    let (_, step) = h.first_step("acme").await;
+    assert!(!step.body.contains("console-grid"));
+}
+
+#[tokio::test]
+async fn an_unknown_id_gets_the_same_shaped_terminal_step() {
+    let h = harness();
+    h.terminals(true);
+    h.user("acme", &[]);
+    let mut a = Authenticator::new(1);
+    h.register("acme", &a);
+    let (_, real) = h.first_step("acme").await;
+    let (pair, decoy) = h.first_step("mallory").await;
+    assert_eq!(real.status, decoy.status);
+    let (real_state, real_options) = terminal_step(&real.body);
+    let (decoy_state, decoy_options) = terminal_step(&decoy.body);
+    assert_eq!(shape(&real_options), shape(&decoy_options), "{real_options}\n{decoy_options}");
+    assert_eq!(real_state.len(), decoy_state.len());
+    // The pages differ only in the id, the state, the options and the CSRF token.
+    let strip = |body: &str, user: &str, state: &str, csrf: &str| {
+        let at = body.find("data-public-key=\"").unwrap() + 17;
+        let end = at + body[at..].find('"').unwrap();
+        format!("{}{}", &body[..at], &body[end..]).replace(user, "U").replace(state, "S").replace(csrf, "C")
+    };
+    assert_eq!(
+        strip(&real.body, "acme", &real_state, &real.csrf()),
+        strip(&decoy.body, "mallory", &decoy_state, &decoy.csrf())
+    );
+    // Answering the decoy is refused as a wrong assertion is.
+    let refused = h
+        .send(Call::post(
+            "/console/login/terminal",
+            Some(&pair),
+            &[
+                ("user", "mallory"),
+                ("state", &decoy_state),
+                ("credential", &a.assert(&decoy_options, WEBAUTHN_ORIGIN, RP)),
+                ("csrf", &decoy.csrf()),
+            ],
+        ))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!refused.body.contains("console-grid"));
+}
+
+#[tokio::test]
+async fn with_terminals_required_per_user_others_still_get_their_grid() {
+    let h = harness();
+    h.terminals(false);
+    h.user("acme", &[]);
+    h.user("bob", &[]);
+    assert!(h.login.set_terminal_policy("acme", Some(true), "test").unwrap());
+    let mut a = Authenticator::new(1);
+    h.register("acme", &a);
+    let (pair, step) = h.first_step("acme").await;
+    let (state, options) = terminal_step(&step.body);
+    let grid = h
+        .send(Call::post(
+            "/console/login/terminal",
+            Some(&pair),
+            &[
+                ("user", "acme"),
+                ("state", &state),
+                ("credential", &a.assert(&options, WEBAUTHN_ORIGIN, RP)),
+                ("csrf", &step.csrf()),
+            ],
+        ))
+        .await;
+    h.answer_grid(&pair, "acme", &grid).await;
+    h.log_in("bob").await;
 }

@@ -1,6 +1,8 @@
 //! What the server's integration tests share.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub(crate) mod webauthn;
+
 use std::sync::Arc;
 
 use matrixauth_server::login::{Clock, DEFAULT_SESSION_SECONDS, Login, Settings, TicketForm};

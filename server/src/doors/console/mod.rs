@@ -12,7 +12,12 @@
 //! and the same-origin check of every POST.
 //!
 //! The console login is the user's own matrix login: the grid (or the card
-//! cells) is drawn by the server, so it needs no JavaScript either.
+//! cells) is drawn by the server, so it needs no JavaScript either. Only a
+//! user who must log in from a registered terminal (SPEC §16), and every id
+//! that looks so (decoy options), passes a WebAuthn step first, as on the
+//! portal: the page carries the request options, a small script has the
+//! browser's passkey answer them and posts the assertion back; the service
+//! checks it and the server draws the grid as before.
 
 pub mod pages;
 pub mod session;
@@ -30,7 +35,7 @@ use serde::Deserialize;
 use crate::doors::http::listen::Https;
 use crate::login::acting::{ActError, Action, Actor, AuditFilter, Who};
 use crate::login::requests::{ReportFields, RequestFields, RequestState};
-use crate::login::{Decision, Login, Prompt, Via};
+use crate::login::{Decision, Login, Prompt, Terminal, TerminalOptions, Via};
 use crate::net::Cidr;
 use pages::{Frame, Lang};
 use session::{Expired, Session, Sessions};
@@ -130,6 +135,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/console", get(home))
         .route("/console/", get(home))
         .route("/console/login", get(login_page).post(login_user))
+        .route("/console/login/terminal", post(login_terminal))
         .route("/console/login/answer", post(login_answer))
         .route("/console/logout", post(logout))
         .route("/console/users", get(users_page))
@@ -376,6 +382,7 @@ async fn static_file(Path(name): Path<String>) -> Response {
     let (ct, body) = match name.as_str() {
         "console.css" => ("text/css; charset=utf-8", pages::CSS),
         "console.js" => ("text/javascript; charset=utf-8", pages::JS),
+        "console-terminal.js" => ("text/javascript; charset=utf-8", pages::TERMINAL_JS),
         _ => return not_found(),
     };
     ([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "max-age=3600")], body).into_response()
@@ -425,6 +432,12 @@ fn login_csrf_ok(headers: &HeaderMap, form: Option<&str>) -> bool {
     }
 }
 
+/// The first step of a login: the WebAuthn options of the terminal step, or the challenge.
+enum Step {
+    Terminal(String, serde_json::Value),
+    Challenge(Decision),
+}
+
 async fn login_user(
     State(con): State<Arc<Console>>,
     Extension(meta): Extension<Meta>,
@@ -438,20 +451,79 @@ async fn login_user(
     let csrf = form.csrf.clone().unwrap_or_default();
     let login = Arc::clone(&con.login);
     let user = form.user.clone();
-    let Some(decision) = blocking(move || login.challenge(&user, Via::Http)).await else {
+    // Registered terminals (SPEC §16), as the portal asks: a user who needs one, and an unknown
+    // id whenever such a user could (decoy options of the same shape), gets the WebAuthn step.
+    let Some(step) = blocking(move || match login.terminal_options(&user) {
+        Ok(TerminalOptions::NotRequired) => Step::Challenge(login.challenge(&user, Via::Http)),
+        Ok(TerminalOptions::Assertion { state, options }) => Step::Terminal(state, options),
+        Err(decision) => Step::Challenge(decision),
+    })
+    .await
+    else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let f = frame(&meta, None, &csrf, None);
+    let decision = match step {
+        Step::Challenge(decision) => decision,
+        Step::Terminal(state, mut options) => {
+            let public_key =
+                options.get_mut("publicKey").map_or(serde_json::Value::Null, serde_json::Value::take);
+            let f = frame(&meta, None, &csrf, None);
+            return html(
+                StatusCode::OK,
+                pages::login_terminal(&f, &form.user, &state, &public_key.to_string()),
+            );
+        }
+    };
+    challenge_reply(&meta, &csrf, &form.user, decision)
+}
+
+/// The grid (or the card's cells) of a challenge, or the login form again.
+fn challenge_reply(meta: &Meta, csrf: &str, user: &str, decision: Decision) -> Response {
+    let f = frame(meta, None, csrf, None);
     match decision {
         Decision::Prompt(Prompt::Grid { token, matrix, .. }) => {
-            html(StatusCode::OK, pages::login_grid(&f, &form.user, &token, Some(&matrix.rows()), &[]))
+            html(StatusCode::OK, pages::login_grid(&f, user, &token, Some(&matrix.rows()), &[]))
         }
         Decision::Prompt(Prompt::Card { token, cells, .. }) => {
-            html(StatusCode::OK, pages::login_grid(&f, &form.user, &token, None, &cells))
+            html(StatusCode::OK, pages::login_grid(&f, user, &token, None, &cells))
         }
         Decision::Unavailable => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-        _ => login_form(&meta, Some((false, meta.lang.t("login_failed").to_owned())), StatusCode::FORBIDDEN),
+        _ => login_form(meta, Some((false, meta.lang.t("login_failed").to_owned())), StatusCode::FORBIDDEN),
     }
+}
+
+#[derive(Deserialize)]
+struct LoginTerminal {
+    user: String,
+    state: String,
+    credential: String,
+    csrf: Option<String>,
+}
+
+/// The terminal step's assertion: the grid when the service accepts it (a refused one counts
+/// toward the lockout as a wrong answer; the same reply for every id).
+async fn login_terminal(
+    State(con): State<Arc<Console>>,
+    Extension(meta): Extension<Meta>,
+    headers: HeaderMap,
+    form: Result<Form<LoginTerminal>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else { return StatusCode::BAD_REQUEST.into_response() };
+    if !login_csrf_ok(&headers, form.csrf.as_deref()) {
+        return bad_csrf(&meta);
+    }
+    let csrf = form.csrf.clone().unwrap_or_default();
+    let login = Arc::clone(&con.login);
+    let (user, state, credential) = (form.user.clone(), form.state, form.credential);
+    let Some(decision) = blocking(move || {
+        let proof = Terminal::Assertion { state: &state, credential: &credential };
+        login.challenge_with_terminal(&user, Via::Http, proof)
+    })
+    .await
+    else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    challenge_reply(&meta, &csrf, &form.user, decision)
 }
 
 #[derive(Deserialize)]

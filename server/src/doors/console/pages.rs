@@ -169,6 +169,27 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("permanent", "無期限", "permanent"),
     ("yes", "はい", "yes"),
     ("lang_other", "English", "日本語"),
+    (
+        "terminal_help",
+        "このログインには登録端末での確認が必要です。ボタンを押し、端末（指紋・PIN、またはセキュリティキー）で確認してください。",
+        "This login needs a check on your registered terminal: press the button and confirm on it (fingerprint, PIN or security key).",
+    ),
+    ("terminal_go", "登録端末で確認", "Check on this terminal"),
+    (
+        "terminal_nojs",
+        "登録端末での確認（WebAuthn）には JavaScript が必要です。JavaScript を有効にしてページを開き直してください。",
+        "The check on a registered terminal (WebAuthn) needs JavaScript: turn JavaScript on and open the page again.",
+    ),
+    (
+        "terminal_failed",
+        "登録端末での確認ができませんでした。登録した端末を使うか、管理者に端末登録の招待を依頼してください。",
+        "No registered terminal answered. Use the terminal you registered, or ask your administrator for a terminal invitation.",
+    ),
+    (
+        "terminal_unsupported",
+        "このブラウザーはパスキーに対応していません。",
+        "This browser does not support passkeys.",
+    ),
     ("printable", "印刷用ページ", "Printable page"),
     ("back", "戻る", "Back"),
     (
@@ -264,6 +285,34 @@ pub fn login_user(f: &Frame<'_>) -> Markup {
                 input id="user" name="user" autocomplete="username" required autofocus;
                 button type="submit" { (l.t("next")) }
             }
+        },
+    )
+}
+
+/// The terminal step (SPEC §16): the WebAuthn request options on the form,
+/// for the script to pass to the browser's passkey; the assertion goes back
+/// to `/console/login/terminal` in `credential`. Without JavaScript the page
+/// says it is needed.
+pub fn login_terminal(f: &Frame<'_>, user: &str, state: &str, public_key: &str) -> Markup {
+    let l = f.lang;
+    page(
+        f,
+        l.t("login"),
+        html! {
+            h1 { (l.t("console")) " — " (l.t("login")) }
+            p { (l.t("user_id")) ": " strong { (user) } }
+            p { (l.t("terminal_help")) }
+            noscript { p.flash.warn id="terminal-nojs" { (l.t("terminal_nojs")) } }
+            form id="terminal-form" method="post" action="/console/login/terminal" data-public-key=(public_key) {
+                input type="hidden" name="csrf" value=(f.csrf);
+                input type="hidden" name="user" value=(user);
+                input type="hidden" name="state" value=(state);
+                input type="hidden" name="credential" value="";
+                button id="terminal-go" type="button" hidden { (l.t("terminal_go")) }
+                p id="terminal-status" role="status"
+                    data-failed=(l.t("terminal_failed")) data-unsupported=(l.t("terminal_unsupported")) {}
+            }
+            script type="module" src="/console/static/console-terminal.js" {}
         },
     )
 }
@@ -748,4 +797,34 @@ document.addEventListener('DOMContentLoaded', function () {
   var f = document.getElementById('flash');
   if (f) { f.setAttribute('tabindex', '-1'); f.focus(); }
 });
+";
+
+/// The terminal step's script (a module): the portal's `terminal.js` has the
+/// browser's passkey answer the options on the form; the form then posts the
+/// assertion. Nothing is sent when no terminal answers.
+pub const TERMINAL_JS: &str = "\
+import { answerTerminal } from '/static/terminal.js';
+
+const form = document.getElementById('terminal-form');
+if (form) {
+  const go = document.getElementById('terminal-go');
+  const out = document.getElementById('terminal-status');
+  go.hidden = false;
+  go.focus();
+  go.addEventListener('click', async () => {
+    go.disabled = true;
+    out.textContent = '';
+    const publicKey = JSON.parse(form.dataset.publicKey);
+    const r = await answerTerminal({ state: form.elements.namedItem('state').value, publicKey });
+    if (r.error) {
+      go.disabled = false;
+      out.className = 'flash warn';
+      out.dataset.error = r.error;
+      out.textContent = r.error === 'webauthn_unsupported' ? out.dataset.unsupported : out.dataset.failed;
+      return;
+    }
+    form.elements.namedItem('credential').value = JSON.stringify(r.terminal.credential);
+    form.submit();
+  });
+}
 ";
