@@ -5,7 +5,9 @@
 // her invitation and logs in. A second profile, whose authenticator is not registered, is refused
 // before any grid. A terminal invitation registers the second profile, which then logs in. Revoking
 // it refuses it again, and the first terminal still logs in. A third profile whose authenticator
-// makes synced (backup-eligible) passkeys is refused at registration.
+// makes synced (backup-eligible) passkeys is refused at registration. The console's login takes
+// the same terminal step (its page runs the assertion, the server then draws the grid): A logs in
+// there, B and an unknown id stop before any grid, and with JavaScript off the page says it is needed.
 //
 //   MATRIXAUTH_BIN=target/debug/matrixauth node --test server/e2e/terminals.e2e.mjs
 import { test, before, after } from 'node:test';
@@ -115,6 +117,31 @@ async function refused(p, user) {
   assert.match(await p.page.textContent('#login'), /端末/);
 }
 
+/** Logs `user` in to the console on `p`: the id, the terminal step, the server-drawn grid. */
+async function consoleLogIn(p, user) {
+  const t0 = Date.now();
+  await p.page.goto(`${base}/console/login`);
+  await p.page.fill('#user', user);
+  await p.page.click('form[action="/console/login"] button');
+  await p.page.click('#terminal-go');
+  await p.page.waitForSelector('table.console-grid td[data-cell="H8"]');
+  const tGrid = Date.now() - t0;
+  await p.page.fill('#answer', await answerFrom(p.page, 'table.console-grid'));
+  await Promise.all([p.page.waitForURL(/\/console\/requests$/), p.page.click('form[action="/console/login/answer"] button')]);
+  return tGrid;
+}
+
+/** `user`'s console login on `p` stops at the terminal step: no grid. */
+async function consoleRefused(p, user) {
+  await p.page.goto(`${base}/console/login`);
+  await p.page.fill('#user', user);
+  await p.page.click('form[action="/console/login"] button');
+  await p.page.click('#terminal-go');
+  await p.page.waitForSelector('#terminal-status[data-error]', { timeout: 60000 });
+  assert.equal(await p.page.$$eval('td[data-cell]', (tds) => tds.length), 0, 'no grid shown');
+  assert.match(await p.page.textContent('#terminal-status'), /端末/);
+}
+
 test('enrol with pattern and terminal; an unregistered profile is refused; a terminal invitation adds it; revoking refuses it', { timeout: 240000 }, async () => {
   const started = Date.now();
   const a = await profile('A');
@@ -142,6 +169,19 @@ test('enrol with pattern and terminal; an unregistered profile is refused; a ter
 
   // --- Login on A: passkey first, then the grid.
   const msA = await logIn(a, 'alice');
+  // --- The console's login on A: the same terminal step, then the grid.
+  const msConsole = await consoleLogIn(a, 'alice');
+  await a.page.screenshot({ path: join(shots, 'terminal-console.png'), fullPage: true });
+  // With JavaScript off the terminal step says it needs it, and shows no grid.
+  const nojs = await browser.newContext({ locale: 'ja-JP', javaScriptEnabled: false });
+  const np = await nojs.newPage();
+  await np.goto(`${base}/console/login`);
+  await np.fill('#user', 'alice');
+  await np.click('form[action="/console/login"] button');
+  await np.waitForSelector('#terminal-form');
+  assert.match(await np.textContent('main'), /JavaScript/);
+  assert.equal(await np.$$eval('td[data-cell]', (tds) => tds.length), 0, 'no grid without JavaScript');
+  await nojs.close();
   list = JSON.parse(admin('terminals', 'list', 'alice', '--json'));
   assert.ok(list.terminals[0].lastUsedAt, 'last use recorded');
   assert.ok(list.terminals[0].counter >= 1, `counter moved: ${list.terminals[0].counter}`);
@@ -152,6 +192,9 @@ test('enrol with pattern and terminal; an unregistered profile is refused; a ter
   await b.page.screenshot({ path: join(shots, 'terminal-refused.png'), fullPage: true });
   // Unknown ids go through the same step and stop the same way.
   await refused(b, 'nobody-here');
+  // And at the console: the same step for alice and an unknown id, no grid.
+  await consoleRefused(b, 'alice');
+  await consoleRefused(b, 'nobody-here');
 
   // --- A terminal invitation registers B; B logs in.
   const inv = JSON.parse(admin('users', 'invite', '--terminal', 'alice', '--origin', base, '--json'));
@@ -190,7 +233,7 @@ test('enrol with pattern and terminal; an unregistered profile is refused; a ter
   assert.match(audit, /"event":"terminal_used"/);
   assert.deepEqual(a.errors, []);
   assert.deepEqual(b.errors, []);
-  console.log(`terminals e2e: passkey+grid shown in ${msA} ms (A), ${msB} ms (B); whole test ${Date.now() - started} ms`);
+  console.log(`terminals e2e: passkey+grid shown in ${msA} ms (A), ${msB} ms (B), console ${msConsole} ms (A); whole test ${Date.now() - started} ms`);
   await a.context.close();
   await b.context.close();
 });
