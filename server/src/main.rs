@@ -1159,6 +1159,39 @@ fn read_text(path: &Path) -> Res<String> {
     std::fs::read_to_string(path).map_err(|e| Fail::Usage(format!("{}: {e}", path.display())))
 }
 
+/// `matrixauth init`: the data folder, its keys and schema, and the first administrator's
+/// invitation when `--admin` names one.
+fn init(ctx: &Ctx, first_admin: Option<String>) -> Res {
+    let (dir, _, store) = ctx.open(Migrate::Yes)?;
+    let v = store.schema_version().map_err(|e| data(e.to_string()))?;
+    if store.migrated_from().is_some_and(|from| from < schema_seen(&dir)) {
+        return Err(Fail::Data(format!(
+            "the database is older than the schema {} this data folder has seen: run `matrixauth db migrate` \
+             to see why",
+            schema_seen(&dir)
+        )));
+    }
+    note_schema(&dir, &store)?;
+    http::idp_key::ensure(&dir.root, system_clock()()).map_err(data)?;
+    out(&format!("data folder ready: {} (schema {v})\n", dir.root.display()))?;
+    if let Some(user) = first_admin {
+        let (dir, keyring, store) = ctx.open_existing()?;
+        let login = ctx.login(&dir, keyring, store, None)?;
+        let roles = ["admin".to_owned()];
+        let text = admin::requests::invite(
+            &login,
+            &user,
+            login::invite::DEFAULT_HOURS,
+            &roles,
+            &ctx.origin(),
+            false,
+        )
+        .map_err(refused)?;
+        out(&format!("{text}(the console: {}/console)\n", ctx.origin()))?;
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Res {
     if let Cmd::Generate { what, dir } = &cli.cmd {
         return generate::write(Cli::command(), *what, dir).map_err(data);
@@ -1167,36 +1200,7 @@ fn run(cli: Cli) -> Res {
     match cli.cmd {
         Cmd::Generate { .. } => Ok(()),
         Cmd::Serve(a) => serve(&ctx, &a),
-        Cmd::Init { admin: first_admin } => {
-            let (dir, _, store) = ctx.open(Migrate::Yes)?;
-            let v = store.schema_version().map_err(|e| data(e.to_string()))?;
-            if store.migrated_from().is_some_and(|from| from < schema_seen(&dir)) {
-                return Err(Fail::Data(format!(
-                    "the database is older than the schema {} this data folder has seen: run `matrixauth db migrate` \
-                     to see why",
-                    schema_seen(&dir)
-                )));
-            }
-            note_schema(&dir, &store)?;
-            http::idp_key::ensure(&dir.root, system_clock()()).map_err(data)?;
-            out(&format!("data folder ready: {} (schema {v})\n", dir.root.display()))?;
-            if let Some(user) = first_admin {
-                let (dir, keyring, store) = ctx.open_existing()?;
-                let login = ctx.login(&dir, keyring, store, None)?;
-                let roles = ["admin".to_owned()];
-                let text = admin::requests::invite(
-                    &login,
-                    &user,
-                    login::invite::DEFAULT_HOURS,
-                    &roles,
-                    &ctx.origin(),
-                    false,
-                )
-                .map_err(refused)?;
-                out(&format!("{text}(the console: {}/console)\n", ctx.origin()))?;
-            }
-            Ok(())
-        }
+        Cmd::Init { admin: first_admin } => init(&ctx, first_admin),
         Cmd::Requests { cmd } => {
             let login = ctx.admin()?;
             match cmd.unwrap_or(RequestsCmd::List { json: false }) {
