@@ -43,6 +43,9 @@ bash scripts/radius-bench.sh 8 32 -- 10 | tee -a "$peers" >&2
 echo "=== RADIUS: EAP-MSCHAPv2 logins per second (portal grid + four RADIUS round trips)" >&2
 bash scripts/radius-bench.sh --eap 8 -- 10 | tee -a "$peers" >&2
 
+echo "=== SAML: complete logins per second on loopback (SQLite store), signing cost against one P-256 signature" >&2
+bash scripts/federation-bench.sh 1 8 -- 10 | tee -a "$peers" >&2
+
 echo "=== clusters: one node on SQLite, one and two nodes on one PostgreSQL" >&2
 bash scripts/cluster-bench.sh 8 10 | tee -a "$peers" >&2
 

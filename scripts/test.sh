@@ -60,6 +60,9 @@ bash scripts/strongswan-test.sh
 
 step "RadSec (RADIUS over TLS) against a real peer: radclient through radsecproxy, refused certificates"
 bash scripts/radsec-test.sh
+step "federation against real peers: pysaml2 SP, xmlsec1, authlib RP, and both through the grid in headless Chromium"
+bash scripts/federation-test.sh
+
 step "timing: an unknown name's challenge costs what a user's does (paired, RADIUS and HTTP, 300 rounds)"
 # A shared CI machine can disturb one run: a failure is run once more, and only two fail CI.
 bash scripts/timing-pair.sh || { echo "--- |z| >= 3: once more, to tell a leak from a disturbance"; bash scripts/timing-pair.sh; }

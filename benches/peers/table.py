@@ -9,6 +9,7 @@ crit = pathlib.Path(sys.argv[1])
 peers = {}
 radius_run = None
 eap_run = None
+saml = []
 clusters = []
 cluster_cpu = None
 for line in pathlib.Path(sys.argv[2]).read_text().splitlines():
@@ -18,6 +19,8 @@ for line in pathlib.Path(sys.argv[2]).read_text().splitlines():
             radius_run = d
         elif d["name"] == "radius_eap_logins":
             eap_run = d
+        elif d["name"].startswith("saml_"):
+            saml.append(d)
         elif d["name"] == "cluster_pg-2_cpu":
             cluster_cpu = d
         elif d["name"].startswith("cluster_"):
@@ -116,3 +119,19 @@ if clusters:
     if cluster_cpu:
         print(f"\nDuring the two-node run ({cluster_cpu['seconds']} s on {cluster_cpu['cores']} cores): PostgreSQL "
               f"used {cluster_cpu['postgres_cpu_seconds']} CPU-seconds, the two nodes {cluster_cpu['nodes_cpu_seconds']}.")
+
+logins = [d for d in saml if d["name"] == "saml_logins"]
+if logins:
+    print()
+    print("| SAML, loopback, SQLite | logins/s | p50 | p99 | concurrent users | logins |")
+    print("|---|---|---|---|---|---|")
+    for d in logins:
+        print(f"| request + grid + answer + signed Response | {d['per_second']} | {d['p50_ms']} ms | {d['p99_ms']} ms "
+              f"| {d['threads']} | {d['logins']} ({d['failed']} failed) |")
+for d in saml:
+    if d["name"] == "saml_signing":
+        print()
+        print("| SAML signing | time | floor (one P-256 signature) | ratio |")
+        print("|---|---|---|---|")
+        print(f"| sign_enveloped, {d['assertion_bytes']}-byte assertion | {d['sign_enveloped_us']} µs "
+              f"| {d['p256_sign_us']} µs | {d['ratio']} |")

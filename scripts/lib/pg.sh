@@ -57,7 +57,7 @@ CREATE ROLE matrixauth_app LOGIN PASSWORD '$pw';
 GRANT CONNECT ON DATABASE matrixauth TO matrixauth_app;
 GRANT USAGE ON SCHEMA public TO matrixauth_app;
 GRANT SELECT ON matrixauth_schema TO matrixauth_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON users, decoys, invitations, windows, tickets, ticket_handles, roles, requests TO matrixauth_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON users, decoys, invitations, windows, tickets, ticket_handles, roles, requests, user_groups TO matrixauth_app;
 GRANT SELECT, INSERT, UPDATE ON audit_heads TO matrixauth_app;
 GRANT SELECT, INSERT, DELETE ON audit TO matrixauth_app;
 GRANT USAGE ON SEQUENCE audit_id_seq, windows_id_seq, requests_id_seq TO matrixauth_app;

@@ -40,6 +40,10 @@ pub struct File {
     /// The `/metrics` endpoint.
     #[serde(default)]
     pub metrics: Metrics,
+    /// The SAML 2.0 identity provider (`docs/FEDERATION.md`).
+    pub saml: Option<crate::doors::http::fed::SamlConfig>,
+    /// The OpenID Connect provider (`docs/FEDERATION.md`).
+    pub oidc: Option<crate::doors::http::fed::OidcConfig>,
     /// The console at `/console` (issue 23).
     #[serde(default)]
     pub console: Console,
@@ -340,6 +344,9 @@ impl File {
         if let Some(s) = file.syslog.as_mut() {
             rebase(&mut s.ca);
         }
+        if let Some(s) = file.saml.as_mut() {
+            s.rebase(base);
+        }
         if let Some(r) = file.radius.as_mut() {
             rebase(&mut r.clients_file);
             if let Some(t) = r.radsec.as_mut() {
@@ -457,6 +464,12 @@ impl File {
             s.settings(None)?;
         }
         self.metrics.allowed()?;
+        if let Some(s) = &self.saml {
+            s.check()?;
+        }
+        if let Some(o) = &self.oidc {
+            o.check()?;
+        }
         let mut policy = mx::Policy::default();
         self.policy.apply(&mut policy);
         policy.validate().map_err(|e| format!("[policy]: {e}"))?;

@@ -161,6 +161,11 @@ enum UsersCmd {
         #[arg(value_parser = ["admin", "approver", "auditor"])]
         roles: Vec<String>,
     },
+    /// A user's groups: the `groups` attribute of SAML assertions and the ID token's `groups`
+    Group {
+        #[command(subcommand)]
+        cmd: GroupCmd,
+    },
     /// Approved access windows: a user with windows may log in only inside one
     Window {
         #[command(subcommand)]
@@ -218,9 +223,23 @@ enum WindowCmd {
 }
 
 #[derive(Subcommand)]
+enum GroupCmd {
+    /// Give USER the group GROUP
+    Add { user: String, group: String },
+    /// Take GROUP from USER
+    Remove { user: String, group: String },
+    /// USER's groups, one a line
+    List { user: String },
+}
+
+#[derive(Subcommand)]
 enum KeysCmd {
-    /// Add a new signing key; old keys stay for verification (restart servers afterwards)
+    /// Add a new signing key; old keys stay for verification; the SAML/OpenID Connect signing key
+    /// is replaced too, its old certificate still published until `keys retire-idp` (restart
+    /// servers afterwards)
     Rotate,
+    /// Stop publishing the previous SAML/OpenID Connect certificate (after every SP has the new one)
+    RetireIdp,
 }
 
 #[derive(Subcommand)]
@@ -717,16 +736,46 @@ fn serve(ctx: &Ctx, a: &ServeArgs) -> Res {
             },
         )
         .map_err(Fail::Usage)?;
-        let app = App::new(http::Config {
-            login: Arc::clone(&login),
-            audience,
-            assets,
-            appliance_url,
-            origins,
-            api_rate,
-            trusted_proxies,
-            metrics_allow,
-        })
+        let fed = if f.saml.is_some() || f.oidc.is_some() {
+            http::idp_key::ensure(&dir.root, system_clock()()).map_err(data)?;
+            let fed = http::fed::Federation::new(http::fed::Settings {
+                base: first_origin.clone(),
+                site_key: keys::site_key(&dir.keyring()).map_err(data)?,
+                keys: http::idp_key::load(&dir.root).map_err(data)?,
+                saml: f.saml.clone(),
+                oidc: f.oidc.clone(),
+            })
+            .map_err(Fail::Usage)?;
+            say(&format!(
+                "federation: {}{}",
+                if f.saml.is_some() {
+                    format!("SAML IdP {first_origin}/saml/metadata ")
+                } else {
+                    String::new()
+                },
+                if f.oidc.is_some() {
+                    format!("OpenID Connect {first_origin}/.well-known/openid-configuration")
+                } else {
+                    String::new()
+                }
+            ));
+            Some(fed)
+        } else {
+            None
+        };
+        let app = App::with_federation(
+            http::Config {
+                login: Arc::clone(&login),
+                audience,
+                assets,
+                appliance_url,
+                origins,
+                api_rate,
+                trusted_proxies,
+                metrics_allow,
+            },
+            fed,
+        )
         .map_err(|e| Fail::Usage(e.to_string()))?;
         if let Some(mut settings) = syslog {
             // Where the last run stopped, so a restart sends what it had not.
@@ -962,6 +1011,16 @@ fn users(ctx: &Ctx, cmd: Option<UsersCmd>) -> Res {
         }
         UsersCmd::Remove { user } => out(&admin::remove(login, &user).map_err(refused)?),
         UsersCmd::Role { user, roles } => out(&admin::set_roles(login, &user, &roles).map_err(refused)?),
+        UsersCmd::Group { cmd } => match cmd {
+            GroupCmd::Add { user, group } => out(&admin::group(login, &user, &group, true).map_err(refused)?),
+            GroupCmd::Remove { user, group } => {
+                out(&admin::group(login, &user, &group, false).map_err(refused)?)
+            }
+            GroupCmd::List { user } => {
+                let groups = login.groups(&user).map_err(data)?;
+                out(&groups.iter().flat_map(|g| [g.as_str(), "\n"]).collect::<String>())
+            }
+        },
         UsersCmd::Window { cmd } => match cmd {
             WindowCmd::Add { user, from, to } => {
                 out(&admin::window_add(login, &user, from, to).map_err(refused)?)
@@ -1087,6 +1146,7 @@ fn run(cli: Cli) -> Res {
                 )));
             }
             note_schema(&dir, &store)?;
+            http::idp_key::ensure(&dir.root, system_clock()()).map_err(data)?;
             out(&format!("data folder ready: {} (schema {v})\n", dir.root.display()))?;
             if let Some(user) = first_admin {
                 let (dir, keyring, store) = ctx.open_existing()?;
@@ -1128,6 +1188,7 @@ fn run(cli: Cli) -> Res {
         Cmd::Keys { cmd: KeysCmd::Rotate } => {
             let (dir, keyring, store) = ctx.open_existing()?;
             let id = keys::rotate(&dir.keyring()).map_err(data)?;
+            http::idp_key::rotate(&dir.root, system_clock()()).map_err(data)?;
             let login = ctx.login(&dir, keyring, store, None)?;
             login
                 .record_admin(None, &admin::operator(), AdminAction::KeysRotate { key_id: id })
@@ -1135,6 +1196,14 @@ fn run(cli: Cli) -> Res {
             out(&format!(
                 "key {id} now signs; the older keys still verify. Restart running servers to sign with it.\n"
             ))
+        }
+        Cmd::Keys { cmd: KeysCmd::RetireIdp } => {
+            let dir = DataDir::open(&ctx.data).map_err(data)?;
+            if http::idp_key::retire(&dir.root).map_err(data)? {
+                out("the previous IdP certificate is no longer published (restart running servers)\n")
+            } else {
+                out("no previous IdP certificate to retire\n")
+            }
         }
         Cmd::Audit { cmd } => audit(&ctx, cmd),
         Cmd::Db { cmd: DbCmd::Migrate } => {

@@ -133,6 +133,19 @@ fn admin_commands_speak_local_time_and_json_and_audit_every_action() {
     assert_eq!(keyring.lines().filter(|l| !l.starts_with('#')).count(), 2);
     assert!(keyring.lines().nth(1).unwrap().starts_with("2 "), "the new key signs: first line");
     assert!(ok(&data, &["users", "list"]).contains("bob\t"));
+    // Federation (issue 22): the IdP key follows the keyring's rotation, the old certificate
+    // still published; groups for the SAML/OpenID Connect attributes.
+    assert!(data.join("idp-key.pem").exists() && data.join("idp-cert-previous.pem").exists());
+    assert_eq!(
+        ok(&data, &["keys", "retire-idp"]),
+        "the previous IdP certificate is no longer published (restart running servers)\n"
+    );
+    assert!(!data.join("idp-cert-previous.pem").exists());
+    assert_eq!(ok(&data, &["users", "group", "add", "bob", "vpn-users"]), "bob is in vpn-users now\n");
+    assert_eq!(ok(&data, &["users", "group", "add", "bob", "admins"]), "bob is in admins, vpn-users now\n");
+    assert_eq!(ok(&data, &["users", "group", "remove", "bob", "admins"]), "bob is in vpn-users now\n");
+    assert_eq!(ok(&data, &["users", "group", "list", "bob"]), "vpn-users\n");
+    assert_eq!(run(&data, &["users", "group", "add", "nobody", "x"]).status.code(), Some(1));
     assert_eq!(
         ok(&data, &["db", "migrate"]),
         format!("schema {}: up to date\n", matrixauth_server::store::SCHEMA_VERSION)
@@ -165,6 +178,9 @@ fn admin_commands_speak_local_time_and_json_and_audit_every_action() {
             "window_add",
             "audit_export",
             "keys_rotate",
+            "group_add",
+            "group_add",
+            "group_remove",
             "suspend",
             "resume",
             "suspend_all",
@@ -517,13 +533,11 @@ fn a_database_set_back_to_an_older_schema_is_not_sealed_again() {
     let data = dir.path().join("data");
     ok(&data, &["init"]);
     ok(&data, &["card", "bob"]);
-    assert_eq!(
-        std::fs::read_to_string(data.join("schema-seen")).unwrap().trim(),
-        matrixauth_server::store::SCHEMA_VERSION.to_string()
-    );
+    let seen = matrixauth_server::store::SCHEMA_VERSION.to_string();
+    assert_eq!(std::fs::read_to_string(data.join("schema-seen")).unwrap().trim(), seen);
     let db = rusqlite::Connection::open(data.join("matrixauth.db")).unwrap();
     db.execute_batch(
-        "DROP TABLE requests; ALTER TABLE invitations DROP COLUMN roles;
+        "DROP TABLE user_groups; DROP TABLE requests; ALTER TABLE invitations DROP COLUMN roles;
          ALTER TABLE invitations DROP COLUMN roles_mac;
          DROP INDEX audit_chain; DROP TABLE audit_heads; DROP TABLE roles;
          ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN seq;
@@ -536,13 +550,7 @@ fn a_database_set_back_to_an_older_schema_is_not_sealed_again() {
     let res = run(&data, &["db", "migrate"]);
     assert_eq!(res.status.code(), Some(3));
     let err = String::from_utf8_lossy(&res.stderr);
-    assert!(
-        err.contains(&format!(
-            "older than the schema {} this data folder has seen",
-            matrixauth_server::store::SCHEMA_VERSION
-        )),
-        "{err}"
-    );
+    assert!(err.contains(&format!("older than the schema {seen} this data folder has seen")), "{err}");
     // Nothing was sealed: the user stays refused, and verify lists the unlinked lines.
     let db = rusqlite::Connection::open(data.join("matrixauth.db")).unwrap();
     let macs: i64 = db.query_row("SELECT COUNT(access_mac) FROM users", [], |r| r.get(0)).unwrap();

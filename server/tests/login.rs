@@ -521,7 +521,7 @@ fn the_migration_to_schema_7_seals_existing_users_once() {
         assert!(store.create_user("old", &sealed, &mx::UserState::new(), T0, &[]).unwrap());
         let db = rusqlite::Connection::open(&path).unwrap();
         db.execute_batch(
-            "DROP TABLE requests; ALTER TABLE invitations DROP COLUMN roles;
+            "DROP TABLE user_groups; DROP TABLE requests; ALTER TABLE invitations DROP COLUMN roles;
          ALTER TABLE invitations DROP COLUMN roles_mac;
          DROP INDEX audit_chain; DROP TABLE audit_heads; DROP TABLE roles;
              ALTER TABLE audit DROP COLUMN node; ALTER TABLE audit DROP COLUMN seq;

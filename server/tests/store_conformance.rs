@@ -195,6 +195,7 @@ conformance!(
     a_user_and_an_unknown_name_asked_again_write_the_same_rows,
     decoys_holding_a_lock_outlive_the_retention,
     requests_are_decided_once_across_handles_and_approval_adds_the_window,
+    groups_are_added_removed_audited_and_go_with_the_user,
 );
 
 /// A chain for node `node` whose MAC is a stand-in (the store's tests need
@@ -733,4 +734,32 @@ fn requests_are_decided_once_across_handles_and_approval_adds_the_window(db: &Db
     assert!(!b.load("staff").unwrap().unwrap().suspended);
     assert_eq!(b.set_suspended(None, None, |_| Vec::new()).unwrap(), 1);
     assert!(!a.load("acme").unwrap().unwrap().suspended);
+}
+
+/// Groups (issue 22): added, removed, audited, seen by every handle, removed with the user.
+fn groups_are_added_removed_audited_and_go_with_the_user(db: &Db) {
+    let login = db.login(mx::Policy::default(), T0);
+    let other = db.open();
+    enrol(login.store(), db, "alice");
+    assert!(login.set_group("alice", "vpn-users", true, "op").unwrap());
+    assert!(login.set_group("alice", "admins", true, "op").unwrap());
+    assert!(login.set_group("alice", "admins", true, "op").unwrap(), "adding twice is no error");
+    assert_eq!(other.groups("alice").unwrap(), ["admins", "vpn-users"], "sorted, seen by every handle");
+    assert!(login.set_group("alice", "admins", false, "op").unwrap());
+    assert_eq!(other.groups("alice").unwrap(), ["vpn-users"]);
+    assert!(!login.set_group("nobody", "x", true, "op").unwrap(), "no such user");
+    assert!(other.groups("nobody").unwrap().is_empty());
+    assert!(login.set_group("alice", "bad\u{7}group", true, "op").is_err(), "control characters refused");
+    assert!(login.set_group("alice", "", true, "op").is_err());
+    let actions: Vec<String> = audit_events(login.store())
+        .iter()
+        .filter(|e| e["event"] == "admin")
+        .map(|e| format!("{} {}", e["action"].as_str().unwrap(), e["group"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        ["group_add vpn-users", "group_add admins", "group_add admins", "group_remove admins"]
+    );
+    assert!(login.remove("alice", "op").unwrap());
+    assert!(other.groups("alice").unwrap().is_empty(), "removed with the user");
 }

@@ -35,6 +35,8 @@ const userInput = document.getElementById('user');
 const who = document.getElementById('who');
 const root = document.getElementById('login');
 let user = new URLSearchParams(location.search).get('user');
+// Opened for a SAML service provider or an OpenID Connect client: the login continues there.
+const fed = new URLSearchParams(location.search).get('fed');
 
 async function post(path, body) {
   const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -45,7 +47,7 @@ const widget = new LoginWidget(root, {
   lang,
   onExpire: () => setTimeout(loadChallenge, 1500),
   onSubmit: async (answer, challenge) => {
-    const { status, body } = await post('/api/verify', { user, token: challenge.token, answer });
+    const { status, body } = await post('/api/verify', fed ? { user, token: challenge.token, answer, fed } : { user, token: challenge.token, answer });
     if (status !== 200) {
       widget.showMessage(errorText(body), 'error');
       return;

@@ -285,6 +285,19 @@ pub fn window_list(login: &Login, user: &str, json_out: bool) -> Result<String, 
     Ok(out)
 }
 
+/// `matrixauth users group add|remove USER GROUP`.
+pub fn group(login: &Login, user: &str, group: &str, add: bool) -> Result<String, String> {
+    if !login.set_group(user, group, add, &operator())? {
+        return Err(format!("no user {user:?}"));
+    }
+    let groups = login.groups(user)?;
+    Ok(if groups.is_empty() {
+        format!("{user} is in no group now\n")
+    } else {
+        format!("{user} is in {} now\n", groups.join(", "))
+    })
+}
+
 /// `matrixauth users role USER [ROLE…]`: replaces the user's roles.
 pub fn set_roles(login: &Login, user: &str, roles: &[String]) -> Result<String, String> {
     if login.set_roles(user, roles, &operator())? {

@@ -116,6 +116,16 @@ pub enum AdminAction {
         /// The schema version now.
         schema: u32,
     },
+    /// A group was given to a user (`users group add`).
+    GroupAdd {
+        /// The group.
+        group: String,
+    },
+    /// A group was taken from a user (`users group remove`).
+    GroupRemove {
+        /// The group.
+        group: String,
+    },
 }
 
 impl AdminAction {
@@ -139,6 +149,8 @@ impl AdminAction {
             AdminAction::Roles { .. } => "roles",
             AdminAction::KeysRotate { .. } => "keys_rotate",
             AdminAction::DbMigrate { .. } => "db_migrate",
+            AdminAction::GroupAdd { .. } => "group_add",
+            AdminAction::GroupRemove { .. } => "group_remove",
         }
     }
 
@@ -161,6 +173,7 @@ impl AdminAction {
             AdminAction::KeysRotate { key_id } => json!({ "keyId": key_id }),
             AdminAction::Roles { roles } => json!({ "roles": roles }),
             AdminAction::DbMigrate { schema } => json!({ "schema": schema }),
+            AdminAction::GroupAdd { group } | AdminAction::GroupRemove { group } => json!({ "group": group }),
             AdminAction::Unlock
             | AdminAction::Remove
             | AdminAction::Suspend
@@ -300,6 +313,22 @@ pub enum AuditEvent<'a> {
         /// When it expires.
         expires_at: u64,
     },
+    /// A federation door handed a login on (issue 22): a signed SAML
+    /// assertion to an SP, or an ID token to an OpenID Connect client.
+    Federation {
+        /// Unix seconds.
+        time: u64,
+        /// Whose login.
+        user: &'a str,
+        /// `saml` or `oidc`.
+        protocol: &'static str,
+        /// The SP's entity id or the client's id.
+        audience: &'a str,
+        /// `assertion` or `id_token`.
+        what: &'static str,
+        /// Whether it came from the IdP session without a new grid (single sign-on).
+        sso: bool,
+    },
     /// A ticket handle was redeemed.
     HandleRedeemed {
         /// Unix seconds.
@@ -438,6 +467,7 @@ impl AuditEvent<'_> {
             AuditEvent::TicketReplayed { .. } | AuditEvent::TicketRefused { .. } => "ticket_refused",
             AuditEvent::HandleIssued { .. } => "ticket_issued",
             AuditEvent::HandleRedeemed { .. } => "ticket_redeemed",
+            AuditEvent::Federation { .. } => "federation",
             AuditEvent::Tampered { .. } => "tampered",
             AuditEvent::Radius { .. } => "radius",
             AuditEvent::RadsecRefused { .. } => "radsec_refused",
@@ -467,6 +497,10 @@ impl AuditEvent<'_> {
             AuditEvent::HandleIssued { time, user, audience, expires_at } => json!({
                 "time": time, "user": user, "event": event, "audience": audience, "form": "handle",
                 "expiresAt": expires_at,
+            }),
+            AuditEvent::Federation { time, user, protocol, audience, what, sso } => json!({
+                "time": time, "user": user, "event": event, "protocol": protocol, "audience": audience,
+                "what": what, "sso": sso,
             }),
             AuditEvent::HandleRedeemed { time, user, audience, ticket } => json!({
                 "time": time, "user": user, "event": event, "audience": audience, "form": "handle",

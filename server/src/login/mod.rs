@@ -13,6 +13,7 @@ pub mod acting;
 pub mod audit;
 pub mod chain;
 pub mod decoy;
+pub mod federation;
 pub mod first_factor;
 pub mod handle;
 pub mod invite;

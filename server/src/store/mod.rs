@@ -283,7 +283,7 @@ pub struct Snapshot {
 }
 
 /// The schema version this build writes (both backends).
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// Whether opening a store may bring an older schema up to date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -394,6 +394,11 @@ pub trait Backend: Send + Sync {
         audit: &[String],
         sealer: Option<&Sealer>,
     ) -> StoreResult<bool>;
+    /// `user`'s groups (the federation doors' `groups` attribute), sorted.
+    fn groups(&self, user: &str) -> StoreResult<Vec<String>>;
+    /// Adds (`add`) or removes `group` for `user`, with `audit`; `false`:
+    /// no such user.
+    fn set_group(&self, user: &str, group: &str, add: bool, audit: &[String]) -> StoreResult<bool>;
     /// Sets this process's audit chain (once; `false` if one is set).
     fn set_chain(&self, chain: chain::Chain) -> bool;
     /// Links the lines written before the chain existed (schema 7 and
@@ -595,6 +600,25 @@ impl Store {
             return Ok(false);
         }
         self.backend.set_roles(user, roles, audit, self.sealer.get())
+    }
+
+    /// `user`'s groups, sorted (none for an unknown id).
+    pub fn groups(&self, user: &str) -> StoreResult<Vec<String>> {
+        if !plausible(user) {
+            return Ok(Vec::new());
+        }
+        let mut groups = self.backend.groups(user)?;
+        groups.sort_unstable();
+        Ok(groups)
+    }
+
+    /// Adds or removes one of `user`'s groups, with `audit`; `false`: no
+    /// such user.
+    pub fn set_group(&self, user: &str, group: &str, add: bool, audit: &[String]) -> StoreResult<bool> {
+        if !plausible(user) {
+            return Ok(false);
+        }
+        self.backend.set_group(user, group, add, audit)
     }
 
     /// Every audit row with its chain fields, by id (`audit verify`); with

@@ -173,6 +173,14 @@ CREATE INDEX requests_vendor ON requests (vendor);
 ALTER TABLE invitations ADD COLUMN roles TEXT;
 ALTER TABLE invitations ADD COLUMN roles_mac BYTEA;
 ",
+    // 10: federation (issue 22): each user's groups (the SAML `groups` attribute).
+    "
+CREATE TABLE user_groups (
+    user_id  TEXT NOT NULL,
+    grp      TEXT NOT NULL,
+    PRIMARY KEY (user_id, grp)
+);
+",
 ];
 
 /// The advisory lock key of migrations ("mxau").
@@ -1068,6 +1076,38 @@ impl Backend for Postgres {
         })
     }
 
+    fn groups(&self, user: &str) -> StoreResult<Vec<String>> {
+        self.with(|c, q| {
+            let rows = query_c(c, q, "SELECT grp FROM user_groups WHERE user_id = $1", &[&user])?;
+            rows.iter().map(|r| col::<String>(r, 0)).collect()
+        })
+    }
+
+    fn set_group(&self, user: &str, group: &str, add: bool, audit: &[String]) -> StoreResult<bool> {
+        self.write(|tx, q| {
+            if query_opt_c(tx, q, "SELECT 1 FROM users WHERE user_id = $1 FOR UPDATE", &[&user])?.is_none() {
+                return Ok((false, false));
+            }
+            if add {
+                execute_c(
+                    tx,
+                    q,
+                    "INSERT INTO user_groups (user_id, grp) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[&user, &group],
+                )?;
+            } else {
+                execute_c(
+                    tx,
+                    q,
+                    "DELETE FROM user_groups WHERE user_id = $1 AND grp = $2",
+                    &[&user, &group],
+                )?;
+            }
+            insert_audit(tx, q, self.chain.get(), None, audit)?;
+            Ok((true, true))
+        })
+    }
+
     fn set_chain(&self, chain: Chain) -> bool {
         self.chain.set(chain).is_ok()
     }
@@ -1291,6 +1331,7 @@ impl Backend for Postgres {
             }
             execute_c(tx, q, "DELETE FROM windows WHERE user_id = $1", &[&user])?;
             execute_c(tx, q, "DELETE FROM roles WHERE user_id = $1", &[&user])?;
+            execute_c(tx, q, "DELETE FROM user_groups WHERE user_id = $1", &[&user])?;
             execute_c(tx, q, "DELETE FROM invitations WHERE user_id = $1", &[&user])?;
             insert_audit(tx, q, self.chain.get(), None, audit)?;
             Ok((true, true))

@@ -154,6 +154,14 @@ CREATE INDEX requests_vendor ON requests (vendor);
 ALTER TABLE invitations ADD COLUMN roles TEXT;
 ALTER TABLE invitations ADD COLUMN roles_mac BLOB;
 ",
+    // 10: federation (issue 22): each user's groups (the SAML `groups` attribute).
+    "
+CREATE TABLE user_groups (
+    user   TEXT NOT NULL,
+    grp    TEXT NOT NULL,
+    PRIMARY KEY (user, grp)
+) STRICT;
+",
 ];
 
 /// The SQLite backend.
@@ -809,6 +817,32 @@ impl Backend for Sqlite {
         })
     }
 
+    fn groups(&self, user: &str) -> StoreResult<Vec<String>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT grp FROM user_groups WHERE user = ?1")?;
+            let rows = stmt.query_map(params![user], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn set_group(&self, user: &str, group: &str, add: bool, audit: &[String]) -> StoreResult<bool> {
+        self.write(|tx| {
+            if !access_in_exists(tx, user)? {
+                return Ok((false, false));
+            }
+            if add {
+                tx.execute(
+                    "INSERT OR IGNORE INTO user_groups (user, grp) VALUES (?1, ?2)",
+                    params![user, group],
+                )?;
+            } else {
+                tx.execute("DELETE FROM user_groups WHERE user = ?1 AND grp = ?2", params![user, group])?;
+            }
+            insert_audit(tx, self.chain.get(), None, audit)?;
+            Ok((true, true))
+        })
+    }
+
     fn set_chain(&self, chain: Chain) -> bool {
         self.chain.set(chain).is_ok()
     }
@@ -1011,6 +1045,7 @@ impl Backend for Sqlite {
             }
             tx.execute("DELETE FROM windows WHERE user = ?1", params![user])?;
             tx.execute("DELETE FROM roles WHERE user = ?1", params![user])?;
+            tx.execute("DELETE FROM user_groups WHERE user = ?1", params![user])?;
             tx.execute("DELETE FROM invitations WHERE user = ?1", params![user])?;
             insert_audit(tx, self.chain.get(), None, audit)?;
             Ok((true, true))

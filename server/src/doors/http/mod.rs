@@ -7,10 +7,16 @@
 //! limit, the body limit and timeouts ([`listen`]), security headers, the
 //! pages ([`pages`]) and the hand-off to the appliance.
 
+pub mod fed;
+pub mod idp_key;
 pub mod listen;
+pub mod oidc;
 pub mod pages;
 pub mod rate;
+pub mod saml;
+pub mod saml_request;
 pub mod tls;
+pub mod xmlsig;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,6 +60,8 @@ pub struct App {
     trusted_proxies: Vec<crate::net::Cidr>,
     /// The addresses `/metrics` answers.
     metrics_allow: Vec<crate::net::Cidr>,
+    /// The SAML and OpenID Connect doors, when configured ([`fed`]).
+    fed: Option<Arc<fed::Federation>>,
 }
 
 /// How to build an [`App`].
@@ -158,6 +166,11 @@ pub fn check_appliance_url(url: &str) -> Result<(), String> {
 impl App {
     /// Builds the app; fails if an origin or the appliance URL is invalid.
     pub fn new(config: Config) -> Result<Arc<App>, mx::Error> {
+        App::with_federation(config, None)
+    }
+
+    /// Builds the app with the federation doors (SAML, OpenID Connect).
+    pub fn with_federation(config: Config, fed: Option<Arc<fed::Federation>>) -> Result<Arc<App>, mx::Error> {
         let csp = match &config.appliance_url {
             None => HeaderValue::from_static(CSP),
             Some(url) => {
@@ -190,6 +203,7 @@ impl App {
             rate: rate::RateLimiter::new(config.api_rate.per_minute, config.api_rate.burst),
             trusted_proxies: config.trusted_proxies,
             metrics_allow: config.metrics_allow,
+            fed,
         }))
     }
 
@@ -311,6 +325,9 @@ struct VerifyReq {
     token: String,
     /// Holds the fixed string in the clear: wiped on drop.
     answer: zeroize::Zeroizing<String>,
+    /// The parked federation flow the login page was opened for (`?fed=`).
+    #[serde(default)]
+    fed: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -399,8 +416,10 @@ async fn api_verify(
 ) -> Result<Response, ApiError> {
     let req: VerifyReq = parse(body)?;
     blocking(move || {
-        let decision =
-            app.login.answer(&req.user, Some(&req.token), &req.answer, Via::Http, Some(&app.audience));
+        // A login for a SAML SP or an OpenID Connect client hands on no appliance ticket.
+        let fed = req.fed.as_deref().zip(app.fed.as_ref());
+        let ticket_for = if fed.is_some() { None } else { Some(app.audience.as_str()) };
+        let decision = app.login.answer(&req.user, Some(&req.token), &req.answer, Via::Http, ticket_for);
         let (outcome, lock) = match &decision {
             Decision::Accepted(_) => (mx::Outcome::Accepted.as_str(), None),
             Decision::Rejected { outcome, lock } => (outcome.as_str(), *lock),
@@ -415,9 +434,15 @@ async fn api_verify(
             "lockedUntil": lock.and_then(Lock::until),
             "permanentlyLocked": lock == Some(Lock::Permanent),
         });
+        let mut set_cookie = None;
         if let (Decision::Accepted(session), Some(obj)) = (&decision, body.as_object_mut()) {
             obj.insert("sessionEnd".into(), json!(session.ends_at));
-            if let Some(t) = &session.ticket {
+            if let Some((id, fed)) = fed {
+                let (cookie, redirect) =
+                    fed.accepted(id, session, &app.login).ok_or_else(ApiError::internal)?;
+                obj.insert("redirect".into(), json!(redirect));
+                set_cookie = Some(cookie);
+            } else if let Some(t) = &session.ticket {
                 match &app.appliance_url {
                     // The page posts these to the appliance: the ticket never rides in a URL.
                     Some(url) => obj.insert(
@@ -428,7 +453,11 @@ async fn api_verify(
                 };
             }
         }
-        Ok((no_store(), axum::Json(body)).into_response())
+        let mut res = (no_store(), axum::Json(body)).into_response();
+        if let Some(c) = set_cookie {
+            res.headers_mut().insert(header::SET_COOKIE, c);
+        }
+        Ok(res)
     })
     .await
 }
@@ -585,6 +614,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(fed::routes())
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page") })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), request_guard))
@@ -684,10 +714,16 @@ async fn request_guard(
             .into_response();
         }
     }
-    if req.method() == axum::http::Method::POST {
-        let json = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
-            v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json")
-        });
+    // The federation doors' entry points are GETs from other sites that park a flow and claim a
+    // single-use row: rate-limited like the API's POSTs.
+    let counted_get = req.method() == axum::http::Method::GET && fed::counted_get(req.uri().path());
+    if req.method() == axum::http::Method::POST || counted_get {
+        // An SP's form and a relying party's back channel come from other sites by design.
+        let cross_site = counted_get || fed::cross_site_post(req.uri().path());
+        let json = cross_site
+            || headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+                v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json")
+            });
         if !json {
             return ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -696,10 +732,11 @@ async fn request_guard(
             )
             .into_response();
         }
-        let same_origin = headers
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|o| app.origins.iter().any(|a| a.eq_ignore_ascii_case(o)));
+        let same_origin = cross_site
+            || headers
+                .get(header::ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|o| app.origins.iter().any(|a| a.eq_ignore_ascii_case(o)));
         if !same_origin {
             return ApiError::new(
                 StatusCode::FORBIDDEN,
@@ -763,7 +800,10 @@ async fn security_headers(
     if https {
         h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
     }
-    h.insert(header::CONTENT_SECURITY_POLICY, app.csp.clone());
+    // A page with its own policy (the federation's auto-posting pages) keeps it.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, app.csp.clone());
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // The ticket travels in the /vpn URL: never leak it in a Referer.
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
