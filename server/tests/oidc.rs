@@ -314,3 +314,23 @@ async fn during_a_key_rollover_both_keys_are_published_and_the_new_one_signs() {
     assert_eq!(header["kid"], kids[0], "the new (first) key signs");
     assert_eq!(verified_claims(&h, &jwt).await["sub"], "erin");
 }
+
+/// `prompt=login` (and `max_age=0`) ask for the grid: a browser with an
+/// older session cannot skip it by going to `/fed/continue` itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompt_login_cannot_be_skipped_through_fed_continue() {
+    let h = harness();
+    enroll(&h, "frank").await;
+    let (_, cookie) = code_for(&h, "frank", "vpn", "https://rp.test/cb").await;
+    for extra in ["&prompt=login", "&max_age=0"] {
+        let r = get(
+            &h,
+            &authorize_uri("vpn", "https://rp.test/cb", &format!("{}{extra}", pkce())),
+            Some(&cookie),
+        )
+        .await;
+        let fed = parked(&r);
+        let r = get(&h, &format!("/fed/continue?fed={fed}"), Some(&cookie)).await;
+        assert_eq!(parked(&r), fed, "{extra}: no code from the old session: {:?}", r.location());
+    }
+}

@@ -602,3 +602,60 @@ async fn destination_binding_and_persistent_name_ids() {
     }
     assert_eq!(names[0], names[1], "the same pseudonym each time");
 }
+
+/// ForceAuthn asks for the grid: a browser with an older session cannot skip
+/// it by going to `/fed/continue` itself, and a flow parked by someone else
+/// is never completed from a browser's session alone (no login CSRF).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_authn_cannot_be_skipped_through_fed_continue() {
+    let h = harness();
+    enroll(&h, "dave").await;
+    let r = get(&h, &format!("/saml/sso?{}", redirect_query(&authn(SP, "f-1", T0, None))), None).await;
+    let fed = parked(&r);
+    let cookie = grid_login(&h, "dave", &fed, true).await.cookie().unwrap();
+    form(&get(&h, &format!("/fed/continue?fed={fed}"), Some(&cookie)).await);
+    // Later, the SP asks for a fresh login.
+    h.clock.store(T0 + 120, Ordering::SeqCst);
+    let forced = authn(SP, "f-2", T0 + 120, None).replacen(" Version=", " ForceAuthn=\"true\" Version=", 1);
+    let r = get(&h, &format!("/saml/sso?{}", redirect_query(&forced)), Some(&cookie)).await;
+    let fed2 = parked(&r);
+    let r = get(&h, &format!("/fed/continue?fed={fed2}"), Some(&cookie)).await;
+    assert_eq!(parked(&r), fed2, "the old session does not answer ForceAuthn: {}", r.body);
+    // A flow parked by another browser is not completed from dave's session either.
+    let r = get(&h, &format!("/saml/sso?{}", redirect_query(&authn(SP, "f-3", T0 + 120, None))), None).await;
+    let other = parked(&r);
+    let r = get(&h, &format!("/fed/continue?fed={other}"), Some(&cookie)).await;
+    assert_eq!(parked(&r), other, "back to the grid: {}", r.body);
+    // The grid answered for the forced flow completes it, with the new login's time.
+    let v = grid_login(&h, "dave", &fed2, true).await;
+    let fresh = v.cookie().unwrap();
+    let (_, fields) = form(&get(&h, &format!("/fed/continue?fed={fed2}"), Some(&fresh)).await);
+    let xml = String::from_utf8(B64.decode(field(&fields, "SAMLResponse").unwrap()).unwrap()).unwrap();
+    assert!(xml.contains(&format!("AuthnInstant=\"{}\"", instant(T0 + 120))), "{xml}");
+}
+
+/// An unsigned LogoutRequest (anyone can write one for an SP without a
+/// certificate) ends the browser's own session only, never another
+/// browser's session of the user it names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsigned_logout_request_ends_no_other_browsers_session() {
+    let h = harness();
+    enroll(&h, "erin").await;
+    let r = get(&h, &format!("/saml/sso?{}", redirect_query(&authn(SP, "l-1", T0, None))), None).await;
+    let fed = parked(&r);
+    let cookie = grid_login(&h, "erin", &fed, true).await.cookie().unwrap();
+    form(&get(&h, &format!("/fed/continue?fed={fed}"), Some(&cookie)).await);
+    // The attacker's own browser (no cookie) posts a forged LogoutRequest naming erin.
+    let logout = format!(
+        "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+         xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"lo-x\" Version=\"2.0\" IssueInstant=\"{}\">\
+         <saml:Issuer>{SP}</saml:Issuer><saml:NameID>erin</saml:NameID></samlp:LogoutRequest>",
+        instant(T0)
+    );
+    form(&get(&h, &format!("/saml/slo?{}", redirect_query(&logout)), None).await);
+    // erin's session still gives single sign-on.
+    let r =
+        get(&h, &format!("/saml/sso?{}", redirect_query(&authn(SP, "l-2", T0, None))), Some(&cookie)).await;
+    let (action, _) = form(&r);
+    assert_eq!(action, "https://sp.test/acs");
+}

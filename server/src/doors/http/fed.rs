@@ -275,6 +275,9 @@ pub(crate) enum Flow {
 struct Parked {
     flow: Flow,
     expires_at: u64,
+    /// The session (its cookie's hash) of the login answered for this flow:
+    /// the only one `/fed/continue` completes it with.
+    bound: Option<String>,
 }
 
 /// A logged-in browser.
@@ -424,11 +427,11 @@ impl Federation {
     /// Parks `flow` for its login; its id.
     pub(crate) fn park(&self, flow: Flow, now: u64) -> Result<String, Response> {
         let id = random_id(18).map_err(|_| fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))?;
-        self.park_as(id, flow, now)
+        self.park_as(id, flow, None, now)
     }
 
     /// Parks `flow` under `id` (a flow taken out and put back).
-    fn park_as(&self, id: String, flow: Flow, now: u64) -> Result<String, Response> {
+    fn park_as(&self, id: String, flow: Flow, bound: Option<String>, now: u64) -> Result<String, Response> {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         if pending.len() >= MAX_PENDING {
             pending.retain(|_, p| p.expires_at > now);
@@ -439,13 +442,13 @@ impl Federation {
                 "too many logins under way; try again shortly",
             ));
         }
-        pending.insert(id.clone(), Parked { flow, expires_at: now + PENDING_SECONDS });
+        pending.insert(id.clone(), Parked { flow, expires_at: now + PENDING_SECONDS, bound });
         Ok(id)
     }
 
-    fn unpark(&self, id: &str, now: u64) -> Option<Flow> {
+    fn unpark(&self, id: &str, now: u64) -> Option<(Flow, Option<String>)> {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        pending.remove(id).filter(|p| p.expires_at > now).map(|p| p.flow)
+        pending.remove(id).filter(|p| p.expires_at > now).map(|p| (p.flow, p.bound))
     }
 
     /// Whether `id` names a parked flow.
@@ -470,6 +473,11 @@ impl Federation {
                 return None;
             }
             sessions.insert(sha256_hex(value.as_bytes()), s);
+        }
+        // The flow is completed with this session only (not with an older one, nor
+        // another browser's: `ForceAuthn`, `prompt=login`, no login CSRF).
+        if let Some(p) = self.pending.lock().unwrap_or_else(PoisonError::into_inner).get_mut(fed) {
+            p.bound = Some(sha256_hex(value.as_bytes()));
         }
         let cookie = self.cookie(&value, session.ends_at.saturating_sub(now))?;
         let fed: String =
@@ -669,16 +677,18 @@ async fn continue_flow(
     let out = tokio::task::spawn_blocking(move || {
         let login = app.login();
         let now = login.now();
-        let Some(flow) = fed.unpark(&id, now) else {
+        let Some((flow, bound)) = fed.unpark(&id, now) else {
             return fail(
                 StatusCode::BAD_REQUEST,
                 "this login request is unknown, used or expired: start again from the service",
             );
         };
-        match fed.session(&headers, login) {
+        // Only the session made by the login answered for this flow completes it.
+        let ours = bound.is_some() && Federation::cookie_key(&headers) == bound;
+        match fed.session(&headers, login).filter(|_| ours) {
             Some(session) => complete(&app, &fed, flow, &session, false),
             // Not logged in (yet): back to the grid, the flow parked under the same id.
-            None => match fed.park_as(id, flow, now) {
+            None => match fed.park_as(id, flow, bound, now) {
                 Ok(id) => to_login(&id),
                 Err(res) => res,
             },
