@@ -659,3 +659,20 @@ async fn an_unsigned_logout_request_ends_no_other_browsers_session() {
     let (action, _) = form(&r);
     assert_eq!(action, "https://sp.test/acs");
 }
+
+/// HEAD runs the GET handlers (axum): it parks flows and claims request IDs
+/// too, so it is counted by the same per-address limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_requests_to_the_entry_points_are_rate_limited_too() {
+    let h = harness_opts(false, 4);
+    let peer: std::net::SocketAddr = "192.0.2.8:40000".parse().unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let uri = format!("/saml/sso?{}", redirect_query(&authn(SP, &format!("hd-{i}"), T0, None)));
+        let mut req = Request::builder().method("HEAD").uri(uri).body(Body::empty()).unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        statuses.push(send(&h, req).await.status);
+    }
+    assert_eq!(statuses[0], StatusCode::SEE_OTHER, "HEAD parks a flow: {statuses:?}");
+    assert!(statuses[2..].contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+}
