@@ -334,3 +334,36 @@ async fn prompt_login_cannot_be_skipped_through_fed_continue() {
         assert_eq!(parked(&r), fed, "{extra}: no code from the old session: {:?}", r.location());
     }
 }
+
+/// `max_age` (OpenID Connect Core §3.1.2.1): a session whose grid was
+/// answered longer ago than that asks for the grid again; a younger one
+/// gives a code at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_age_asks_for_the_grid_when_the_session_is_older() {
+    let h = harness();
+    enroll(&h, "gina").await;
+    let (_, cookie) = code_for(&h, "gina", "vpn", "https://rp.test/cb").await;
+    h.clock.store(T0 + 600, Ordering::SeqCst);
+    let r = get(
+        &h,
+        &authorize_uri("vpn", "https://rp.test/cb", &format!("{}&max_age=300", pkce())),
+        Some(&cookie),
+    )
+    .await;
+    parked(&r);
+    let r = get(
+        &h,
+        &authorize_uri("vpn", "https://rp.test/cb", &format!("{}&max_age=3600", pkce())),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(param(r.location().unwrap(), "code").is_some(), "{:?}", r.location());
+    let r = get(
+        &h,
+        &authorize_uri("vpn", "https://rp.test/cb", &format!("{}&max_age=soon", pkce())),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(param(r.location().unwrap(), "error").as_deref(), Some("invalid_request"));
+}
