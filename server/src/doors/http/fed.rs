@@ -13,7 +13,7 @@
 //! to `/fed/continue?fed=ID`, which completes the flow: the auto-posting
 //! SAML Response, or the authorization code.
 //!
-//! The session (cookie `matrixauth_idp`: HttpOnly, `SameSite=Lax`,
+//! The session (cookie `matrixauth_idp`, `__Host-matrixauth_idp` on https: HttpOnly, `SameSite=Lax`,
 //! `Secure` on an https origin) ends with the login's session (the end of
 //! the user's approved access window, or `session.max_seconds`). A second
 //! service provider gets an assertion from it without a new grid only
@@ -42,6 +42,10 @@ use crate::login::{Login, Session};
 
 /// The IdP session cookie's name.
 pub const COOKIE: &str = "matrixauth_idp";
+/// Its name on an https origin: a browser takes a `__Host-` cookie only from
+/// this host, over https, with `Path=/` and no `Domain`, so a sibling domain
+/// cannot plant its own session in the browser (RFC 6265bis §4.1.3.2).
+pub const HOST_COOKIE: &str = "__Host-matrixauth_idp";
 /// How long a parked request waits for its login (seconds).
 pub const PENDING_SECONDS: u64 = 900;
 /// Parked requests at most (oldest expired first; then refused).
@@ -485,10 +489,15 @@ impl Federation {
         Some((cookie, format!("/fed/continue?fed={fed}")))
     }
 
+    fn cookie_name(&self) -> &'static str {
+        if self.secure { HOST_COOKIE } else { COOKIE }
+    }
+
     fn cookie(&self, value: &str, max_age: u64) -> Option<HeaderValue> {
         let secure = if self.secure { "; Secure" } else { "" };
+        let name = self.cookie_name();
         HeaderValue::from_str(&format!(
-            "{COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+            "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
         ))
         .ok()
     }
@@ -498,14 +507,15 @@ impl Federation {
         self.cookie("", 0)
     }
 
-    fn cookie_key(headers: &HeaderMap) -> Option<String> {
+    fn cookie_key(&self, headers: &HeaderMap) -> Option<String> {
+        let cookie = self.cookie_name();
         headers
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|c| c.trim().split_once('='))
-            .find(|(name, _)| *name == COOKIE)
+            .find(|(name, _)| *name == cookie)
             .map(|(_, value)| sha256_hex(value.as_bytes()))
     }
 
@@ -514,7 +524,7 @@ impl Federation {
     /// end of the access window in force. Runs store reads: call off the
     /// async runtime.
     pub(crate) fn session(&self, headers: &HeaderMap, login: &Login) -> Option<IdpSession> {
-        let key = Self::cookie_key(headers)?;
+        let key = self.cookie_key(headers)?;
         let now = login.now();
         let s = self.sessions.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned()?;
         let bound = (s.ends_at > now).then(|| login.session_still_allowed(&s.user, s.enrolled_at)).flatten();
@@ -530,7 +540,7 @@ impl Federation {
     /// Ends the browser's session and every session of users `matches`
     /// picks; how many ended.
     pub(crate) fn end_sessions(&self, headers: &HeaderMap, matches: impl Fn(&str) -> bool) -> usize {
-        let key = Self::cookie_key(headers);
+        let key = self.cookie_key(headers);
         let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
         let before = sessions.len();
         sessions.retain(|k, s| Some(k) != key.as_ref() && !matches(&s.user));
@@ -684,7 +694,7 @@ async fn continue_flow(
             );
         };
         // Only the session made by the login answered for this flow completes it.
-        let ours = bound.is_some() && Federation::cookie_key(&headers) == bound;
+        let ours = bound.is_some() && fed.cookie_key(&headers) == bound;
         match fed.session(&headers, login).filter(|_| ours) {
             Some(session) => complete(&app, &fed, flow, &session, false),
             // Not logged in (yet): back to the grid, the flow parked under the same id.
@@ -723,6 +733,22 @@ mod tests {
         assert!(https.ends_with("; Secure") && https.contains("HttpOnly; SameSite=Lax"), "{https}");
         let http = federation("http://127.0.0.1:8080").cookie("v", 60).unwrap();
         assert!(!http.to_str().unwrap().contains("Secure"));
+    }
+
+    #[test]
+    fn on_https_the_cookie_is_host_only_and_a_tossed_plain_one_is_ignored() {
+        let https = federation("https://idp.example");
+        let set = https.cookie("v", 60).unwrap();
+        assert!(set.to_str().unwrap().starts_with("__Host-matrixauth_idp=v;"), "{set:?}");
+        let mut tossed = HeaderMap::new();
+        tossed.insert(header::COOKIE, HeaderValue::from_static("matrixauth_idp=planted"));
+        assert_eq!(https.cookie_key(&tossed), None, "a cookie a sibling domain could set");
+        let mut ours = HeaderMap::new();
+        ours.insert(header::COOKIE, HeaderValue::from_static("a=b; __Host-matrixauth_idp=v"));
+        assert_eq!(https.cookie_key(&ours), Some(sha256_hex(b"v")));
+        let http = federation("http://127.0.0.1:8080");
+        assert!(http.cookie("v", 60).unwrap().to_str().unwrap().starts_with("matrixauth_idp=v;"));
+        assert_eq!(http.cookie_key(&tossed), Some(sha256_hex(b"planted")));
     }
 
     #[test]
