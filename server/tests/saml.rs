@@ -676,3 +676,21 @@ async fn head_requests_to_the_entry_points_are_rate_limited_too() {
     assert_eq!(statuses[0], StatusCode::SEE_OTHER, "HEAD parks a flow: {statuses:?}");
     assert!(statuses[2..].contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
 }
+
+/// A comment (or an element) inside the Issuer or the NameID does not split
+/// the value: `SP<!---->-evil` is not read as `SP`; the request is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comments_do_not_split_the_issuer_or_the_name_id() {
+    let h = harness();
+    let split = authn(SP, "c-1", T0, None).replacen(&format!(">{SP}<"), &format!(">{SP}<!---->-evil<"), 1);
+    refused(&get(&h, &format!("/saml/sso?{}", redirect_query(&split)), None).await, "Issuer");
+    let nested = authn(SP, "c-2", T0, None).replacen(&format!(">{SP}<"), &format!("><b>{SP}</b><"), 1);
+    refused(&get(&h, &format!("/saml/sso?{}", redirect_query(&nested)), None).await, "Issuer");
+    let logout = format!(
+        "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+         xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"c-3\" Version=\"2.0\" IssueInstant=\"{}\">\
+         <saml:Issuer>{SP}</saml:Issuer><saml:NameID>erin<!---->x</saml:NameID></samlp:LogoutRequest>",
+        instant(T0)
+    );
+    refused(&get(&h, &format!("/saml/slo?{}", redirect_query(&logout)), None).await, "NameID");
+}
