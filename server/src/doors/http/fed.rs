@@ -144,7 +144,7 @@ pub struct OidcConfig {
 }
 
 /// `[[oidc.client]]`: one relying party.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientConfig {
     /// Its `client_id`.
@@ -156,6 +156,17 @@ pub struct ClientConfig {
     pub public: bool,
     /// Its redirect URIs (exact match).
     pub redirect_uris: Vec<String>,
+}
+
+/// The secret's hash is left out (a weak secret falls to it).
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("client_id", &self.client_id)
+            .field("public", &self.public)
+            .field("redirect_uris", &self.redirect_uris)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Checks an absolute http(s) URL a browser is sent to or posts to.
@@ -749,6 +760,17 @@ mod tests {
         let http = federation("http://127.0.0.1:8080");
         assert!(http.cookie("v", 60).unwrap().to_str().unwrap().starts_with("matrixauth_idp=v;"));
         assert_eq!(http.cookie_key(&tossed), Some(sha256_hex(b"planted")));
+    }
+
+    #[test]
+    fn a_clients_secret_hash_is_not_in_debug() {
+        let hash = sha256_hex(b"the client's secret");
+        let c: OidcConfig = toml::from_str(&format!(
+            "[[client]]\nclient_id = \"vpn\"\nsecret_sha256 = \"{hash}\"\nredirect_uris = [\"https://rp.example/cb\"]\n"
+        ))
+        .unwrap();
+        let text = format!("{c:?}");
+        assert!(!text.contains(&hash) && text.contains("vpn"), "{text}");
     }
 
     #[test]
