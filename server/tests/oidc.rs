@@ -367,3 +367,21 @@ async fn max_age_asks_for_the_grid_when_the_session_is_older() {
     .await;
     assert_eq!(param(r.location().unwrap(), "error").as_deref(), Some("invalid_request"));
 }
+
+/// `prompt=none` never shows the grid (OIDC Core §3.1.2.1): a session too
+/// old for `max_age` is `login_required`, like no session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompt_none_with_a_session_too_old_is_login_required() {
+    let h = harness();
+    enroll(&h, "hana").await;
+    let (_, cookie) = code_for(&h, "hana", "vpn", "https://rp.test/cb").await;
+    h.clock.store(T0 + 600, Ordering::SeqCst);
+    let uri = authorize_uri("vpn", "https://rp.test/cb", &format!("{}&prompt=none&max_age=300", pkce()));
+    let r = get(&h, &uri, Some(&cookie)).await;
+    assert_eq!(
+        param(r.location().unwrap(), "error").as_deref(),
+        Some("login_required"),
+        "{:?}",
+        r.location()
+    );
+}

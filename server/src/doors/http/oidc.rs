@@ -293,7 +293,8 @@ pub async fn authorize(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri
                     .is_some_and(|s| app.login().now().saturating_sub(s.auth_time) > m)
         });
         let fresh = prompt.split(' ').any(|p| p == "login") || too_old;
-        if prompt.split(' ').any(|p| p == "none") && fed.session(&headers, app.login()).is_none() {
+        // prompt=none shows no grid: without a session that will do, login_required.
+        if prompt.split(' ').any(|p| p == "none") && (fresh || fed.session(&headers, app.login()).is_none()) {
             return err("login_required", "no session; the grid must be answered");
         }
         let flow = Flow::Oidc(Pending {
