@@ -694,3 +694,43 @@ async fn comments_do_not_split_the_issuer_or_the_name_id() {
     );
     refused(&get(&h, &format!("/saml/slo?{}", redirect_query(&logout)), None).await, "NameID");
 }
+
+/// One user's IdP sessions are capped (the oldest ends first): a user who
+/// scripts logins cannot fill the node's session table for everyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_users_sessions_are_capped_the_oldest_ending_first() {
+    use matrixauth_server::doors::http::fed::MAX_SESSIONS_PER_USER;
+    let h = harness();
+    enroll(&h, "ivan").await;
+    let mut cookies = Vec::new();
+    for i in 0..=MAX_SESSIONS_PER_USER as u64 {
+        h.clock.store(T0 + 60 * i, Ordering::SeqCst);
+        let r = get(
+            &h,
+            &format!("/saml/sso?{}", redirect_query(&authn(SP, &format!("cap-{i}"), T0 + 60 * i, None))),
+            None,
+        )
+        .await;
+        let fed = parked(&r);
+        let v = grid_login(&h, "ivan", &fed, true).await;
+        assert_eq!(v.json()["outcome"], "accepted", "{}", v.body);
+        cookies.push(v.cookie().unwrap());
+    }
+    let sso = |id: String, cookie: String| {
+        let h = &h;
+        async move {
+            get(
+                h,
+                &format!(
+                    "/saml/sso?{}",
+                    redirect_query(&authn(SP, &id, h.clock.load(Ordering::SeqCst), None))
+                ),
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    parked(&sso("cap-old".into(), cookies[0].clone()).await);
+    form(&sso("cap-2nd".into(), cookies[1].clone()).await);
+    form(&sso("cap-new".into(), cookies.last().unwrap().clone()).await);
+}

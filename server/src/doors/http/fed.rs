@@ -52,6 +52,9 @@ pub const PENDING_SECONDS: u64 = 900;
 pub const MAX_PENDING: usize = 20_000;
 /// IdP sessions at most.
 pub const MAX_SESSIONS: usize = 200_000;
+/// IdP sessions one user holds at most (the oldest ends first), so that a
+/// user who scripts logins cannot fill [`MAX_SESSIONS`] for everyone.
+pub const MAX_SESSIONS_PER_USER: usize = 16;
 /// The largest body of the federation POSTs (SAML POST binding, token).
 pub const MAX_FED_BODY: usize = 64 * 1024;
 
@@ -486,6 +489,19 @@ impl Federation {
             }
             if sessions.len() >= MAX_SESSIONS {
                 return None;
+            }
+            let mut mine: Vec<(&String, u64)> =
+                sessions.iter().filter(|(_, x)| x.user == s.user).map(|(k, x)| (k, x.auth_time)).collect();
+            if mine.len() >= MAX_SESSIONS_PER_USER {
+                mine.sort_by_key(|(_, t)| *t);
+                let oldest: Vec<String> = mine
+                    .iter()
+                    .take(mine.len() + 1 - MAX_SESSIONS_PER_USER)
+                    .map(|(k, _)| (*k).clone())
+                    .collect();
+                for k in oldest {
+                    sessions.remove(&k);
+                }
             }
             sessions.insert(sha256_hex(value.as_bytes()), s);
         }
