@@ -314,3 +314,74 @@ async fn during_a_key_rollover_both_keys_are_published_and_the_new_one_signs() {
     assert_eq!(header["kid"], kids[0], "the new (first) key signs");
     assert_eq!(verified_claims(&h, &jwt).await["sub"], "erin");
 }
+
+/// `prompt=login` (and `max_age=0`) ask for the grid: a browser with an
+/// older session cannot skip it by going to `/fed/continue` itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompt_login_cannot_be_skipped_through_fed_continue() {
+    let h = harness();
+    enroll(&h, "frank").await;
+    let (_, cookie) = code_for(&h, "frank", "vpn", "https://rp.test/cb").await;
+    for extra in ["&prompt=login", "&max_age=0"] {
+        let r = get(
+            &h,
+            &authorize_uri("vpn", "https://rp.test/cb", &format!("{}{extra}", pkce())),
+            Some(&cookie),
+        )
+        .await;
+        let fed = parked(&r);
+        let r = get(&h, &format!("/fed/continue?fed={fed}"), Some(&cookie)).await;
+        assert_eq!(parked(&r), fed, "{extra}: no code from the old session: {:?}", r.location());
+    }
+}
+
+/// `max_age` (OpenID Connect Core §3.1.2.1): a session whose grid was
+/// answered longer ago than that asks for the grid again; a younger one
+/// gives a code at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_age_asks_for_the_grid_when_the_session_is_older() {
+    let h = harness();
+    enroll(&h, "gina").await;
+    let (_, cookie) = code_for(&h, "gina", "vpn", "https://rp.test/cb").await;
+    h.clock.store(T0 + 600, Ordering::SeqCst);
+    let r = get(
+        &h,
+        &authorize_uri("vpn", "https://rp.test/cb", &format!("{}&max_age=300", pkce())),
+        Some(&cookie),
+    )
+    .await;
+    parked(&r);
+    let r = get(
+        &h,
+        &authorize_uri("vpn", "https://rp.test/cb", &format!("{}&max_age=3600", pkce())),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(param(r.location().unwrap(), "code").is_some(), "{:?}", r.location());
+    let r = get(
+        &h,
+        &authorize_uri("vpn", "https://rp.test/cb", &format!("{}&max_age=soon", pkce())),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(param(r.location().unwrap(), "error").as_deref(), Some("invalid_request"));
+}
+
+/// `prompt=none` never shows the grid (OIDC Core §3.1.2.1): a session too
+/// old for `max_age` is `login_required`, like no session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompt_none_with_a_session_too_old_is_login_required() {
+    let h = harness();
+    enroll(&h, "hana").await;
+    let (_, cookie) = code_for(&h, "hana", "vpn", "https://rp.test/cb").await;
+    h.clock.store(T0 + 600, Ordering::SeqCst);
+    let uri = authorize_uri("vpn", "https://rp.test/cb", &format!("{}&prompt=none&max_age=300", pkce()));
+    let r = get(&h, &uri, Some(&cookie)).await;
+    assert_eq!(
+        param(r.location().unwrap(), "error").as_deref(),
+        Some("login_required"),
+        "{:?}",
+        r.location()
+    );
+}

@@ -602,3 +602,135 @@ async fn destination_binding_and_persistent_name_ids() {
     }
     assert_eq!(names[0], names[1], "the same pseudonym each time");
 }
+
+/// ForceAuthn asks for the grid: a browser with an older session cannot skip
+/// it by going to `/fed/continue` itself, and a flow parked by someone else
+/// is never completed from a browser's session alone (no login CSRF).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_authn_cannot_be_skipped_through_fed_continue() {
+    let h = harness();
+    enroll(&h, "dave").await;
+    let r = get(&h, &format!("/saml/sso?{}", redirect_query(&authn(SP, "f-1", T0, None))), None).await;
+    let fed = parked(&r);
+    let cookie = grid_login(&h, "dave", &fed, true).await.cookie().unwrap();
+    form(&get(&h, &format!("/fed/continue?fed={fed}"), Some(&cookie)).await);
+    // Later, the SP asks for a fresh login.
+    h.clock.store(T0 + 120, Ordering::SeqCst);
+    let forced = authn(SP, "f-2", T0 + 120, None).replacen(" Version=", " ForceAuthn=\"true\" Version=", 1);
+    let r = get(&h, &format!("/saml/sso?{}", redirect_query(&forced)), Some(&cookie)).await;
+    let fed2 = parked(&r);
+    let r = get(&h, &format!("/fed/continue?fed={fed2}"), Some(&cookie)).await;
+    assert_eq!(parked(&r), fed2, "the old session does not answer ForceAuthn: {}", r.body);
+    // A flow parked by another browser is not completed from dave's session either.
+    let r = get(&h, &format!("/saml/sso?{}", redirect_query(&authn(SP, "f-3", T0 + 120, None))), None).await;
+    let other = parked(&r);
+    let r = get(&h, &format!("/fed/continue?fed={other}"), Some(&cookie)).await;
+    assert_eq!(parked(&r), other, "back to the grid: {}", r.body);
+    // The grid answered for the forced flow completes it, with the new login's time.
+    let v = grid_login(&h, "dave", &fed2, true).await;
+    let fresh = v.cookie().unwrap();
+    let (_, fields) = form(&get(&h, &format!("/fed/continue?fed={fed2}"), Some(&fresh)).await);
+    let xml = String::from_utf8(B64.decode(field(&fields, "SAMLResponse").unwrap()).unwrap()).unwrap();
+    assert!(xml.contains(&format!("AuthnInstant=\"{}\"", instant(T0 + 120))), "{xml}");
+}
+
+/// An unsigned LogoutRequest (anyone can write one for an SP without a
+/// certificate) ends the browser's own session only, never another
+/// browser's session of the user it names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsigned_logout_request_ends_no_other_browsers_session() {
+    let h = harness();
+    enroll(&h, "erin").await;
+    let r = get(&h, &format!("/saml/sso?{}", redirect_query(&authn(SP, "l-1", T0, None))), None).await;
+    let fed = parked(&r);
+    let cookie = grid_login(&h, "erin", &fed, true).await.cookie().unwrap();
+    form(&get(&h, &format!("/fed/continue?fed={fed}"), Some(&cookie)).await);
+    // The attacker's own browser (no cookie) posts a forged LogoutRequest naming erin.
+    let logout = format!(
+        "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+         xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"lo-x\" Version=\"2.0\" IssueInstant=\"{}\">\
+         <saml:Issuer>{SP}</saml:Issuer><saml:NameID>erin</saml:NameID></samlp:LogoutRequest>",
+        instant(T0)
+    );
+    form(&get(&h, &format!("/saml/slo?{}", redirect_query(&logout)), None).await);
+    // erin's session still gives single sign-on.
+    let r =
+        get(&h, &format!("/saml/sso?{}", redirect_query(&authn(SP, "l-2", T0, None))), Some(&cookie)).await;
+    let (action, _) = form(&r);
+    assert_eq!(action, "https://sp.test/acs");
+}
+
+/// HEAD runs the GET handlers (axum): it parks flows and claims request IDs
+/// too, so it is counted by the same per-address limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_requests_to_the_entry_points_are_rate_limited_too() {
+    let h = harness_opts(false, 4);
+    let peer: std::net::SocketAddr = "192.0.2.8:40000".parse().unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let uri = format!("/saml/sso?{}", redirect_query(&authn(SP, &format!("hd-{i}"), T0, None)));
+        let mut req = Request::builder().method("HEAD").uri(uri).body(Body::empty()).unwrap();
+        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        statuses.push(send(&h, req).await.status);
+    }
+    assert_eq!(statuses[0], StatusCode::SEE_OTHER, "HEAD parks a flow: {statuses:?}");
+    assert!(statuses[2..].contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+}
+
+/// A comment (or an element) inside the Issuer or the NameID does not split
+/// the value: `SP<!---->-evil` is not read as `SP`; the request is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn comments_do_not_split_the_issuer_or_the_name_id() {
+    let h = harness();
+    let split = authn(SP, "c-1", T0, None).replacen(&format!(">{SP}<"), &format!(">{SP}<!---->-evil<"), 1);
+    refused(&get(&h, &format!("/saml/sso?{}", redirect_query(&split)), None).await, "Issuer");
+    let nested = authn(SP, "c-2", T0, None).replacen(&format!(">{SP}<"), &format!("><b>{SP}</b><"), 1);
+    refused(&get(&h, &format!("/saml/sso?{}", redirect_query(&nested)), None).await, "Issuer");
+    let logout = format!(
+        "<samlp:LogoutRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+         xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"c-3\" Version=\"2.0\" IssueInstant=\"{}\">\
+         <saml:Issuer>{SP}</saml:Issuer><saml:NameID>erin<!---->x</saml:NameID></samlp:LogoutRequest>",
+        instant(T0)
+    );
+    refused(&get(&h, &format!("/saml/slo?{}", redirect_query(&logout)), None).await, "NameID");
+}
+
+/// One user's IdP sessions are capped (the oldest ends first): a user who
+/// scripts logins cannot fill the node's session table for everyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_users_sessions_are_capped_the_oldest_ending_first() {
+    use matrixauth_server::doors::http::fed::MAX_SESSIONS_PER_USER;
+    let h = harness();
+    enroll(&h, "ivan").await;
+    let mut cookies = Vec::new();
+    for i in 0..=MAX_SESSIONS_PER_USER as u64 {
+        h.clock.store(T0 + 60 * i, Ordering::SeqCst);
+        let r = get(
+            &h,
+            &format!("/saml/sso?{}", redirect_query(&authn(SP, &format!("cap-{i}"), T0 + 60 * i, None))),
+            None,
+        )
+        .await;
+        let fed = parked(&r);
+        let v = grid_login(&h, "ivan", &fed, true).await;
+        assert_eq!(v.json()["outcome"], "accepted", "{}", v.body);
+        cookies.push(v.cookie().unwrap());
+    }
+    let sso = |id: String, cookie: String| {
+        let h = &h;
+        async move {
+            get(
+                h,
+                &format!(
+                    "/saml/sso?{}",
+                    redirect_query(&authn(SP, &id, h.clock.load(Ordering::SeqCst), None))
+                ),
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    parked(&sso("cap-old".into(), cookies[0].clone()).await);
+    form(&sso("cap-2nd".into(), cookies[1].clone()).await);
+    form(&sso("cap-new".into(), cookies.last().unwrap().clone()).await);
+}

@@ -13,7 +13,7 @@
 //! to `/fed/continue?fed=ID`, which completes the flow: the auto-posting
 //! SAML Response, or the authorization code.
 //!
-//! The session (cookie `matrixauth_idp`: HttpOnly, `SameSite=Lax`,
+//! The session (cookie `matrixauth_idp`, `__Host-matrixauth_idp` on https: HttpOnly, `SameSite=Lax`,
 //! `Secure` on an https origin) ends with the login's session (the end of
 //! the user's approved access window, or `session.max_seconds`). A second
 //! service provider gets an assertion from it without a new grid only
@@ -42,12 +42,19 @@ use crate::login::{Login, Session};
 
 /// The IdP session cookie's name.
 pub const COOKIE: &str = "matrixauth_idp";
+/// Its name on an https origin: a browser takes a `__Host-` cookie only from
+/// this host, over https, with `Path=/` and no `Domain`, so a sibling domain
+/// cannot plant its own session in the browser (RFC 6265bis §4.1.3.2).
+pub const HOST_COOKIE: &str = "__Host-matrixauth_idp";
 /// How long a parked request waits for its login (seconds).
 pub const PENDING_SECONDS: u64 = 900;
 /// Parked requests at most (oldest expired first; then refused).
 pub const MAX_PENDING: usize = 20_000;
 /// IdP sessions at most.
 pub const MAX_SESSIONS: usize = 200_000;
+/// IdP sessions one user holds at most (the oldest ends first), so that a
+/// user who scripts logins cannot fill [`MAX_SESSIONS`] for everyone.
+pub const MAX_SESSIONS_PER_USER: usize = 16;
 /// The largest body of the federation POSTs (SAML POST binding, token).
 pub const MAX_FED_BODY: usize = 64 * 1024;
 
@@ -140,7 +147,7 @@ pub struct OidcConfig {
 }
 
 /// `[[oidc.client]]`: one relying party.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientConfig {
     /// Its `client_id`.
@@ -152,6 +159,17 @@ pub struct ClientConfig {
     pub public: bool,
     /// Its redirect URIs (exact match).
     pub redirect_uris: Vec<String>,
+}
+
+/// The secret's hash is left out (a weak secret falls to it).
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("client_id", &self.client_id)
+            .field("public", &self.public)
+            .field("redirect_uris", &self.redirect_uris)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Checks an absolute http(s) URL a browser is sent to or posts to.
@@ -275,6 +293,9 @@ pub(crate) enum Flow {
 struct Parked {
     flow: Flow,
     expires_at: u64,
+    /// The session (its cookie's hash) of the login answered for this flow:
+    /// the only one `/fed/continue` completes it with.
+    bound: Option<String>,
 }
 
 /// A logged-in browser.
@@ -424,11 +445,11 @@ impl Federation {
     /// Parks `flow` for its login; its id.
     pub(crate) fn park(&self, flow: Flow, now: u64) -> Result<String, Response> {
         let id = random_id(18).map_err(|_| fail(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))?;
-        self.park_as(id, flow, now)
+        self.park_as(id, flow, None, now)
     }
 
     /// Parks `flow` under `id` (a flow taken out and put back).
-    fn park_as(&self, id: String, flow: Flow, now: u64) -> Result<String, Response> {
+    fn park_as(&self, id: String, flow: Flow, bound: Option<String>, now: u64) -> Result<String, Response> {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         if pending.len() >= MAX_PENDING {
             pending.retain(|_, p| p.expires_at > now);
@@ -439,13 +460,13 @@ impl Federation {
                 "too many logins under way; try again shortly",
             ));
         }
-        pending.insert(id.clone(), Parked { flow, expires_at: now + PENDING_SECONDS });
+        pending.insert(id.clone(), Parked { flow, expires_at: now + PENDING_SECONDS, bound });
         Ok(id)
     }
 
-    fn unpark(&self, id: &str, now: u64) -> Option<Flow> {
+    fn unpark(&self, id: &str, now: u64) -> Option<(Flow, Option<String>)> {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        pending.remove(id).filter(|p| p.expires_at > now).map(|p| p.flow)
+        pending.remove(id).filter(|p| p.expires_at > now).map(|p| (p.flow, p.bound))
     }
 
     /// Whether `id` names a parked flow.
@@ -469,7 +490,25 @@ impl Federation {
             if sessions.len() >= MAX_SESSIONS {
                 return None;
             }
+            let mut mine: Vec<(&String, u64)> =
+                sessions.iter().filter(|(_, x)| x.user == s.user).map(|(k, x)| (k, x.auth_time)).collect();
+            if mine.len() >= MAX_SESSIONS_PER_USER {
+                mine.sort_by_key(|(_, t)| *t);
+                let oldest: Vec<String> = mine
+                    .iter()
+                    .take(mine.len() + 1 - MAX_SESSIONS_PER_USER)
+                    .map(|(k, _)| (*k).clone())
+                    .collect();
+                for k in oldest {
+                    sessions.remove(&k);
+                }
+            }
             sessions.insert(sha256_hex(value.as_bytes()), s);
+        }
+        // The flow is completed with this session only (not with an older one, nor
+        // another browser's: `ForceAuthn`, `prompt=login`, no login CSRF).
+        if let Some(p) = self.pending.lock().unwrap_or_else(PoisonError::into_inner).get_mut(fed) {
+            p.bound = Some(sha256_hex(value.as_bytes()));
         }
         let cookie = self.cookie(&value, session.ends_at.saturating_sub(now))?;
         let fed: String =
@@ -477,10 +516,15 @@ impl Federation {
         Some((cookie, format!("/fed/continue?fed={fed}")))
     }
 
+    fn cookie_name(&self) -> &'static str {
+        if self.secure { HOST_COOKIE } else { COOKIE }
+    }
+
     fn cookie(&self, value: &str, max_age: u64) -> Option<HeaderValue> {
         let secure = if self.secure { "; Secure" } else { "" };
+        let name = self.cookie_name();
         HeaderValue::from_str(&format!(
-            "{COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+            "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
         ))
         .ok()
     }
@@ -490,14 +534,15 @@ impl Federation {
         self.cookie("", 0)
     }
 
-    fn cookie_key(headers: &HeaderMap) -> Option<String> {
+    fn cookie_key(&self, headers: &HeaderMap) -> Option<String> {
+        let cookie = self.cookie_name();
         headers
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|c| c.trim().split_once('='))
-            .find(|(name, _)| *name == COOKIE)
+            .find(|(name, _)| *name == cookie)
             .map(|(_, value)| sha256_hex(value.as_bytes()))
     }
 
@@ -506,7 +551,7 @@ impl Federation {
     /// end of the access window in force. Runs store reads: call off the
     /// async runtime.
     pub(crate) fn session(&self, headers: &HeaderMap, login: &Login) -> Option<IdpSession> {
-        let key = Self::cookie_key(headers)?;
+        let key = self.cookie_key(headers)?;
         let now = login.now();
         let s = self.sessions.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned()?;
         let bound = (s.ends_at > now).then(|| login.session_still_allowed(&s.user, s.enrolled_at)).flatten();
@@ -522,7 +567,7 @@ impl Federation {
     /// Ends the browser's session and every session of users `matches`
     /// picks; how many ended.
     pub(crate) fn end_sessions(&self, headers: &HeaderMap, matches: impl Fn(&str) -> bool) -> usize {
-        let key = Self::cookie_key(headers);
+        let key = self.cookie_key(headers);
         let mut sessions = self.sessions.lock().unwrap_or_else(PoisonError::into_inner);
         let before = sessions.len();
         sessions.retain(|k, s| Some(k) != key.as_ref() && !matches(&s.user));
@@ -669,16 +714,18 @@ async fn continue_flow(
     let out = tokio::task::spawn_blocking(move || {
         let login = app.login();
         let now = login.now();
-        let Some(flow) = fed.unpark(&id, now) else {
+        let Some((flow, bound)) = fed.unpark(&id, now) else {
             return fail(
                 StatusCode::BAD_REQUEST,
                 "this login request is unknown, used or expired: start again from the service",
             );
         };
-        match fed.session(&headers, login) {
+        // Only the session made by the login answered for this flow completes it.
+        let ours = bound.is_some() && fed.cookie_key(&headers) == bound;
+        match fed.session(&headers, login).filter(|_| ours) {
             Some(session) => complete(&app, &fed, flow, &session, false),
             // Not logged in (yet): back to the grid, the flow parked under the same id.
-            None => match fed.park_as(id, flow, now) {
+            None => match fed.park_as(id, flow, bound, now) {
                 Ok(id) => to_login(&id),
                 Err(res) => res,
             },
@@ -713,6 +760,33 @@ mod tests {
         assert!(https.ends_with("; Secure") && https.contains("HttpOnly; SameSite=Lax"), "{https}");
         let http = federation("http://127.0.0.1:8080").cookie("v", 60).unwrap();
         assert!(!http.to_str().unwrap().contains("Secure"));
+    }
+
+    #[test]
+    fn on_https_the_cookie_is_host_only_and_a_tossed_plain_one_is_ignored() {
+        let https = federation("https://idp.example");
+        let set = https.cookie("v", 60).unwrap();
+        assert!(set.to_str().unwrap().starts_with("__Host-matrixauth_idp=v;"), "{set:?}");
+        let mut tossed = HeaderMap::new();
+        tossed.insert(header::COOKIE, HeaderValue::from_static("matrixauth_idp=planted"));
+        assert_eq!(https.cookie_key(&tossed), None, "a cookie a sibling domain could set");
+        let mut ours = HeaderMap::new();
+        ours.insert(header::COOKIE, HeaderValue::from_static("a=b; __Host-matrixauth_idp=v"));
+        assert_eq!(https.cookie_key(&ours), Some(sha256_hex(b"v")));
+        let http = federation("http://127.0.0.1:8080");
+        assert!(http.cookie("v", 60).unwrap().to_str().unwrap().starts_with("matrixauth_idp=v;"));
+        assert_eq!(http.cookie_key(&tossed), Some(sha256_hex(b"planted")));
+    }
+
+    #[test]
+    fn a_clients_secret_hash_is_not_in_debug() {
+        let hash = sha256_hex(b"the client's secret");
+        let c: OidcConfig = toml::from_str(&format!(
+            "[[client]]\nclient_id = \"vpn\"\nsecret_sha256 = \"{hash}\"\nredirect_uris = [\"https://rp.example/cb\"]\n"
+        ))
+        .unwrap();
+        let text = format!("{c:?}");
+        assert!(!text.contains(&hash) && text.contains("vpn"), "{text}");
     }
 
     #[test]

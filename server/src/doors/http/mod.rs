@@ -746,7 +746,9 @@ async fn request_guard(
     }
     // The federation doors' entry points are GETs from other sites that park a flow and claim a
     // single-use row: rate-limited like the API's POSTs.
-    let counted_get = req.method() == axum::http::Method::GET && fed::counted_get(req.uri().path());
+    // HEAD runs the GET handler (axum) and is counted alike.
+    let counted_get = (req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD)
+        && fed::counted_get(req.uri().path());
     if req.method() == axum::http::Method::POST || counted_get {
         // An SP's form and a relying party's back channel come from other sites by design.
         let cross_site = counted_get || fed::cross_site_post(req.uri().path());

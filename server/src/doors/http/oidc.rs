@@ -280,8 +280,21 @@ pub async fn authorize(State(app): State<Arc<App>>, headers: HeaderMap, uri: Uri
             return err("invalid_request", "nonce is too long");
         }
         let prompt = get(&q, "prompt").unwrap_or_default();
-        let fresh = prompt.split(' ').any(|p| p == "login") || get(&q, "max_age") == Some("0");
-        if prompt.split(' ').any(|p| p == "none") && fed.session(&headers, app.login()).is_none() {
+        let max_age = match get(&q, "max_age").map(str::parse::<u64>) {
+            None => None,
+            Some(Ok(m)) => Some(m),
+            Some(Err(_)) => return err("invalid_request", "max_age is not a number of seconds"),
+        };
+        // A session whose grid was answered more than max_age ago does not do (OIDC Core §3.1.2.1).
+        let too_old = max_age.is_some_and(|m| {
+            m == 0
+                || fed
+                    .session(&headers, app.login())
+                    .is_some_and(|s| app.login().now().saturating_sub(s.auth_time) > m)
+        });
+        let fresh = prompt.split(' ').any(|p| p == "login") || too_old;
+        // prompt=none shows no grid: without a session that will do, login_required.
+        if prompt.split(' ').any(|p| p == "none") && (fresh || fed.session(&headers, app.login()).is_none()) {
             return err("login_required", "no session; the grid must be answered");
         }
         let flow = Flow::Oidc(Pending {

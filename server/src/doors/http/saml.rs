@@ -251,7 +251,7 @@ async fn incoming(
     logout: bool,
 ) -> Response {
     let out = tokio::task::spawn_blocking(move || match check(&app, &q, binding, logout) {
-        Ok((sp, Request::Authn(r), fed)) => {
+        Ok((sp, Request::Authn(r), fed, _)) => {
             let acs = match (&r.acs_url, r.acs_index) {
                 (Some(url), _) => url.clone(),
                 (None, Some(i)) => match fed
@@ -286,8 +286,8 @@ async fn incoming(
             }
             fed::start(&app, &fed, flow, &headers, r.force_authn)
         }
-        Ok((sp, Request::Logout(r), fed)) => {
-            logout_response(&app, &fed, sp, &r, q.relay_state.as_deref(), &headers)
+        Ok((sp, Request::Logout(r), fed, signed)) => {
+            logout_response(&app, &fed, sp, &r, signed, q.relay_state.as_deref(), &headers)
         }
         Err(res) => res,
     })
@@ -297,13 +297,13 @@ async fn incoming(
 
 /// Every check of an incoming request: readable, from a registered SP,
 /// signed as that SP requires, fresh, for us, to a registered ACS, and
-/// never seen before.
+/// never seen before. The `bool`: its signature was checked.
 fn check(
     app: &App,
     q: &RedirectQuery,
     binding: Binding,
     logout: bool,
-) -> Result<(usize, Request, Arc<Federation>), Response> {
+) -> Result<(usize, Request, Arc<Federation>, bool), Response> {
     let (fed, idp) = parts(app)?;
     let bad = |why: &str| fail(StatusCode::BAD_REQUEST, why);
     let message = q.message.as_deref().ok_or_else(|| bad("no SAMLRequest"))?;
@@ -322,6 +322,7 @@ fn check(
         return Err(bad("RelayState is too long"));
     }
     // The signature.
+    let mut signed = false;
     match binding {
         Binding::Post if sp.want_signed_requests => {
             return Err(bad("this SP must sign its requests: use the HTTP-Redirect binding (signed query)"));
@@ -333,6 +334,7 @@ fn check(
                     .decode(sig.split_whitespace().collect::<String>())
                     .map_err(|_| bad("the Signature is not base64"))?;
                 xmlsig::verify_redirect(cert, alg, &q.signed, &sig).map_err(|e| bad(&e))?;
+                signed = true;
             }
             (Some(_), None, Some(_)) => return Err(bad("a Signature without SigAlg")),
             (None, _, _) if sp.want_signed_requests => {
@@ -383,7 +385,7 @@ fn check(
             ));
         }
     }
-    Ok((index, request, fed))
+    Ok((index, request, fed, signed))
 }
 
 /// The query of `/saml/idp-initiated`.
@@ -560,14 +562,16 @@ pub(crate) fn response_xml(
     }
 }
 
-/// Ends the sessions a LogoutRequest names (the browser's, and every
-/// session of the user its NameID names) and answers with a signed
+/// Ends the sessions a LogoutRequest names (the browser's, and, when the
+/// request's signature was checked, every session of the user its NameID
+/// names: anyone can write an unsigned one) and answers with a signed
 /// LogoutResponse to the SP's SLO URL.
 fn logout_response(
     app: &App,
     fed: &Federation,
     sp_index: usize,
     r: &saml_request::LogoutRequest,
+    signed: bool,
     relay_state: Option<&str>,
     headers: &HeaderMap,
 ) -> Response {
@@ -575,7 +579,7 @@ fn logout_response(
     let Some(sp) = idp.sps.get(sp_index) else {
         return fail(StatusCode::BAD_REQUEST, "unknown service provider");
     };
-    let ended = fed.end_sessions(headers, |user| name_id(fed, sp, user) == r.name_id);
+    let ended = fed.end_sessions(headers, |user| signed && name_id(fed, sp, user) == r.name_id);
     let clear = fed.clear_cookie();
     let Some(slo) = &sp.slo else {
         let mut res =

@@ -212,11 +212,18 @@ fn attr<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> Option<&'a str> {
     node.attribute(name)
 }
 
+/// The text of the first child element `ns:name`: one text node, nothing
+/// else (a comment or an element inside would split the value, and only its
+/// first part be read).
 fn child_text(node: roxmltree::Node<'_, '_>, ns: &str, name: &str) -> Option<String> {
-    node.children()
-        .find(|c| c.is_element() && c.tag_name().namespace() == Some(ns) && c.tag_name().name() == name)
-        .and_then(|c| c.text())
-        .map(|t| t.trim().to_owned())
+    let c = node
+        .children()
+        .find(|c| c.is_element() && c.tag_name().namespace() == Some(ns) && c.tag_name().name() == name)?;
+    let mut inside = c.children();
+    match (inside.next(), inside.next()) {
+        (Some(t), None) if t.is_text() => t.text().map(|t| t.trim().to_owned()),
+        _ => None,
+    }
 }
 
 fn check_id(id: &str) -> Result<String, RequestError> {
@@ -262,7 +269,7 @@ pub fn parse(xml: &str) -> Result<Request, RequestError> {
     let id = check_id(attr(root, "ID").unwrap_or_default())?;
     let issuer = child_text(root, NS_ASSERTION, "Issuer")
         .filter(|i| !i.is_empty() && i.len() <= 1024)
-        .ok_or(RequestError::Saml("Issuer missing"))?;
+        .ok_or(RequestError::Saml("Issuer missing, or not plain text"))?;
     let issue_instant = attr(root, "IssueInstant")
         .and_then(parse_instant)
         .ok_or(RequestError::Saml("IssueInstant missing or not an xs:dateTime"))?;
@@ -289,7 +296,7 @@ pub fn parse(xml: &str) -> Result<Request, RequestError> {
         "LogoutRequest" => {
             let name_id = child_text(root, NS_ASSERTION, "NameID")
                 .filter(|n| !n.is_empty() && n.len() <= 1024)
-                .ok_or(RequestError::Saml("NameID missing"))?;
+                .ok_or(RequestError::Saml("NameID missing, or not plain text"))?;
             Ok(Request::Logout(LogoutRequest { id, issuer, issue_instant, name_id, destination }))
         }
         _ => Err(RequestError::Saml("neither an AuthnRequest nor a LogoutRequest")),
