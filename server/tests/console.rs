@@ -1013,3 +1013,212 @@ async fn with_terminals_required_per_user_others_still_get_their_grid() {
     h.answer_grid(&pair, "acme", &grid).await;
     h.log_in("bob").await;
 }
+
+// ---- registered terminals in the console (issue 26) -----------------------------------------
+
+impl H {
+    /// `acme` must use a registered terminal; `a` is registered as its terminal 1.
+    fn acme_with_terminal(&self) -> Authenticator {
+        self.terminals(false);
+        self.user("acme", &[]);
+        assert!(self.login.set_terminal_policy("acme", Some(true), "test").unwrap());
+        let a = Authenticator::new(1);
+        self.register("acme", &a);
+        a
+    }
+
+    /// Whether `acme`'s terminal step with `a` gives the grid.
+    async fn acme_gets_grid(&self, a: &mut Authenticator) -> bool {
+        let (pair, step) = self.first_step("acme").await;
+        let (state, options) = terminal_step(&step.body);
+        let reply = self
+            .send(Call::post(
+                "/console/login/terminal",
+                Some(&pair),
+                &[
+                    ("user", "acme"),
+                    ("state", &state),
+                    ("credential", &a.assert(&options, WEBAUTHN_ORIGIN, RP)),
+                    ("csrf", &step.csrf()),
+                ],
+            ))
+            .await;
+        reply.body.contains("console-grid")
+    }
+}
+
+const ACME_TERMINALS: &str = "/console/users/acme/terminals";
+
+#[tokio::test]
+async fn an_admin_lists_renames_and_revokes_a_users_terminals_and_the_revoked_one_is_refused() {
+    let h = harness();
+    let mut a = h.acme_with_terminal();
+    assert!(h.acme_gets_grid(&mut a).await);
+    h.user("root", &["admin"]);
+    let (cookie, csrf) = h.log_in("root").await;
+    // The users page links each user's terminals.
+    let users = h.send(Call::get("/console/users", Some(&cookie))).await;
+    assert!(users.body.contains("href=\"/console/users/acme/terminals\""), "{}", users.body);
+    let page = h.send(Call::get(&format!("{ACME_TERMINALS}?lang=en"), Some(&cookie))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("data-terminal=\"1\""), "{}", page.body);
+    assert!(page.body.contains("<strong id=\"policy\">required</strong>"), "{}", page.body);
+    assert!(page.body.contains("WebAuthn"));
+    assert!(!page.body.contains("<td class=\"last-used\">never</td>"), "used once: {}", page.body);
+    assert!(page.body.contains("action=\"/console/users/acme/terminals/revoke\""));
+    // Rename, in Japanese.
+    let renamed = h
+        .send(Call::post(
+            &format!("{ACME_TERMINALS}/rename"),
+            Some(&cookie),
+            &[("id", "1"), ("name", "保守端末A（本庁）"), ("csrf", &csrf)],
+        ))
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
+    assert_eq!(renamed.location(), format!("{ACME_TERMINALS}?ok=1"));
+    let book = h.login.terminals_of("acme").unwrap();
+    assert_eq!(book.terminals[0].name, "保守端末A（本庁）");
+    // A name the CLI refuses is refused here too, and an unknown number is 404.
+    let bad = h
+        .send(Call::post(
+            &format!("{ACME_TERMINALS}/rename"),
+            Some(&cookie),
+            &[("id", "1"), ("name", "a\u{7}b"), ("csrf", &csrf)],
+        ))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    let missing = h
+        .send(Call::post(
+            &format!("{ACME_TERMINALS}/revoke"),
+            Some(&cookie),
+            &[("id", "99"), ("csrf", &csrf)],
+        ))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    // Revoke: the terminal logs in no more.
+    let revoked = h
+        .send(Call::post(&format!("{ACME_TERMINALS}/revoke"), Some(&cookie), &[("id", "1"), ("csrf", &csrf)]))
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER, "{}", revoked.body);
+    assert!(h.login.terminals_of("acme").unwrap().terminals[0].revoked_at.is_some());
+    assert!(!h.acme_gets_grid(&mut a).await, "a revoked terminal passed the terminal step");
+    let page = h.send(Call::get(ACME_TERMINALS, Some(&cookie))).await;
+    assert!(page.body.contains("<td class=\"revoked\">失効済み"), "{}", page.body);
+    assert!(!page.body.contains("action=\"/console/users/acme/terminals/revoke\""));
+    // Both changes are audited with the acting console user.
+    let audit = h.login.store().audit(None).unwrap();
+    for action in ["terminal_rename", "terminal_revoke"] {
+        assert!(
+            audit.iter().any(|l| l.contains(&format!("\"action\":\"{action}\""))
+                && l.contains("\"operator\":\"console:root\"")
+                && l.contains("\"user\":\"acme\"")),
+            "{action}: {audit:#?}"
+        );
+    }
+    // An unknown user has no terminals page.
+    let nobody = h.send(Call::get("/console/users/nobody/terminals", Some(&cookie))).await;
+    assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_admin_makes_a_terminal_invitation_with_its_qr_code() {
+    let h = harness();
+    let _a = h.acme_with_terminal();
+    h.user("root", &["admin"]);
+    let (cookie, csrf) = h.log_in("root").await;
+    let invited = h
+        .send(Call::post(
+            &format!("{ACME_TERMINALS}/invite"),
+            Some(&cookie),
+            &[("hours", "2"), ("csrf", &csrf)],
+        ))
+        .await;
+    assert_eq!(invited.status, StatusCode::OK, "{}", invited.body);
+    let at = invited.body.find(&format!("{ORIGIN}/enroll#terminal=")).unwrap() + ORIGIN.len() + 17;
+    let token = &invited.body[at..at + invited.body[at..].find('<').unwrap()];
+    assert!(invited.body.contains("<svg"), "no QR code: {}", invited.body);
+    // The link adds a terminal to acme: a second authenticator registers with it and passes.
+    let (state, options) = h.login.terminal_registration_start(Grant::Invitation(token)).unwrap();
+    let mut b = Authenticator::new(2);
+    h.login
+        .terminal_registration_finish(
+            &state,
+            &b.register(&json!({"publicKey": options["publicKey"]}), WEBAUTHN_ORIGIN),
+            None,
+        )
+        .unwrap();
+    assert_eq!(h.login.terminals_of("acme").unwrap().terminals.len(), 2);
+    assert!(h.acme_gets_grid(&mut b).await);
+    assert!(
+        h.login
+            .store()
+            .audit(None)
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("\"action\":\"terminal_invite\"")
+                && l.contains("\"operator\":\"console:root\""))
+    );
+}
+
+#[tokio::test]
+async fn approvers_only_see_terminals_and_vendors_and_auditors_get_nothing() {
+    let h = harness();
+    let mut a = h.acme_with_terminal();
+    h.user("appr", &["approver"]);
+    h.user("aud", &["auditor"]);
+    h.user("bob", &[]);
+    let (cookie, csrf) = h.log_in("appr").await;
+    let page = h.send(Call::get(ACME_TERMINALS, Some(&cookie))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("data-terminal=\"1\""));
+    assert!(!page.body.contains("/terminals/revoke") && !page.body.contains("/terminals/invite"));
+    for (action, form) in
+        [("rename", vec![("id", "1"), ("name", "x")]), ("revoke", vec![("id", "1")]), ("invite", vec![])]
+    {
+        let mut form = form;
+        form.push(("csrf", &csrf));
+        let r = h.send(Call::post(&format!("{ACME_TERMINALS}/{action}"), Some(&cookie), &form)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "approver {action}: {}", r.body);
+    }
+    for user in ["aud", "bob"] {
+        let (cookie, csrf) = h.log_in(user).await;
+        let r = h.send(Call::get(ACME_TERMINALS, Some(&cookie))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}: {}", r.body);
+        assert!(!r.body.contains("data-terminal"));
+        let r = h
+            .send(Call::post(
+                &format!("{ACME_TERMINALS}/revoke"),
+                Some(&cookie),
+                &[("id", "1"), ("csrf", &csrf)],
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{user}");
+    }
+    let book = h.login.terminals_of("acme").unwrap();
+    assert_eq!(book.terminals[0].name, "保守端末1");
+    assert!(book.terminals[0].revoked_at.is_none());
+    assert!(h.acme_gets_grid(&mut a).await);
+    let audit = h.login.store().audit(None).unwrap();
+    assert!(
+        audit.iter().any(|l| l.contains("\"action\":\"denied\"") && l.contains("\"user\":\"appr\"")),
+        "{audit:#?}"
+    );
+}
+
+#[tokio::test]
+async fn terminal_forms_need_the_sessions_csrf_token() {
+    let h = harness();
+    let mut a = h.acme_with_terminal();
+    h.user("root", &["admin"]);
+    let (cookie, _) = h.log_in("root").await;
+    let forged = "0".repeat(64);
+    for form in [vec![("id", "1")], vec![("id", "1"), ("csrf", forged.as_str())]] {
+        let r = h.send(Call::post(&format!("{ACME_TERMINALS}/revoke"), Some(&cookie), &form)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        let r = h.send(Call::post(&format!("{ACME_TERMINALS}/invite"), Some(&cookie), &form)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(!r.body.contains("enroll#terminal="));
+    }
+    assert!(h.login.terminals_of("acme").unwrap().terminals[0].revoked_at.is_none());
+    assert!(h.acme_gets_grid(&mut a).await);
+}

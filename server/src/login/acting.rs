@@ -513,6 +513,74 @@ impl Login {
     }
 }
 
+/// Registered terminals in the console (SPEC §16, issue 26): an approver
+/// may see a user's terminals (as she sees the users list, to check a
+/// vendor's machine before approving); only an administrator renames,
+/// revokes or invites a terminal. Each change is audited with the acting
+/// user as `operator`, as the CLI's are.
+impl Login {
+    /// `user`'s terminal policy and terminals (admin, approver).
+    /// [`ActError::NotFound`] for a user not enrolled.
+    pub fn terminals_view_as(
+        &self,
+        who: Who<'_>,
+        user: &str,
+    ) -> Result<crate::store::TerminalBook, ActError> {
+        self.authorize(who, Action::ListUsers)?;
+        let book = self.terminals_of(user).map_err(ActError::Failed)?;
+        if !book.enrolled {
+            return Err(ActError::NotFound);
+        }
+        Ok(book)
+    }
+
+    /// Renames terminal `id` of `user` (admin). `Ok(false)`: no such terminal.
+    pub fn rename_terminal_as(
+        &self,
+        who: Who<'_>,
+        user: &str,
+        id: i64,
+        name: &str,
+    ) -> Result<bool, ActError> {
+        self.authorize(who, Action::ManageUsers)?;
+        let name = name.trim();
+        if !super::terminal::valid_name(name) {
+            return Err(ActError::Refused(
+                "a terminal name is 1 to 64 characters without control characters".to_owned(),
+            ));
+        }
+        let new = name.to_owned();
+        self.change_terminal(user, id, "terminal_rename", &who.operator(), |t, _| {
+            t.name = new;
+            Ok(())
+        })
+        .map_err(ActError::Refused)
+    }
+
+    /// Revokes terminal `id` of `user` (admin): it logs in no more, at any
+    /// door. `Ok(false)`: no such terminal.
+    pub fn revoke_terminal_as(&self, who: Who<'_>, user: &str, id: i64) -> Result<bool, ActError> {
+        self.authorize(who, Action::ManageUsers)?;
+        self.change_terminal(user, id, "terminal_revoke", &who.operator(), |t, now| {
+            t.revoked_at.get_or_insert(now);
+            Ok(())
+        })
+        .map_err(ActError::Failed)
+    }
+
+    /// An invitation of kind "terminal" for `user` (admin): its token and
+    /// expiry.
+    pub fn invite_terminal_as(
+        &self,
+        who: Who<'_>,
+        user: &str,
+        hours: u64,
+    ) -> Result<(zeroize::Zeroizing<String>, u64), ActError> {
+        self.authorize(who, Action::ManageUsers)?;
+        self.invite_terminal(user, hours, &who.operator()).map_err(ActError::Refused)
+    }
+}
+
 /// Roles sorted, without duplicates, each one of [`crate::store::ROLES`].
 fn checked_roles(roles: &[String]) -> Result<Vec<String>, ActError> {
     let mut roles: Vec<String> =

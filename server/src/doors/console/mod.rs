@@ -21,6 +21,7 @@
 
 pub mod pages;
 pub mod session;
+mod terminals;
 
 use std::sync::Arc;
 
@@ -140,6 +141,8 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/console/logout", post(logout))
         .route("/console/users", get(users_page))
         .route("/console/users/{action}", post(users_action))
+        .route("/console/users/{user}/terminals", get(terminals::terminals_page))
+        .route("/console/users/{user}/terminals/{action}", post(terminals::terminals_action))
         .route("/console/requests", get(requests_page).post(file_request))
         .route("/console/requests.csv", get(requests_csv))
         .route("/console/requests/{id}", get(request_page))

@@ -411,6 +411,7 @@ pub fn users(f: &Frame<'_>, list: &[UserView], can_manage: bool) -> Markup {
                             td { @for w in &u.windows { "#" (w.id) " " (local(w.starts_at)) " – " (local(w.ends_at)) br; } }
                             td { @if u.roles.is_empty() { (l.t("vendor")) } @else { (u.roles.join(", ")) } }
                             td.actions {
+                                a.terminals href={ "/console/users/" (encode(&u.user)) "/terminals" } { (if l == Lang::Ja { "端末" } else { "Terminals" }) }
                                 @if can_manage {
                                     (action_button(f.csrf, "/console/users/unlock", &u.user, l.t("unlock"), None))
                                 }
