@@ -52,9 +52,9 @@ impl Who<'_> {
 /// What a call asks to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
-    /// Invite, unlock, remove, issue cards, set roles (admin).
+    /// Invite, unlock, remove, issue cards, set roles, rename, revoke and invite terminals (admin).
     ManageUsers,
-    /// See the users list (admin, approver).
+    /// See the users list and a user's registered terminals (admin, approver).
     ListUsers,
     /// Suspend and resume users, everyone off (admin, approver).
     SuspendResume,
