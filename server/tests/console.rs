@@ -1115,6 +1115,14 @@ async fn an_admin_lists_renames_and_revokes_a_users_terminals_and_the_revoked_on
             "{action}: {audit:#?}"
         );
     }
+    // A user id outside ASCII is percent-encoded in the link, and the link works.
+    h.user("山田 太郎", &[]);
+    let users = h.send(Call::get("/console/users", Some(&cookie))).await;
+    let href = format!("/console/users/{}/terminals", enc("山田 太郎"));
+    assert!(users.body.contains(&format!("href=\"{href}\"")), "{}", users.body);
+    let page = h.send(Call::get(&href, Some(&cookie))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("山田 太郎") && page.body.contains("id=\"no-terminals\""), "{}", page.body);
     // An unknown user has no terminals page.
     let nobody = h.send(Call::get("/console/users/nobody/terminals", Some(&cookie))).await;
     assert_eq!(nobody.status, StatusCode::NOT_FOUND);
