@@ -8,6 +8,9 @@
 // makes synced (backup-eligible) passkeys is refused at registration. The console's login takes
 // the same terminal step (its page runs the assertion, the server then draws the grid): A logs in
 // there, B and an unknown id stop before any grid, and with JavaScript off the page says it is needed.
+// The console's terminals page (a second test): an administrator, herself on a registered
+// terminal, renames a vendor's terminal, makes a terminal invitation (link and QR code) that a
+// third profile registers with, and revokes the first terminal, which then stops before any grid.
 //
 //   MATRIXAUTH_BIN=target/debug/matrixauth node --test server/e2e/terminals.e2e.mjs
 import { test, before, after } from 'node:test';
@@ -236,4 +239,72 @@ test('enrol with pattern and terminal; an unregistered profile is refused; a ter
   console.log(`terminals e2e: passkey+grid shown in ${msA} ms (A), ${msB} ms (B), console ${msConsole} ms (A); whole test ${Date.now() - started} ms`);
   await a.context.close();
   await b.context.close();
+});
+
+/** Enrols the invitation `link` on `p`: the pattern, then `p`'s passkey named `name`. */
+async function enrol(p, link, name) {
+  await p.page.goto(link);
+  await p.page.waitForSelector('#enroll[data-ready="yes"]');
+  for (const c of PATTERN) await p.page.click(`#select-grid td[data-cell="${c}"]`);
+  await p.page.fill('#fixed', FIXED);
+  await p.page.selectOption('#fixed-at', String(FIXED_AT));
+  await p.page.click('#practice-start');
+  await p.page.fill('#practice-answer', await answerFrom(p.page, '#practice-grid'));
+  await p.page.click('#practice-form button');
+  await p.page.click('#save');
+  await p.page.waitForSelector('#terminal-step:not([hidden]) #terminal-register');
+  await p.page.fill('#terminal-name', name);
+  await p.page.click('#terminal-register');
+  await p.page.waitForSelector('#terminal-login-link');
+}
+
+test('the console\'s terminals page: an admin renames, invites a terminal (QR code) and revokes one, which is then refused', { timeout: 240000 }, async () => {
+  const started = Date.now();
+  const r = await profile('R');
+  const v = await profile('V');
+  const w = await profile('W');
+  await enrol(r, JSON.parse(admin('users', 'invite', 'root', '--role', 'admin', '--origin', base, '--json')).link, '管理端末');
+  await enrol(v, JSON.parse(admin('users', 'invite', 'vendor1', '--origin', base, '--json')).link, '保守端末V');
+  await logIn(v, 'vendor1');
+  await consoleLogIn(r, 'root');
+  // The Users page links the user's terminals.
+  await r.page.goto(`${base}/console/users`);
+  await Promise.all([r.page.waitForURL(/\/console\/users\/vendor1\/terminals$/),
+    r.page.click('tr[data-user="vendor1"] a[href="/console/users/vendor1/terminals"]')]);
+  assert.equal((await r.page.textContent('tr[data-terminal] td.name')).trim(), '保守端末V');
+  assert.notEqual((await r.page.textContent('tr[data-terminal] td.last-used')).trim(), '未使用', 'last use shown');
+  // Rename.
+  await r.page.fill('tr[data-terminal] form[action$="/rename"] input[name="name"]', '保守端末（本庁）');
+  await Promise.all([r.page.waitForURL(/\?ok=1$/), r.page.click('tr[data-terminal] form[action$="/rename"] button')]);
+  assert.equal((await r.page.textContent('tr[data-terminal] td.name')).trim(), '保守端末（本庁）');
+  assert.equal(JSON.parse(admin('terminals', 'list', 'vendor1', '--json')).terminals[0].name, '保守端末（本庁）');
+  // A terminal invitation: the link and its QR code; W registers with the link and logs in.
+  await r.page.click('form[action$="/terminals/invite"] button');
+  await r.page.waitForSelector('.qr svg');
+  const link = (await r.page.textContent('#invite-link')).trim();
+  assert.match(link, new RegExp(`^${base}/enroll#terminal=`));
+  await r.page.screenshot({ path: join(shots, 'console-terminal-invite.png'), fullPage: true });
+  await w.page.goto(link);
+  await w.page.waitForSelector('#enroll[data-ready="terminal"]');
+  await w.page.fill('#terminal-name', '保守端末W');
+  await w.page.click('#terminal-register');
+  await w.page.waitForSelector('#terminal-login-link');
+  await logIn(w, 'vendor1');
+  // Revoke V's terminal (after the confirmation): V stops before any grid, W still logs in.
+  await r.page.goto(`${base}/console/users/vendor1/terminals`);
+  assert.equal(await r.page.$$eval('tr[data-terminal]', (rows) => rows.length), 2);
+  const vid = JSON.parse(admin('terminals', 'list', 'vendor1', '--json')).terminals.find((t) => t.name === '保守端末（本庁）').id;
+  r.page.once('dialog', (d) => d.accept());
+  await Promise.all([r.page.waitForURL(/\?ok=1$/), r.page.click(`tr[data-terminal="${vid}"] form[action$="/revoke"] button`)]);
+  assert.match(await r.page.textContent(`tr[data-terminal="${vid}"] td.revoked`), /失効済み/);
+  await r.page.screenshot({ path: join(shots, 'console-terminals.png'), fullPage: true });
+  await refused(v, 'vendor1');
+  await logIn(w, 'vendor1');
+  const audit = admin('audit', 'tail', '--json');
+  for (const action of ['terminal_rename', 'terminal_invite', 'terminal_revoke']) {
+    assert.ok(audit.split('\n').some((l) => l.includes(`"action":"${action}"`) && l.includes('"operator":"console:root"')), action);
+  }
+  assert.deepEqual([...r.errors, ...v.errors, ...w.errors], []);
+  console.log(`console terminals e2e: ${Date.now() - started} ms`);
+  for (const p of [r, v, w]) await p.context.close();
 });
