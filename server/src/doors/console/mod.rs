@@ -32,6 +32,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::doors::http::allowed_client;
 use crate::doors::http::listen::Https;
 use crate::login::acting::{ActError, Action, Actor, AuditFilter, Who};
 use crate::login::requests::{ReportFields, RequestFields, RequestState};
@@ -177,22 +178,9 @@ async fn guard(
 ) -> Response {
     let headers = req.headers();
     let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|ci| ci.0.ip());
-    let forwarded: Vec<String> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect();
-    let proxied = !forwarded.is_empty() || headers.contains_key(header::FORWARDED);
-    let client = peer.and_then(|peer| {
-        let trusted = con.trusted_proxies.iter().any(|t| t.contains(peer));
-        if proxied && !trusted {
-            return None;
-        }
-        let joined = (!forwarded.is_empty()).then(|| forwarded.join(","));
-        let client = crate::net::client_address(peer, joined.as_deref(), &con.trusted_proxies);
-        con.allow.iter().any(|net| net.contains(client)).then_some(client)
-    });
-    let Some(client) = client else { return not_found() };
+    let Some(client) = allowed_client(peer, headers, &con.trusted_proxies, &con.allow) else {
+        return not_found();
+    };
     let host_ok = headers.get(header::HOST).is_none_or(|h| {
         h.to_str().is_ok_and(|h| con.hosts.iter().any(|known| known.eq_ignore_ascii_case(h)))
     });
