@@ -15,9 +15,7 @@ use std::time::Duration;
 use matrixauth_server::doors::http::{App, Config};
 use matrixauth_server::doors::radius::eap::Method;
 use matrixauth_server::doors::radius::{Client, Flow, Radius, RateLimits};
-use matrixauth_server::keys;
 use matrixauth_server::login::{Decision, Prompt, Via};
-use matrixauth_server::store::Store;
 use radius::eap::{self, EapCode, EapPacket, EapType};
 use radius::mschapv2::{self, MppeKeys, MsChapV2};
 use radius::{Attribute, Code, Packet, attr};
@@ -44,17 +42,9 @@ fn cred() -> mx::PatternCredential {
 /// `methods`, and client `noeap` (127.0.0.2) without EAP. `alice` and `bob` are enrolled.
 fn served(methods: &[Method], conversations: usize) -> H {
     let dir = tempfile::tempdir().unwrap();
-    let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-    let store = Store::open(
-        &dir.path().join("matrixauth.db"),
-        keyring.clone(),
-        matrixauth_server::store::Migrate::Yes,
-    )
-    .unwrap();
-    let clock = Arc::new(AtomicU64::new(T0));
-    let c = Arc::clone(&clock);
+    let (login, keyring, clock) = common::login_in(dir.path(), T0);
     let app = App::new(Config {
-        login: common::login(store, keyring.clone(), Arc::new(move || c.load(Ordering::SeqCst))),
+        login,
         audience: "vpn1".into(),
         assets: Some(dir.path().join("none")),
         appliance_url: None,

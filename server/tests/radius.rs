@@ -11,8 +11,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use matrixauth_server::doors::http::{App, Config};
 use matrixauth_server::doors::radius::rate::Drops;
 use matrixauth_server::doors::radius::{Action, Client, Flow, Radius, RateLimits};
-use matrixauth_server::keys;
-use matrixauth_server::store::Store;
 use radius::{Attribute, Code, Packet, attr};
 
 const T0: u64 = 1_800_000_000;
@@ -36,17 +34,9 @@ fn harness(flow: Flow, legacy: bool) -> H {
 /// with the pattern user `user` enrolled.
 fn harness_named(flow: Flow, legacy: bool, client: &str, user: &str) -> H {
     let dir = tempfile::tempdir().unwrap();
-    let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-    let store = Store::open(
-        &dir.path().join("matrixauth.db"),
-        keyring.clone(),
-        matrixauth_server::store::Migrate::Yes,
-    )
-    .unwrap();
-    let clock = Arc::new(AtomicU64::new(T0));
-    let c = Arc::clone(&clock);
+    let (login, keyring, clock) = common::login_in(dir.path(), T0);
     let app = App::new(Config {
-        login: common::login(store, keyring.clone(), Arc::new(move || c.load(Ordering::SeqCst))),
+        login,
         audience: client.into(),
         assets: Some(dir.path().join("none")),
         appliance_url: None,

@@ -38,17 +38,9 @@ fn harness_in(dir: tempfile::TempDir, now: u64) -> Harness {
 }
 
 fn harness_with(dir: tempfile::TempDir, now: u64, appliance_url: Option<&str>) -> Harness {
-    let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-    let store = Store::open(
-        &dir.path().join("matrixauth.db"),
-        keyring.clone(),
-        matrixauth_server::store::Migrate::Yes,
-    )
-    .unwrap();
-    let clock = Arc::new(AtomicU64::new(now));
-    let c = Arc::clone(&clock);
+    let (login, keyring, clock) = common::login_in(dir.path(), now);
     let app = App::new(Config {
-        login: common::login(store, keyring.clone(), Arc::new(move || c.load(Ordering::SeqCst))),
+        login,
         audience: "vpn.test".into(),
         assets: None,
         appliance_url: appliance_url.map(str::to_owned),

@@ -4,6 +4,7 @@
 pub(crate) mod webauthn;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use matrixauth_server::login::{Clock, DEFAULT_SESSION_SECONDS, Login, Settings, TicketForm};
 use matrixauth_server::store::Store;
@@ -14,6 +15,18 @@ pub(crate) const SITE_KEY: [u8; 32] = [0x5a; 32];
 /// The login service over `store` with the default policy and `clock`.
 pub(crate) fn login(store: Store, keyring: mx::Keyring, clock: Clock) -> Arc<Login> {
     login_with(store, keyring, clock, mx::Policy::default(), DEFAULT_SESSION_SECONDS)
+}
+
+/// The login service over a new store in `dir` (its keyring made there too), on a clock at
+/// `now` that the test moves: the service, the keyring and the clock.
+pub(crate) fn login_in(dir: &std::path::Path, now: u64) -> (Arc<Login>, mx::Keyring, Arc<AtomicU64>) {
+    let keyring = matrixauth_server::keys::load_or_create(&dir.join("keyring")).unwrap();
+    let store =
+        Store::open(&dir.join("matrixauth.db"), keyring.clone(), matrixauth_server::store::Migrate::Yes)
+            .unwrap();
+    let clock = Arc::new(AtomicU64::new(now));
+    let c = Arc::clone(&clock);
+    (login(store, keyring.clone(), Arc::new(move || c.load(Ordering::SeqCst))), keyring, clock)
 }
 
 /// The login service with a policy and a longest session.

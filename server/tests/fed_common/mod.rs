@@ -5,7 +5,7 @@
 
 use std::io::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
 use axum::Router;
 use axum::body::Body;
@@ -14,8 +14,6 @@ use base64::Engine as _;
 use http_body_util::BodyExt;
 use matrixauth_server::doors::http::fed::{Federation, OidcConfig, SamlConfig, Settings};
 use matrixauth_server::doors::http::{App, Config, idp_key, router, saml_request};
-use matrixauth_server::keys;
-use matrixauth_server::store::Store;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -50,16 +48,7 @@ pub(crate) fn harness_with(rotated: bool) -> Harness {
 /// With `api_rate` requests a minute per address (0: no limit).
 pub(crate) fn harness_opts(rotated: bool, api_rate: u32) -> Harness {
     let dir = tempfile::tempdir().unwrap();
-    let keyring = keys::load_or_create(&dir.path().join("keyring")).unwrap();
-    let store = Store::open(
-        &dir.path().join("matrixauth.db"),
-        keyring.clone(),
-        matrixauth_server::store::Migrate::Yes,
-    )
-    .unwrap();
-    let clock = Arc::new(AtomicU64::new(T0));
-    let c = Arc::clone(&clock);
-    let login = common::login(store, keyring, Arc::new(move || c.load(Ordering::SeqCst)));
+    let (login, _, clock) = common::login_in(dir.path(), T0);
     // The signing SP's key and certificate.
     let sp_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
     let sp_cert =

@@ -33,6 +33,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use crate::doors::http::allowed_client;
 use crate::doors::http::listen::Https;
 use crate::login::acting::{ActError, Action, Actor, AuditFilter, Who};
 use crate::login::requests::{ReportFields, RequestFields, RequestState};
@@ -180,22 +181,9 @@ async fn guard(
 ) -> Response {
     let headers = req.headers();
     let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|ci| ci.0.ip());
-    let forwarded: Vec<String> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect();
-    let proxied = !forwarded.is_empty() || headers.contains_key(header::FORWARDED);
-    let client = peer.and_then(|peer| {
-        let trusted = con.trusted_proxies.iter().any(|t| t.contains(peer));
-        if proxied && !trusted {
-            return None;
-        }
-        let joined = (!forwarded.is_empty()).then(|| forwarded.join(","));
-        let client = crate::net::client_address(peer, joined.as_deref(), &con.trusted_proxies);
-        con.allow.iter().any(|net| net.contains(client)).then_some(client)
-    });
-    let Some(client) = client else { return not_found() };
+    let Some(client) = allowed_client(peer, headers, &con.trusted_proxies, &con.allow) else {
+        return not_found();
+    };
     let host_ok = headers.get(header::HOST).is_none_or(|h| {
         h.to_str().is_ok_and(|h| con.hosts.iter().any(|known| known.eq_ignore_ascii_case(h)))
     });
@@ -274,6 +262,23 @@ async fn guard(
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     tokio::task::spawn_blocking(f).await.ok()
+}
+
+/// Asks the service as the logged-in actor, off the async runtime: its answer, or the reply to
+/// its refusal (500 when the blocking task failed).
+async fn as_actor<T: Send + 'static>(
+    con: &Console,
+    meta: &Meta,
+    sess: &Session,
+    act: &Actor,
+    f: impl FnOnce(&Login, Who<'_>) -> Result<T, ActError> + Send + 'static,
+) -> Result<T, Response> {
+    let (login, me) = (Arc::clone(&con.login), sess.user.clone());
+    match blocking(move || f(&login, Who::User(&me))).await {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(err)) => Err(refused(meta, act, &sess.csrf, &err)),
+        None => Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+    }
 }
 
 fn html(status: StatusCode, markup: maud::Markup) -> Response {
@@ -639,18 +644,13 @@ async fn users_page(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let login = Arc::clone(&con.login);
-    let user = sess.user.clone();
-    let Some(list) = blocking(move || login.users_view(Who::User(&user))).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    match list {
+    match as_actor(&con, &meta, &sess, &act, Login::users_view).await {
         Ok(list) => {
             let flash = flash_of(&meta, &query.ok().map(|query| query.0).unwrap_or_default());
             let f = frame(&meta, Some(&act), &sess.csrf, flash);
             html(StatusCode::OK, pages::users(&f, &list, act.may(Action::ManageUsers)))
         }
-        Err(err) => refused(&meta, &act, &sess.csrf, &err),
+        Err(r) => r,
     }
 }
 
@@ -695,14 +695,11 @@ async fn users_action(
     if !csrf_ok(&sess, form.csrf.as_deref()) {
         return bad_csrf(&meta);
     }
-    let login = Arc::clone(&con.login);
-    let me = sess.user.clone();
     let user = form.user.clone().unwrap_or_default();
     let roles = form.roles();
     let hours = form.hours.unwrap_or(crate::login::invite::DEFAULT_HOURS);
     let cuts_off = matches!(action.as_str(), "suspend" | "remove");
-    let result = blocking(move || {
-        let who = Who::User(&me);
+    let result = as_actor(&con, &meta, &sess, &act, move |login, who| {
         let none = |found: bool| if found { Ok(UserDone::Back) } else { Err(ActError::NotFound) };
         match action.as_str() {
             "unlock" => login.unlock_as(who, &user).and_then(none),
@@ -720,7 +717,6 @@ async fn users_action(
         }
     })
     .await;
-    let Some(result) = result else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
     if cuts_off && result.is_ok() {
         end_refused(&con).await;
     }
@@ -741,7 +737,7 @@ async fn users_action(
             let f = frame(&meta, Some(&act), &sess.csrf, None);
             html(StatusCode::OK, pages::card(&f, &user, &serial, &svg))
         }
-        Err(err) => refused(&meta, &act, &sess.csrf, &err),
+        Err(r) => r,
     }
 }
 
@@ -756,12 +752,7 @@ async fn requests_page(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let login = Arc::clone(&con.login);
-    let me = sess.user.clone();
-    let Some(list) = blocking(move || login.requests_view(Who::User(&me))).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    match list {
+    match as_actor(&con, &meta, &sess, &act, Login::requests_view).await {
         Ok(list) => {
             let flash = flash_of(&meta, &query.ok().map(|query| query.0).unwrap_or_default());
             let f = frame(&meta, Some(&act), &sess.csrf, flash);
@@ -774,7 +765,7 @@ async fn requests_page(
             );
             html(StatusCode::OK, page)
         }
-        Err(err) => refused(&meta, &act, &sess.csrf, &err),
+        Err(r) => r,
     }
 }
 
@@ -809,9 +800,7 @@ async fn file_request(
     if !csrf_ok(&sess, form.csrf.as_deref()) {
         return bad_csrf(&meta);
     }
-    let login = Arc::clone(&con.login);
-    let me = sess.user.clone();
-    let result = blocking(move || {
+    let result = as_actor(&con, &meta, &sess, &act, move |login, who| {
         let fields = RequestFields {
             starts_at: time(&form.from)?,
             ends_at: time(&form.to)?,
@@ -822,13 +811,12 @@ async fn file_request(
             manager_approval: form.manager_approval,
             notes: form.notes,
         };
-        login.file_request(Who::User(&me), &fields)
+        login.file_request(who, &fields)
     })
     .await;
     match result {
-        Some(Ok(id)) => Redirect::to(&format!("/console/requests/{id}?ok=1")).into_response(),
-        Some(Err(err)) => refused(&meta, &act, &sess.csrf, &err),
-        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Ok(id) => Redirect::to(&format!("/console/requests/{id}?ok=1")).into_response(),
+        Err(r) => r,
     }
 }
 
@@ -843,12 +831,7 @@ async fn request_page(
         Err(r) => return r,
     };
     let Ok(id) = id.parse::<i64>() else { return refused(&meta, &act, &sess.csrf, &ActError::NotFound) };
-    let login = Arc::clone(&con.login);
-    let me = sess.user.clone();
-    let Some(view) = blocking(move || login.request_view(Who::User(&me), id)).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    match view {
+    match as_actor(&con, &meta, &sess, &act, move |login, who| login.request_view(who, id)).await {
         Ok(v) => {
             let can_report = v.row.vendor == act.name
                 && v.row.state == Some(RequestState::Approved)
@@ -857,7 +840,7 @@ async fn request_page(
             let f = frame(&meta, Some(&act), &sess.csrf, flash);
             html(StatusCode::OK, pages::request(&f, &v, can_report))
         }
-        Err(err) => refused(&meta, &act, &sess.csrf, &err),
+        Err(r) => r,
     }
 }
 
@@ -887,31 +870,25 @@ async fn request_action(
         return bad_csrf(&meta);
     }
     let Ok(id) = id.parse::<i64>() else { return refused(&meta, &act, &sess.csrf, &ActError::NotFound) };
-    let login = Arc::clone(&con.login);
-    let me = sess.user.clone();
-    let result = blocking(move || {
-        let who = Who::User(&me);
-        match action.as_str() {
-            "approve" => login.approve_request(who, id).map(|_| ()),
-            "reject" => login.reject_request(who, id, form.reason.as_deref().unwrap_or_default()),
-            "report" => {
-                let report = ReportFields {
-                    actual_from: time(form.actual_from.as_deref().unwrap_or_default())?,
-                    actual_to: time(form.actual_to.as_deref().unwrap_or_default())?,
-                    done: form.done.unwrap_or_default(),
-                    result: form.result.unwrap_or_default(),
-                    follow_up: form.follow_up.unwrap_or_default(),
-                };
-                login.report_request(who, id, &report)
-            }
-            _ => Err(ActError::NotFound),
+    let result = as_actor(&con, &meta, &sess, &act, move |login, who| match action.as_str() {
+        "approve" => login.approve_request(who, id).map(|_| ()),
+        "reject" => login.reject_request(who, id, form.reason.as_deref().unwrap_or_default()),
+        "report" => {
+            let report = ReportFields {
+                actual_from: time(form.actual_from.as_deref().unwrap_or_default())?,
+                actual_to: time(form.actual_to.as_deref().unwrap_or_default())?,
+                done: form.done.unwrap_or_default(),
+                result: form.result.unwrap_or_default(),
+                follow_up: form.follow_up.unwrap_or_default(),
+            };
+            login.report_request(who, id, &report)
         }
+        _ => Err(ActError::NotFound),
     })
     .await;
     match result {
-        Some(Ok(())) => Redirect::to(&format!("/console/requests/{id}?ok=1")).into_response(),
-        Some(Err(err)) => refused(&meta, &act, &sess.csrf, &err),
-        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Ok(()) => Redirect::to(&format!("/console/requests/{id}?ok=1")).into_response(),
+        Err(r) => r,
     }
 }
 
@@ -932,14 +909,11 @@ async fn requests_csv(State(con): State<Arc<Console>>, Extension(meta): Extensio
         Ok(x) => x,
         Err(r) => return r,
     };
-    let login = Arc::clone(&con.login);
-    let me = sess.user.clone();
-    match blocking(move || login.export_requests_csv(Who::User(&me))).await {
-        Some(Ok(text)) => {
+    match as_actor(&con, &meta, &sess, &act, Login::export_requests_csv).await {
+        Ok(text) => {
             download("text/csv; charset=utf-8", "attachment; filename=\"matrixauth-requests.csv\"", text)
         }
-        Some(Err(err)) => refused(&meta, &act, &sess.csrf, &err),
-        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(r) => r,
     }
 }
 
@@ -975,15 +949,16 @@ async fn audit_page(
         Ok(f) => f,
         Err(err) => return refused(&meta, &act, &sess.csrf, &err),
     };
-    let login = Arc::clone(&con.login);
-    let me = sess.user.clone();
-    match blocking(move || login.audit_view(Who::User(&me), &filter, AUDIT_PAGE_LINES)).await {
-        Some(Ok(lines)) => {
+    match as_actor(&con, &meta, &sess, &act, move |login, who| {
+        login.audit_view(who, &filter, AUDIT_PAGE_LINES)
+    })
+    .await
+    {
+        Ok(lines) => {
             let f = frame(&meta, Some(&act), &sess.csrf, None);
             html(StatusCode::OK, pages::audit(&f, &query, &lines))
         }
-        Some(Err(err)) => refused(&meta, &act, &sess.csrf, &err),
-        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(r) => r,
     }
 }
 
@@ -996,19 +971,17 @@ async fn audit_export(con: Arc<Console>, meta: Meta, query: pages::AuditQuery, c
         Ok(f) => f,
         Err(err) => return refused(&meta, &act, &sess.csrf, &err),
     };
-    let login = Arc::clone(&con.login);
-    let me = sess.user.clone();
-    match blocking(move || login.audit_export_as(Who::User(&me), &filter, csv)).await {
-        Some(Ok(text)) if csv => {
+    match as_actor(&con, &meta, &sess, &act, move |login, who| login.audit_export_as(who, &filter, csv)).await
+    {
+        Ok(text) if csv => {
             download("text/csv; charset=utf-8", "attachment; filename=\"matrixauth-audit.csv\"", text)
         }
-        Some(Ok(text)) => download(
+        Ok(text) => download(
             "application/x-ndjson; charset=utf-8",
             "attachment; filename=\"matrixauth-audit.jsonl\"",
             text,
         ),
-        Some(Err(err)) => refused(&meta, &act, &sess.csrf, &err),
-        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(r) => r,
     }
 }
 
@@ -1070,25 +1043,22 @@ async fn off_action(
         let err = ActError::Refused(meta.lang.t("off_confirm").to_owned());
         return refused(&meta, &act, &sess.csrf, &err);
     }
-    let login = Arc::clone(&con.login);
-    let me = sess.user.clone();
     let cuts_off = form.action == "suspend";
-    let result = blocking(move || match form.action.as_str() {
-        "suspend" => login.suspend_vendors_as(Who::User(&me)),
-        "resume" => login.resume_vendors_as(Who::User(&me)),
+    let result = as_actor(&con, &meta, &sess, &act, move |login, who| match form.action.as_str() {
+        "suspend" => login.suspend_vendors_as(who),
+        "resume" => login.resume_vendors_as(who),
         _ => Err(ActError::NotFound),
     })
     .await;
-    if cuts_off && matches!(result, Some(Ok(_))) {
+    if cuts_off && result.is_ok() {
         end_refused(&con).await;
     }
     match result {
-        Some(Ok(n)) => {
+        Ok(n) => {
             let text = format!("{n} {}", meta.lang.t("done_n"));
             let f = frame(&meta, Some(&act), &sess.csrf, Some((true, text.clone())));
             html(StatusCode::OK, pages::off(&f))
         }
-        Some(Err(err)) => refused(&meta, &act, &sess.csrf, &err),
-        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(r) => r,
     }
 }

@@ -5,6 +5,7 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use crate::doors::http::pages::accept_ja_en;
 use crate::login::acting::{Actor, UserView};
 use crate::login::requests::RequestState;
 use crate::login::requests::RequestView;
@@ -21,20 +22,11 @@ pub enum Lang {
 impl Lang {
     /// `?lang=`, else the cookie, else `Accept-Language`'s first of ja/en, else Japanese.
     pub fn pick(query: Option<&str>, cookie: Option<&str>, accept: Option<&str>) -> Lang {
-        for choice in [query, cookie] {
+        for choice in [query, cookie, accept_ja_en(accept)] {
             match choice {
                 Some("en") => return Lang::En,
                 Some("ja") => return Lang::Ja,
                 _ => {}
-            }
-        }
-        for tag in accept.unwrap_or("").split(',') {
-            let tag = tag.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-            if tag == "ja" || tag.starts_with("ja-") {
-                return Lang::Ja;
-            }
-            if tag == "en" || tag.starts_with("en-") {
-                return Lang::En;
             }
         }
         Lang::Ja

@@ -676,28 +676,36 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], body).into_response()
 }
 
-/// The Prometheus exposition, to `metrics.allow` only; anyone else gets the
-/// same 404 as an unknown path (the endpoint's existence is not told).
-async fn metrics(State(app): State<Arc<App>>, req: axum::extract::Request) -> Response {
-    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
-    let headers = req.headers();
+/// The client of a request from `peer` (past the `trusted` proxies'
+/// `X-Forwarded-For`) if it is in `allow`; `None` when it is not, or when a
+/// proxy not trusted put the request through (its client is unknown).
+pub(crate) fn allowed_client(
+    peer: Option<std::net::IpAddr>,
+    headers: &axum::http::HeaderMap,
+    trusted: &[crate::net::Cidr],
+    allow: &[crate::net::Cidr],
+) -> Option<std::net::IpAddr> {
     let forwarded: Vec<String> = headers
         .get_all("x-forwarded-for")
         .iter()
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .collect();
     let proxied = !forwarded.is_empty() || headers.contains_key(header::FORWARDED);
-    let allowed = peer.is_some_and(|peer| {
-        let trusted = app.trusted_proxies.iter().any(|c| c.contains(peer));
-        if proxied && !trusted {
-            // A proxy we do not trust put it through: its client is unknown.
-            return false;
+    peer.and_then(|peer| {
+        if proxied && !trusted.iter().any(|c| c.contains(peer)) {
+            return None;
         }
         let joined = (!forwarded.is_empty()).then(|| forwarded.join(","));
-        let client = crate::net::client_address(peer, joined.as_deref(), &app.trusted_proxies);
-        app.metrics_allow.iter().any(|c| c.contains(client))
-    });
-    if !allowed {
+        let client = crate::net::client_address(peer, joined.as_deref(), trusted);
+        allow.iter().any(|c| c.contains(client)).then_some(client)
+    })
+}
+
+/// The Prometheus exposition, to `metrics.allow` only; anyone else gets the
+/// same 404 as an unknown path (the endpoint's existence is not told).
+async fn metrics(State(app): State<Arc<App>>, req: axum::extract::Request) -> Response {
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    if allowed_client(peer, req.headers(), &app.trusted_proxies, &app.metrics_allow).is_none() {
         return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page").into_response();
     }
     (

@@ -59,23 +59,31 @@ pub enum Lang {
     En,
 }
 
+/// The first of Japanese (`ja`) and English (`en`) in an `Accept-Language`
+/// header, if either is there (the portal's and the console's language choice).
+pub(crate) fn accept_ja_en(accept_language: Option<&str>) -> Option<&'static str> {
+    for tag in accept_language.unwrap_or("").split(',') {
+        let tag = tag.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if tag == "ja" || tag.starts_with("ja-") {
+            return Some("ja");
+        }
+        if tag == "en" || tag.starts_with("en-") {
+            return Some("en");
+        }
+    }
+    None
+}
+
 impl Lang {
     /// The language the login page used (`?lang=`), else the browser's
     /// first choice of Japanese or English (`Accept-Language`), else Japanese
     /// (as the login page's `pickLang`).
     pub fn pick(query: Option<&str>, accept_language: Option<&str>) -> Lang {
-        match query {
-            Some("en") => return Lang::En,
-            Some("ja") => return Lang::Ja,
-            _ => {}
-        }
-        for tag in accept_language.unwrap_or("").split(',') {
-            let tag = tag.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-            if tag == "ja" || tag.starts_with("ja-") {
-                return Lang::Ja;
-            }
-            if tag == "en" || tag.starts_with("en-") {
-                return Lang::En;
+        for choice in [query, accept_ja_en(accept_language)] {
+            match choice {
+                Some("en") => return Lang::En,
+                Some("ja") => return Lang::Ja,
+                _ => {}
             }
         }
         Lang::Ja
