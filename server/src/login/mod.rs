@@ -26,6 +26,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sha2::Digest as _;
 use zeroize::Zeroizing;
 
+/// A user's registered terminals as the service shows them (the doors see no store types).
+pub use crate::store::TerminalBook;
 pub use audit::{AdminAction, AuditEvent, RadiusReply, Via};
 pub use terminal::{Terminal, TerminalOptions};
 

@@ -18,8 +18,8 @@ use serde::Deserialize;
 
 use super::pages::{self, Frame, Lang};
 use super::{Console, Meta, PageQuery, actor, blocking, csrf_ok, flash_of, frame, html as reply, refused};
+use crate::login::TerminalBook;
 use crate::login::acting::{ActError, Action, Who};
-use crate::store::TerminalBook;
 
 /// Text in the page's language (the terminals page's own strings).
 fn tr(l: Lang, ja: &'static str, en: &'static str) -> &'static str {
