@@ -247,8 +247,13 @@ test('invitation, enrollment, login, lock, admin unlock, access period', { timeo
   for (let i = 1; i <= 5; i++) {
     await page.waitForSelector('#login td[data-cell="H8"]');
     await page.fill('#login input[name="answer"]', '0000000000');
-    await page.click('#login button[type="submit"]');
-    if (i < 5) await page.waitForFunction((n) => document.querySelector('.mx-message')?.dataset.kind === 'error', i);
+    // Each answer's reply is awaited: the error message stays up from the first one, so waiting
+    // for it alone let a click land while the previous answer was still in flight (and go uncounted).
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/verify') && r.request().method() === 'POST'),
+      page.click('#login button[type="submit"]'),
+    ]);
+    if (i < 5) await page.waitForFunction(() => document.querySelector('.mx-message')?.dataset.kind === 'error');
   }
   await page.waitForSelector('.mx-login.mx-locked');
   const lockedUntil = Number(await page.getAttribute('.mx-message', 'data-locked-until'));
