@@ -121,8 +121,9 @@ impl Console {
     }
 }
 
-/// What the guard learnt of a request, for its handler.
-#[derive(Clone, Debug)]
+/// What the guard learnt of a request, for its handler (no `Debug`: it
+/// holds the session cookie's token).
+#[derive(Clone)]
 struct Meta {
     lang: Lang,
     https: bool,

@@ -17,7 +17,7 @@ pub const COOKIE: &str = "mx_console";
 pub const LOGIN_COOKIE: &str = "mx_console_login";
 
 /// One session.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Session {
     /// The logged-in user.
     pub user: String,
@@ -29,6 +29,17 @@ pub struct Session {
     pub csrf: String,
     /// The enrolment that logged in ([`crate::login::acting::Actor::enrolment`]).
     pub enrolment: [u8; 32],
+}
+
+// The CSRF token is a credential of the session: never in `Debug`.
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user)
+            .field("created", &self.created)
+            .field("seen", &self.seen)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a session cookie let nobody in.
@@ -153,4 +164,23 @@ pub fn set_cookie(name: &str, value: &str, https: bool, max_age: Option<u64>) ->
         let _ = write!(c, "; Max-Age={age}");
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn debug_shows_no_token() {
+        let s = super::Session {
+            user: "alice".into(),
+            created: 1,
+            seen: 2,
+            csrf: "csrf-token-value".into(),
+            enrolment: [7; 32],
+        };
+        let text = format!("{s:?}");
+        assert!(
+            text.contains("alice") && !text.contains("csrf-token-value") && !text.contains("7, 7"),
+            "{text}"
+        );
+    }
 }
